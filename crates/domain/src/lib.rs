@@ -1,0 +1,1 @@
+//! Ids, value types, commands, events and domain errors; pure, sync, no IO.

@@ -1,0 +1,1 @@
+//! Generated prost/tonic code for proto/ and nothing else.

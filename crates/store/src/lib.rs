@@ -1,0 +1,1 @@
+//! Database URL to pool, migration runner, and the outbox, inbox and history tables every service shares in shape.

@@ -1,0 +1,1 @@
+//! Tracing setup and trace-context propagation.

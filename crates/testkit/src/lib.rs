@@ -1,0 +1,1 @@
+//! Dev-only helpers: waiting on conditions, launching servers, temporary data directories.

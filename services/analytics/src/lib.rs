@@ -1,0 +1,1 @@
+//! Analytics: facts and KPIs from events.

@@ -1,0 +1,1 @@
+//! The console gateway: HTTP API, web pages, identity.

@@ -1,0 +1,1 @@
+//! Intake: registration, personal data, the acceptance gate.

@@ -1,0 +1,1 @@
+//! Investigation: the case file after dispatch.

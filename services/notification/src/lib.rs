@@ -1,0 +1,1 @@
+//! Notification: notices to complainants and staff.
