@@ -1,0 +1,439 @@
+//! A new complaint as submitted, and the rules it must pass before it is registered.
+//!
+//! Every channel's input becomes a [`ComplaintInput`]; [`validate`] turns it into a
+//! [`NewComplaint`] or lists every broken rule with its field (CONTRACT.md).
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+use crate::error::FieldError;
+use crate::masking::{is_valid_email, is_valid_phone};
+use crate::vocabulary::{Channel, Kind, Source};
+
+/// The most characters a narrative may have.
+pub const NARRATIVE_MAX_CHARS: usize = 20_000;
+
+/// The complainant as submitted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplainantInput {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub preferred_language: Option<String>,
+    pub preferred_channel: Option<String>,
+    pub keep_confidential: bool,
+}
+
+/// A submission before validation: every field as the caller gave it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComplaintInput {
+    pub channel: Option<String>,
+    pub kind: Option<String>,
+    pub source: Option<String>,
+    pub source_ref: Option<String>,
+    pub source_due_at: Option<String>,
+    pub external_ref: Option<String>,
+    pub received_at: Option<String>,
+    pub subject: Option<String>,
+    pub demands: Vec<String>,
+    pub unit: Option<String>,
+    pub category: Option<String>,
+    pub category_code: Option<String>,
+    pub narrative: Option<String>,
+    pub anonymous: bool,
+    pub complainant: Option<ComplainantInput>,
+}
+
+/// A complaint that passed every rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewComplaint {
+    pub channel: Channel,
+    pub kind: Kind,
+    pub source: Source,
+    pub source_ref: Option<String>,
+    pub source_due_at: Option<DateTime<Utc>>,
+    pub external_ref: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub subject: Option<String>,
+    pub demands: Vec<String>,
+    pub unit: Option<String>,
+    pub reported_category: Option<String>,
+    pub category_code: Option<String>,
+    pub narrative: String,
+    pub anonymous: bool,
+    pub complainant: Option<ComplainantInput>,
+}
+
+/// Checks every rule and returns the complaint, or every broken rule.
+///
+/// `now` bounds `received_at` (at most five minutes ahead); `known_category` says whether a
+/// `category_code` exists for the tenant.
+pub fn validate(
+    input: ComplaintInput,
+    now: DateTime<Utc>,
+    known_category: &dyn Fn(&str) -> bool,
+) -> Result<NewComplaint, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let channel = match input.channel.as_deref() {
+        None | Some("") => {
+            errors.push(FieldError::new(
+                "channel",
+                "required",
+                "channel is required",
+            ));
+            None
+        }
+        Some(text) => Channel::parse(text).or_else(|| {
+            errors.push(FieldError::new(
+                "channel",
+                "one_of",
+                format!("channel must be one of: {}", Channel::wire_list()),
+            ));
+            None
+        }),
+    };
+    let kind = parse_optional(
+        &mut errors,
+        "kind",
+        input.kind.as_deref(),
+        Kind::parse,
+        Kind::wire_list,
+    )
+    .unwrap_or(Kind::Complaint);
+    let source = parse_optional(
+        &mut errors,
+        "source",
+        input.source.as_deref(),
+        Source::parse,
+        Source::wire_list,
+    )
+    .unwrap_or(Source::Direct);
+    let narrative = match input.narrative {
+        None => {
+            errors.push(FieldError::new(
+                "narrative",
+                "required",
+                "narrative is required",
+            ));
+            None
+        }
+        Some(text) if text.trim().is_empty() => {
+            errors.push(FieldError::new(
+                "narrative",
+                "min_length",
+                "narrative must not be empty",
+            ));
+            None
+        }
+        Some(text) if text.chars().count() > NARRATIVE_MAX_CHARS => {
+            errors.push(FieldError::new(
+                "narrative",
+                "max_length",
+                format!("narrative must be at most {NARRATIVE_MAX_CHARS} characters"),
+            ));
+            None
+        }
+        Some(text) => Some(text),
+    };
+    let external_ref = bounded(&mut errors, "external_ref", input.external_ref, 128);
+    let source_ref = bounded(&mut errors, "source_ref", input.source_ref, 128);
+    let subject = bounded(&mut errors, "subject", input.subject, 500);
+    let unit = bounded(&mut errors, "unit", input.unit, 64);
+    let reported_category = bounded(&mut errors, "category", input.category, 200);
+    if input.demands.len() > 20 {
+        errors.push(FieldError::new(
+            "demands",
+            "max_items",
+            "at most 20 demands",
+        ));
+    }
+    for (index, demand) in input.demands.iter().enumerate() {
+        if demand.trim().is_empty() || demand.chars().count() > 200 {
+            errors.push(FieldError::new(
+                format!("demands[{index}]"),
+                "length",
+                "each demand must have 1 to 200 characters",
+            ));
+        }
+    }
+    let category_code = match input.category_code {
+        Some(code) if !known_category(&code) => {
+            errors.push(FieldError::new(
+                "category_code",
+                "known_code",
+                format!(
+                    "category_code `{}` is not a known category",
+                    truncate(&code, 64)
+                ),
+            ));
+            None
+        }
+        other => other,
+    };
+    let earliest = Utc
+        .with_ymd_and_hms(1990, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now);
+    let received_at = match input.received_at.as_deref() {
+        None => Some(now),
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "received_at",
+                    "rfc3339",
+                    "received_at must be an RFC 3339 instant",
+                ));
+                None
+            }
+            Ok(at) => {
+                let at = at.with_timezone(&Utc);
+                if at < earliest || at > now + Duration::minutes(5) {
+                    errors.push(FieldError::new(
+                        "received_at",
+                        "range",
+                        "received_at must lie between 1990-01-01 and five minutes from now",
+                    ));
+                    None
+                } else {
+                    Some(at)
+                }
+            }
+        },
+    };
+    let source_due_at = match input.source_due_at.as_deref() {
+        None => None,
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(at) => Some(at.with_timezone(&Utc)),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "source_due_at",
+                    "rfc3339",
+                    "source_due_at must be an RFC 3339 instant",
+                ));
+                None
+            }
+        },
+    };
+    let complainant = validate_complainant(&mut errors, input.complainant, input.anonymous);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    match (channel, narrative, received_at) {
+        (Some(channel), Some(narrative), Some(received_at)) => Ok(NewComplaint {
+            channel,
+            kind,
+            source,
+            source_ref,
+            source_due_at,
+            external_ref,
+            received_at,
+            subject,
+            demands: input.demands,
+            unit,
+            reported_category,
+            category_code,
+            narrative,
+            anonymous: input.anonymous,
+            complainant,
+        }),
+        _ => Err(vec![FieldError::new(
+            "body",
+            "invalid",
+            "the complaint is incomplete",
+        )]),
+    }
+}
+
+fn validate_complainant(
+    errors: &mut Vec<FieldError>,
+    complainant: Option<ComplainantInput>,
+    anonymous: bool,
+) -> Option<ComplainantInput> {
+    let Some(mut person) = complainant else {
+        if !anonymous {
+            errors.push(FieldError::new(
+                "complainant",
+                "required_unless_anonymous",
+                "complainant is required unless anonymous is true",
+            ));
+        }
+        return None;
+    };
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if !anonymous && blank(&person.name) && blank(&person.phone) && blank(&person.email) {
+        errors.push(FieldError::new(
+            "complainant",
+            "contact_required",
+            "complainant needs a name, a phone or an e-mail unless anonymous is true",
+        ));
+    }
+    person.name = bounded(errors, "complainant.name", person.name, 100);
+    person.address = bounded(errors, "complainant.address", person.address, 500);
+    if let Some(phone) = &person.phone
+        && !is_valid_phone(phone)
+    {
+        errors.push(FieldError::new(
+            "complainant.phone",
+            "format",
+            "complainant.phone must be a mainland mobile (1[3-9] and 9 digits), a landline with area code, or a service number",
+        ));
+    }
+    if let Some(email) = &person.email
+        && !is_valid_email(email)
+    {
+        errors.push(FieldError::new(
+            "complainant.email",
+            "format",
+            "complainant.email must be an e-mail address",
+        ));
+    }
+    if let Some(language) = &person.preferred_language
+        && language != "zh-CN"
+        && language != "en"
+    {
+        errors.push(FieldError::new(
+            "complainant.preferred_language",
+            "one_of",
+            "preferred_language must be zh-CN or en",
+        ));
+    }
+    if let Some(channel) = &person.preferred_channel
+        && !["sms", "email", "phone", "letter", "wechat"].contains(&channel.as_str())
+    {
+        errors.push(FieldError::new(
+            "complainant.preferred_channel",
+            "one_of",
+            "preferred_channel must be one of: sms, email, phone, letter, wechat",
+        ));
+    }
+    Some(person)
+}
+
+fn parse_optional<T>(
+    errors: &mut Vec<FieldError>,
+    field: &'static str,
+    text: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    list: fn() -> String,
+) -> Option<T> {
+    let text = text?;
+    let parsed = parse(text);
+    if parsed.is_none() {
+        errors.push(FieldError::new(
+            field,
+            "one_of",
+            format!("{field} must be one of: {}", list()),
+        ));
+    }
+    parsed
+}
+
+fn bounded(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<String>,
+    max_chars: usize,
+) -> Option<String> {
+    let value = value?;
+    if value.chars().count() > max_chars {
+        errors.push(FieldError::new(
+            field,
+            "max_length",
+            format!("{field} must be at most {max_chars} characters"),
+        ));
+        return None;
+    }
+    if value.trim().is_empty() {
+        None
+    } else {
+        Some(value)
+    }
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+            .single()
+            .expect("valid")
+    }
+
+    fn minimal() -> ComplaintInput {
+        ComplaintInput {
+            channel: Some("web".into()),
+            narrative: Some("销售顾问承诺的优惠没有兑现".into()),
+            complainant: Some(ComplainantInput {
+                name: Some("李伟".into()),
+                phone: Some("13812345678".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_minimal_complaint_passes_with_defaults() {
+        let complaint = validate(minimal(), now(), &|_| false).expect("valid");
+        assert_eq!(complaint.kind, Kind::Complaint);
+        assert_eq!(complaint.source, Source::Direct);
+        assert_eq!(complaint.received_at, now());
+    }
+
+    #[test]
+    fn every_broken_rule_is_named() {
+        let input = ComplaintInput {
+            channel: Some("pigeon".into()),
+            narrative: Some("x".repeat(NARRATIVE_MAX_CHARS + 1)),
+            received_at: Some("1989-12-31T00:00:00Z".into()),
+            category_code: Some("nope".into()),
+            external_ref: Some("r".repeat(129)),
+            ..Default::default()
+        };
+        let errors = validate(input, now(), &|_| false).expect_err("invalid");
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        for expected in [
+            "channel",
+            "narrative",
+            "received_at",
+            "category_code",
+            "external_ref",
+            "complainant",
+        ] {
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn anonymous_needs_no_complainant_and_bad_phone_is_refused() {
+        let mut input = minimal();
+        input.complainant = None;
+        input.anonymous = true;
+        assert!(validate(input, now(), &|_| false).is_ok());
+        let mut input = minimal();
+        if let Some(person) = input.complainant.as_mut() {
+            person.phone = Some("12345".into());
+        }
+        let errors = validate(input, now(), &|_| false).expect_err("bad phone");
+        assert_eq!(errors[0].field, "complainant.phone");
+        assert_eq!(errors[0].rule, "format");
+    }
+
+    #[test]
+    fn received_at_may_be_slightly_ahead_but_not_more() {
+        let mut input = minimal();
+        input.received_at = Some("2026-11-23T08:04:00Z".into());
+        assert!(validate(input, now(), &|_| false).is_ok());
+        let mut input = minimal();
+        input.received_at = Some("2026-11-23T08:06:00Z".into());
+        assert!(validate(input, now(), &|_| false).is_err());
+    }
+}
