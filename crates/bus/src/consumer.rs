@@ -1,0 +1,463 @@
+//! The consumer runtime: one loop per (consumer, partition) that feeds a service's
+//! [`Handler`] in batches and acknowledges only after the handler's commit.
+//!
+//! Per batch: keep one event per case; read the inbox marks; drop duplicates, put back events
+//! whose predecessor has not arrived (not a failure), `load` what the rest need, `decide`
+//! each one purely, and `apply` all effects with the new marks in one transaction. Handler
+//! errors are counted in the service's store; at the limit the message goes to the
+//! dead-letter subject. The rules are in `docs/decisions/0001-events-ordering-and-ownership.md`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::envelope::{Envelope, headers};
+use crate::metrics::BusMetrics;
+use crate::transport::{
+    AckRef, Consumer, ConsumerSpec, Delivery, Error, Message, Settlement, Transport,
+};
+use crate::{crash, subjects};
+
+/// A handler's or a store's failure, with its message.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A consumer's position for one (case, producer): the last `source_seq` applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    pub case_id: Uuid,
+    pub producer: String,
+    pub seq: u64,
+}
+
+/// The inbox side of a service's store.
+#[async_trait]
+pub trait Inbox: Send + Sync + 'static {
+    /// The marks of `consumer` for the given (case, producer) keys; missing keys are 0.
+    async fn marks(
+        &self,
+        consumer: &str,
+        keys: &[(Uuid, String)],
+    ) -> Result<HashMap<(Uuid, String), u64>, HandlerError>;
+    /// Adds one failure to an event's count and returns the new count.
+    async fn record_failure(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        error: &str,
+    ) -> Result<u32, HandlerError>;
+}
+
+/// The applied result of one batch, written by [`Handler::apply`] in one transaction.
+#[derive(Debug)]
+pub struct Batch<E> {
+    pub consumer: String,
+    /// New marks for every event in the batch, handled or ignored.
+    pub marks: Vec<Mark>,
+    /// The events the handler acted on, with their effects.
+    pub decided: Vec<(Envelope, Vec<E>)>,
+}
+
+/// A service's reaction to events.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// What `decide` needs, gathered once per batch.
+    type State: Send + Sync;
+    /// What `decide` produces and `apply` writes.
+    type Effect: Send;
+
+    /// Whether this handler acts on the event; others only advance the consumer's mark.
+    fn handles(&self, event: &Envelope) -> bool;
+
+    /// Gathers state for the handled events of a batch (store reads, batched gRPC calls).
+    async fn load(&self, events: &[Envelope]) -> Result<Self::State, HandlerError>;
+
+    /// The pure decision for one event.
+    fn decide(
+        &self,
+        state: &Self::State,
+        event: &Envelope,
+    ) -> Result<Vec<Self::Effect>, HandlerError>;
+
+    /// Writes the effects, the marks and any outbox rows of a whole batch in one transaction.
+    async fn apply(&self, batch: Batch<Self::Effect>) -> Result<(), HandlerError>;
+}
+
+/// How a consumer runs.
+#[derive(Debug, Clone)]
+pub struct ConsumerOptions {
+    /// The consumer's name (usually the service's); durable names add the partition.
+    pub name: String,
+    /// The producers it reads, all of their events.
+    pub producers: Vec<String>,
+    pub partitions: u32,
+    pub batch_size: usize,
+    pub fetch_wait: Duration,
+    pub ack_wait: Duration,
+    /// Handler failures before the dead-letter subject.
+    pub max_failures: u32,
+    /// The longest an event waits for its predecessor before it is dead-lettered.
+    pub max_gap_wait: Duration,
+    /// How soon an event waiting for its predecessor is tried again.
+    pub gap_retry: Duration,
+    /// The first retry delay after a failure; doubles with each failure.
+    pub failure_backoff: Duration,
+}
+
+impl ConsumerOptions {
+    /// Defaults for a consumer `name` reading `producers`.
+    pub fn new(name: &str, producers: &[&str], partitions: u32) -> Self {
+        Self {
+            name: name.to_owned(),
+            producers: producers.iter().map(|p| (*p).to_owned()).collect(),
+            partitions,
+            batch_size: 128,
+            fetch_wait: Duration::from_secs(5),
+            ack_wait: Duration::from_secs(30),
+            max_failures: 5,
+            max_gap_wait: Duration::from_secs(600),
+            gap_retry: Duration::from_millis(100),
+            failure_backoff: Duration::from_millis(200),
+        }
+    }
+
+    fn spec(&self, partition: u32) -> ConsumerSpec {
+        ConsumerSpec {
+            durable_name: subjects::durable_name(&self.name, partition),
+            filter_subjects: self
+                .producers
+                .iter()
+                .map(|producer| subjects::producer_filter(producer, partition))
+                .collect(),
+            ack_wait: self.ack_wait,
+            max_deliver: None,
+        }
+    }
+}
+
+/// Declares the consumer on every partition, then runs a loop per partition until `shutdown`.
+/// Returns once every durable consumer is declared; the loops run in the returned set.
+pub async fn start<H: Handler>(
+    transport: Arc<dyn Transport>,
+    inbox: Arc<dyn Inbox>,
+    handler: Arc<H>,
+    options: ConsumerOptions,
+    metrics: BusMetrics,
+    shutdown: CancellationToken,
+) -> Result<JoinSet<()>, Error> {
+    let mut loops = JoinSet::new();
+    for partition in 0..options.partitions {
+        let consumer = transport.consumer(options.spec(partition)).await?;
+        let worker = Worker {
+            transport: transport.clone(),
+            inbox: inbox.clone(),
+            handler: handler.clone(),
+            options: options.clone(),
+            metrics: metrics.clone(),
+            gaps: HashMap::new(),
+            one_by_one_until: None,
+        };
+        loops.spawn(worker.run(consumer, shutdown.clone()));
+    }
+    Ok(loops)
+}
+
+struct Worker<H> {
+    transport: Arc<dyn Transport>,
+    inbox: Arc<dyn Inbox>,
+    handler: Arc<H>,
+    options: ConsumerOptions,
+    metrics: BusMetrics,
+    /// When each event now waiting for its predecessor was first put back.
+    gaps: HashMap<Uuid, Instant>,
+    /// After a batch failed as a whole, events are taken one at a time until then.
+    one_by_one_until: Option<Instant>,
+}
+
+enum Verdict {
+    Settle(Settlement),
+    Ready(Envelope),
+}
+
+impl<H: Handler> Worker<H> {
+    async fn run(mut self, mut consumer: Box<dyn Consumer>, shutdown: CancellationToken) {
+        let mut backoff = Duration::from_millis(50);
+        while !shutdown.is_cancelled() {
+            let batch_size = match self.one_by_one_until {
+                Some(until) if Instant::now() < until => 1,
+                _ => self.options.batch_size,
+            };
+            let fetched = tokio::select! {
+                fetched = consumer.fetch(batch_size, self.options.fetch_wait) => fetched,
+                () = shutdown.cancelled() => break,
+            };
+            let outcome = match fetched {
+                Ok(deliveries) if deliveries.is_empty() => Ok(()),
+                Ok(deliveries) => self.process(consumer.as_mut(), deliveries).await,
+                Err(error) => Err(error.to_string()),
+            };
+            match outcome {
+                Ok(()) => backoff = Duration::from_millis(50),
+                Err(error) => {
+                    tracing::warn!(consumer = %self.options.name, %error, "consumer batch failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        }
+    }
+
+    async fn process(
+        &mut self,
+        consumer: &mut dyn Consumer,
+        deliveries: Vec<Delivery>,
+    ) -> Result<(), String> {
+        let mut settlements: Vec<(AckRef, Settlement)> = Vec::with_capacity(deliveries.len());
+        let mut candidates: Vec<(Delivery, Envelope)> = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            match Envelope::from_message(&delivery.message) {
+                Ok(envelope) => candidates.push((delivery, envelope)),
+                Err(error) => {
+                    self.dead_letter(&delivery.message, &format!("undecodable: {error}"))
+                        .await?;
+                    settlements.push((delivery.ack_ref, Settlement::Term));
+                }
+            }
+        }
+        // At most one event per case in a batch: the lowest sequence; the rest come back at once.
+        candidates.sort_by_key(|(_, e)| (e.case_id, e.source_seq));
+        let mut batch: Vec<(Delivery, Envelope)> = Vec::with_capacity(candidates.len());
+        for (delivery, envelope) in candidates {
+            if batch
+                .last()
+                .is_some_and(|(_, last)| last.case_id == envelope.case_id)
+            {
+                settlements.push((delivery.ack_ref, Settlement::Nak(Duration::ZERO)));
+            } else {
+                batch.push((delivery, envelope));
+            }
+        }
+        let keys: Vec<(Uuid, String)> = batch
+            .iter()
+            .map(|(_, e)| (e.case_id, e.source.clone()))
+            .collect();
+        let marks = self
+            .inbox
+            .marks(&self.options.name, &keys)
+            .await
+            .map_err(|error| format!("reading inbox marks: {error}"))?;
+        let mut ready: Vec<(Delivery, Envelope)> = Vec::new();
+        for (delivery, envelope) in batch {
+            let mark = marks
+                .get(&(envelope.case_id, envelope.source.clone()))
+                .copied()
+                .unwrap_or(0);
+            match self.classify(mark, envelope, &delivery.message).await? {
+                Verdict::Settle(settlement) => settlements.push((delivery.ack_ref, settlement)),
+                Verdict::Ready(envelope) => ready.push((delivery, envelope)),
+            }
+        }
+        if !ready.is_empty() {
+            self.handle_ready(ready, &mut settlements).await?;
+        }
+        crash::point("consumer.after_commit");
+        consumer
+            .settle(settlements)
+            .await
+            .map_err(|error| error.to_string())
+    }
+
+    async fn classify(
+        &mut self,
+        mark: u64,
+        envelope: Envelope,
+        message: &Message,
+    ) -> Result<Verdict, String> {
+        if envelope.source_seq <= mark {
+            self.metrics.events_duplicate.inc();
+            self.gaps.remove(&envelope.event_id);
+            return Ok(Verdict::Settle(Settlement::Ack));
+        }
+        if envelope.source_seq > mark + 1 {
+            self.metrics.events_waiting_for_predecessor.inc();
+            let first_seen = *self
+                .gaps
+                .entry(envelope.event_id)
+                .or_insert_with(Instant::now);
+            if first_seen.elapsed() >= self.options.max_gap_wait {
+                self.gaps.remove(&envelope.event_id);
+                self.dead_letter(message, "predecessor_missing").await?;
+                return Ok(Verdict::Settle(Settlement::Term));
+            }
+            return Ok(Verdict::Settle(Settlement::Nak(self.options.gap_retry)));
+        }
+        self.gaps.remove(&envelope.event_id);
+        Ok(Verdict::Ready(envelope))
+    }
+
+    async fn handle_ready(
+        &mut self,
+        ready: Vec<(Delivery, Envelope)>,
+        settlements: &mut Vec<(AckRef, Settlement)>,
+    ) -> Result<(), String> {
+        let handled: Vec<Envelope> = ready
+            .iter()
+            .filter(|(_, e)| self.handler.handles(e))
+            .map(|(_, e)| e.clone())
+            .collect();
+        let state = match self.handler.load(&handled).await {
+            Ok(state) => state,
+            Err(error) => {
+                // Not the events' fault (a store or a peer is unavailable): retry, uncounted.
+                tracing::warn!(consumer = %self.options.name, %error, "loading state failed");
+                for (delivery, _) in ready {
+                    settlements.push((
+                        delivery.ack_ref,
+                        Settlement::Nak(self.options.failure_backoff),
+                    ));
+                }
+                return Ok(());
+            }
+        };
+        let mut accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)> =
+            Vec::with_capacity(ready.len());
+        for (delivery, envelope) in ready {
+            if !self.handler.handles(&envelope) {
+                accepted.push((delivery, envelope, Vec::new()));
+                continue;
+            }
+            match self.handler.decide(&state, &envelope) {
+                Ok(effects) => accepted.push((delivery, envelope, effects)),
+                Err(error) => {
+                    let settlement = self
+                        .fail(&delivery.message, &envelope, &error.to_string())
+                        .await?;
+                    settlements.push((delivery.ack_ref, settlement));
+                }
+            }
+        }
+        if accepted.is_empty() {
+            return Ok(());
+        }
+        let count = accepted.len();
+        let (deliveries, batch) = self.batch_of(accepted);
+        match self.handler.apply(batch).await {
+            Ok(()) => {
+                self.metrics.events_consumed.inc_by(count as u64);
+                settlements.extend(deliveries.into_iter().map(|d| (d.ack_ref, Settlement::Ack)));
+                Ok(())
+            }
+            Err(error) if count == 1 => {
+                let delivery = deliveries.into_iter().next().ok_or("an empty batch")?;
+                let envelope =
+                    Envelope::from_message(&delivery.message).map_err(|e| e.to_string())?;
+                let settlement = self
+                    .fail(&delivery.message, &envelope, &error.to_string())
+                    .await?;
+                settlements.push((delivery.ack_ref, settlement));
+                Ok(())
+            }
+            Err(error) => {
+                // One event may spoil the batch: put them all back, each to be tried alone soon.
+                tracing::warn!(consumer = %self.options.name, %error, "applying a batch failed; retrying its events");
+                settlements.extend(
+                    deliveries
+                        .into_iter()
+                        .map(|d| (d.ack_ref, Settlement::Nak(Duration::ZERO))),
+                );
+                self.one_by_one_until = Some(Instant::now() + Duration::from_secs(5));
+                Ok(())
+            }
+        }
+    }
+
+    fn batch_of(
+        &mut self,
+        accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)>,
+    ) -> (Vec<Delivery>, Batch<H::Effect>) {
+        let mut deliveries = Vec::with_capacity(accepted.len());
+        let mut marks = Vec::with_capacity(accepted.len());
+        let mut decided = Vec::new();
+        for (delivery, envelope, effects) in accepted {
+            marks.push(Mark {
+                case_id: envelope.case_id,
+                producer: envelope.source.clone(),
+                seq: envelope.source_seq,
+            });
+            deliveries.push(delivery);
+            if self.handler.handles(&envelope) {
+                decided.push((envelope, effects));
+            }
+        }
+        (
+            deliveries,
+            Batch {
+                consumer: self.options.name.clone(),
+                marks,
+                decided,
+            },
+        )
+    }
+
+    async fn fail(
+        &mut self,
+        message: &Message,
+        envelope: &Envelope,
+        error: &str,
+    ) -> Result<Settlement, String> {
+        self.metrics.handler_failures.inc();
+        let failures = self
+            .inbox
+            .record_failure(&self.options.name, envelope.event_id, error)
+            .await
+            .map_err(|e| format!("recording a failure: {e}"))?;
+        tracing::warn!(consumer = %self.options.name, event_id = %envelope.event_id, failures, %error, "handler failed");
+        if failures >= self.options.max_failures {
+            self.dead_letter(message, &format!("handler_failed: {error}"))
+                .await?;
+            return Ok(Settlement::Term);
+        }
+        let factor = 1u32 << failures.min(8);
+        Ok(Settlement::Nak(self.options.failure_backoff * factor))
+    }
+
+    async fn dead_letter(&self, message: &Message, reason: &str) -> Result<(), String> {
+        let tenant = message
+            .header(headers::TENANT)
+            .filter(|t| subjects::is_valid_tenant(t))
+            .or_else(|| {
+                message
+                    .subject
+                    .split('.')
+                    .nth(1)
+                    .filter(|t| subjects::is_valid_tenant(t))
+            })
+            .unwrap_or("unknown")
+            .to_owned();
+        let mut dead = message.clone();
+        dead.subject = subjects::dead_letter(&tenant, &self.options.name);
+        dead.msg_id = format!("dlq.{}.{}", self.options.name, message.msg_id);
+        dead.headers
+            .retain(|(name, _)| !name.eq_ignore_ascii_case(headers::MSG_ID));
+        dead.headers.push((
+            headers::DLQ_REASON.to_owned(),
+            reason.chars().take(500).collect(),
+        ));
+        dead.headers
+            .push((headers::DLQ_CONSUMER.to_owned(), self.options.name.clone()));
+        self.transport
+            .publish(vec![dead])
+            .await
+            .map_err(|e| format!("dead-lettering: {e}"))?;
+        self.metrics.messages_dead_lettered.inc();
+        tracing::error!(consumer = %self.options.name, msg_id = %message.msg_id, reason, "message dead-lettered");
+        Ok(())
+    }
+}
