@@ -136,12 +136,11 @@ impl Envelope {
                 value: occurred_raw.to_owned(),
             })?
             .with_timezone(&Utc);
-        let schema_version = u32::try_from(number(headers::SCHEMA_VERSION)?).map_err(|_| {
-            Error::Malformed {
+        let schema_version =
+            u32::try_from(number(headers::SCHEMA_VERSION)?).map_err(|_| Error::Malformed {
                 header: headers::SCHEMA_VERSION,
                 value: "out of range".to_owned(),
-            }
-        })?;
+            })?;
         Ok(Self {
             event_id: uuid(headers::MSG_ID)?,
             event_type: required(message, headers::EVENT_TYPE)?.to_owned(),
@@ -186,7 +185,11 @@ mod tests {
             payload: Bytes::from_static(b"\x08\x01"),
         };
         let message = envelope.to_message(4);
-        assert!(message.subject.starts_with("redress.default.intake.case.registered."));
+        assert!(
+            message
+                .subject
+                .starts_with("redress.default.intake.case.registered.")
+        );
         assert_eq!(message.msg_id, envelope.event_id.to_string());
         assert_eq!(Envelope::from_message(&message).expect("decodes"), envelope);
     }

@@ -4,5 +4,5 @@
 //! instantiates it per transport with a factory. [`pipeline`] checks the consumer runtime
 //! (ordering per case and producer, deduplication, dead letters) on top of a transport.
 
-pub mod transport;
 pub mod pipeline;
+pub mod transport;
