@@ -1,0 +1,268 @@
+//! The outbox, the inbox marks, failure counts and the case history, written inside a
+//! service's transaction.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use bus::Envelope;
+use bus::consumer::{HandlerError, Inbox, Mark};
+use bus::relay::{OutboxRow, OutboxSource};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use crate::sqlite::{Db, Error};
+
+/// Who is producing events, and when: the same for every event of one transaction.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The producing service.
+    pub source: &'static str,
+    pub occurred_at: DateTime<Utc>,
+    /// The event that caused these, if any.
+    pub causation_id: Option<Uuid>,
+    /// The request that started the chain.
+    pub correlation_id: Option<Uuid>,
+    pub traceparent: Option<String>,
+}
+
+/// An event to publish once the transaction commits.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub tenant: String,
+    /// `<aggregate>.<event>`.
+    pub event_type: &'static str,
+    pub case_id: Uuid,
+    pub payload: Bytes,
+}
+
+/// An entry of the case timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub tenant: String,
+    pub case_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub action: String,
+    pub actor: String,
+    /// A JSON object as text, never personal data.
+    pub detail_json: String,
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Writes events to the outbox, assigning each its gapless sequence per case.
+pub async fn append_events(conn: &mut SqliteConnection, origin: &Origin, events: Vec<NewEvent>) -> Result<Vec<Envelope>, Error> {
+    let mut written = Vec::with_capacity(events.len());
+    for event in events {
+        let case_key = event.case_id.to_string();
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO producer_seq (case_id, last_seq) VALUES (?1, 1)
+             ON CONFLICT (case_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+        )
+        .bind(&case_key)
+        .fetch_one(&mut *conn)
+        .await?;
+        let envelope = Envelope {
+            event_id: Uuid::now_v7(),
+            event_type: event.event_type.to_owned(),
+            schema_version: 1,
+            source: origin.source.to_owned(),
+            tenant: event.tenant,
+            case_id: event.case_id,
+            source_seq: u64::try_from(seq).map_err(|_| Error::Corrupt("negative sequence".into()))?,
+            causation_id: origin.causation_id,
+            correlation_id: origin.correlation_id,
+            occurred_at: origin.occurred_at,
+            traceparent: origin.traceparent.clone(),
+            payload: event.payload,
+        };
+        sqlx::query(
+            "INSERT INTO outbox (event_id, event_type, schema_version, source, tenant, case_id, source_seq,
+                causation_id, correlation_id, occurred_at, traceparent, payload)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )
+        .bind(envelope.event_id.to_string())
+        .bind(&envelope.event_type)
+        .bind(i64::from(envelope.schema_version))
+        .bind(&envelope.source)
+        .bind(&envelope.tenant)
+        .bind(&case_key)
+        .bind(seq)
+        .bind(envelope.causation_id.map(|id| id.to_string()))
+        .bind(envelope.correlation_id.map(|id| id.to_string()))
+        .bind(rfc3339(envelope.occurred_at))
+        .bind(&envelope.traceparent)
+        .bind(envelope.payload.as_ref())
+        .execute(&mut *conn)
+        .await?;
+        written.push(envelope);
+    }
+    Ok(written)
+}
+
+/// Moves a consumer's marks forward (never back) and forgets the failures of those events.
+pub async fn advance_marks(conn: &mut SqliteConnection, consumer: &str, marks: &[Mark]) -> Result<(), Error> {
+    for mark in marks {
+        sqlx::query(
+            "INSERT INTO inbox_marks (consumer, case_id, producer, seq) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (consumer, case_id, producer) DO UPDATE SET seq = max(seq, excluded.seq)",
+        )
+        .bind(consumer)
+        .bind(mark.case_id.to_string())
+        .bind(&mark.producer)
+        .bind(i64::try_from(mark.seq).unwrap_or(i64::MAX))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Appends timeline entries.
+pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry]) -> Result<(), Error> {
+    for entry in entries {
+        sqlx::query("INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(&entry.tenant)
+            .bind(entry.case_id.to_string())
+            .bind(rfc3339(entry.at))
+            .bind(&entry.action)
+            .bind(&entry.actor)
+            .bind(&entry.detail_json)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A case's timeline as this service wrote it, oldest first, for one tenant.
+pub async fn history_for_case(db: &Db, tenant: &str, case_id: Uuid) -> Result<Vec<HistoryEntry>, Error> {
+    let rows = sqlx::query("SELECT at, action, actor, detail_json FROM history WHERE case_id = ?1 AND tenant = ?2 ORDER BY id")
+        .bind(case_id.to_string())
+        .bind(tenant)
+        .fetch_all(db.reader())
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            let at: String = row.try_get("at")?;
+            Ok(HistoryEntry {
+                tenant: tenant.to_owned(),
+                case_id,
+                at: DateTime::parse_from_rfc3339(&at)
+                    .map_err(|_| Error::Corrupt(format!("history time {at}")))?
+                    .with_timezone(&Utc),
+                action: row.try_get("action")?,
+                actor: row.try_get("actor")?,
+                detail_json: row.try_get("detail_json")?,
+            })
+        })
+        .collect()
+}
+
+/// The outbox of one service's store, for the relay. One relay per SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteOutbox(pub Db);
+
+#[async_trait]
+impl OutboxSource for SqliteOutbox {
+    async fn claim(&self, limit: usize) -> Result<Vec<OutboxRow>, String> {
+        let rows = sqlx::query(
+            "SELECT id, event_id, event_type, schema_version, source, tenant, case_id, source_seq,
+                    causation_id, correlation_id, occurred_at, traceparent, payload
+             FROM outbox ORDER BY id LIMIT ?1",
+        )
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.0.writer())
+        .await
+        .map_err(|e| e.to_string())?;
+        rows.into_iter().map(|row| outbox_row(&row).map_err(|e| e.to_string())).collect()
+    }
+
+    async fn remove(&self, ids: &[i64]) -> Result<(), String> {
+        let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
+            return Ok(());
+        };
+        // Claimed rows are a contiguous prefix in id order (one relay per file).
+        sqlx::query("DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2")
+            .bind(first)
+            .bind(last)
+            .execute(self.0.writer())
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, Error> {
+    let uuid = |name: &str| -> Result<Uuid, Error> {
+        let text: String = row.try_get(name)?;
+        Uuid::parse_str(&text).map_err(|_| Error::Corrupt(format!("outbox {name} {text}")))
+    };
+    let optional_uuid = |name: &str| -> Result<Option<Uuid>, Error> {
+        let text: Option<String> = row.try_get(name)?;
+        text.map(|t| Uuid::parse_str(&t).map_err(|_| Error::Corrupt(format!("outbox {name}"))))
+            .transpose()
+    };
+    let occurred: String = row.try_get("occurred_at")?;
+    let payload: Vec<u8> = row.try_get("payload")?;
+    let seq: i64 = row.try_get("source_seq")?;
+    let version: i64 = row.try_get("schema_version")?;
+    Ok(OutboxRow {
+        id: row.try_get("id")?,
+        envelope: Envelope {
+            event_id: uuid("event_id")?,
+            event_type: row.try_get("event_type")?,
+            schema_version: u32::try_from(version).map_err(|_| Error::Corrupt("schema version".into()))?,
+            source: row.try_get("source")?,
+            tenant: row.try_get("tenant")?,
+            case_id: uuid("case_id")?,
+            source_seq: u64::try_from(seq).map_err(|_| Error::Corrupt("sequence".into()))?,
+            causation_id: optional_uuid("causation_id")?,
+            correlation_id: optional_uuid("correlation_id")?,
+            occurred_at: DateTime::parse_from_rfc3339(&occurred)
+                .map_err(|_| Error::Corrupt(format!("outbox time {occurred}")))?
+                .with_timezone(&Utc),
+            traceparent: row.try_get("traceparent")?,
+            payload: Bytes::from(payload),
+        },
+    })
+}
+
+/// The inbox marks and failure counts of one service's store, for the consumer runtime.
+#[derive(Debug, Clone)]
+pub struct SqliteInbox(pub Db);
+
+#[async_trait]
+impl Inbox for SqliteInbox {
+    async fn marks(&self, consumer: &str, keys: &[(Uuid, String)]) -> Result<HashMap<(Uuid, String), u64>, HandlerError> {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut conn = self.0.reader().acquire().await?;
+        for (case_id, producer) in keys {
+            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM inbox_marks WHERE consumer = ?1 AND case_id = ?2 AND producer = ?3")
+                .bind(consumer)
+                .bind(case_id.to_string())
+                .bind(producer)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(seq) = seq {
+                found.insert((*case_id, producer.clone()), u64::try_from(seq).unwrap_or(0));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn record_failure(&self, consumer: &str, event_id: Uuid, error: &str) -> Result<u32, HandlerError> {
+        let failures: i64 = sqlx::query_scalar(
+            "INSERT INTO consumer_failures (consumer, event_id, failures, last_error) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (consumer, event_id) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error
+             RETURNING failures",
+        )
+        .bind(consumer)
+        .bind(event_id.to_string())
+        .bind(error.chars().take(2000).collect::<String>())
+        .fetch_one(self.0.writer())
+        .await?;
+        Ok(u32::try_from(failures).unwrap_or(u32::MAX))
+    }
+}
