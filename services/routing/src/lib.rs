@@ -1,1 +1,17 @@
-//! Routing: who handles a case.
+//! Routing decides who handles a case, how severe it is, and why.
+//!
+//! Consumes every intake event (`case.registered` is remembered, `case.accepted` is
+//! dispatched) and emits `case.dispatched` with the unit, the severity and the reason.
+//! Answers `GetRouting` and `CaseHistory`. Read [`rules`] for the decision, [`handler`] for
+//! the consumer, [`app`] for the wiring.
+
+pub mod rules;
+pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
+
+pub use app::App;
+
+/// This service's name on the bus and in the timeline.
+pub const SERVICE: &str = "routing";

@@ -1,0 +1,198 @@
+//! Intake's gRPC adapter: convert, call, convert back. Errors map in [`status_of`].
+
+use std::sync::Arc;
+
+use domain::ErrorCode;
+use domain::complaint::{ComplainantInput, ComplaintInput};
+use rpc::intake::v1::intake_server::Intake;
+use rpc::intake::v1::{
+    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply, ReleaseContactsRequest,
+};
+use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
+use runtime::grpc::{history_reply, internal, status, tenant_of};
+use tonic::{Request, Response, Status};
+
+use crate::SERVICE;
+use crate::register::{Desk, Error, IdempotencyKey, Submission};
+use crate::store as sql;
+
+/// The gRPC face of intake.
+pub struct IntakeGrpc {
+    pub desk: Arc<Desk>,
+}
+
+fn text(value: String) -> Option<String> {
+    if value.is_empty() { None } else { Some(value) }
+}
+
+fn status_of(error: Error) -> Status {
+    match error {
+        Error::Invalid(errors) => {
+            let first = errors.first();
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            let mut status = status(ErrorCode::Invalid, first.map_or("invalid", |e| e.rule), &message, first.map(|e| e.field.as_str()));
+            let details: Vec<_> = errors
+                .iter()
+                .map(|e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}))
+                .collect();
+            if let Ok(value) = serde_json::Value::Array(details).to_string().parse() {
+                status.metadata_mut().insert("x-redress-error-details", value);
+            }
+            status
+        }
+        Error::IdempotencyKeyReused => status(
+            ErrorCode::Conflict,
+            "idempotency_key_reused",
+            "this Idempotency-Key was already used with a different body",
+            Some("Idempotency-Key"),
+        ),
+        other => internal(other),
+    }
+}
+
+fn submission(request: RegisterRequest) -> Submission {
+    let complainant = request.complainant.map(|person| ComplainantInput {
+        name: text(person.name),
+        phone: text(person.phone),
+        email: text(person.email),
+        address: text(person.address),
+        preferred_language: text(person.preferred_language),
+        preferred_channel: text(person.preferred_channel),
+        keep_confidential: person.keep_confidential,
+    });
+    Submission {
+        input: ComplaintInput {
+            channel: text(request.channel),
+            kind: text(request.kind),
+            source: text(request.source),
+            source_ref: text(request.source_ref),
+            source_due_at: text(request.source_due_at),
+            external_ref: text(request.external_ref),
+            received_at: text(request.received_at),
+            subject: text(request.subject),
+            demands: request.demands,
+            unit: text(request.unit),
+            category: text(request.category),
+            category_code: text(request.category_code),
+            narrative: Some(request.narrative),
+            anonymous: request.anonymous,
+            complainant,
+        },
+        idempotency: request.idempotency.filter(|i| !i.key.is_empty()).map(|i| IdempotencyKey {
+            key: i.key,
+            scope: i.scope,
+            body_sha256: i.body_sha256,
+        }),
+        registered_by: text(request.registered_by).unwrap_or_else(|| "public".into()),
+        language_hint: text(request.language_hint),
+        channel_details_json: text(request.channel_details_json),
+    }
+}
+
+#[tonic::async_trait]
+impl Intake for IntakeGrpc {
+    async fn register(&self, request: Request<RegisterRequest>) -> Result<Response<RegisterReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let registered = self.desk.register(&tenant, submission(request.into_inner())).await.map_err(status_of)?;
+        Ok(Response::new(RegisterReply {
+            case_id: registered.case_id,
+            case_number: registered.case_number,
+            status: registered.status.to_owned(),
+            received_at: registered.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            replayed: registered.replayed,
+            deadlines: registered.acknowledgement.into_iter().collect(),
+        }))
+    }
+
+    async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<CaseView>, Status> {
+        let tenant = tenant_of(&request)?;
+        let id = request.into_inner().id;
+        let row = sql::find_case(self.desk.db.reader(), tenant.as_str(), &id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| status(ErrorCode::NotFound, "not_found", "no such case", Some("id")))?;
+        Ok(Response::new(CaseView {
+            deadlines: row
+                .ack_due_at
+                .iter()
+                .map(|due| Deadline {
+                    kind: "acknowledgement".into(),
+                    due_at: due.clone(),
+                    state: "open".into(),
+                    provisional: row.ack_provisional,
+                })
+                .collect(),
+            case_id: row.id,
+            case_number: row.case_number,
+            status: row.status,
+            kind: row.kind,
+            channel: row.channel,
+            source: row.source,
+            received_at: row.received_at,
+            reported_category: row.reported_category.unwrap_or_default(),
+            category_code: row.category_code.unwrap_or_default(),
+            unit: row.unit.unwrap_or_default(),
+            anonymous: row.anonymous,
+            external_ref: row.external_ref.unwrap_or_default(),
+            source_ref: row.source_ref.unwrap_or_default(),
+            version: u64::try_from(row.version).unwrap_or(0),
+        }))
+    }
+
+    async fn release_contacts(&self, request: Request<ReleaseContactsRequest>) -> Result<Response<ReleaseContactsReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if request.purpose.is_empty() || request.requester.is_empty() {
+            return Err(status(ErrorCode::Invalid, "required", "purpose and requester are required", Some("purpose")));
+        }
+        let desk = &self.desk;
+        let now = desk.clock.now();
+        let mut tx = desk.db.begin().await.map_err(internal)?;
+        let rows = sql::cases_by_ids(&mut tx, tenant.as_str(), &request.case_ids).await.map_err(internal)?;
+        let mut contacts = Vec::with_capacity(rows.len());
+        for row in rows {
+            let person: serde_json::Value = match &row.personal_data {
+                None => serde_json::Value::Null,
+                Some(sealed) => {
+                    let plain = desk.cipher.decrypt(tenant.as_str(), row.id.as_bytes(), sealed).map_err(internal)?;
+                    serde_json::from_slice(&plain).map_err(internal)?
+                }
+            };
+            let field = |name: &str| person.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let detail = serde_json::json!({"purpose": request.purpose, "fields": ["name", "phone", "email"]}).to_string();
+            store::audit::append(
+                &mut tx,
+                &store::audit::AuditEntry {
+                    tenant: tenant.as_str(),
+                    at: now,
+                    actor: &request.requester,
+                    action: "contact.released",
+                    subject: &row.id,
+                    detail_json: &detail,
+                },
+            )
+            .await
+            .map_err(internal)?;
+            contacts.push(Contact {
+                case_id: row.id.clone(),
+                name: field("name"),
+                phone: field("phone"),
+                email: field("email"),
+                preferred_language: field("preferred_language"),
+                preferred_channel: field("preferred_channel"),
+                case_number: row.case_number.clone(),
+                anonymous: row.anonymous,
+            });
+        }
+        desk.db.commit(tx).await.map_err(internal)?;
+        Ok(Response::new(ReleaseContactsReply { contacts }))
+    }
+
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id)
+            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
+        let entries = store::messaging::history_for_case(&self.desk.db, tenant.as_str(), case_id).await.map_err(internal)?;
+        Ok(Response::new(history_reply(SERVICE, entries)))
+    }
+}

@@ -1,0 +1,367 @@
+//! Registration: validate, number, encrypt, store, and (for complete submissions) accept —
+//! all in one transaction with the events it produces.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Shanghai;
+use domain::complaint::{ComplaintInput, NewComplaint};
+use domain::vocabulary::Kind;
+use domain::{CaseId, Clock, FieldError, Tenant};
+use prost::Message as _;
+use rpc::events::v1::{CaseAccepted, CaseRegistered};
+use rpc::timeline::v1::Deadline;
+use sha2::{Digest, Sha256};
+use store::{Db, HistoryEntry, NewEvent, Origin};
+
+use crate::SERVICE;
+use crate::cipher::Cipher;
+use crate::store::{self as sql, CaseRow};
+
+/// Why a registration was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid complaint: {0:?}")]
+    Invalid(Vec<FieldError>),
+    #[error("the idempotency key was used with a different body")]
+    IdempotencyKeyReused,
+    #[error("storage: {0}")]
+    Store(#[from] store::Error),
+    #[error("encryption: {0}")]
+    Cipher(#[from] crate::cipher::Error),
+    #[error("calendar {0} is not loaded")]
+    UnknownCalendar(String),
+}
+
+/// The outcome of a registration.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub case_id: String,
+    pub case_number: String,
+    pub status: &'static str,
+    pub received_at: DateTime<Utc>,
+    pub replayed: bool,
+    pub acknowledgement: Option<Deadline>,
+}
+
+/// An idempotency key as the console passes it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub scope: String,
+    pub body_sha256: String,
+}
+
+/// Who registers and how.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub input: ComplaintInput,
+    pub idempotency: Option<IdempotencyKey>,
+    pub registered_by: String,
+    pub language_hint: Option<String>,
+    pub channel_details_json: Option<String>,
+}
+
+/// The registration desk: intake's store, cipher, clock and calendars.
+pub struct Desk {
+    pub db: Db,
+    pub cipher: Arc<dyn Cipher>,
+    pub clock: Arc<dyn Clock>,
+    pub calendars: Arc<calendar::Registry>,
+    pub calendar_id: String,
+    pub policy: String,
+    pub auto_accept: bool,
+}
+
+/// Category codes every tenant starts with (DOMAIN.md's scope categories and the dealer tree).
+pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
+    ("service.attitude", "服务态度", "staff attitude"),
+    ("service.efficiency", "服务效率", "service efficiency"),
+    ("service.process", "未按流程办理", "process not followed"),
+    ("result.product", "产品或结果与承诺不符", "product or result not as promised"),
+    ("result.information", "信息错误或缺失", "wrong or missing information"),
+    ("misconduct.abuse_of_power", "滥用职权", "abuse of power"),
+    ("misconduct.bribery", "收受贿赂", "bribery"),
+    ("environment.facilities", "设施环境", "facilities"),
+    ("dealer.sales.promise_not_kept", "优惠或承诺未兑现", "discount or promise not kept"),
+    ("dealer.sales.price_markup", "加价销售", "price mark-up"),
+    ("dealer.sales.late_delivery", "延迟交车", "late delivery"),
+    ("dealer.after_sales.repair_quality", "维修质量", "repair quality"),
+    ("dealer.after_sales.overcharging", "维修乱收费", "over-charging"),
+    ("dealer.product_quality", "产品质量", "product quality"),
+    ("bank.credit_card", "信用卡", "credit cards"),
+    ("bank.debt_collection", "催收", "debt collection"),
+];
+
+/// Whether a category code is known.
+pub fn is_known_category(code: &str) -> bool {
+    STARTER_CATEGORIES.iter().any(|(known, _, _)| *known == code)
+}
+
+/// The code whose label equals the free text, if any.
+pub fn classify(reported: &str) -> Option<&'static str> {
+    let text = reported.trim();
+    STARTER_CATEGORIES
+        .iter()
+        .find(|(code, zh, en)| *code == text || *zh == text || en.eq_ignore_ascii_case(text))
+        .map(|(code, _, _)| *code)
+}
+
+/// Signals routing's rules read: derived facts, never the text itself.
+pub fn signals(complaint: &NewComplaint) -> Vec<String> {
+    let mut found = Vec::new();
+    let text = format!("{} {}", complaint.narrative, complaint.demands.join(" ")).to_lowercase();
+    let any = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if any(&["退车", "换车", "退换", "return the car", "replace the car", "refund the car"]) {
+        found.push("demand:return_or_exchange".to_owned());
+    }
+    if any(&["媒体", "记者", "曝光", "微博", "抖音", "media", "journalist", "newspaper"]) {
+        found.push("keyword:media".to_owned());
+    }
+    if any(&["堵门", "拉横幅", "闹事", "blocking the door", "protest"]) {
+        found.push("keyword:disturbance".to_owned());
+    }
+    for demand in &complaint.demands {
+        let demand = demand.to_lowercase();
+        for kind in ["refund", "exchange", "repair", "compensation", "apology", "explanation"] {
+            if demand.contains(kind) {
+                found.push(format!("demand:{kind}"));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+impl Desk {
+    /// Registers a submission; replays an earlier registration with the same idempotency key
+    /// and body.
+    pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
+        let now = self.clock.now();
+        let complaint = domain::complaint::validate(submission.input, now, &is_known_category).map_err(Error::Invalid)?;
+        let key_hash = submission.idempotency.as_ref().map(|key| {
+            hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes()))
+        });
+        let mut tx = self.db.begin().await?;
+        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
+            if let Some((body, case_id)) = sql::idempotency(&mut tx, tenant.as_str(), key_hash).await? {
+                drop(tx);
+                if body != key.body_sha256 {
+                    return Err(Error::IdempotencyKeyReused);
+                }
+                return self.replay(tenant, &case_id).await;
+            }
+        }
+        let case_id = CaseId::new();
+        let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
+        let number = sql::next_daily_number(&mut tx, tenant.as_str(), &day).await?;
+        let case_number = format!("TS{day}{number:04}");
+        let accept = self.auto_accept && is_complete(&complaint);
+        let calendar = self
+            .calendars
+            .get(&self.calendar_id)
+            .ok_or_else(|| Error::UnknownCalendar(self.calendar_id.clone()))?;
+        let acknowledgement = accept.then(|| {
+            let due = calendar.due(complaint.received_at, calendar::Period::WorkingDays(2), calendar::EndOf::EndOfDay);
+            (due.at, due.provisional)
+        });
+        let row = self.case_row(tenant, &case_id, &case_number, &complaint, accept.then_some(now), acknowledgement, &submission.registered_by, submission.language_hint.as_deref())?;
+        sql::insert_case(&mut tx, &row).await?;
+        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
+            sql::remember_idempotency(&mut tx, tenant.as_str(), key_hash, &key.body_sha256, &row.id, now).await?;
+        }
+        let ack_deadline = acknowledgement.map(|(at, provisional)| Deadline {
+            kind: "acknowledgement".into(),
+            due_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            state: "open".into(),
+            provisional,
+        });
+        let (events, history) = self.facts(tenant, &case_id, &case_number, &complaint, now, ack_deadline.clone(), &submission.registered_by);
+        let origin = Origin { source: SERVICE, occurred_at: now, causation_id: None, correlation_id: Some(case_id.0), traceparent: None };
+        store::messaging::append_events(&mut tx, &origin, events).await?;
+        store::messaging::append_history(&mut tx, &history).await?;
+        self.db.commit(tx).await?;
+        Ok(Registered {
+            case_id: row.id,
+            case_number,
+            status: if accept { "accepted" } else { "received" },
+            received_at: complaint.received_at,
+            replayed: false,
+            acknowledgement: ack_deadline,
+        })
+    }
+
+    async fn replay(&self, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
+        let row = sql::find_case(self.db.reader(), tenant.as_str(), case_id)
+            .await?
+            .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
+        let received_at = DateTime::parse_from_rfc3339(&row.received_at)
+            .map_err(|_| store::Error::Corrupt("received_at".into()))?
+            .with_timezone(&Utc);
+        Ok(Registered {
+            acknowledgement: row.ack_due_at.as_ref().map(|due| Deadline {
+                kind: "acknowledgement".into(),
+                due_at: due.clone(),
+                state: "open".into(),
+                provisional: row.ack_provisional,
+            }),
+            case_id: row.id,
+            case_number: row.case_number,
+            status: if row.status == "accepted" { "accepted" } else { "received" },
+            received_at,
+            replayed: true,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn case_row(
+        &self,
+        tenant: &Tenant,
+        case_id: &CaseId,
+        case_number: &str,
+        complaint: &NewComplaint,
+        accepted_at: Option<DateTime<Utc>>,
+        acknowledgement: Option<(DateTime<Utc>, bool)>,
+        registered_by: &str,
+        language_hint: Option<&str>,
+    ) -> Result<CaseRow, Error> {
+        let id = case_id.to_string();
+        let associated = id.as_bytes();
+        let personal_data = match &complaint.complainant {
+            None => None,
+            Some(person) => {
+                let language = person
+                    .preferred_language
+                    .clone()
+                    .unwrap_or_else(|| domain::vocabulary::Language::negotiate(language_hint.unwrap_or("")).tag().to_owned());
+                let json = serde_json::json!({
+                    "name": person.name, "phone": person.phone, "email": person.email, "address": person.address,
+                    "preferred_language": language, "preferred_channel": person.preferred_channel,
+                    "keep_confidential": person.keep_confidential,
+                });
+                Some(self.cipher.encrypt(tenant.as_str(), associated, json.to_string().as_bytes())?)
+            }
+        };
+        let phone_index = complaint
+            .complainant
+            .as_ref()
+            .and_then(|p| p.phone.as_deref())
+            .map(|phone| self.cipher.blind_index(tenant.as_str(), "phone", &phone.replace([' ', '-'], "")));
+        let category_code = complaint
+            .category_code
+            .clone()
+            .or_else(|| complaint.reported_category.as_deref().and_then(classify).map(str::to_owned));
+        Ok(CaseRow {
+            id: id.clone(),
+            tenant: tenant.to_string(),
+            case_number: case_number.to_owned(),
+            status: if accepted_at.is_some() { "accepted" } else { "received" }.to_owned(),
+            kind: complaint.kind.as_str().to_owned(),
+            channel: complaint.channel.as_str().to_owned(),
+            source: complaint.source.as_str().to_owned(),
+            source_ref: complaint.source_ref.clone(),
+            source_due_at: complaint.source_due_at.map(sql::at),
+            external_ref: complaint.external_ref.clone(),
+            received_at: sql::at(complaint.received_at),
+            accepted_at: accepted_at.map(sql::at),
+            subject: complaint.subject.clone(),
+            demands_json: serde_json::to_string(&complaint.demands).unwrap_or_else(|_| "[]".into()),
+            unit: complaint.unit.clone(),
+            reported_category: complaint.reported_category.clone(),
+            category_code,
+            anonymous: complaint.anonymous,
+            personal_data,
+            narrative: self.cipher.encrypt(tenant.as_str(), associated, complaint.narrative.as_bytes())?,
+            phone_index,
+            ack_due_at: acknowledgement.map(|(at, _)| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ack_provisional: acknowledgement.is_some_and(|(_, provisional)| provisional),
+            policy: self.policy.clone(),
+            version: 1,
+            registered_by: registered_by.to_owned(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn facts(
+        &self,
+        tenant: &Tenant,
+        case_id: &CaseId,
+        case_number: &str,
+        complaint: &NewComplaint,
+        now: DateTime<Utc>,
+        acknowledgement: Option<Deadline>,
+        registered_by: &str,
+    ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
+        let category_code = complaint
+            .category_code
+            .clone()
+            .or_else(|| complaint.reported_category.as_deref().and_then(classify).map(str::to_owned))
+            .unwrap_or_default();
+        let registered = CaseRegistered {
+            case_number: case_number.to_owned(),
+            kind: complaint.kind.as_str().to_owned(),
+            channel: complaint.channel.as_str().to_owned(),
+            source: complaint.source.as_str().to_owned(),
+            received_at: complaint.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            reported_category: complaint.reported_category.clone().unwrap_or_default(),
+            category_code: category_code.clone(),
+            unit: complaint.unit.clone().unwrap_or_default(),
+            anonymous: complaint.anonymous,
+            signals: signals(complaint),
+            source_ref: complaint.source_ref.clone().unwrap_or_default(),
+            source_due_at: complaint.source_due_at.map(sql::at).unwrap_or_default(),
+        };
+        let mut events = vec![NewEvent {
+            tenant: tenant.to_string(),
+            event_type: "case.registered",
+            case_id: case_id.0,
+            payload: Bytes::from(registered.encode_to_vec()),
+        }];
+        let entry = |action: &str, actor: &str, detail: serde_json::Value| HistoryEntry {
+            tenant: tenant.to_string(),
+            case_id: case_id.0,
+            at: now,
+            action: action.to_owned(),
+            actor: actor.to_owned(),
+            detail_json: detail.to_string(),
+        };
+        let mut history = vec![entry(
+            "registered",
+            registered_by,
+            serde_json::json!({"case_number": case_number, "channel": complaint.channel.as_str(), "kind": complaint.kind.as_str(),
+                "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
+        )];
+        if let Some(deadline) = acknowledgement {
+            history.push(entry("accepted", "system", serde_json::json!({"acknowledgement_due_at": deadline.due_at, "policy": self.policy})));
+            let accepted = CaseAccepted {
+                accepted_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                policy: self.policy.clone(),
+                policy_version: 1,
+                calendar_id: self.calendar_id.clone(),
+                acknowledgement: Some(deadline),
+                kind: complaint.kind.as_str().to_owned(),
+                channel: complaint.channel.as_str().to_owned(),
+            };
+            events.push(NewEvent {
+                tenant: tenant.to_string(),
+                event_type: "case.accepted",
+                case_id: case_id.0,
+                payload: Bytes::from(accepted.encode_to_vec()),
+            });
+        }
+        (events, history)
+    }
+}
+
+/// Complete enough to accept without a person looking: a complaint or report with a way to
+/// answer (a phone or e-mail), or anonymous with a narrative of some substance.
+fn is_complete(complaint: &NewComplaint) -> bool {
+    let reachable = complaint
+        .complainant
+        .as_ref()
+        .is_some_and(|p| p.phone.is_some() || p.email.is_some());
+    let substantial = complaint.narrative.trim().chars().count() >= 5;
+    substantial && (reachable || complaint.anonymous) && complaint.kind != Kind::Praise
+}
