@@ -1,1 +1,18 @@
-//! Notification: notices to complainants and staff.
+//! Notification turns case events into notices and keeps the proof.
+//!
+//! Consumes intake's events: `case.accepted` produces the acknowledgement notice (受理告知书),
+//! rendered in the complainant's language from the contact intake releases over gRPC for that
+//! purpose (one call per batch), recorded once per case with a masked recipient. Emits
+//! `notice.recorded`. Answers `ListNotices` and `CaseHistory`. Delivery over SMTP and SMS
+//! arrives with the notification issue.
+
+pub mod templates;
+pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
+
+pub use app::App;
+
+/// This service's name on the bus and in the timeline.
+pub const SERVICE: &str = "notification";

@@ -1,0 +1,52 @@
+//! Investigation's gRPC adapter.
+
+use domain::ErrorCode;
+use rpc::investigation::v1::investigation_server::Investigation;
+use rpc::investigation::v1::{FileView, GetFileRequest};
+use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
+use runtime::grpc::{history_reply, internal, status, tenant_of};
+use store::Db;
+use tonic::{Request, Response, Status};
+
+use crate::SERVICE;
+use crate::store as sql;
+
+/// The gRPC face of investigation.
+pub struct InvestigationGrpc {
+    pub db: Db,
+}
+
+fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
+    uuid::Uuid::parse_str(text).map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
+}
+
+#[tonic::async_trait]
+impl Investigation for InvestigationGrpc {
+    async fn get_file(&self, request: Request<GetFileRequest>) -> Result<Response<FileView>, Status> {
+        let tenant = tenant_of(&request)?;
+        let id = case_id(&request.get_ref().case_id)?;
+        let file = sql::file(&self.db, tenant.as_str(), &id.to_string()).await.map_err(internal)?;
+        Ok(Response::new(match file {
+            None => FileView::default(),
+            Some(file) => FileView {
+                known: true,
+                status: file.status,
+                unit: file.unit,
+                deadlines: vec![Deadline {
+                    kind: "resolution".into(),
+                    due_at: file.resolution_due_at,
+                    state: "open".into(),
+                    provisional: file.resolution_provisional,
+                }],
+                version: u64::try_from(file.version).unwrap_or(0),
+            },
+        }))
+    }
+
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let id = case_id(&request.get_ref().case_id)?;
+        let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id).await.map_err(internal)?;
+        Ok(Response::new(history_reply(SERVICE, entries)))
+    }
+}

@@ -1,0 +1,129 @@
+//! Investigation's consumer: a dispatched case gets a file and a resolution deadline.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bus::Envelope;
+use bus::consumer::{Batch, Handler, HandlerError};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use domain::Clock;
+use prost::Message as _;
+use rpc::events::v1::{CaseDispatched, CaseOpened};
+use rpc::timeline::v1::Deadline;
+use store::{Db, HistoryEntry, NewEvent, Origin};
+
+use crate::SERVICE;
+use crate::store::{self as sql, File};
+
+/// The consumer of routing's events.
+pub struct InvestigationHandler {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub calendars: Arc<calendar::Registry>,
+}
+
+/// Working days to resolve under a policy (the service commitment: 15).
+fn resolution_period(policy: &str) -> calendar::Period {
+    match calendar::presets::get(policy) {
+        Some(preset) => preset
+            .deadlines
+            .iter()
+            .find(|rule| rule.kind == calendar::DeadlineKind::Resolution)
+            .map(|rule| rule.period)
+            .unwrap_or(calendar::Period::WorkingDays(15)),
+        None => calendar::Period::WorkingDays(15),
+    }
+}
+
+#[async_trait]
+impl Handler for InvestigationHandler {
+    type State = ();
+    type Effect = File;
+
+    fn handles(&self, event: &Envelope) -> bool {
+        event.event_type == "case.dispatched"
+    }
+
+    async fn load(&self, _events: &[Envelope]) -> Result<(), HandlerError> {
+        Ok(())
+    }
+
+    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<File>, HandlerError> {
+        let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
+        let accepted_at = DateTime::parse_from_rfc3339(&dispatched.accepted_at)?.with_timezone(&Utc);
+        let calendar_id = if dispatched.calendar_id.is_empty() { "cn".to_owned() } else { dispatched.calendar_id.clone() };
+        let calendar = self.calendars.get(&calendar_id).ok_or_else(|| format!("calendar {calendar_id} is not loaded"))?;
+        let due = calendar.due(accepted_at, resolution_period(&dispatched.policy), calendar::EndOf::EndOfDay);
+        Ok(vec![File {
+            case_id: event.case_id.to_string(),
+            tenant: event.tenant.clone(),
+            status: "investigating".into(),
+            unit: dispatched.unit,
+            kind: dispatched.kind,
+            policy: dispatched.policy,
+            calendar_id,
+            opened_at: String::new(),
+            resolution_due_at: due.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            resolution_provisional: due.provisional,
+            version: 1,
+        }])
+    }
+
+    async fn apply(&self, batch: Batch<File>) -> Result<(), HandlerError> {
+        let now = self.clock.now();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let mut tx = self.db.begin().await?;
+        for (event, files) in batch.decided {
+            for mut file in files {
+                file.opened_at = at.clone();
+                sql::open_file(&mut tx, &file).await?;
+                let opened = CaseOpened {
+                    opened_at: at.clone(),
+                    unit: file.unit.clone(),
+                    resolution: Some(Deadline {
+                        kind: "resolution".into(),
+                        due_at: file.resolution_due_at.clone(),
+                        state: "open".into(),
+                        provisional: file.resolution_provisional,
+                    }),
+                };
+                let origin = Origin {
+                    source: SERVICE,
+                    occurred_at: now,
+                    causation_id: Some(event.event_id),
+                    correlation_id: event.correlation_id,
+                    traceparent: event.traceparent.clone(),
+                };
+                store::messaging::append_events(
+                    &mut tx,
+                    &origin,
+                    vec![NewEvent {
+                        tenant: event.tenant.clone(),
+                        event_type: "case.opened",
+                        case_id: event.case_id,
+                        payload: Bytes::from(opened.encode_to_vec()),
+                    }],
+                )
+                .await?;
+                let detail = serde_json::json!({"unit": file.unit, "resolution_due_at": file.resolution_due_at,
+                    "provisional": file.resolution_provisional, "policy": file.policy});
+                store::messaging::append_history(
+                    &mut tx,
+                    &[HistoryEntry {
+                        tenant: event.tenant.clone(),
+                        case_id: event.case_id,
+                        at: now,
+                        action: "file_opened".into(),
+                        actor: "system".into(),
+                        detail_json: detail.to_string(),
+                    }],
+                )
+                .await?;
+            }
+        }
+        store::messaging::advance_marks(&mut tx, &batch.consumer, &batch.marks).await?;
+        self.db.commit(tx).await?;
+        Ok(())
+    }
+}
