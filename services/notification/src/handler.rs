@@ -34,21 +34,11 @@ pub struct NotificationHandler {
 
 /// The local date of an instant in Beijing time, as each language writes it.
 fn local_date(at: DateTime<Utc>, language: Language) -> String {
-    let local = at.with_timezone(&chrono_tz_shanghai());
+    let local = at.with_timezone(&chrono_tz::Asia::Shanghai);
     match language {
         Language::ZhCn => local.format("%Y年%-m月%-d日").to_string(),
         Language::En => local.format("%-d %B %Y").to_string(),
     }
-}
-
-fn chrono_tz_shanghai() -> chrono::FixedOffset {
-    // Beijing time has had no daylight saving since 1991.
-    chrono::FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable_offset()))
-}
-
-fn unreachable_offset() -> chrono::FixedOffset {
-    // Offsets of zero and eight hours are always valid.
-    std::process::abort()
 }
 
 #[async_trait]
