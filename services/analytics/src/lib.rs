@@ -1,1 +1,15 @@
-//! Analytics: facts and KPIs from events.
+//! Analytics reads only events and keeps facts per case in its own store, so it can be
+//! rebuilt from the stream.
+//!
+//! Consumes every producer's events; each handler writes only the columns its event knows, so
+//! the order across producers does not matter. Answers `Kpis` and `CaseHistory`.
+
+pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
+
+pub use app::App;
+
+/// This service's name on the bus and in the timeline.
+pub const SERVICE: &str = "analytics";

@@ -1,0 +1,116 @@
+//! Analytics' SQL.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Row, SqliteConnection};
+use store::{Db, Error, Migration};
+
+/// Analytics' migrations (after the platform's).
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 100,
+    name: "analytics",
+    sql: include_str!("../migrations/sqlite/0100_analytics.sql"),
+}];
+
+/// Columns of a case's facts one event knows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactUpdate {
+    pub tenant: Option<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub source: Option<String>,
+    pub category: Option<String>,
+    pub received_at: Option<String>,
+    pub received_day: Option<String>,
+    pub accepted_at: Option<String>,
+    pub acknowledgement_due_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub unit: Option<String>,
+    pub severity: Option<String>,
+    pub dispatched_at: Option<String>,
+    pub opened_at: Option<String>,
+    pub resolution_due_at: Option<String>,
+}
+
+/// Merges an update into a case's facts: known columns are set, the others kept.
+pub async fn merge(conn: &mut SqliteConnection, case_id: &str, update: &FactUpdate) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO case_facts (case_id, tenant, kind, channel, source, category, received_at, received_day, accepted_at,
+            acknowledgement_due_at, acknowledged_at, unit, severity, dispatched_at, opened_at, resolution_due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         ON CONFLICT (case_id) DO UPDATE SET
+            tenant = coalesce(excluded.tenant, tenant), kind = coalesce(excluded.kind, kind),
+            channel = coalesce(excluded.channel, channel), source = coalesce(excluded.source, source),
+            category = coalesce(excluded.category, category), received_at = coalesce(excluded.received_at, received_at),
+            received_day = coalesce(excluded.received_day, received_day),
+            accepted_at = coalesce(excluded.accepted_at, accepted_at),
+            acknowledgement_due_at = coalesce(excluded.acknowledgement_due_at, acknowledgement_due_at),
+            acknowledged_at = coalesce(acknowledged_at, excluded.acknowledged_at),
+            unit = coalesce(excluded.unit, unit), severity = coalesce(excluded.severity, severity),
+            dispatched_at = coalesce(excluded.dispatched_at, dispatched_at), opened_at = coalesce(excluded.opened_at, opened_at),
+            resolution_due_at = coalesce(excluded.resolution_due_at, resolution_due_at)",
+    )
+    .bind(case_id)
+    .bind(&update.tenant)
+    .bind(&update.kind)
+    .bind(&update.channel)
+    .bind(&update.source)
+    .bind(&update.category)
+    .bind(&update.received_at)
+    .bind(&update.received_day)
+    .bind(&update.accepted_at)
+    .bind(&update.acknowledgement_due_at)
+    .bind(&update.acknowledged_at)
+    .bind(&update.unit)
+    .bind(&update.severity)
+    .bind(&update.dispatched_at)
+    .bind(&update.opened_at)
+    .bind(&update.resolution_due_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Figures for cases received between two local days (inclusive), optionally for one unit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Figures {
+    pub total: u64,
+    pub by_channel: BTreeMap<String, u64>,
+    pub by_unit: BTreeMap<String, u64>,
+    pub by_category: BTreeMap<String, u64>,
+    /// Accepted cases, and of them those acknowledged by their deadline.
+    pub accepted: u64,
+    pub acknowledged_on_time: u64,
+}
+
+/// Computes the figures.
+pub async fn figures(db: &Db, tenant: &str, from: &str, to: &str, unit: Option<&str>) -> Result<Figures, Error> {
+    let rows = sqlx::query(
+        "SELECT coalesce(channel, 'unknown') AS channel, coalesce(unit, 'undispatched') AS unit,
+                coalesce(category, 'unclassified') AS category, accepted_at IS NOT NULL AS accepted,
+                (acknowledged_at IS NOT NULL AND acknowledgement_due_at IS NOT NULL
+                    AND acknowledged_at <= acknowledgement_due_at) AS on_time
+         FROM case_facts
+         WHERE tenant = ?1 AND received_day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR unit = ?4)",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .bind(unit)
+    .fetch_all(db.reader())
+    .await?;
+    let mut figures = Figures::default();
+    for row in rows {
+        figures.total += 1;
+        *figures.by_channel.entry(row.try_get("channel")?).or_default() += 1;
+        *figures.by_unit.entry(row.try_get("unit")?).or_default() += 1;
+        *figures.by_category.entry(row.try_get("category")?).or_default() += 1;
+        if row.try_get::<bool, _>("accepted")? {
+            figures.accepted += 1;
+        }
+        if row.try_get::<bool, _>("on_time")? {
+            figures.acknowledged_on_time += 1;
+        }
+    }
+    Ok(figures)
+}
