@@ -1,0 +1,159 @@
+//! `GET /api/v1/cases/{id}`: the case as the caller may see it, with the timeline assembled
+//! from every service's `CaseHistory`.
+
+use axum::extract::{Path, State as Extract};
+use axum::http::{HeaderMap, StatusCode};
+use rpc::intake::v1::GetCaseRequest;
+use rpc::investigation::v1::GetFileRequest;
+use rpc::routing::v1::GetRoutingRequest;
+use rpc::timeline::v1::{CaseHistoryRequest, Deadline};
+use runtime::grpc::with_tenant;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::complaints::DeadlineView;
+use super::{ApiError, auth};
+use crate::app::State;
+
+/// One entry of the timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TimelineEntry {
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// The service that wrote it.
+    pub service: String,
+    pub action: String,
+    pub actor: String,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+/// A case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CaseView {
+    pub id: String,
+    pub case_number: String,
+    /// `received`, `accepted`, `dispatched`, `investigating`, …
+    pub status: String,
+    pub kind: String,
+    pub channel: String,
+    pub source: String,
+    /// The category code, or `unclassified`.
+    pub category: String,
+    /// As the complainant or source gave it.
+    pub reported_category: Option<String>,
+    pub unit: Option<String>,
+    pub severity: Option<String>,
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    pub deadlines: Vec<DeadlineView>,
+    /// Oldest first.
+    pub timeline: Vec<TimelineEntry>,
+    /// Services that have not processed the case yet.
+    pub pending: Vec<String>,
+    /// The case's version, for `If-Match` on actions.
+    pub version: u64,
+}
+
+/// The HTTP form of a deadline.
+pub fn deadline_view(deadline: Deadline) -> DeadlineView {
+    DeadlineView { kind: deadline.kind, due_at: deadline.due_at, state: deadline.state, provisional: deadline.provisional }
+}
+
+/// The case as the caller may see it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    params(("id" = String, Path, description = "The case id or case number")),
+    responses(
+        (status = 200, description = "The case", body = CaseView),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such case for this tenant", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): Path<String>) -> Result<axum::Json<CaseView>, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if id.is_empty() || id.len() > 64 {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"));
+    }
+    let tenant = caller.tenant.as_str();
+    let peers = &state.peers;
+    let case = peers
+        .intake
+        .clone()
+        .get_case(with_tenant(tenant, GetCaseRequest { id }))
+        .await
+        .map_err(|status| ApiError::from_status(status, "intake"))?
+        .into_inner();
+    let case_id = case.case_id.clone();
+    let history = |case_id: &str| with_tenant(tenant, CaseHistoryRequest { case_id: case_id.to_owned() });
+    let (mut routing_client, mut investigation_client) = (peers.routing.clone(), peers.investigation.clone());
+    let (mut intake_h, mut routing_h, mut investigation_h, mut notification_h, mut analytics_h) = (
+        peers.intake.clone(),
+        peers.routing.clone(),
+        peers.investigation.clone(),
+        peers.notification.clone(),
+        peers.analytics.clone(),
+    );
+    let (routing, file, intake_history, routing_history, investigation_history, notification_history, analytics_history) = tokio::join!(
+        routing_client.get_routing(with_tenant(tenant, GetRoutingRequest { case_id: case_id.clone() })),
+        investigation_client.get_file(with_tenant(tenant, GetFileRequest { case_id: case_id.clone() })),
+        intake_h.case_history(history(&case_id)),
+        routing_h.case_history(history(&case_id)),
+        investigation_h.case_history(history(&case_id)),
+        notification_h.case_history(history(&case_id)),
+        analytics_h.case_history(history(&case_id)),
+    );
+    let routing = routing.map_err(|s| ApiError::from_status(s, "routing"))?.into_inner();
+    let file = file.map_err(|s| ApiError::from_status(s, "investigation"))?.into_inner();
+    let mut timeline = Vec::new();
+    let mut pending = Vec::new();
+    for (service, reply) in [
+        ("intake", intake_history),
+        ("routing", routing_history),
+        ("investigation", investigation_history),
+        ("notification", notification_history),
+        ("analytics", analytics_history),
+    ] {
+        let reply = reply.map_err(|s| ApiError::from_status(s, service))?.into_inner();
+        if !reply.known {
+            pending.push(service.to_owned());
+        }
+        timeline.extend(reply.entries.into_iter().map(|entry| TimelineEntry {
+            at: entry.at,
+            service: entry.service,
+            action: entry.action,
+            actor: entry.actor,
+            detail: serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
+        }));
+    }
+    timeline.sort_by(|a, b| a.at.cmp(&b.at));
+    let status = if file.known {
+        file.status.clone()
+    } else if routing.known {
+        "dispatched".to_owned()
+    } else {
+        case.status.clone()
+    };
+    let deadlines = case.deadlines.into_iter().chain(file.deadlines).map(deadline_view).collect();
+    let text = |s: String| if s.is_empty() { None } else { Some(s) };
+    Ok(axum::Json(CaseView {
+        id: case.case_id,
+        case_number: case.case_number,
+        status,
+        kind: case.kind,
+        channel: case.channel,
+        source: case.source,
+        category: if case.category_code.is_empty() { "unclassified".into() } else { case.category_code },
+        reported_category: text(case.reported_category),
+        unit: text(routing.unit).or_else(|| text(case.unit)),
+        severity: text(routing.severity),
+        received_at: case.received_at,
+        deadlines,
+        timeline,
+        pending,
+        version: case.version + file.version,
+    }))
+}

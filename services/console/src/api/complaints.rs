@@ -1,0 +1,280 @@
+//! `POST /api/v1/complaints`: register a case from any channel.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, State as Extract};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rpc::intake::v1::{Complainant, Idempotency, RegisterRequest};
+use runtime::grpc::with_tenant;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::{ApiError, auth};
+use crate::app::State;
+
+/// How a case arrived.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChannelName {
+    Phone,
+    Web,
+    Email,
+    Wechat,
+    App,
+    Letter,
+    WalkIn,
+    Fax,
+    Forwarded,
+}
+
+/// What kind of submission.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KindName {
+    Complaint,
+    Report,
+    Inquiry,
+    Suggestion,
+    Praise,
+    Help,
+}
+
+/// Where it came from, apart from how it arrived.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceName {
+    Direct,
+    HqCallCentre,
+    Manufacturer,
+    #[serde(rename = "hotline_12345")]
+    Hotline12345,
+    #[serde(rename = "hotline_12315")]
+    Hotline12315,
+    Regulator,
+    ConsumerAssociation,
+    ComplaintSite,
+    Media,
+    Petition,
+    CallbackFound,
+}
+
+/// The complainant; kept encrypted by intake, never on the bus.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplainantBody {
+    /// One name field; names may contain "·".
+    #[schema(max_length = 100)]
+    pub name: Option<String>,
+    /// A mainland mobile (1[3-9] + 9 digits), a landline with area code, or a service number.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    #[schema(max_length = 500)]
+    pub address: Option<String>,
+    /// `zh-CN` or `en`.
+    pub preferred_language: Option<String>,
+    /// `sms`, `email`, `phone`, `letter` or `wechat`.
+    pub preferred_channel: Option<String>,
+    pub keep_confidential: Option<bool>,
+}
+
+/// A complaint, report, inquiry, suggestion, praise or request for help.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintRequest {
+    pub channel: ChannelName,
+    /// What happened, in the complainant's words.
+    #[schema(min_length = 1, max_length = 20000)]
+    pub narrative: String,
+    /// Required unless `anonymous` is true.
+    pub complainant: Option<ComplainantBody>,
+    pub anonymous: Option<bool>,
+    /// `complaint` by default.
+    pub kind: Option<KindName>,
+    /// `direct` by default.
+    pub source: Option<SourceName>,
+    #[schema(max_length = 128)]
+    pub source_ref: Option<String>,
+    #[schema(format = DateTime)]
+    pub source_due_at: Option<String>,
+    #[schema(max_length = 128)]
+    pub external_ref: Option<String>,
+    /// Within [1990-01-01, now + 5 min]; for imports and back-dated letters.
+    #[schema(format = DateTime)]
+    pub received_at: Option<String>,
+    #[schema(max_length = 500)]
+    pub subject: Option<String>,
+    /// What the complainant asks for (refund, exchange, repair, compensation, apology, explanation …).
+    #[schema(max_items = 20)]
+    pub demands: Option<Vec<String>>,
+    #[schema(max_length = 64)]
+    pub unit: Option<String>,
+    /// Free text as given; classified when it matches a known category.
+    #[schema(max_length = 200)]
+    pub category: Option<String>,
+    /// An exact category code; unknown codes are refused.
+    pub category_code: Option<String>,
+    /// The channel-specific block (caller number, call reference, postal metadata …).
+    #[schema(value_type = Option<Object>)]
+    pub channel_details: Option<serde_json::Value>,
+}
+
+/// A deadline of a case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DeadlineView {
+    /// `acknowledgement`, `resolution`, …
+    pub kind: String,
+    #[schema(format = DateTime)]
+    pub due_at: String,
+    /// `open`, `met` or `breached`.
+    pub state: String,
+    /// True while the deadline runs past the published calendar.
+    pub provisional: bool,
+}
+
+/// The registered case.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComplaintCreated {
+    pub id: String,
+    /// Readable over the phone: `TS` + date + daily sequence.
+    pub case_number: String,
+    /// `received` or `accepted`.
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub received_at: String,
+    pub deadlines: Vec<DeadlineView>,
+}
+
+/// Registers a case.
+#[utoipa::path(
+    post,
+    path = "/api/v1/complaints",
+    request_body = ComplaintRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body return the same case for at least 24 hours")),
+    responses(
+        (status = 201, description = "Registered", body = ComplaintCreated),
+        (status = 200, description = "The same Idempotency-Key and body were registered before", body = ComplaintCreated),
+        (status = 400, description = "Malformed JSON or header", body = crate::api::error::ErrorBody),
+        (status = 401, description = "Bad credential", body = crate::api::error::ErrorBody),
+        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A rule is broken, or the Idempotency-Key was used with another body", body = crate::api::error::ErrorBody),
+        (status = 429, description = "Too many public submissions", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security((), ("bearer" = []))
+)]
+pub async fn create(
+    Extract(state): Extract<State>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let caller = auth::optional_caller(&state, &headers).await?;
+    let caller = match caller {
+        Some(caller) => caller,
+        None => crate::identity::Caller::public("default"),
+    };
+    if !caller.is_admin()
+        && let Err(wait) = state.public_limiter.check(peer.ip())
+    {
+        let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many submissions; try again later");
+        error.retry_after_seconds = Some(wait.as_secs().max(1));
+        return Err(error);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+    if !is_json {
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json")
+            .with_field("Content-Type"));
+    }
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}")))?;
+    let request: ComplaintRequest = serde_path_to_error::deserialize(value.clone()).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {}", error.inner()))
+            .with_field(field)
+    })?;
+    let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
+    let language_hint = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let register = to_register(request, idempotency, &caller.credential_id, language_hint);
+    let reply = state
+        .peers
+        .intake
+        .clone()
+        .register(with_tenant(&caller.tenant, register))
+        .await
+        .map_err(|status| ApiError::from_status(status, "intake"))?
+        .into_inner();
+    let created = ComplaintCreated {
+        id: reply.case_id,
+        case_number: reply.case_number,
+        status: reply.status,
+        received_at: reply.received_at,
+        deadlines: reply.deadlines.into_iter().map(super::cases::deadline_view).collect(),
+    };
+    let status = if reply.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, axum::Json(created)).into_response())
+}
+
+fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Result<Option<Idempotency>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters")
+                .with_field("Idempotency-Key")
+        })?;
+    // serde_json's map is ordered by key, so this text is canonical for equal bodies.
+    let canonical = body.to_string();
+    Ok(Some(Idempotency {
+        key: key.to_owned(),
+        scope: scope.to_owned(),
+        body_sha256: hex::encode(Sha256::digest(canonical.as_bytes())),
+    }))
+}
+
+fn wire<T: Serialize>(value: T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn to_register(request: ComplaintRequest, idempotency: Option<Idempotency>, registered_by: &str, language_hint: String) -> RegisterRequest {
+    let complainant = request.complainant.map(|person| Complainant {
+        name: person.name.unwrap_or_default(),
+        phone: person.phone.unwrap_or_default(),
+        email: person.email.unwrap_or_default(),
+        address: person.address.unwrap_or_default(),
+        preferred_language: person.preferred_language.unwrap_or_default(),
+        preferred_channel: person.preferred_channel.unwrap_or_default(),
+        keep_confidential: person.keep_confidential.unwrap_or(false),
+    });
+    RegisterRequest {
+        channel: wire(request.channel),
+        kind: request.kind.map(wire).unwrap_or_default(),
+        source: request.source.map(wire).unwrap_or_default(),
+        source_ref: request.source_ref.unwrap_or_default(),
+        source_due_at: request.source_due_at.unwrap_or_default(),
+        external_ref: request.external_ref.unwrap_or_default(),
+        received_at: request.received_at.unwrap_or_default(),
+        subject: request.subject.unwrap_or_default(),
+        demands: request.demands.unwrap_or_default(),
+        unit: request.unit.unwrap_or_default(),
+        category: request.category.unwrap_or_default(),
+        category_code: request.category_code.unwrap_or_default(),
+        narrative: request.narrative,
+        anonymous: request.anonymous.unwrap_or(false),
+        complainant,
+        idempotency,
+        channel_details_json: request.channel_details.map(|v| v.to_string()).unwrap_or_default(),
+        registered_by: registered_by.to_owned(),
+        language_hint,
+    }
+}

@@ -1,0 +1,38 @@
+//! The OpenAPI document served at `/api/v1/openapi.json`, generated from the handlers' own
+//! types so it cannot drift from them.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Redress API", version = "1.0.0", description = "Complaint handling: register cases from every channel, follow them, read KPIs."),
+    paths(api::complaints::create, api::cases::show, api::analytics::kpis),
+    components(schemas(
+        api::complaints::ComplaintRequest,
+        api::complaints::ComplainantBody,
+        api::complaints::ComplaintCreated,
+        api::complaints::DeadlineView,
+        api::cases::CaseView,
+        api::cases::TimelineEntry,
+        api::analytics::KpiReport,
+        api::error::ErrorBody,
+    )),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("An API key or the administrator token")).build()),
+        );
+    }
+}
