@@ -1,0 +1,117 @@
+//! The command line (CONTRACT.md).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Redress: complaint handling for organisations with many branches.
+#[derive(Debug, Parser)]
+#[command(name = "redress", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the whole product in one process with embedded defaults (SQLite files and the embedded log).
+    Up(UpArgs),
+    /// Working-day calendars and deadlines.
+    #[command(subcommand)]
+    Calendar(CalendarCommand),
+    /// Run benchmarks and print their figures (a ratio against a baseline measured in the same run).
+    Bench(BenchArgs),
+    /// Operators' commands.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+/// `redress up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// The data directory: one SQLite file per service, the embedded log, keys. One process per directory.
+    #[arg(long, default_value = "./redress-data")]
+    pub data_dir: PathBuf,
+    /// Where the console listens.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub http: SocketAddr,
+    /// Seed a demonstration organisation and cases.
+    #[arg(long)]
+    pub demo: bool,
+    /// The administrator's API token (at least 16 printable ASCII characters); by default one is created on
+    /// first start and written to the data directory.
+    #[arg(long, env = "REDRESS_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// A configuration file (TOML); environment variables `REDRESS_<KEY>` override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Sync every commit to disk (`synchronous=FULL`) instead of WAL's `NORMAL`.
+    #[arg(long, value_parser = ["normal", "full"], default_value = "normal")]
+    pub fsync: String,
+}
+
+/// `redress calendar …`.
+#[derive(Debug, Subcommand)]
+pub enum CalendarCommand {
+    /// Print the due instant (RFC 3339) of a period, as the product computes it.
+    Due(DueArgs),
+}
+
+/// `redress calendar due`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("period").required(true).args(["working_days", "days", "business_hours", "preset"])))]
+pub struct DueArgs {
+    /// The calendar's id (`cn` ships with Redress).
+    #[arg(long)]
+    pub calendar: String,
+    /// The start instant, RFC 3339.
+    #[arg(long)]
+    pub start: String,
+    /// Working days after the start's local date.
+    #[arg(long)]
+    pub working_days: Option<u32>,
+    /// Calendar days after the start's local date.
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Business hours from the start.
+    #[arg(long)]
+    pub business_hours: Option<u32>,
+    /// A policy preset's resolution deadline.
+    #[arg(long)]
+    pub preset: Option<String>,
+}
+
+/// `redress bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which benchmark: `calendar` (due-date computations against a day-by-day loop).
+    #[arg(default_value = "calendar")]
+    pub which: String,
+    /// How many computations.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub n: usize,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+/// `redress admin …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `redress admin audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute every hash chain and report the first altered or removed entry.
+    Verify {
+        /// The data directory of `redress up`.
+        #[arg(long, default_value = "./redress-data")]
+        data_dir: PathBuf,
+    },
+}

@@ -1,0 +1,198 @@
+//! The embedded shape: every service and the console in one process, on the embedded log and
+//! one SQLite file per service in a data directory. `redress up` and the end-to-end Sandbox
+//! both start the product through [`start`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use bus::embedded::{EmbeddedLog, EmbeddedOptions};
+use runtime::Platform;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::settings::Settings;
+
+/// How to start the embedded shape.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub data_dir: PathBuf,
+    pub http: SocketAddr,
+    pub admin_token: Option<String>,
+    pub fsync_full: bool,
+    pub settings: Settings,
+}
+
+/// The running product.
+pub struct Running {
+    /// Where the console listens.
+    pub console_addr: SocketAddr,
+    /// Where a freshly created administrator token was written, if one was.
+    pub created_admin_token_at: Option<PathBuf>,
+    /// Cancel to stop everything.
+    pub shutdown: CancellationToken,
+    /// Every service's task.
+    pub services: JoinSet<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops every service and waits (at most `deadline`) for them to drain.
+    pub async fn stop(mut self, deadline: Duration) {
+        self.shutdown.cancel();
+        let drain = async {
+            while let Some(result) = self.services.join_next().await {
+                if let Ok(Err(error)) = result {
+                    tracing::error!(%error, "a service stopped with an error");
+                }
+            }
+        };
+        if tokio::time::timeout(deadline, drain).await.is_err() {
+            tracing::warn!("services did not stop within {deadline:?}");
+        }
+    }
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+fn url(addr: SocketAddr) -> String {
+    format!("http://{addr}")
+}
+
+/// Starts every service and the console; returns once all are ready.
+pub async fn start(options: Options) -> anyhow::Result<Running> {
+    let dir = options.data_dir.clone();
+    let settings = options.settings.clone();
+    let fsync_full = options.fsync_full;
+    tracing::info!(data_dir = %dir.display(), backend = "sqlite", bus = "embedded", "starting");
+    let log = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions { fsync_full, ..EmbeddedOptions::default() })
+        .await
+        .context("opening the embedded log")?;
+    let platform = Platform { transport: Arc::new(log), clock: Arc::new(domain::SystemClock), partitions: settings.partitions };
+    let calendars = Arc::new(calendar::Registry::builtin());
+    let boxed = |e: runtime::BoxError| anyhow::anyhow!(e);
+
+    let mut registries = Vec::new();
+    let mut intake_registry = runtime::registry("intake");
+    let intake = intake::App::build(
+        intake::Config {
+            database_path: dir.join("intake.db"),
+            key_path: dir.join("intake.key"),
+            grpc_addr: loopback(),
+            calendar_id: settings.calendar.clone(),
+            policy: settings.policy.clone(),
+            auto_accept: settings.auto_accept,
+            fsync_full,
+        },
+        platform.clone(),
+        calendars.clone(),
+        &mut intake_registry,
+    )
+    .await
+    .map_err(boxed)?;
+    let mut routing_registry = runtime::registry("routing");
+    let routing = routing::App::build(
+        routing::app::Config { database_path: dir.join("routing.db"), grpc_addr: loopback(), fsync_full },
+        platform.clone(),
+        &mut routing_registry,
+    )
+    .await
+    .map_err(boxed)?;
+    let mut investigation_registry = runtime::registry("investigation");
+    let investigation = investigation::App::build(
+        investigation::app::Config { database_path: dir.join("investigation.db"), grpc_addr: loopback(), fsync_full },
+        platform.clone(),
+        calendars.clone(),
+        &mut investigation_registry,
+    )
+    .await
+    .map_err(boxed)?;
+    let mut notification_registry = runtime::registry("notification");
+    let notification = notification::App::build(
+        notification::app::Config {
+            database_path: dir.join("notification.db"),
+            grpc_addr: loopback(),
+            fsync_full,
+            intake_url: url(intake.addr()),
+            contact_line: settings.contact_line.clone(),
+        },
+        platform.clone(),
+        &mut notification_registry,
+    )
+    .await
+    .map_err(boxed)?;
+    let mut analytics_registry = runtime::registry("analytics");
+    let analytics = analytics::App::build(
+        analytics::app::Config { database_path: dir.join("analytics.db"), grpc_addr: loopback(), fsync_full },
+        platform.clone(),
+        &mut analytics_registry,
+    )
+    .await
+    .map_err(boxed)?;
+    for registry in [intake_registry, routing_registry, investigation_registry, notification_registry, analytics_registry] {
+        registries.push(Arc::new(registry));
+    }
+    let admin = match &options.admin_token {
+        Some(token) => console::app::AdminToken::Given(token.clone()),
+        None => console::app::AdminToken::CreateIfMissing(dir.join("admin-token")),
+    };
+    let now = chrono::Utc::now().to_rfc3339();
+    let console = console::App::build(
+        console::Config {
+            http_addr: options.http,
+            database_path: dir.join("console.db"),
+            intake_url: url(intake.addr()),
+            routing_url: url(routing.addr()),
+            investigation_url: url(investigation.addr()),
+            notification_url: url(notification.addr()),
+            analytics_url: url(analytics.addr()),
+            public_per_minute: settings.public_per_minute,
+        },
+        admin,
+        registries,
+        &now,
+    )
+    .await
+    .map_err(boxed)?;
+    let console_addr = console.addr();
+    let created_token = console.created_admin_token_at.clone();
+
+    let shutdown = CancellationToken::new();
+    let mut services = JoinSet::new();
+    services.spawn(named("intake", intake.run_until_stopped(shutdown.clone())));
+    services.spawn(named("routing", routing.run_until_stopped(shutdown.clone())));
+    services.spawn(named("investigation", investigation.run_until_stopped(shutdown.clone())));
+    services.spawn(named("notification", notification.run_until_stopped(shutdown.clone())));
+    services.spawn(named("analytics", analytics.run_until_stopped(shutdown.clone())));
+    let console_shutdown = shutdown.clone();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    services.spawn(async move {
+        let wait_ready = async {
+            for _ in 0..200 {
+                if console.ready().await {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            false
+        };
+        let ready = wait_ready.await;
+        let _ = ready_tx.send(ready);
+        named("console", console.run_until_stopped(console_shutdown)).await
+    });
+    match ready_rx.await {
+        Ok(true) => {}
+        _ => {
+            shutdown.cancel();
+            anyhow::bail!("the services did not become ready");
+        }
+    }
+    Ok(Running { console_addr, created_admin_token_at: created_token, shutdown, services })
+}
+
+async fn named(name: &'static str, run: impl std::future::Future<Output = Result<(), runtime::BoxError>>) -> anyhow::Result<()> {
+    run.await.map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}

@@ -1,0 +1,5 @@
+//! The product assembled: [`embedded`] starts every service and the console in one process;
+//! [`settings`] reads configuration. The `redress` binary and the end-to-end tests use both.
+
+pub mod embedded;
+pub mod settings;

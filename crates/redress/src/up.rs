@@ -1,0 +1,68 @@
+//! `redress up`: the embedded shape until SIGINT or SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use redress::embedded::{self, Options};
+use redress::settings::Settings;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::UpArgs;
+
+/// Runs until SIGINT or SIGTERM.
+pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    let settings = Settings::load(args.config.as_deref())?;
+    let dir = args.data_dir.clone();
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+    // One process per data directory: an operating-system lock, released when the process dies.
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("redress.lock"))
+        .context("opening the data directory's lock file")?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another redress process is using the data directory {}", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => return Err(error).context("locking the data directory"),
+    }
+    let mut running = embedded::start(Options {
+        data_dir: dir,
+        http: args.http,
+        admin_token: args.admin_token,
+        fsync_full: args.fsync == "full",
+        settings,
+    })
+    .await?;
+    if let Some(path) = &running.created_admin_token_at {
+        println!("admin token: written to {}", path.display());
+    }
+    println!("console: http://{}/", running.console_addr);
+    wait_for_signal(&running.shutdown, &mut running.services).await;
+    running.stop(Duration::from_secs(20)).await;
+    drop(lock);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(shutdown: &CancellationToken, services: &mut JoinSet<anyhow::Result<()>>) {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
+        () = terminate => tracing::info!("terminated; shutting down"),
+        () = shutdown.cancelled() => {}
+        Some(result) = services.join_next() => {
+            tracing::error!(?result, "a service stopped unexpectedly; shutting down");
+        }
+    }
+}
