@@ -1,0 +1,80 @@
+//! Starting `redress up` as a real process and talking to it.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const ADMIN_TOKEN: &str = "process-test-admin-token-42";
+
+/// A running `redress up`.
+pub struct Product {
+    pub child: Child,
+    pub base_url: String,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Product {
+    /// Starts `redress up` on `data_dir` with extra environment; waits for its `console:` line.
+    pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Product {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
+        command
+            .args(["up", "--http", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data-dir"])
+            .arg(data_dir)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("redress starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut base_url = None;
+        while base_url.is_none() {
+            let line = lines.recv_timeout(Duration::from_secs(60)).expect("a console line within 60 s");
+            if let Some(url) = line.strip_prefix("console: ") {
+                base_url = Some(url.trim_end_matches('/').to_owned());
+            }
+        }
+        Product { child, base_url: base_url.unwrap_or_default(), lines }
+    }
+
+    /// Lines printed since start-up.
+    #[allow(dead_code)]
+    pub fn try_line(&self) -> Option<String> {
+        self.lines.try_recv().ok()
+    }
+
+    /// Waits for the process to end (it killed itself at a crash hook).
+    pub fn wait_for_death(&mut self, timeout: Duration) -> std::process::ExitStatus {
+        testkit::wait_until_blocking(timeout, || self.child.try_wait().ok().flatten()).expect("the process died at its crash hook")
+    }
+
+    /// Sends a signal and waits for the exit status.
+    pub fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
+        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().expect("kill runs");
+        assert!(status.success());
+        testkit::wait_until_blocking(Duration::from_secs(30), || self.child.try_wait().ok().flatten()).expect("the process ends")
+    }
+}
+
+impl Drop for Product {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP client.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+}

@@ -1,0 +1,64 @@
+//! `redress up` as CONTRACT.md describes it.
+
+use std::process::Command;
+
+use crate::harness::{ADMIN_TOKEN, Product};
+
+#[test]
+fn a_second_process_on_the_same_directory_is_refused_and_sigterm_stops_cleanly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first = Product::start(dir.path(), &[]);
+    let second = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["up", "--http", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .expect("second runs");
+    assert!(!second.status.success());
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(message.contains("another redress process"), "{message}");
+    let status = first.signal("TERM");
+    assert!(status.success(), "SIGTERM is a clean shutdown: {status}");
+    // The directory is free again and the product continues where it stopped.
+    let mut again = Product::start(dir.path(), &[]);
+    assert!(again.signal("INT").success());
+}
+
+#[test]
+fn first_start_creates_an_admin_token_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["up", "--http", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .env_remove("REDRESS_ADMIN_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let token_path = dir.path().join("admin-token");
+    let found = testkit::wait_until_blocking(std::time::Duration::from_secs(60), || token_path.exists().then_some(()));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(found.is_some(), "an admin token file is created on first start");
+    let token = std::fs::read_to_string(&token_path).expect("readable");
+    assert!(token.trim().len() >= 16);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&token_path).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+}
+
+#[test]
+fn calendar_due_prints_one_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["calendar", "due", "--calendar", "cn", "--start", "2026-09-30T10:00:00+08:00", "--working-days", "2"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(text.lines().count(), 1);
+    // 2026: National Day 1–7 October off (Saturday 10 October is worked). The start day does not
+    // count: two working days after Wednesday 30 September are Thursday 8 and Friday 9 October.
+    assert_eq!(text.trim(), "2026-10-09T23:59:59+08:00");
+}
