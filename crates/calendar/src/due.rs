@@ -4,13 +4,16 @@
 //! # How a pause moves a deadline
 //!
 //! Pauses never shorten a deadline; they push it later by what they covered, in the
-//! period's own unit, and only when they begin before the (moving) due instant:
+//! period's own unit, and only when they begin before the (moving) due instant (a pause
+//! that begins after the deadline has passed changes nothing):
 //!
 //! * Day-based periods: a day counts towards the period only if the clock is running when
 //!   the day ends (at the local midnight that closes it). A pause therefore covers the days
 //!   whose closing midnight falls inside it, after the start day; the deadline moves by the
-//!   covered working days (working-day periods) or covered days (days, weeks, months). A
-//!   pause that begins and ends on the same local day covers nothing.
+//!   covered working days (working-day periods) or covered days (days, weeks, months).
+//!   Equivalently: the due date is the day on which the Nth counted day ends. A pause that
+//!   begins and ends on the same local day covers nothing; a pause from Friday evening to
+//!   Monday morning covers Friday.
 //! * Clock hours and minutes: the deadline moves by the paused wall-clock time.
 //! * Business hours: the deadline moves by the business time inside the pause, that is, the
 //!   business time left at the pause is counted again from the resume.
@@ -97,7 +100,9 @@ impl Calendar {
                 .max(first_counted);
             let after_last =
                 first_midnight_at_or_after(to_local(time_zone, *resumed))?.pred_opt()?;
-            if first >= after_last || first > due_date {
+            let (current_due, _) = self.end_of_due_date(due_date, local_start, end)?;
+            let begins_before_due = *paused < to_instant(time_zone, current_due);
+            if first >= after_last || first > due_date || !begins_before_due {
                 continue;
             }
             due_date = match period {
@@ -114,16 +119,29 @@ impl Calendar {
         if matches!(period, Period::WorkingDays(n) if n > 0) {
             consulted.add(first_counted, due_date);
         }
-        let local_due = match end {
-            EndOf::EndOfDay => end_of_day(due_date),
-            EndOf::Exact => due_date.and_time(local_start.time()),
+        let (local_due, close_day) = self.end_of_due_date(due_date, local_start, end)?;
+        if let Some(close_day) = close_day {
+            consulted.add(due_date, close_day);
+        }
+        Some(self.finish(local_due, &consulted))
+    }
+
+    /// Where a day-based deadline ends on its due date; with the working day used when the
+    /// end is a close of business.
+    fn end_of_due_date(
+        &self,
+        due_date: NaiveDate,
+        local_start: NaiveDateTime,
+        end: EndOf,
+    ) -> Option<(NaiveDateTime, Option<NaiveDate>)> {
+        Some(match end {
+            EndOf::EndOfDay => (end_of_day(due_date), None),
+            EndOf::Exact => (due_date.and_time(local_start.time()), None),
             EndOf::CloseOfBusiness => {
                 let (close, working_day) = self.close_on_or_after(due_date)?;
-                consulted.add(due_date, working_day);
-                close
+                (close, Some(working_day))
             }
-        };
-        Some(self.finish(local_due, &consulted))
+        })
     }
 
     fn time_based_due(
