@@ -1,0 +1,166 @@
+//! The claim: one write transaction that picks a consumer's next deliveries and records them
+//! as pending, so no other handle on the same durable name can take them.
+
+use std::fmt::Write as _;
+
+use super::consumer::Shared;
+use super::{Inner, SCAN_CHUNK, codec, sql};
+use crate::transport::Error;
+
+/// The most `messages` rows one claim scans before it commits what it found, so a consumer
+/// far behind a stream of messages it does not want holds the writer only briefly.
+const SCAN_LIMIT: usize = 16 * SCAN_CHUNK;
+
+/// What a claim took.
+#[derive(Debug, Default)]
+pub(super) struct Claimed {
+    /// Stream sequence and delivery count: redeliveries first, then new messages, each in
+    /// stream order.
+    pub(super) deliveries: Vec<(u64, u32)>,
+    /// When nothing was taken: the earliest instant (Unix ms) a pending delivery of this
+    /// consumer becomes visible again.
+    pub(super) next_visible_ms: Option<i64>,
+    /// The scan stopped at [`SCAN_LIMIT`] with messages left to look at.
+    pub(super) more_to_scan: bool,
+}
+
+/// Takes up to `max` deliveries for `consumer`.
+pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Result<Claimed, Error> {
+    let settings = consumer.settings();
+    let now = codec::now_ms();
+    let visible_at = now.saturating_add(settings.ack_wait_ms);
+    let mut claimed = Claimed::default();
+    let mut tx = inner.writer.begin_with("BEGIN IMMEDIATE").await?;
+
+    if let Some(max_deliver) = settings.max_deliver {
+        // JetStream stops delivering a message at the limit; its pending row goes once its
+        // last delivery's wait is over.
+        sqlx::query(
+            "DELETE FROM pending \
+             WHERE consumer_id = ?1 AND visible_at_ms <= ?2 AND delivered >= ?3",
+        )
+        .bind(consumer.id)
+        .bind(now)
+        .bind(i64::from(max_deliver))
+        .execute(&mut *tx)
+        .await?;
+    }
+
+    let mut redelivered: Vec<(i64, i64)> = sqlx::query_as(
+        "UPDATE pending SET delivered = delivered + 1, visible_at_ms = ?2 \
+         WHERE consumer_id = ?1 AND seq IN ( \
+             SELECT seq FROM pending WHERE consumer_id = ?1 AND visible_at_ms <= ?3 \
+             ORDER BY seq LIMIT ?4) \
+         RETURNING seq, delivered",
+    )
+    .bind(consumer.id)
+    .bind(visible_at)
+    .bind(now)
+    .bind(codec::to_db(max as u64))
+    .fetch_all(&mut *tx)
+    .await?;
+    redelivered.sort_unstable();
+    claimed.deliveries.extend(
+        redelivered
+            .into_iter()
+            .map(|(seq, delivered)| (codec::from_db(seq), count(delivered))),
+    );
+
+    let room = max.saturating_sub(claimed.deliveries.len());
+    if room > 0 {
+        let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM consumers WHERE id = ?1")
+            .bind(consumer.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut position = cursor;
+        let mut fresh: Vec<i64> = Vec::new();
+        let mut scanned = 0;
+        loop {
+            let rows: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT seq, subject FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .bind(position)
+            .bind(codec::to_db(SCAN_CHUNK as u64))
+            .fetch_all(&mut *tx)
+            .await?;
+            let count = rows.len();
+            for (seq, subject) in rows {
+                position = seq;
+                if settings.matches(&subject) {
+                    fresh.push(seq);
+                    if fresh.len() == room {
+                        break;
+                    }
+                }
+            }
+            scanned += count;
+            if fresh.len() == room || count < SCAN_CHUNK {
+                break;
+            }
+            if scanned >= SCAN_LIMIT {
+                claimed.more_to_scan = true;
+                break;
+            }
+        }
+        for range in sql::chunks(fresh.len()) {
+            let seqs = &fresh[range];
+            let statement = format!(
+                "INSERT INTO pending (consumer_id, seq, delivered, visible_at_ms) VALUES {}",
+                pending_rows(seqs.len())
+            );
+            let mut query = sqlx::query(&statement).bind(consumer.id).bind(visible_at);
+            for seq in seqs {
+                query = query.bind(*seq);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        if position != cursor {
+            sqlx::query("UPDATE consumers SET cursor = ?2 WHERE id = ?1")
+                .bind(consumer.id)
+                .bind(position)
+                .execute(&mut *tx)
+                .await?;
+        }
+        claimed
+            .deliveries
+            .extend(fresh.into_iter().map(|seq| (codec::from_db(seq), 1)));
+    }
+
+    if claimed.deliveries.is_empty() {
+        claimed.next_visible_ms =
+            sqlx::query_scalar("SELECT MIN(visible_at_ms) FROM pending WHERE consumer_id = ?1")
+                .bind(consumer.id)
+                .fetch_one(&mut *tx)
+                .await?;
+    }
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+/// `(?1,?3,1,?2),(?1,?4,1,?2)…`: new pending rows of consumer `?1`, visible at `?2`.
+fn pending_rows(rows: usize) -> String {
+    let mut text = String::with_capacity(rows * 16);
+    for number in 3..3 + rows {
+        if number > 3 {
+            text.push(',');
+        }
+        // Writing into a String cannot fail.
+        let _ = write!(text, "(?1,?{number},1,?2)");
+    }
+    text
+}
+
+/// A stored delivery count.
+fn count(delivered: i64) -> u32 {
+    u32::try_from(delivered).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_rows_share_consumer_and_deadline() {
+        assert_eq!(pending_rows(2), "(?1,?3,1,?2),(?1,?4,1,?2)");
+    }
+}

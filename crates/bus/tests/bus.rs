@@ -1,0 +1,9 @@
+//! The bus crate's integration tests, one binary: the transport conformance suite on the
+//! embedded log, and what only the embedded log promises (its file, restarts, SIGKILL).
+
+#[path = "bus/conformance.rs"]
+mod conformance;
+#[path = "bus/embedded.rs"]
+mod embedded;
+#[path = "bus/factory.rs"]
+mod factory;
