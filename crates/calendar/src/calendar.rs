@@ -143,7 +143,7 @@ impl Calendar {
         }
     }
 
-    fn reassembled(self) -> Calendar {
+    pub(crate) fn reassembled(self) -> Calendar {
         Calendar::assemble(
             self.id,
             self.name,
@@ -219,43 +219,6 @@ impl Calendar {
             ));
         }
         self.own.published = Some(PublishedYears { first, last });
-        Ok(self.reassembled())
-    }
-
-    /// Adds the dated exceptions of a year's notice (JSON in the holiday-cn shape, see
-    /// [`crate::parse_notice`]). Loading the year after the last published one extends the
-    /// published years; loading an already published year corrects it date by date.
-    /// Years must be loaded in order: a gap would publish a year nobody loaded.
-    pub fn with_notice(mut self, year: i32, json: &str) -> Result<Calendar, Error> {
-        let days = crate::parse_notice(json, year)?;
-        let published = self.own.published.or(self.resolved.published);
-        let extended = match published {
-            None => PublishedYears {
-                first: year,
-                last: year,
-            },
-            Some(years) if year > years.last + 1 => {
-                return Err(Error::field(
-                    "year",
-                    format!(
-                        "{year} cannot be loaded before {}: calendar `{}` is published through {}",
-                        years.last + 1,
-                        self.id,
-                        years.last
-                    ),
-                ));
-            }
-            Some(years) => PublishedYears {
-                first: years.first.min(year),
-                last: years.last.max(year),
-            },
-        };
-        if published != Some(extended) {
-            self.own.published = Some(extended);
-        }
-        for exception in days {
-            self.own.days.insert(exception.date, exception);
-        }
         Ok(self.reassembled())
     }
 

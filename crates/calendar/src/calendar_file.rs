@@ -199,6 +199,43 @@ fn parse_weekdays(names: &[String]) -> Result<WorkingWeekdays, Error> {
 }
 
 impl Calendar {
+    /// Adds the dated exceptions of a year's notice (JSON in the holiday-cn shape, see
+    /// [`crate::parse_notice`]). Loading the year after the last published one extends the
+    /// published years; loading an already published year corrects it date by date.
+    /// Years must be loaded in order: a gap would publish a year nobody loaded.
+    pub fn with_notice(mut self, year: i32, json: &str) -> Result<Calendar, Error> {
+        let days = crate::parse_notice(json, year)?;
+        let published = self.own.published.or(self.resolved.published);
+        let extended = match published {
+            None => PublishedYears {
+                first: year,
+                last: year,
+            },
+            Some(years) if year > years.last + 1 => {
+                return Err(Error::field(
+                    "year",
+                    format!(
+                        "{year} cannot be loaded before {}: calendar `{}` is published through {}",
+                        years.last + 1,
+                        self.id,
+                        years.last
+                    ),
+                ));
+            }
+            Some(years) => PublishedYears {
+                first: years.first.min(year),
+                last: years.last.max(year),
+            },
+        };
+        if published != Some(extended) {
+            self.own.published = Some(extended);
+        }
+        for exception in days {
+            self.own.days.insert(exception.date, exception);
+        }
+        Ok(self.reassembled())
+    }
+
     /// Reads a whole root calendar (no `parent`) from a calendar file's contents:
     /// `id`, `name`, `time_zone` (IANA), optional `working_weekdays` (`["mon", …]`),
     /// `business_hours` (`["09:00-12:00", …]`), `published_from` / `published_through`,

@@ -4,8 +4,8 @@
 //! extended one ladder step at a time (each step with its reason and approval), and stops.
 //! Nothing but the events is stored, so replaying the same events always gives the same
 //! deadline, and [`SlaClock::state_at`] replays only the events up to `now`.
-//! How pauses move the deadline is defined in [`crate::Calendar::due`]'s module (`due`):
-//! never earlier, by the paused working days, days or business time.
+//! How pauses move the deadline is defined on [`SlaClock`]: never earlier, by the paused
+//! working days, days or business time.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -80,6 +80,26 @@ pub enum ClockState {
 }
 
 /// A deadline's clock, replayed from its events.
+///
+/// # How a pause moves the deadline
+///
+/// Pauses never shorten a deadline. A pause pushes it later by what the pause covered, in
+/// the period's own unit, and only when the pause begins before the (moving) due instant; a
+/// pause that begins after the deadline has passed changes nothing.
+///
+/// * Working days, days, weeks, months: a day after the start day counts towards the period
+///   only if the clock is running when the day ends (at the local midnight that closes it),
+///   and the due date is the day on which the Nth counted day ends. So a pause covers the
+///   days whose closing midnight falls inside it, and the deadline moves by the covered
+///   working days (working-day periods) or covered days (the others). A pause that begins
+///   and ends on the same local day covers nothing; one from Friday evening to Monday
+///   morning covers Friday (and the weekend, which only matters for calendar days).
+/// * Clock hours and minutes: the deadline moves by the paused wall-clock time.
+/// * Business hours: the deadline moves by the business time inside the pause, that is, the
+///   business time left when the clock paused is counted again from the resume.
+///
+/// Warnings are measured in running wall-clock time: the warning at fraction `f` fires
+/// when `f` of the unpaused time from the start to the due instant has passed.
 #[derive(Clone, Debug)]
 pub struct SlaClock {
     rule: ClockRule,

@@ -57,7 +57,8 @@ impl Calendar {
     }
 
     /// [`Calendar::due`] for a clock that was paused during the given closed intervals
-    /// (ordered, not overlapping, none before `start`); see the module documentation.
+    /// (ordered, not overlapping, none before `start`); see the module documentation and
+    /// [`crate::SlaClock`], which states the same rule for users.
     pub(crate) fn due_with_pauses(
         &self,
         start: DateTime<Utc>,

@@ -19,8 +19,9 @@
 //!   says close of business.
 //! * Dates beyond the calendar's published years follow the plain weekday rule and make the
 //!   result `provisional`; loading the next notice makes it final.
-//! * Pauses never shorten a deadline (see the `due` module documentation for exactly how far
-//!   they push it).
+//! * Pauses never shorten a deadline (see [`SlaClock`] for exactly how far they push it).
+
+#![warn(missing_docs)]
 
 mod business_hours;
 mod business_time;

@@ -1,127 +1,15 @@
-//! The deadline policies the product ships, one per row of the domain's deadline table.
-//!
-//! Each has a stable snake_case name ([`NAMES`]); [`get`] returns a fresh copy that an
-//! organisation may adjust and store as its own version. Every number is data: the presets
-//! are ordinary [`Policy`] values.
+//! Presets from mainland-Chinese rules and organisations' own procedures.
 
-use crate::{
-    ApprovalLevel, DeadlineKind, DeadlineRule, EndOf, ExtensionLadder, ExtensionStep, PauseReason,
-    Period, Policy, StartEvent,
-};
-
-/// The names of all presets, in the order of the domain's deadline table.
-pub const NAMES: [&str; 16] = [
-    "service_commitment",
-    "corporate_misconduct_reports",
-    "bank_2012_notice",
-    "bank_2020_measures",
-    "credit_report_disputes",
-    "handling_unit_first_contact",
-    "property_management",
-    "hospital",
-    "hospital_variant",
-    "logistics_service_desk",
-    "dealership_group",
-    "retail",
-    "market_regulator_12315",
-    "uk_fca_disp",
-    "us_cfpb",
-    "eu_whistleblowing",
-];
-
-/// The preset with this name.
-pub fn get(name: &str) -> Option<Policy> {
-    let policy = match name {
-        "service_commitment" => service_commitment(),
-        "corporate_misconduct_reports" => corporate_misconduct_reports(),
-        "bank_2012_notice" => bank_2012_notice(),
-        "bank_2020_measures" => bank_2020_measures(),
-        "credit_report_disputes" => credit_report_disputes(),
-        "handling_unit_first_contact" => handling_unit_first_contact(),
-        "property_management" => property_management(),
-        "hospital" => hospital(),
-        "hospital_variant" => hospital_variant(),
-        "logistics_service_desk" => logistics_service_desk(),
-        "dealership_group" => dealership_group(),
-        "retail" => retail(),
-        "market_regulator_12315" => market_regulator_12315(),
-        "uk_fca_disp" => uk_fca_disp(),
-        "us_cfpb" => us_cfpb(),
-        "eu_whistleblowing" => eu_whistleblowing(),
-        _ => return None,
-    };
-    Some(policy)
-}
-
-/// All presets, in the order of [`NAMES`].
-pub fn all() -> Vec<Policy> {
-    NAMES.iter().filter_map(|name| get(name)).collect()
-}
-
-/// Warnings at half and four fifths of the allowed time, the presets' default.
-const DEFAULT_WARNINGS: [f64; 2] = [0.5, 0.8];
-
-fn policy(id: &str, name: &str, description: &str, deadlines: Vec<DeadlineRule>) -> Policy {
-    Policy {
-        id: id.to_owned(),
-        version: 1,
-        name: name.to_owned(),
-        description: description.to_owned(),
-        deadlines,
-        extension_ladder: None,
-        warnings: DEFAULT_WARNINGS.to_vec(),
-    }
-}
-
-fn rule(
-    kind: DeadlineKind,
-    period: Period,
-    start_event: StartEvent,
-    end: EndOf,
-    note: &str,
-) -> DeadlineRule {
-    DeadlineRule {
-        kind,
-        variant: None,
-        period,
-        start_event,
-        end,
-        pause_reasons: vec![PauseReason::AwaitingComplainant],
-        note: note.to_owned(),
-    }
-}
-
-fn variant(rule: DeadlineRule, name: &str) -> DeadlineRule {
-    DeadlineRule {
-        variant: Some(name.to_owned()),
-        ..rule
-    }
-}
-
-fn step(extend_to: Period, approval: ApprovalLevel, notify_complainant: bool) -> ExtensionStep {
-    ExtensionStep {
-        extend_to,
-        reason_required: true,
-        approval,
-        notify_complainant,
-    }
-}
-
-fn resolution_ladder(steps: Vec<ExtensionStep>, cap: Period) -> Option<ExtensionLadder> {
-    Some(ExtensionLadder {
-        applies_to: DeadlineKind::Resolution,
-        steps,
-        cap,
-    })
-}
+use super::{policy, resolution_ladder, rule, step, variant};
+use crate::{ApprovalLevel, DeadlineKind, EndOf, PauseReason, Period, Policy, StartEvent};
 
 use DeadlineKind::{
     Acknowledgement, Callback, EarlyWarningAcknowledgement, FirstContact, Resolution, ResultNotice,
 };
-use EndOf::{CloseOfBusiness, EndOfDay, Exact};
-use StartEvent::{Accepted, Acknowledged, Completed, Dispatched, MajorComplaintFlagged, Received};
+use EndOf::{EndOfDay, Exact};
+use StartEvent::{Accepted, Completed, Dispatched, MajorComplaintFlagged, Received};
 
-fn service_commitment() -> Policy {
+pub(super) fn service_commitment() -> Policy {
     policy(
         "service_commitment",
         "Service commitment (generic)",
@@ -145,7 +33,7 @@ fn service_commitment() -> Policy {
     )
 }
 
-fn corporate_misconduct_reports() -> Policy {
+pub(super) fn corporate_misconduct_reports() -> Policy {
     let mut policy = policy(
         "corporate_misconduct_reports",
         "Corporate misconduct reports (举报)",
@@ -191,7 +79,7 @@ fn corporate_misconduct_reports() -> Policy {
     policy
 }
 
-fn bank_2012_notice() -> Policy {
+pub(super) fn bank_2012_notice() -> Policy {
     let mut policy = policy(
         "bank_2012_notice",
         "Bank complaints, 2012 notice",
@@ -224,7 +112,7 @@ fn bank_2012_notice() -> Policy {
     policy
 }
 
-fn bank_2020_measures() -> Policy {
+pub(super) fn bank_2020_measures() -> Policy {
     let mut resolution = rule(
         Resolution,
         Period::Days(15),
@@ -252,7 +140,7 @@ fn bank_2020_measures() -> Policy {
     policy
 }
 
-fn credit_report_disputes() -> Policy {
+pub(super) fn credit_report_disputes() -> Policy {
     policy(
         "credit_report_disputes",
         "Credit-report disputes",
@@ -267,7 +155,7 @@ fn credit_report_disputes() -> Policy {
     )
 }
 
-fn handling_unit_first_contact() -> Policy {
+pub(super) fn handling_unit_first_contact() -> Policy {
     policy(
         "handling_unit_first_contact",
         "Handling unit's first contact",
@@ -282,7 +170,7 @@ fn handling_unit_first_contact() -> Policy {
     )
 }
 
-fn property_management() -> Policy {
+pub(super) fn property_management() -> Policy {
     policy(
         "property_management",
         "Property management",
@@ -316,7 +204,7 @@ fn property_management() -> Policy {
     )
 }
 
-fn hospital() -> Policy {
+pub(super) fn hospital() -> Policy {
     policy(
         "hospital",
         "Hospital",
@@ -343,7 +231,7 @@ fn hospital() -> Policy {
     )
 }
 
-fn hospital_variant() -> Policy {
+pub(super) fn hospital_variant() -> Policy {
     policy(
         "hospital_variant",
         "Hospital (variant)",
@@ -370,7 +258,7 @@ fn hospital_variant() -> Policy {
     )
 }
 
-fn logistics_service_desk() -> Policy {
+pub(super) fn logistics_service_desk() -> Policy {
     policy(
         "logistics_service_desk",
         "Logistics service desk",
@@ -385,7 +273,7 @@ fn logistics_service_desk() -> Policy {
     )
 }
 
-fn dealership_group() -> Policy {
+pub(super) fn dealership_group() -> Policy {
     policy(
         "dealership_group",
         "Dealership group",
@@ -409,7 +297,7 @@ fn dealership_group() -> Policy {
     )
 }
 
-fn retail() -> Policy {
+pub(super) fn retail() -> Policy {
     policy(
         "retail",
         "Retail",
@@ -424,7 +312,7 @@ fn retail() -> Policy {
     )
 }
 
-fn market_regulator_12315() -> Policy {
+pub(super) fn market_regulator_12315() -> Policy {
     policy(
         "market_regulator_12315",
         "Market regulator consumer complaints (12315)",
@@ -453,111 +341,4 @@ fn market_regulator_12315() -> Policy {
             ),
         ],
     )
-}
-
-fn uk_fca_disp() -> Policy {
-    policy(
-        "uk_fca_disp",
-        "UK FCA DISP",
-        "Acknowledge promptly (no fixed time); resolving by close of business on the third business day after receipt allows a summary resolution communication.",
-        vec![
-            rule(
-                Resolution,
-                Period::Weeks(8),
-                Received,
-                EndOfDay,
-                "final response within 8 weeks of receipt",
-            ),
-            variant(
-                rule(
-                    Resolution,
-                    Period::WorkingDays(3),
-                    Received,
-                    CloseOfBusiness,
-                    "close of business on the 3rd business day after receipt",
-                ),
-                "summary_resolution",
-            ),
-        ],
-    )
-}
-
-fn us_cfpb() -> Policy {
-    let mut policy = policy(
-        "us_cfpb",
-        "US CFPB",
-        "\"Timely response\" is measured against these.",
-        vec![rule(
-            Resolution,
-            Period::Days(15),
-            Received,
-            EndOfDay,
-            "respond within 15 days",
-        )],
-    );
-    policy.extension_ladder = resolution_ladder(
-        vec![step(Period::Days(60), ApprovalLevel::Supervisor, true)],
-        Period::Days(60),
-    );
-    policy
-}
-
-fn eu_whistleblowing() -> Policy {
-    policy(
-        "eu_whistleblowing",
-        "EU whistleblowing directive",
-        "",
-        vec![
-            rule(
-                Resolution,
-                Period::Months(3),
-                Acknowledged,
-                EndOfDay,
-                "feedback within 3 months of the acknowledgement",
-            ),
-            rule(
-                Acknowledgement,
-                Period::Days(7),
-                Received,
-                EndOfDay,
-                "acknowledge within 7 days",
-            ),
-        ],
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_name_has_a_valid_preset_with_that_id() {
-        let presets = all();
-        assert_eq!(presets.len(), NAMES.len());
-        for (name, policy) in NAMES.iter().zip(&presets) {
-            assert_eq!(&policy.id, name);
-            policy
-                .validate()
-                .unwrap_or_else(|error| panic!("{name}: {error}"));
-            let back = Policy::from_json(&policy.to_json()).expect("round trip");
-            assert_eq!(&back, policy);
-        }
-        assert!(get("no_such_preset").is_none());
-    }
-
-    #[test]
-    fn primary_rules_are_resolution_unless_the_preset_has_none() {
-        let primary = |name: &str| {
-            get(name)
-                .and_then(|policy| policy.primary_rule().cloned())
-                .expect("preset")
-        };
-        assert_eq!(
-            primary("service_commitment").period,
-            Period::WorkingDays(15)
-        );
-        assert_eq!(primary("uk_fca_disp").period, Period::Weeks(8));
-        assert_eq!(primary("handling_unit_first_contact").kind, FirstContact);
-        assert_eq!(primary("dealership_group").kind, ResultNotice);
-    }
 }
