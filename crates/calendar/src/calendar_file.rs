@@ -306,3 +306,83 @@ impl Calendar {
         format!("{header},\n  \"days\": [\n{}\n  ]\n}}\n", days.join(",\n"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_may_list_the_last_day_of_the_previous_year() {
+        let json = r#"{"year": 2023, "papers": ["x"], "days": [
+            {"name": "元旦", "date": "2022-12-31", "isOffDay": true},
+            {"name": "春节", "date": "2023-01-28", "isOffDay": false}]}"#;
+        let days = parse_notice(json, 2023).expect("valid");
+        assert_eq!(days.len(), 2);
+        assert_eq!(
+            days[0].date,
+            NaiveDate::from_ymd_opt(2022, 12, 31).expect("date")
+        );
+        assert_eq!(days[1].status, DayStatus::Working);
+        let far = json.replace("2022-12-31", "2020-12-31");
+        let error = parse_notice(&far, 2023).expect_err("too far");
+        assert_eq!(
+            error.to_string(),
+            "days[0].date: 2020-12-31 is too far from the notice's year 2023"
+        );
+        assert!(parse_notice(json, 2024).is_err());
+    }
+
+    #[test]
+    fn a_root_calendar_survives_a_round_trip_through_its_file() {
+        let calendar = Calendar::new("mo", "Macau (test)", chrono_tz::Asia::Macau)
+            .with_working_weekdays(
+                WorkingWeekdays::new(&[Weekday::Mon, Weekday::Tue]).expect("valid"),
+            )
+            .with_closure(
+                NaiveDate::from_ymd_opt(2026, 9, 1).expect("date"),
+                "typhoon (test)",
+            )
+            .with_published_years(2026, 2026)
+            .expect("valid");
+        let json = calendar.to_json();
+        let back = Calendar::from_json(&json).expect("valid");
+        assert_eq!(back.to_json(), json);
+        assert_eq!(back.time_zone(), chrono_tz::Asia::Macau);
+        assert_eq!(
+            back.working_weekdays().weekdays(),
+            vec![Weekday::Mon, Weekday::Tue]
+        );
+        assert_eq!(
+            back.published_years(),
+            Some(PublishedYears {
+                first: 2026,
+                last: 2026
+            })
+        );
+        assert!(json.contains(r#"{"date":"2026-09-01","name":"typhoon (test)","isOffDay":true}"#));
+    }
+
+    #[test]
+    fn calendar_files_are_validated_field_by_field() {
+        let refusal = |json: &str| Calendar::from_json(json).expect_err("invalid").to_string();
+        let base = r#""id": "x", "name": "X", "time_zone": "Asia/Shanghai""#;
+        assert_eq!(
+            refusal(&format!(
+                r#"{{{base}, "working_weekdays": ["mon", "funday"]}}"#
+            )),
+            "working_weekdays[1]: `funday` is not a weekday"
+        );
+        assert_eq!(
+            refusal(&format!(r#"{{{base}, "published_from": 2026}}"#)),
+            "published_through: published_from and published_through go together, first <= last"
+        );
+        assert_eq!(
+            refusal(&format!(r#"{{{base}, "business_hours": ["18:00-09:00"]}}"#)),
+            "business_hours[0]: must open before it closes, by 24:00"
+        );
+        assert_eq!(
+            refusal(r#"{"id": " ", "name": "X", "time_zone": "UTC"}"#),
+            "id: must not be empty"
+        );
+    }
+}

@@ -11,7 +11,7 @@
 //! then [`Registry`] (calendars by id, notices for new years), [`Policy`] and [`presets`]
 //! (deadline rules as versioned data) and [`SlaClock`] (pauses, extensions, warnings,
 //! breach, replayed from events). [`due_line`] is what `redress calendar due` prints and
-//! [`bench`] what `redress bench` measures.
+//! [`bench`](mod@bench) what `redress bench` measures.
 //!
 //! Conventions, everywhere in the crate:
 //! * A period counted in days never counts its start day: the due date is the Nth working

@@ -280,3 +280,151 @@ impl Policy {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolution(period: Period) -> DeadlineRule {
+        DeadlineRule {
+            kind: DeadlineKind::Resolution,
+            variant: None,
+            period,
+            start_event: StartEvent::Accepted,
+            end: EndOf::EndOfDay,
+            pause_reasons: vec![PauseReason::AwaitingComplainant],
+            note: String::new(),
+        }
+    }
+
+    fn with_ladder(steps: Vec<Period>, cap: Period) -> Policy {
+        Policy {
+            id: "test_policy".to_owned(),
+            version: 1,
+            name: "Test".to_owned(),
+            description: String::new(),
+            deadlines: vec![resolution(Period::WorkingDays(15))],
+            extension_ladder: Some(ExtensionLadder {
+                applies_to: DeadlineKind::Resolution,
+                steps: steps
+                    .into_iter()
+                    .map(|extend_to| ExtensionStep {
+                        extend_to,
+                        reason_required: true,
+                        approval: ApprovalLevel::Supervisor,
+                        notify_complainant: false,
+                    })
+                    .collect(),
+                cap,
+            }),
+            warnings: vec![0.5, 0.8],
+        }
+    }
+
+    fn refusal(policy: &Policy) -> String {
+        policy.validate().expect_err("invalid").to_string()
+    }
+
+    #[test]
+    fn ladders_must_grow_in_the_deadlines_unit_up_to_the_cap() {
+        let valid = with_ladder(
+            vec![Period::WorkingDays(30), Period::WorkingDays(60)],
+            Period::WorkingDays(60),
+        );
+        assert!(valid.validate().is_ok());
+        let mixed = with_ladder(vec![Period::Days(30)], Period::WorkingDays(60));
+        assert_eq!(
+            refusal(&mixed),
+            "extension_ladder.steps[0].extend_to: must count working_days like the deadline"
+        );
+        let shrinking = with_ladder(
+            vec![Period::WorkingDays(30), Period::WorkingDays(20)],
+            Period::WorkingDays(60),
+        );
+        assert_eq!(
+            refusal(&shrinking),
+            "extension_ladder.steps[1].extend_to: must be longer than 30 working_days"
+        );
+        let past_cap = with_ladder(vec![Period::WorkingDays(90)], Period::WorkingDays(60));
+        assert_eq!(
+            refusal(&past_cap),
+            "extension_ladder.steps[0].extend_to: must not pass the cap of 60 working days"
+        );
+        let empty = with_ladder(vec![], Period::WorkingDays(60));
+        assert_eq!(
+            refusal(&empty),
+            "extension_ladder.steps: at least one step is needed"
+        );
+    }
+
+    #[test]
+    fn ids_rules_and_warnings_are_checked() {
+        let mut policy = with_ladder(vec![Period::WorkingDays(30)], Period::WorkingDays(30));
+        policy.warnings = vec![0.8, 0.5];
+        assert_eq!(
+            refusal(&policy),
+            "warnings[1]: fractions must increase strictly within (0, 1)"
+        );
+        policy.warnings = vec![1.0];
+        assert!(policy.validate().is_err());
+        policy.warnings = vec![];
+        policy.id = "Bank 2020".to_owned();
+        assert_eq!(refusal(&policy), "id: `Bank 2020` is not a snake_case name");
+        policy.id = "bank".to_owned();
+        policy.deadlines.push(resolution(Period::Days(3)));
+        assert_eq!(
+            refusal(&policy),
+            "deadlines[1]: a second `resolution` deadline with the same variant"
+        );
+        policy.deadlines.truncate(1);
+        policy.deadlines[0].period = Period::Months(u32::MAX);
+        assert!(refusal(&policy).starts_with("deadlines[0].period: months: "));
+    }
+
+    #[test]
+    fn clock_rules_carry_the_ladder_only_for_the_ordinary_rule_of_its_kind() {
+        let mut policy = with_ladder(vec![Period::WorkingDays(30)], Period::WorkingDays(30));
+        let mut special = resolution(Period::WorkingDays(20));
+        special.variant = Some("special".to_owned());
+        policy.deadlines.push(special);
+        let ordinary = policy
+            .clock_rule(DeadlineKind::Resolution, None)
+            .expect("rule");
+        assert!(ordinary.extension_ladder.is_some());
+        assert_eq!(ordinary.warnings, vec![0.5, 0.8]);
+        let special = policy
+            .clock_rule(DeadlineKind::Resolution, Some("special"))
+            .expect("rule");
+        assert_eq!(special.period, Period::WorkingDays(20));
+        assert!(special.extension_ladder.is_none());
+        let error = policy
+            .clock_rule(DeadlineKind::Callback, Some("x"))
+            .expect_err("missing");
+        assert_eq!(
+            error.to_string(),
+            "kind: policy `test_policy` has no `callback` deadline (variant `x`)"
+        );
+    }
+
+    #[test]
+    fn policies_are_read_from_json() {
+        let json = r#"{
+            "id": "tenant_hotline",
+            "version": 3,
+            "name": "Tenant hotline",
+            "deadlines": [
+                {"kind": "first_contact", "period": {"business_hours": 2}, "start_event": "received", "end": "exact"}
+            ],
+            "warnings": [0.75]
+        }"#;
+        let policy = Policy::from_json(json).expect("valid");
+        assert_eq!(policy.version, 3);
+        assert_eq!(
+            policy.primary_rule().map(|rule| rule.period),
+            Some(Period::BusinessHours(2))
+        );
+        assert!(policy.deadlines[0].pause_reasons.is_empty());
+        let unknown = json.replace("\"warnings\"", "\"warning\"");
+        assert!(Policy::from_json(&unknown).is_err());
+    }
+}

@@ -148,3 +148,42 @@ pub fn mainland_china() -> &'static Calendar {
             .expect("the embedded data/cn.json is a valid calendar file")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{BusinessHours, PublishedYears};
+
+    #[test]
+    fn the_builtin_registry_holds_the_mainland_calendar_2020_to_2026() {
+        let registry = Registry::builtin();
+        let mainland = registry.get(MAINLAND_CHINA_ID).expect("cn");
+        assert_eq!(mainland.time_zone(), chrono_tz::Asia::Shanghai);
+        assert_eq!(
+            mainland.published_years(),
+            Some(PublishedYears {
+                first: 2020,
+                last: 2026
+            })
+        );
+        assert_eq!(mainland.business_hours(), &BusinessHours::standard());
+        assert_eq!(mainland.sources().len(), 8);
+        assert_eq!(registry.ids().collect::<Vec<_>>(), vec!["cn"]);
+        assert!(Registry::new().get("cn").is_err());
+    }
+
+    #[test]
+    fn replacing_a_parent_re_resolves_its_children() {
+        let mut registry = Registry::builtin();
+        let child = Calendar::child_of(mainland_china(), "unit", "Unit");
+        registry.insert(child).expect("valid");
+        let replaced = mainland_china()
+            .clone()
+            .with_time_zone(chrono_tz::Asia::Urumqi);
+        registry.insert(replaced).expect("valid");
+        assert_eq!(
+            registry.get("unit").expect("unit").time_zone(),
+            chrono_tz::Asia::Urumqi
+        );
+    }
+}
