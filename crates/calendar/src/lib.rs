@@ -33,6 +33,7 @@ mod day_index;
 mod deadline;
 mod due;
 mod error;
+mod extension;
 mod local_time;
 mod period;
 mod policy;
@@ -49,8 +50,9 @@ pub use clock::{ClockEvent, ClockState, SlaClock};
 pub use day_index::WorkingWeekdays;
 pub use deadline::{ApprovalLevel, DeadlineKind, PauseReason, StartEvent};
 pub use error::Error;
+pub use extension::{ExtensionLadder, ExtensionStep};
 pub use period::{Due, EndOf, LONGEST_PERIOD_DAYS, Period, PeriodUnit};
-pub use policy::{ClockRule, DeadlineRule, ExtensionLadder, ExtensionStep, Policy};
+pub use policy::{ClockRule, DeadlineRule, Policy};
 pub use registry::{MAINLAND_CHINA_ID, Registry, mainland_china};
 
 /// The IANA time zone type calendars use, re-exported so callers need not depend on

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ApprovalLevel, DeadlineKind, EndOf, Error, PauseReason, Period, StartEvent};
+use crate::{DeadlineKind, EndOf, Error, ExtensionLadder, PauseReason, Period, StartEvent};
 
 /// A versioned set of deadline rules.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,33 +55,6 @@ pub struct DeadlineRule {
     pub note: String,
 }
 
-/// Successive extensions of one deadline, each to a longer total period, never past `cap`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtensionLadder {
-    /// The kind of deadline it extends.
-    pub applies_to: DeadlineKind,
-    /// The steps, taken in order.
-    pub steps: Vec<ExtensionStep>,
-    /// The longest the deadline may become.
-    pub cap: Period,
-}
-
-/// One rung of an extension ladder.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtensionStep {
-    /// The whole period after this step, counted from the original start.
-    pub extend_to: Period,
-    /// True when the extension must state a reason.
-    pub reason_required: bool,
-    /// The lowest level that may approve it.
-    pub approval: ApprovalLevel,
-    /// True when the complainant must be told the new date and why.
-    #[serde(default)]
-    pub notify_complainant: bool,
-}
-
 /// Everything an [`crate::SlaClock`] needs to know about its deadline.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClockRule {
@@ -116,50 +89,6 @@ impl ClockRule {
             ladder.validate(self.period)?;
         }
         validate_warnings(&self.warnings)
-    }
-}
-
-impl ExtensionLadder {
-    /// Checks that every step and the cap count the base period's unit, that steps grow
-    /// beyond the base period, and that none passes the cap.
-    pub fn validate(&self, base: Period) -> Result<(), Error> {
-        self.cap.validate()?;
-        if self.cap.unit() != base.unit() {
-            return Err(Error::field(
-                "extension_ladder.cap",
-                format!("must count {} like the deadline", base.unit_name()),
-            ));
-        }
-        if self.steps.is_empty() {
-            return Err(Error::field(
-                "extension_ladder.steps",
-                "at least one step is needed",
-            ));
-        }
-        let mut previous = base.count();
-        for (position, step) in self.steps.iter().enumerate() {
-            let field = format!("extension_ladder.steps[{position}].extend_to");
-            if step.extend_to.unit() != base.unit() {
-                return Err(Error::field(
-                    field,
-                    format!("must count {} like the deadline", base.unit_name()),
-                ));
-            }
-            if step.extend_to.count() <= previous {
-                return Err(Error::field(
-                    field,
-                    format!("must be longer than {previous} {}", base.unit_name()),
-                ));
-            }
-            if step.extend_to.count() > self.cap.count() {
-                return Err(Error::field(
-                    field,
-                    format!("must not pass the cap of {}", self.cap),
-                ));
-            }
-            previous = step.extend_to.count();
-        }
-        Ok(())
     }
 }
 
@@ -284,6 +213,7 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{ApprovalLevel, ExtensionStep};
 
     fn resolution(period: Period) -> DeadlineRule {
         DeadlineRule {
