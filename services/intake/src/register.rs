@@ -162,7 +162,7 @@ impl Desk {
         let calendar = self
             .calendars
             .get(&self.calendar_id)
-            .ok_or_else(|| Error::UnknownCalendar(self.calendar_id.clone()))?;
+            .map_err(|_| Error::UnknownCalendar(self.calendar_id.clone()))?;
         let acknowledgement = accept.then(|| {
             let due = calendar.due(complaint.received_at, calendar::Period::WorkingDays(2), calendar::EndOf::EndOfDay);
             (due.at, due.provisional)

@@ -23,17 +23,17 @@ pub struct InvestigationHandler {
     pub calendars: Arc<calendar::Registry>,
 }
 
-/// Working days to resolve under a policy (the service commitment: 15).
-fn resolution_period(policy: &str) -> calendar::Period {
-    match calendar::presets::get(policy) {
-        Some(preset) => preset
-            .deadlines
-            .iter()
-            .find(|rule| rule.kind == calendar::DeadlineKind::Resolution)
-            .map(|rule| rule.period)
-            .unwrap_or(calendar::Period::WorkingDays(15)),
-        None => calendar::Period::WorkingDays(15),
-    }
+/// The resolution rule of a policy (its ordinary variant); 15 working days when the policy has none.
+fn resolution_rule(policy: &str) -> (calendar::Period, calendar::EndOf) {
+    calendar::presets::get(policy)
+        .and_then(|preset| {
+            preset
+                .deadlines
+                .iter()
+                .find(|rule| rule.kind == calendar::DeadlineKind::Resolution && rule.variant.is_none())
+                .map(|rule| (rule.period, rule.end))
+        })
+        .unwrap_or((calendar::Period::WorkingDays(15), calendar::EndOf::EndOfDay))
 }
 
 #[async_trait]
@@ -53,8 +53,9 @@ impl Handler for InvestigationHandler {
         let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
         let accepted_at = DateTime::parse_from_rfc3339(&dispatched.accepted_at)?.with_timezone(&Utc);
         let calendar_id = if dispatched.calendar_id.is_empty() { "cn".to_owned() } else { dispatched.calendar_id.clone() };
-        let calendar = self.calendars.get(&calendar_id).ok_or_else(|| format!("calendar {calendar_id} is not loaded"))?;
-        let due = calendar.due(accepted_at, resolution_period(&dispatched.policy), calendar::EndOf::EndOfDay);
+        let calendar = self.calendars.get(&calendar_id)?;
+        let (period, end) = resolution_rule(&dispatched.policy);
+        let due = calendar.due(accepted_at, period, end);
         Ok(vec![File {
             case_id: event.case_id.to_string(),
             tenant: event.tenant.clone(),

@@ -70,7 +70,6 @@ async fn survives(point: &str) {
         ("analytics", "counted"),
     ];
     for id in &ids {
-        let mut last = BTreeMap::new();
         let complete = testkit::wait_until(Duration::from_secs(30), || async {
             let case = case(&product.base_url, id).await;
             let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
@@ -79,11 +78,12 @@ async fn survives(point: &str) {
                 *counts.entry(key).or_default() += 1;
             }
             let done = expected.iter().all(|(s, a)| counts.contains_key(&((*s).to_owned(), (*a).to_owned())));
-            last = counts.clone();
             done.then_some(counts)
         })
-        .await
-        .unwrap_or_else(|| panic!("{point}: case {id} never completed: {last:?}"));
+        .await;
+        let Some(complete) = complete else {
+            panic!("{point}: case {id} never completed: {}", case(&product.base_url, id).await);
+        };
         for (key, count) in &complete {
             assert_eq!(*count, 1, "{point}: case {id} has {count} × {key:?}");
         }
