@@ -8,21 +8,66 @@ async fn invalid_requests_get_a_4xx_naming_the_field() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let cases = [
         (json!({"narrative": "x", "anonymous": true}), 422, "channel"),
-        (json!({"channel": "pigeon", "narrative": "x", "anonymous": true}), 422, "channel"),
-        (json!({"channel": "web", "anonymous": true}), 422, "narrative"),
-        (json!({"channel": "web", "narrative": "有问题"}), 422, "complainant"),
-        (json!({"channel": "web", "narrative": "有问题", "complainant": {"phone": "12345"}}), 422, "complainant.phone"),
-        (json!({"channel": "web", "narrative": "x".repeat(20_001), "anonymous": true}), 422, "narrative"),
-        (json!({"channel": "web", "narrative": "有问题", "anonymous": true, "category_code": "no.such"}), 422, "category_code"),
-        (json!({"channel": "web", "narrative": "有问题", "anonymous": true, "received_at": "1989-01-01T00:00:00Z"}), 422, "received_at"),
-        (json!({"channel": "web", "narrative": "有问题", "anonymous": true, "surprise": 1}), 422, "body"),
-        (json!({"channel": "web", "narrative": 5, "anonymous": true}), 422, "narrative"),
+        (
+            json!({"channel": "pigeon", "narrative": "x", "anonymous": true}),
+            422,
+            "channel",
+        ),
+        (
+            json!({"channel": "web", "anonymous": true}),
+            422,
+            "narrative",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题"}),
+            422,
+            "complainant",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题", "complainant": {"phone": "12345"}}),
+            422,
+            "complainant.phone",
+        ),
+        (
+            json!({"channel": "web", "narrative": "x".repeat(20_001), "anonymous": true}),
+            422,
+            "narrative",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题", "anonymous": true, "category_code": "no.such"}),
+            422,
+            "category_code",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题", "anonymous": true, "received_at": "1989-01-01T00:00:00Z"}),
+            422,
+            "received_at",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题", "anonymous": true, "surprise": 1}),
+            422,
+            "surprise",
+        ),
+        (
+            json!({"channel": "web", "narrative": "有问题", "complainant": {"nickname": "x"}}),
+            422,
+            "complainant.nickname",
+        ),
+        (json!(["not", "an", "object"]), 422, "body"),
+        (
+            json!({"channel": "web", "narrative": 5, "anonymous": true}),
+            422,
+            "narrative",
+        ),
     ];
     for (body, expected_status, field) in cases {
         let (status, answer) = sandbox.post_complaint(&body, None).await.expect("answered");
         assert_eq!(status, expected_status, "{body} → {answer}");
         let named = answer["error"]["field"].as_str().unwrap_or("");
-        assert!(named == field || named.starts_with(field), "{body}: field {named:?} should be {field:?} ({answer})");
+        assert!(
+            named == field || named.starts_with(field),
+            "{body}: field {named:?} should be {field:?} ({answer})"
+        );
         assert!(!answer["error"]["message"].as_str().unwrap_or("").is_empty());
     }
     let response = sandbox
@@ -42,14 +87,23 @@ async fn invalid_requests_get_a_4xx_naming_the_field() {
 async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let body = json!({"channel": "phone", "narrative": "维修后故障灯仍然亮", "complainant": {"phone": "13912345678"}});
-    let (first_status, first) = sandbox.post_complaint(&body, Some("call-42")).await.expect("first");
-    let (second_status, second) = sandbox.post_complaint(&body, Some("call-42")).await.expect("second");
+    let (first_status, first) = sandbox
+        .post_complaint(&body, Some("call-42"))
+        .await
+        .expect("first");
+    let (second_status, second) = sandbox
+        .post_complaint(&body, Some("call-42"))
+        .await
+        .expect("second");
     assert_eq!(first_status, 201);
     assert_eq!(second_status, 200);
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["case_number"], second["case_number"]);
     let other = json!({"channel": "phone", "narrative": "另一件事", "complainant": {"phone": "13912345678"}});
-    let (status, answer) = sandbox.post_complaint(&other, Some("call-42")).await.expect("third");
+    let (status, answer) = sandbox
+        .post_complaint(&other, Some("call-42"))
+        .await
+        .expect("third");
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["error"]["code"], "idempotency_key_reused");
     sandbox.stop().await;
@@ -59,21 +113,54 @@ async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body() {
 async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let get = |path: &str, language: &str| {
-        sandbox.http.get(format!("{}{path}", sandbox.base_url)).header("Accept-Language", language).send()
+        sandbox
+            .http
+            .get(format!("{}{path}", sandbox.base_url))
+            .header("Accept-Language", language)
+            .send()
     };
     let zh = get("/", "zh-CN,zh;q=0.9").await.expect("page");
     assert_eq!(zh.status().as_u16(), 200);
     let zh = zh.text().await.expect("text");
     assert!(zh.contains("投诉") && zh.contains("/staff/"));
-    let en = get("/", "en-GB").await.expect("page").text().await.expect("text");
+    let en = get("/", "en-GB")
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
     assert!(en.contains("Submit complaint"));
-    assert_eq!(get("/healthz", "").await.expect("health").status().as_u16(), 200);
-    assert_eq!(get("/readyz", "").await.expect("ready").status().as_u16(), 200);
-    let metrics = get("/metrics", "").await.expect("metrics").text().await.expect("text");
-    assert!(metrics.contains("intake_events_published_total") && metrics.trim_end().ends_with("# EOF"), "{metrics}");
-    let openapi: serde_json::Value = get("/api/v1/openapi.json", "").await.expect("doc").json().await.expect("json");
+    assert_eq!(
+        get("/healthz", "").await.expect("health").status().as_u16(),
+        200
+    );
+    assert_eq!(
+        get("/readyz", "").await.expect("ready").status().as_u16(),
+        200
+    );
+    let metrics = get("/metrics", "")
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("intake_events_published_total") && metrics.trim_end().ends_with("# EOF"),
+        "{metrics}"
+    );
+    let openapi: serde_json::Value = get("/api/v1/openapi.json", "")
+        .await
+        .expect("doc")
+        .json()
+        .await
+        .expect("json");
     assert!(openapi["paths"]["/api/v1/complaints"]["post"].is_object());
-    let unauthorized = sandbox.http.get(format!("{}/api/v1/cases/x", sandbox.base_url)).send().await.expect("answered");
+    let unauthorized = sandbox
+        .http
+        .get(format!("{}/api/v1/cases/x", sandbox.base_url))
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(unauthorized.status().as_u16(), 401);
     sandbox.stop().await;
 }

@@ -26,13 +26,21 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("an id").to_owned();
     let number = created["case_number"].as_str().expect("a case number");
-    assert!(number.starts_with("TS") && number.len() == 14 && number[2..].bytes().all(|b| b.is_ascii_digit()), "{number}");
+    assert!(
+        number.starts_with("TS")
+            && number.len() == 14
+            && number[2..].bytes().all(|b| b.is_ascii_digit()),
+        "{number}"
+    );
     assert_eq!(created["status"], "accepted");
 
     let case = wait_until(Duration::from_secs(2), || async {
         let (_, case) = sandbox.case(&id).await.ok()?;
-        let services: BTreeSet<String> =
-            case["timeline"].as_array()?.iter().filter_map(|e| e["service"].as_str().map(str::to_owned)).collect();
+        let services: BTreeSet<String> = case["timeline"]
+            .as_array()?
+            .iter()
+            .filter_map(|e| e["service"].as_str().map(str::to_owned))
+            .collect();
         (services.len() == 5).then_some(case)
     })
     .await
@@ -43,13 +51,26 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
     assert_eq!(case["status"], "investigating");
     assert_eq!(case["unit"], "hq");
     assert!(case["pending"].as_array().expect("pending").is_empty());
-    let deadline_kinds: Vec<&str> = case["deadlines"].as_array().expect("deadlines").iter().filter_map(|d| d["kind"].as_str()).collect();
-    assert!(deadline_kinds.contains(&"acknowledgement") && deadline_kinds.contains(&"resolution"), "{deadline_kinds:?}");
+    let deadline_kinds: Vec<&str> = case["deadlines"]
+        .as_array()
+        .expect("deadlines")
+        .iter()
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert!(
+        deadline_kinds.contains(&"acknowledgement") && deadline_kinds.contains(&"resolution"),
+        "{deadline_kinds:?}"
+    );
     let actions: Vec<(&str, &str)> = case["timeline"]
         .as_array()
         .expect("timeline")
         .iter()
-        .map(|e| (e["service"].as_str().unwrap_or(""), e["action"].as_str().unwrap_or("")))
+        .map(|e| {
+            (
+                e["service"].as_str().unwrap_or(""),
+                e["action"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     for expected in [
         ("intake", "registered"),
@@ -59,14 +80,25 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
         ("notification", "acknowledgement_recorded"),
         ("analytics", "counted"),
     ] {
-        assert!(actions.contains(&expected), "{expected:?} missing from {actions:?}");
+        assert!(
+            actions.contains(&expected),
+            "{expected:?} missing from {actions:?}"
+        );
     }
-    let times: Vec<&str> = case["timeline"].as_array().expect("timeline").iter().filter_map(|e| e["at"].as_str()).collect();
+    let times: Vec<&str> = case["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter_map(|e| e["at"].as_str())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort();
     assert_eq!(times, sorted, "the timeline is oldest first");
     // Personal data never reaches the timeline.
     let text = case.to_string();
-    assert!(!text.contains("13812345678") && !text.contains("李伟"), "personal data leaked into the case view");
+    assert!(
+        !text.contains("13812345678") && !text.contains("李伟"),
+        "personal data leaked into the case view"
+    );
     sandbox.stop().await;
 }

@@ -1,4 +1,4 @@
 //! End-to-end tests on the embedded shape (one binary; one module per feature).
 
-mod lifecycle;
 mod http_contract;
+mod lifecycle;

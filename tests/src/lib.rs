@@ -27,16 +27,32 @@ impl Sandbox {
             http: ([127, 0, 0, 1], 0).into(),
             admin_token: Some(ADMIN_TOKEN.to_owned()),
             fsync_full: false,
-            settings: Settings { public_per_minute: 1000, ..Settings::default() },
+            settings: Settings {
+                public_per_minute: 1000,
+                ..Settings::default()
+            },
         })
         .await?;
         let base_url = format!("http://{}", running.console_addr);
-        Ok(Self { running: Some(running), base_url, http: reqwest::Client::new(), data_dir })
+        Ok(Self {
+            running: Some(running),
+            base_url,
+            http: reqwest::Client::new(),
+            data_dir,
+        })
     }
 
     /// `POST /api/v1/complaints` as the administrator; returns the status and the JSON body.
-    pub async fn post_complaint(&self, body: &serde_json::Value, idempotency_key: Option<&str>) -> anyhow::Result<(u16, serde_json::Value)> {
-        let mut request = self.http.post(format!("{}/api/v1/complaints", self.base_url)).bearer_auth(ADMIN_TOKEN).json(body);
+    pub async fn post_complaint(
+        &self,
+        body: &serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let mut request = self
+            .http
+            .post(format!("{}/api/v1/complaints", self.base_url))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(body);
         if let Some(key) = idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
@@ -46,7 +62,12 @@ impl Sandbox {
 
     /// `GET /api/v1/cases/{id}` as the administrator.
     pub async fn case(&self, id: &str) -> anyhow::Result<(u16, serde_json::Value)> {
-        let response = self.http.get(format!("{}/api/v1/cases/{id}", self.base_url)).bearer_auth(ADMIN_TOKEN).send().await?;
+        let response = self
+            .http
+            .get(format!("{}/api/v1/cases/{id}", self.base_url))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await?;
         Ok((response.status().as_u16(), response.json().await?))
     }
 

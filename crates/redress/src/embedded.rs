@@ -68,10 +68,20 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let settings = options.settings.clone();
     let fsync_full = options.fsync_full;
     tracing::info!(data_dir = %dir.display(), backend = "sqlite", bus = "embedded", "starting");
-    let log = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions { fsync_full, ..EmbeddedOptions::default() })
-        .await
-        .context("opening the embedded log")?;
-    let platform = Platform { transport: Arc::new(log), clock: Arc::new(domain::SystemClock), partitions: settings.partitions };
+    let log = EmbeddedLog::open(
+        &dir.join("bus.db"),
+        EmbeddedOptions {
+            fsync_full,
+            ..EmbeddedOptions::default()
+        },
+    )
+    .await
+    .context("opening the embedded log")?;
+    let platform = Platform {
+        transport: Arc::new(log),
+        clock: Arc::new(domain::SystemClock),
+        partitions: settings.partitions,
+    };
     let calendars = Arc::new(calendar::Registry::builtin());
     let boxed = |e: runtime::BoxError| anyhow::anyhow!(e);
 
@@ -95,7 +105,11 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .map_err(boxed)?;
     let mut routing_registry = runtime::registry("routing");
     let routing = routing::App::build(
-        routing::app::Config { database_path: dir.join("routing.db"), grpc_addr: loopback(), fsync_full },
+        routing::app::Config {
+            database_path: dir.join("routing.db"),
+            grpc_addr: loopback(),
+            fsync_full,
+        },
         platform.clone(),
         &mut routing_registry,
     )
@@ -103,7 +117,11 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .map_err(boxed)?;
     let mut investigation_registry = runtime::registry("investigation");
     let investigation = investigation::App::build(
-        investigation::app::Config { database_path: dir.join("investigation.db"), grpc_addr: loopback(), fsync_full },
+        investigation::app::Config {
+            database_path: dir.join("investigation.db"),
+            grpc_addr: loopback(),
+            fsync_full,
+        },
         platform.clone(),
         calendars.clone(),
         &mut investigation_registry,
@@ -126,13 +144,23 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .map_err(boxed)?;
     let mut analytics_registry = runtime::registry("analytics");
     let analytics = analytics::App::build(
-        analytics::app::Config { database_path: dir.join("analytics.db"), grpc_addr: loopback(), fsync_full },
+        analytics::app::Config {
+            database_path: dir.join("analytics.db"),
+            grpc_addr: loopback(),
+            fsync_full,
+        },
         platform.clone(),
         &mut analytics_registry,
     )
     .await
     .map_err(boxed)?;
-    for registry in [intake_registry, routing_registry, investigation_registry, notification_registry, analytics_registry] {
+    for registry in [
+        intake_registry,
+        routing_registry,
+        investigation_registry,
+        notification_registry,
+        analytics_registry,
+    ] {
         registries.push(Arc::new(registry));
     }
     let admin = match &options.admin_token {
@@ -163,10 +191,22 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let shutdown = CancellationToken::new();
     let mut services = JoinSet::new();
     services.spawn(named("intake", intake.run_until_stopped(shutdown.clone())));
-    services.spawn(named("routing", routing.run_until_stopped(shutdown.clone())));
-    services.spawn(named("investigation", investigation.run_until_stopped(shutdown.clone())));
-    services.spawn(named("notification", notification.run_until_stopped(shutdown.clone())));
-    services.spawn(named("analytics", analytics.run_until_stopped(shutdown.clone())));
+    services.spawn(named(
+        "routing",
+        routing.run_until_stopped(shutdown.clone()),
+    ));
+    services.spawn(named(
+        "investigation",
+        investigation.run_until_stopped(shutdown.clone()),
+    ));
+    services.spawn(named(
+        "notification",
+        notification.run_until_stopped(shutdown.clone()),
+    ));
+    services.spawn(named(
+        "analytics",
+        analytics.run_until_stopped(shutdown.clone()),
+    ));
     let console_shutdown = shutdown.clone();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     services.spawn(async move {
@@ -190,9 +230,17 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             anyhow::bail!("the services did not become ready");
         }
     }
-    Ok(Running { console_addr, created_admin_token_at: created_token, shutdown, services })
+    Ok(Running {
+        console_addr,
+        created_admin_token_at: created_token,
+        shutdown,
+        services,
+    })
 }
 
-async fn named(name: &'static str, run: impl std::future::Future<Output = Result<(), runtime::BoxError>>) -> anyhow::Result<()> {
+async fn named(
+    name: &'static str,
+    run: impl std::future::Future<Output = Result<(), runtime::BoxError>>,
+) -> anyhow::Result<()> {
     run.await.map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }

@@ -23,7 +23,8 @@ pub fn tenant_of<T>(request: &Request<T>) -> Result<Tenant, Status> {
         .get(TENANT_METADATA)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Status::invalid_argument("x-redress-tenant metadata is required"))?;
-    Tenant::parse(value).ok_or_else(|| Status::invalid_argument("x-redress-tenant is not a valid tenant"))
+    Tenant::parse(value)
+        .ok_or_else(|| Status::invalid_argument("x-redress-tenant is not a valid tenant"))
 }
 
 /// Sets the tenant on an outgoing call.
@@ -47,7 +48,11 @@ pub fn status(code: ErrorCode, wire_code: &str, message: &str, field: Option<&st
         ErrorCode::Deadline => tonic::Code::DeadlineExceeded,
         ErrorCode::Internal => tonic::Code::Internal,
     };
-    let message = if code == ErrorCode::Internal { "internal error" } else { message };
+    let message = if code == ErrorCode::Internal {
+        "internal error"
+    } else {
+        message
+    };
     let mut status = Status::new(grpc_code, message);
     if let Ok(value) = wire_code.parse() {
         status.metadata_mut().insert(ERROR_CODE_METADATA, value);
@@ -73,7 +78,9 @@ pub fn history_reply(service: &str, entries: Vec<store::HistoryEntry>) -> CaseHi
         entries: entries
             .into_iter()
             .map(|entry| WireEntry {
-                at: entry.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                at: entry
+                    .at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 service: service.to_owned(),
                 action: entry.action,
                 actor: entry.actor,
@@ -99,8 +106,12 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) -> Result<(), tonic::transport::Error> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    reporter.set_service_status(service_name, tonic_health::ServingStatus::Serving).await;
-    reporter.set_service_status("", tonic_health::ServingStatus::Serving).await;
+    reporter
+        .set_service_status(service_name, tonic_health::ServingStatus::Serving)
+        .await;
+    reporter
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
     let base = tonic::transport::Server::builder().add_service(health_service);
     router(base)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())

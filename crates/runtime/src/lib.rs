@@ -36,8 +36,16 @@ impl std::fmt::Debug for Platform {
 }
 
 /// Starts the outbox relay of `db` on the platform's transport.
-pub fn spawn_relay(db: &Db, platform: &Platform, metrics: BusMetrics, shutdown: CancellationToken) -> JoinHandle<()> {
-    let options = RelayOptions { partitions: platform.partitions, ..RelayOptions::default() };
+pub fn spawn_relay(
+    db: &Db,
+    platform: &Platform,
+    metrics: BusMetrics,
+    shutdown: CancellationToken,
+) -> JoinHandle<()> {
+    let options = RelayOptions {
+        partitions: platform.partitions,
+        ..RelayOptions::default()
+    };
     tokio::spawn(relay::run(
         Arc::new(SqliteOutbox(db.clone())),
         platform.transport.clone(),
@@ -66,5 +74,13 @@ pub async fn start_consumer<H: bus::consumer::Handler>(
     shutdown: CancellationToken,
 ) -> Result<tokio::task::JoinSet<()>, BoxError> {
     let inbox = Arc::new(store::SqliteInbox(db.clone()));
-    Ok(bus::consumer::start(platform.transport.clone(), inbox, handler, options, metrics, shutdown).await?)
+    Ok(bus::consumer::start(
+        platform.transport.clone(),
+        inbox,
+        handler,
+        options,
+        metrics,
+        shutdown,
+    )
+    .await?)
 }

@@ -28,7 +28,15 @@ pub struct AuditEntry<'a> {
     pub detail_json: &'a str,
 }
 
-fn entry_hash(prev_hash: &str, tenant: &str, at: &str, actor: &str, action: &str, subject: &str, detail: &str) -> String {
+fn entry_hash(
+    prev_hash: &str,
+    tenant: &str,
+    at: &str,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
     let mut hasher = Sha256::new();
     for part in [prev_hash, tenant, at, actor, action, subject, detail] {
         hasher.update((part.len() as u64).to_be_bytes());
@@ -39,13 +47,24 @@ fn entry_hash(prev_hash: &str, tenant: &str, at: &str, actor: &str, action: &str
 
 /// Appends an entry inside the caller's transaction.
 pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry<'_>) -> Result<(), Error> {
-    let prev: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log WHERE tenant = ?1 ORDER BY id DESC LIMIT 1")
-        .bind(entry.tenant)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let prev: Option<String> =
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE tenant = ?1 ORDER BY id DESC LIMIT 1")
+            .bind(entry.tenant)
+            .fetch_optional(&mut *conn)
+            .await?;
     let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
-    let at = entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let hash = entry_hash(&prev, entry.tenant, &at, entry.actor, entry.action, entry.subject, entry.detail_json);
+    let at = entry
+        .at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let hash = entry_hash(
+        &prev,
+        entry.tenant,
+        &at,
+        entry.actor,
+        entry.action,
+        entry.subject,
+        entry.detail_json,
+    );
     sqlx::query(
         "INSERT INTO audit_log (tenant, at, actor, action, subject, detail_json, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -69,7 +88,11 @@ pub enum Verdict {
     /// Every entry checks; the count per tenant's chain is summed.
     Intact { entries: u64 },
     /// The first entry (by id) whose hash or link does not check.
-    Broken { tenant: String, entry_id: i64, reason: String },
+    Broken {
+        tenant: String,
+        entry_id: i64,
+        reason: String,
+    },
 }
 
 /// Recomputes every tenant's chain.
@@ -89,7 +112,13 @@ pub async fn verify(db: &Db) -> Result<Verdict, Error> {
         let prev: String = row.try_get("prev_hash")?;
         let hash: String = row.try_get("hash")?;
         if prev != expected_prev {
-            return Ok(Verdict::Broken { tenant, entry_id: id, reason: "the link to the previous entry is broken (an entry was removed or inserted)".into() });
+            return Ok(Verdict::Broken {
+                tenant,
+                entry_id: id,
+                reason:
+                    "the link to the previous entry is broken (an entry was removed or inserted)"
+                        .into(),
+            });
         }
         let recomputed = entry_hash(
             &prev,
@@ -101,7 +130,11 @@ pub async fn verify(db: &Db) -> Result<Verdict, Error> {
             &row.try_get::<String, _>("detail_json")?,
         );
         if recomputed != hash {
-            return Ok(Verdict::Broken { tenant, entry_id: id, reason: "the entry's content does not match its hash (it was altered)".into() });
+            return Ok(Verdict::Broken {
+                tenant,
+                entry_id: id,
+                reason: "the entry's content does not match its hash (it was altered)".into(),
+            });
         }
         entries += 1;
         last = Some((tenant, hash));

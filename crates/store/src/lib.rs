@@ -9,11 +9,11 @@
 //! SQL here uses `?NNN` placeholders (SQLite binds `$N` by first appearance). The Postgres
 //! implementation of the same functions comes with the distributed shape.
 
+pub mod audit;
+pub mod messaging;
 pub mod migrate;
 pub mod sqlite;
-pub mod messaging;
-pub mod audit;
 
-pub use migrate::Migration;
 pub use messaging::{HistoryEntry, NewEvent, Origin, SqliteInbox, SqliteOutbox};
+pub use migrate::Migration;
 pub use sqlite::{Db, Error, OpenOptions};

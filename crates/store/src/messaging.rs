@@ -54,7 +54,11 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Writes events to the outbox, assigning each its gapless sequence per case.
-pub async fn append_events(conn: &mut SqliteConnection, origin: &Origin, events: Vec<NewEvent>) -> Result<Vec<Envelope>, Error> {
+pub async fn append_events(
+    conn: &mut SqliteConnection,
+    origin: &Origin,
+    events: Vec<NewEvent>,
+) -> Result<Vec<Envelope>, Error> {
     let mut written = Vec::with_capacity(events.len());
     for event in events {
         let case_key = event.case_id.to_string();
@@ -72,7 +76,8 @@ pub async fn append_events(conn: &mut SqliteConnection, origin: &Origin, events:
             source: origin.source.to_owned(),
             tenant: event.tenant,
             case_id: event.case_id,
-            source_seq: u64::try_from(seq).map_err(|_| Error::Corrupt("negative sequence".into()))?,
+            source_seq: u64::try_from(seq)
+                .map_err(|_| Error::Corrupt("negative sequence".into()))?,
             causation_id: origin.causation_id,
             correlation_id: origin.correlation_id,
             occurred_at: origin.occurred_at,
@@ -104,7 +109,11 @@ pub async fn append_events(conn: &mut SqliteConnection, origin: &Origin, events:
 }
 
 /// Moves a consumer's marks forward (never back) and forgets the failures of those events.
-pub async fn advance_marks(conn: &mut SqliteConnection, consumer: &str, marks: &[Mark]) -> Result<(), Error> {
+pub async fn advance_marks(
+    conn: &mut SqliteConnection,
+    consumer: &str,
+    marks: &[Mark],
+) -> Result<(), Error> {
     for mark in marks {
         sqlx::query(
             "INSERT INTO inbox_marks (consumer, case_id, producer, seq) VALUES (?1, ?2, ?3, ?4)
@@ -121,7 +130,10 @@ pub async fn advance_marks(conn: &mut SqliteConnection, consumer: &str, marks: &
 }
 
 /// Appends timeline entries.
-pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry]) -> Result<(), Error> {
+pub async fn append_history(
+    conn: &mut SqliteConnection,
+    entries: &[HistoryEntry],
+) -> Result<(), Error> {
     for entry in entries {
         sqlx::query("INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .bind(&entry.tenant)
@@ -137,7 +149,11 @@ pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry
 }
 
 /// A case's timeline as this service wrote it, oldest first, for one tenant.
-pub async fn history_for_case(db: &Db, tenant: &str, case_id: Uuid) -> Result<Vec<HistoryEntry>, Error> {
+pub async fn history_for_case(
+    db: &Db,
+    tenant: &str,
+    case_id: Uuid,
+) -> Result<Vec<HistoryEntry>, Error> {
     let rows = sqlx::query("SELECT at, action, actor, detail_json FROM history WHERE case_id = ?1 AND tenant = ?2 ORDER BY id")
         .bind(case_id.to_string())
         .bind(tenant)
@@ -176,7 +192,9 @@ impl OutboxSource for SqliteOutbox {
         .fetch_all(self.0.writer())
         .await
         .map_err(|e| e.to_string())?;
-        rows.into_iter().map(|row| outbox_row(&row).map_err(|e| e.to_string())).collect()
+        rows.into_iter()
+            .map(|row| outbox_row(&row).map_err(|e| e.to_string()))
+            .collect()
     }
 
     async fn remove(&self, ids: &[i64]) -> Result<(), String> {
@@ -213,7 +231,8 @@ fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, Error> {
         envelope: Envelope {
             event_id: uuid("event_id")?,
             event_type: row.try_get("event_type")?,
-            schema_version: u32::try_from(version).map_err(|_| Error::Corrupt("schema version".into()))?,
+            schema_version: u32::try_from(version)
+                .map_err(|_| Error::Corrupt("schema version".into()))?,
             source: row.try_get("source")?,
             tenant: row.try_get("tenant")?,
             case_id: uuid("case_id")?,
@@ -235,7 +254,11 @@ pub struct SqliteInbox(pub Db);
 
 #[async_trait]
 impl Inbox for SqliteInbox {
-    async fn marks(&self, consumer: &str, keys: &[(Uuid, String)]) -> Result<HashMap<(Uuid, String), u64>, HandlerError> {
+    async fn marks(
+        &self,
+        consumer: &str,
+        keys: &[(Uuid, String)],
+    ) -> Result<HashMap<(Uuid, String), u64>, HandlerError> {
         let mut found = HashMap::with_capacity(keys.len());
         let mut conn = self.0.reader().acquire().await?;
         for (case_id, producer) in keys {
@@ -246,13 +269,21 @@ impl Inbox for SqliteInbox {
                 .fetch_optional(&mut *conn)
                 .await?;
             if let Some(seq) = seq {
-                found.insert((*case_id, producer.clone()), u64::try_from(seq).unwrap_or(0));
+                found.insert(
+                    (*case_id, producer.clone()),
+                    u64::try_from(seq).unwrap_or(0),
+                );
             }
         }
         Ok(found)
     }
 
-    async fn record_failure(&self, consumer: &str, event_id: Uuid, error: &str) -> Result<u32, HandlerError> {
+    async fn record_failure(
+        &self,
+        consumer: &str,
+        event_id: Uuid,
+        error: &str,
+    ) -> Result<u32, HandlerError> {
         let failures: i64 = sqlx::query_scalar(
             "INSERT INTO consumer_failures (consumer, event_id, failures, last_error) VALUES (?1, ?2, 1, ?3)
              ON CONFLICT (consumer, event_id) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error

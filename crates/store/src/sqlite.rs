@@ -41,15 +41,26 @@ pub struct Db {
 
 impl Db {
     /// Opens (creating if needed) the file at `path` and applies the migrations.
-    pub async fn open(path: &Path, migrations: &[Migration], options: OpenOptions) -> Result<Self, Error> {
+    pub async fn open(
+        path: &Path,
+        migrations: &[Migration],
+        options: OpenOptions,
+    ) -> Result<Self, Error> {
         let url = format!("sqlite://{}", path.display());
         let connect = SqliteConnectOptions::from_str(&url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(if options.fsync_full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+            .synchronous(if options.fsync_full {
+                SqliteSynchronous::Full
+            } else {
+                SqliteSynchronous::Normal
+            })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma("secure_delete", if options.secure_delete { "ON" } else { "OFF" })
+            .pragma(
+                "secure_delete",
+                if options.secure_delete { "ON" } else { "OFF" },
+            )
             .pragma("temp_store", "MEMORY");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
@@ -66,7 +77,11 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(connect.read_only(true))
             .await?;
-        Ok(Self { writer, reader, committed: Arc::new(Notify::new()) })
+        Ok(Self {
+            writer,
+            reader,
+            committed: Arc::new(Notify::new()),
+        })
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on the one writer connection).

@@ -36,10 +36,28 @@ pub struct App {
 
 impl App {
     /// Opens the store and binds the gRPC listener.
-    pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
-        let db = Db::open(&config.database_path, MIGRATIONS, OpenOptions { fsync_full: config.fsync_full, secure_delete: false }).await?;
+    pub async fn build(
+        config: Config,
+        platform: Platform,
+        registry: &mut Registry,
+    ) -> Result<Self, BoxError> {
+        let db = Db::open(
+            &config.database_path,
+            MIGRATIONS,
+            OpenOptions {
+                fsync_full: config.fsync_full,
+                secure_delete: false,
+            },
+        )
+        .await?;
         let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
-        Ok(Self { listener, addr, db, platform, metrics: BusMetrics::register(registry) })
+        Ok(Self {
+            listener,
+            addr,
+            db,
+            platform,
+            metrics: BusMetrics::register(registry),
+        })
     }
 
     /// Where gRPC listens.
@@ -49,12 +67,40 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
-        let handler = Arc::new(AnalyticsHandler { db: self.db.clone(), clock: self.platform.clock.clone() });
-        let options = ConsumerOptions::new(crate::SERVICE, &["intake", "routing", "investigation", "notification"], self.platform.partitions);
-        let consumers = runtime::start_consumer(&self.db, &self.platform, handler, options, self.metrics.clone(), shutdown.clone()).await?;
-        let service = AnalyticsServer::new(AnalyticsGrpc { db: self.db.clone() });
-        runtime::grpc::serve(self.listener, "redress.analytics.v1.Analytics", |router| router.add_service(service), shutdown).await?;
+        let relay = runtime::spawn_relay(
+            &self.db,
+            &self.platform,
+            self.metrics.clone(),
+            shutdown.clone(),
+        );
+        let handler = Arc::new(AnalyticsHandler {
+            db: self.db.clone(),
+            clock: self.platform.clock.clone(),
+        });
+        let options = ConsumerOptions::new(
+            crate::SERVICE,
+            &["intake", "routing", "investigation", "notification"],
+            self.platform.partitions,
+        );
+        let consumers = runtime::start_consumer(
+            &self.db,
+            &self.platform,
+            handler,
+            options,
+            self.metrics.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        let service = AnalyticsServer::new(AnalyticsGrpc {
+            db: self.db.clone(),
+        });
+        runtime::grpc::serve(
+            self.listener,
+            "redress.analytics.v1.Analytics",
+            |router| router.add_service(service),
+            shutdown,
+        )
+        .await?;
         consumers.join_all().await;
         let _ = relay.await;
         self.db.close().await;

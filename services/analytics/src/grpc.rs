@@ -19,12 +19,27 @@ pub struct AnalyticsGrpc {
 fn day(field: &'static str, text: &str) -> Result<String, Status> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map(|d| d.format("%Y-%m-%d").to_string())
-        .map_err(|_| status(ErrorCode::Invalid, "format", &format!("{field} must be a date YYYY-MM-DD"), Some(field)))
+        .map_err(|_| {
+            status(
+                ErrorCode::Invalid,
+                "format",
+                &format!("{field} must be a date YYYY-MM-DD"),
+                Some(field),
+            )
+        })
 }
 
 fn ratio(numerator: u64, denominator: u64) -> Ratio {
-    let value = if denominator == 0 { 0.0 } else { numerator as f64 / denominator as f64 };
-    Ratio { value, numerator, denominator }
+    let value = if denominator == 0 {
+        0.0
+    } else {
+        numerator as f64 / denominator as f64
+    };
+    Ratio {
+        value,
+        numerator,
+        denominator,
+    }
 }
 
 #[tonic::async_trait]
@@ -35,16 +50,35 @@ impl Analytics for AnalyticsGrpc {
         let from = day("from", &request.from)?;
         let to = day("to", &request.to)?;
         if from > to {
-            return Err(status(ErrorCode::Invalid, "range", "from must not be after to", Some("from")));
+            return Err(status(
+                ErrorCode::Invalid,
+                "range",
+                "from must not be after to",
+                Some("from"),
+            ));
         }
-        let unit = if request.unit.is_empty() { None } else { Some(request.unit.as_str()) };
-        let figures = sql::figures(&self.db, tenant.as_str(), &from, &to, unit).await.map_err(internal)?;
+        let unit = if request.unit.is_empty() {
+            None
+        } else {
+            Some(request.unit.as_str())
+        };
+        let figures = sql::figures(&self.db, tenant.as_str(), &from, &to, unit)
+            .await
+            .map_err(internal)?;
         let breakdown = |map: std::collections::BTreeMap<String, u64>| {
-            map.into_iter().map(|(key, count)| (key, Breakdown { count })).collect()
+            map.into_iter()
+                .map(|(key, count)| (key, Breakdown { count }))
+                .collect()
         };
         let mut kpis = std::collections::HashMap::new();
-        kpis.insert("acknowledgement_on_time".to_owned(), ratio(figures.acknowledged_on_time, figures.accepted));
-        kpis.insert("acceptance".to_owned(), ratio(figures.accepted, figures.total));
+        kpis.insert(
+            "acknowledgement_on_time".to_owned(),
+            ratio(figures.acknowledged_on_time, figures.accepted),
+        );
+        kpis.insert(
+            "acceptance".to_owned(),
+            ratio(figures.accepted, figures.total),
+        );
         Ok(Response::new(KpisReply {
             from,
             to,
@@ -56,11 +90,22 @@ impl Analytics for AnalyticsGrpc {
         }))
     }
 
-    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(
+        &self,
+        request: Request<CaseHistoryRequest>,
+    ) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
-        let id = uuid::Uuid::parse_str(&request.get_ref().case_id)
-            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
-        let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id).await.map_err(internal)?;
+        let id = uuid::Uuid::parse_str(&request.get_ref().case_id).map_err(|_| {
+            status(
+                ErrorCode::Invalid,
+                "format",
+                "case_id must be a UUID",
+                Some("case_id"),
+            )
+        })?;
+        let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)
+            .await
+            .map_err(internal)?;
         Ok(Response::new(history_reply(SERVICE, entries)))
     }
 }

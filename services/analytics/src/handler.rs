@@ -45,7 +45,11 @@ impl Handler for AnalyticsHandler {
     fn handles(&self, event: &Envelope) -> bool {
         matches!(
             event.event_type.as_str(),
-            "case.registered" | "case.accepted" | "case.dispatched" | "case.opened" | "notice.recorded"
+            "case.registered"
+                | "case.accepted"
+                | "case.dispatched"
+                | "case.opened"
+                | "notice.recorded"
         )
     }
 
@@ -73,7 +77,10 @@ impl Handler for AnalyticsHandler {
                 let accepted = CaseAccepted::decode(payload)?;
                 FactUpdate {
                     accepted_at: Some(instant(&accepted.accepted_at)?),
-                    acknowledgement_due_at: accepted.acknowledgement.map(|d| instant(&d.due_at)).transpose()?,
+                    acknowledgement_due_at: accepted
+                        .acknowledgement
+                        .map(|d| instant(&d.due_at))
+                        .transpose()?,
                     ..FactUpdate::default()
                 }
             }
@@ -99,7 +106,10 @@ impl Handler for AnalyticsHandler {
                 if notice.notice_kind != "acknowledgement" {
                     return Ok(vec![]);
                 }
-                FactUpdate { acknowledged_at: Some(instant(&notice.recorded_at)?), ..FactUpdate::default() }
+                FactUpdate {
+                    acknowledged_at: Some(instant(&notice.recorded_at)?),
+                    ..FactUpdate::default()
+                }
             }
             _ => return Ok(vec![]),
         };

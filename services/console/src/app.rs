@@ -53,13 +53,26 @@ pub struct App {
 
 impl App {
     /// Opens the identity store, sets the administrator credential, binds HTTP.
-    pub async fn build(config: Config, admin: AdminToken, registries: Vec<Arc<Registry>>, now: &str) -> Result<Self, BoxError> {
-        let identity_db = Db::open(&config.database_path, identity::MIGRATIONS, OpenOptions::default()).await?;
+    pub async fn build(
+        config: Config,
+        admin: AdminToken,
+        registries: Vec<Arc<Registry>>,
+        now: &str,
+    ) -> Result<Self, BoxError> {
+        let identity_db = Db::open(
+            &config.database_path,
+            identity::MIGRATIONS,
+            OpenOptions::default(),
+        )
+        .await?;
         let mut created_admin_token_at = None;
         match admin {
             AdminToken::Given(token) => {
                 if !identity::is_valid_admin_token(&token) {
-                    return Err("the administrator token must be at least 16 printable ASCII characters".into());
+                    return Err(
+                        "the administrator token must be at least 16 printable ASCII characters"
+                            .into(),
+                    );
                 }
                 identity::set_admin_token(&identity_db, &token, now).await?;
             }
@@ -81,7 +94,12 @@ impl App {
             public_limiter: Arc::new(RateLimiter::new(config.public_per_minute)),
             registries: Arc::new(registries),
         };
-        Ok(Self { listener, addr, state, created_admin_token_at })
+        Ok(Self {
+            listener,
+            addr,
+            state,
+            created_admin_token_at,
+        })
     }
 
     /// Where HTTP listens.
@@ -97,9 +115,12 @@ impl App {
     /// Serves until `shutdown`, finishing requests in flight.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
         let identity_db = self.state.identity.clone();
-        axum::serve(self.listener, router(self.state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown.cancelled_owned())
-            .await?;
+        axum::serve(
+            self.listener,
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await?;
         identity_db.close().await;
         Ok(())
     }
@@ -113,7 +134,10 @@ pub fn router(state: State) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(ApiDoc::openapi()) }),
+        )
         .route("/api/v1/complaints", post(api::complaints::create))
         .route("/api/v1/cases/{id}", get(api::cases::show))
         .route("/api/v1/analytics/kpis", get(api::analytics::kpis))
@@ -135,15 +159,31 @@ async fn metrics(Extract(state): Extract<State>) -> Response {
     for registry in state.registries.iter() {
         let mut one = String::new();
         if prometheus_client::encoding::text::encode(&mut one, registry).is_ok() {
-            text.extend(one.lines().filter(|line| *line != "# EOF").map(|line| format!("{line}\n")));
+            text.extend(
+                one.lines()
+                    .filter(|line| *line != "# EOF")
+                    .map(|line| format!("{line}\n")),
+            );
         }
     }
     text.push_str("# EOF\n");
-    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("nothing at {}", uri.path())).into_response()
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("nothing at {}", uri.path()),
+    )
+    .into_response()
 }
 
 fn write_private(path: &std::path::Path, token: &str) -> std::io::Result<()> {

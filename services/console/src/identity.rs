@@ -23,7 +23,11 @@ pub struct Caller {
 impl Caller {
     /// The public web form of a tenant.
     pub fn public(tenant: &str) -> Self {
-        Self { credential_id: "public".into(), tenant: tenant.to_owned(), role: "public".into() }
+        Self {
+            credential_id: "public".into(),
+            tenant: tenant.to_owned(),
+            role: "public".into(),
+        }
     }
 
     /// Whether rate limits apply.
@@ -45,14 +49,18 @@ pub fn is_valid_admin_token(token: &str) -> bool {
 pub fn new_token() -> String {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.try_fill_bytes(&mut bytes).unwrap_or_else(|_| std::process::abort());
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .unwrap_or_else(|_| std::process::abort());
     hex::encode(bytes)
 }
 
 /// Makes `token` the administrator credential of the `default` tenant, replacing any earlier one.
 pub async fn set_admin_token(db: &Db, token: &str, now: &str) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM credentials WHERE id = 'admin'").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM credentials WHERE id = 'admin'")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO credentials (id, tenant, role, token_sha256, created_at) VALUES ('admin', 'default', 'admin', ?1, ?2)")
         .bind(digest(token))
         .bind(now)
@@ -63,16 +71,23 @@ pub async fn set_admin_token(db: &Db, token: &str, now: &str) -> Result<(), Erro
 
 /// Whether an administrator credential exists.
 pub async fn has_admin(db: &Db) -> Result<bool, Error> {
-    let found: Option<String> = sqlx::query_scalar("SELECT id FROM credentials WHERE id = 'admin'").fetch_optional(db.reader()).await?;
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM credentials WHERE id = 'admin'")
+        .fetch_optional(db.reader())
+        .await?;
     Ok(found.is_some())
 }
 
 /// The caller a bearer token belongs to.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, Error> {
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, tenant, role FROM credentials WHERE token_sha256 = ?1 AND revoked_at IS NULL")
-            .bind(digest(token))
-            .fetch_optional(db.reader())
-            .await?;
-    Ok(row.map(|(credential_id, tenant, role)| Caller { credential_id, tenant, role }))
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT id, tenant, role FROM credentials WHERE token_sha256 = ?1 AND revoked_at IS NULL",
+    )
+    .bind(digest(token))
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(row.map(|(credential_id, tenant, role)| Caller {
+        credential_id,
+        tenant,
+        role,
+    }))
 }

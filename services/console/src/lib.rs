@@ -5,14 +5,14 @@
 //!
 //! Start with [`app`] (the router), then [`api`] (one module per resource).
 
+pub mod api;
+pub mod app;
 pub mod config;
 pub mod identity;
+pub mod openapi;
+pub mod pages;
 pub mod peers;
 pub mod rate_limit;
-pub mod api;
-pub mod pages;
-pub mod openapi;
-pub mod app;
 
 pub use app::App;
 pub use config::Config;

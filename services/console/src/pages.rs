@@ -53,7 +53,10 @@ const EN: Words = Words {
 };
 
 fn words(headers: &HeaderMap) -> &'static Words {
-    let value = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let value = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     match Language::negotiate(value) {
         Language::En => &EN,
         Language::ZhCn => &ZH,

@@ -33,9 +33,18 @@ impl Peers {
         let channels = vec![
             ("redress.intake.v1.Intake", channel(&config.intake_url)?),
             ("redress.routing.v1.Routing", channel(&config.routing_url)?),
-            ("redress.investigation.v1.Investigation", channel(&config.investigation_url)?),
-            ("redress.notification.v1.Notification", channel(&config.notification_url)?),
-            ("redress.analytics.v1.Analytics", channel(&config.analytics_url)?),
+            (
+                "redress.investigation.v1.Investigation",
+                channel(&config.investigation_url)?,
+            ),
+            (
+                "redress.notification.v1.Notification",
+                channel(&config.notification_url)?,
+            ),
+            (
+                "redress.analytics.v1.Analytics",
+                channel(&config.analytics_url)?,
+            ),
         ];
         Ok(Self {
             intake: IntakeClient::new(channels[0].1.clone()),
@@ -58,6 +67,9 @@ impl Peers {
                 Ok(status) if status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
             )
         });
-        futures::future::join_all(checks).await.into_iter().all(|ready| ready)
+        futures::future::join_all(checks)
+            .await
+            .into_iter()
+            .all(|ready| ready)
     }
 }

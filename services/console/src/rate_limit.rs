@@ -15,7 +15,10 @@ pub struct RateLimiter {
 impl RateLimiter {
     /// A limiter allowing `per_minute` requests a minute per address, in bursts of as many.
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute: per_minute.max(1), buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_minute: per_minute.max(1),
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes a token, or says how long to wait for one.
@@ -23,7 +26,10 @@ impl RateLimiter {
         let capacity = f64::from(self.per_minute);
         let rate = capacity / 60.0;
         let now = Instant::now();
-        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() > 100_000 {
             buckets.retain(|_, (_, last)| now.duration_since(*last) < Duration::from_secs(120));
         }
@@ -34,7 +40,9 @@ impl RateLimiter {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(((1.0 - *tokens) / rate).ceil().max(1.0)))
+            Err(Duration::from_secs_f64(
+                ((1.0 - *tokens) / rate).ceil().max(1.0),
+            ))
         }
     }
 }

@@ -29,8 +29,21 @@ pub struct App {
 
 impl App {
     /// Opens the store, loads the key and binds the gRPC listener.
-    pub async fn build(config: Config, platform: Platform, calendars: Arc<calendar::Registry>, registry: &mut Registry) -> Result<Self, runtime::BoxError> {
-        let db = Db::open(&config.database_path, MIGRATIONS, OpenOptions { fsync_full: config.fsync_full, secure_delete: true }).await?;
+    pub async fn build(
+        config: Config,
+        platform: Platform,
+        calendars: Arc<calendar::Registry>,
+        registry: &mut Registry,
+    ) -> Result<Self, runtime::BoxError> {
+        let db = Db::open(
+            &config.database_path,
+            MIGRATIONS,
+            OpenOptions {
+                fsync_full: config.fsync_full,
+                secure_delete: true,
+            },
+        )
+        .await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
         let metrics = BusMetrics::register(registry);
@@ -43,7 +56,14 @@ impl App {
             policy: config.policy,
             auto_accept: config.auto_accept,
         });
-        Ok(Self { listener, addr, db, desk, platform, metrics })
+        Ok(Self {
+            listener,
+            addr,
+            db,
+            desk,
+            platform,
+            metrics,
+        })
     }
 
     /// Where gRPC listens.
@@ -52,13 +72,28 @@ impl App {
     }
 
     /// Serves until `shutdown`, then drains the relay and closes the store.
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), runtime::BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
-        let service = IntakeServer::new(IntakeGrpc { desk: self.desk.clone() });
-        runtime::grpc::serve(self.listener, "redress.intake.v1.Intake", |router| router.add_service(service), shutdown).await?;
+    pub async fn run_until_stopped(
+        self,
+        shutdown: CancellationToken,
+    ) -> Result<(), runtime::BoxError> {
+        let relay = runtime::spawn_relay(
+            &self.db,
+            &self.platform,
+            self.metrics.clone(),
+            shutdown.clone(),
+        );
+        let service = IntakeServer::new(IntakeGrpc {
+            desk: self.desk.clone(),
+        });
+        runtime::grpc::serve(
+            self.listener,
+            "redress.intake.v1.Intake",
+            |router| router.add_service(service),
+            shutdown,
+        )
+        .await?;
         let _ = relay.await;
         self.db.close().await;
         Ok(())
     }
 }
-

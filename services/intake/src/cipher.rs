@@ -26,7 +26,8 @@ pub enum Error {
 /// Encrypts and decrypts per tenant, and computes blind indexes.
 pub trait Cipher: Send + Sync + 'static {
     fn encrypt(&self, tenant: &str, associated: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
-    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error>;
+    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8])
+    -> Result<Vec<u8>, Error>;
     /// A keyed hash of a normalised value, for equality lookups.
     fn blind_index(&self, tenant: &str, purpose: &str, value: &str) -> String;
 }
@@ -52,10 +53,16 @@ impl DefaultCipher {
 
     /// Reads the master key from `path`, creating a random one (mode 0600) if the file is absent.
     pub fn from_key_file(path: &Path) -> Result<Self, Error> {
-        let fail = |reason: String| Error::KeyFile { path: path.display().to_string(), reason };
+        let fail = |reason: String| Error::KeyFile {
+            path: path.display().to_string(),
+            reason,
+        };
         match std::fs::read(path) {
             Ok(bytes) => {
-                let key: [u8; 32] = bytes.as_slice().try_into().map_err(|_| fail("the key must be 32 bytes".into()))?;
+                let key: [u8; 32] = bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| fail("the key must be 32 bytes".into()))?;
                 Ok(Self::new(key))
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -69,7 +76,8 @@ impl DefaultCipher {
     }
 
     fn derive(&self, label: &str, tenant: &str) -> [u8; 32] {
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.master).unwrap_or_else(|_| unreachable_key());
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&self.master).unwrap_or_else(|_| unreachable_key());
         mac.update(label.as_bytes());
         mac.update(b"\0");
         mac.update(tenant.as_bytes());
@@ -102,23 +110,45 @@ impl Cipher for DefaultCipher {
         let aead = XChaCha20Poly1305::new(&key.into());
         let nonce = XChaCha20Poly1305::generate_nonce(&mut chacha20poly1305::aead::OsRng);
         let mut out = nonce.to_vec();
-        out.extend(aead.encrypt(&nonce, Payload { msg: plaintext, aad: associated }).map_err(|_| Error::Encrypt)?);
+        out.extend(
+            aead.encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: associated,
+                },
+            )
+            .map_err(|_| Error::Encrypt)?,
+        );
         Ok(out)
     }
 
-    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
+    fn decrypt(
+        &self,
+        tenant: &str,
+        associated: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, Error> {
         if ciphertext.len() < 24 {
             return Err(Error::Decrypt);
         }
         let key = self.derive("data", tenant);
         let aead = XChaCha20Poly1305::new(&key.into());
         let (nonce, body) = ciphertext.split_at(24);
-        aead.decrypt(XNonce::from_slice(nonce), Payload { msg: body, aad: associated }).map_err(|_| Error::Decrypt)
+        aead.decrypt(
+            XNonce::from_slice(nonce),
+            Payload {
+                msg: body,
+                aad: associated,
+            },
+        )
+        .map_err(|_| Error::Decrypt)
     }
 
     fn blind_index(&self, tenant: &str, purpose: &str, value: &str) -> String {
         let key = self.derive(&format!("index:{purpose}"), tenant);
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable_key());
+        let mut mac =
+            <HmacSha256 as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable_key());
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -131,12 +161,25 @@ mod tests {
     #[test]
     fn round_trip_binds_tenant_and_case() {
         let cipher = DefaultCipher::new([7u8; 32]);
-        let sealed = cipher.encrypt("default", b"case-1", "李伟 13812345678".as_bytes()).expect("encrypts");
+        let sealed = cipher
+            .encrypt("default", b"case-1", "李伟 13812345678".as_bytes())
+            .expect("encrypts");
         assert!(!sealed.windows(11).any(|w| w == b"13812345678"));
-        assert_eq!(cipher.decrypt("default", b"case-1", &sealed).expect("decrypts"), "李伟 13812345678".as_bytes());
+        assert_eq!(
+            cipher
+                .decrypt("default", b"case-1", &sealed)
+                .expect("decrypts"),
+            "李伟 13812345678".as_bytes()
+        );
         assert!(cipher.decrypt("default", b"case-2", &sealed).is_err());
         assert!(cipher.decrypt("bank", b"case-1", &sealed).is_err());
-        assert_eq!(cipher.blind_index("default", "phone", "138"), cipher.blind_index("default", "phone", "138"));
-        assert_ne!(cipher.blind_index("default", "phone", "138"), cipher.blind_index("bank", "phone", "138"));
+        assert_eq!(
+            cipher.blind_index("default", "phone", "138"),
+            cipher.blind_index("default", "phone", "138")
+        );
+        assert_ne!(
+            cipher.blind_index("default", "phone", "138"),
+            cipher.blind_index("bank", "phone", "138")
+        );
     }
 }

@@ -6,7 +6,8 @@ use domain::ErrorCode;
 use domain::complaint::{ComplainantInput, ComplaintInput};
 use rpc::intake::v1::intake_server::Intake;
 use rpc::intake::v1::{
-    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply, ReleaseContactsRequest,
+    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply,
+    ReleaseContactsRequest,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
 use runtime::grpc::{history_reply, internal, status, tenant_of};
@@ -29,14 +30,27 @@ fn status_of(error: Error) -> Status {
     match error {
         Error::Invalid(errors) => {
             let first = errors.first();
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            let mut status = status(ErrorCode::Invalid, first.map_or("invalid", |e| e.rule), &message, first.map(|e| e.field.as_str()));
+            let message = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut status = status(
+                ErrorCode::Invalid,
+                first.map_or("invalid", |e| e.rule),
+                &message,
+                first.map(|e| e.field.as_str()),
+            );
             let details: Vec<_> = errors
                 .iter()
-                .map(|e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}))
+                .map(
+                    |e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}),
+                )
                 .collect();
             if let Ok(value) = serde_json::Value::Array(details).to_string().parse() {
-                status.metadata_mut().insert("x-redress-error-details", value);
+                status
+                    .metadata_mut()
+                    .insert("x-redress-error-details", value);
             }
             status
         }
@@ -78,11 +92,14 @@ fn submission(request: RegisterRequest) -> Submission {
             anonymous: request.anonymous,
             complainant,
         },
-        idempotency: request.idempotency.filter(|i| !i.key.is_empty()).map(|i| IdempotencyKey {
-            key: i.key,
-            scope: i.scope,
-            body_sha256: i.body_sha256,
-        }),
+        idempotency: request
+            .idempotency
+            .filter(|i| !i.key.is_empty())
+            .map(|i| IdempotencyKey {
+                key: i.key,
+                scope: i.scope,
+                body_sha256: i.body_sha256,
+            }),
         registered_by: text(request.registered_by).unwrap_or_else(|| "public".into()),
         language_hint: text(request.language_hint),
         channel_details_json: text(request.channel_details_json),
@@ -91,20 +108,32 @@ fn submission(request: RegisterRequest) -> Submission {
 
 #[tonic::async_trait]
 impl Intake for IntakeGrpc {
-    async fn register(&self, request: Request<RegisterRequest>) -> Result<Response<RegisterReply>, Status> {
+    async fn register(
+        &self,
+        request: Request<RegisterRequest>,
+    ) -> Result<Response<RegisterReply>, Status> {
         let tenant = tenant_of(&request)?;
-        let registered = self.desk.register(&tenant, submission(request.into_inner())).await.map_err(status_of)?;
+        let registered = self
+            .desk
+            .register(&tenant, submission(request.into_inner()))
+            .await
+            .map_err(status_of)?;
         Ok(Response::new(RegisterReply {
             case_id: registered.case_id,
             case_number: registered.case_number,
             status: registered.status.to_owned(),
-            received_at: registered.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            received_at: registered
+                .received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             replayed: registered.replayed,
             deadlines: registered.acknowledgement.into_iter().collect(),
         }))
     }
 
-    async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<CaseView>, Status> {
+    async fn get_case(
+        &self,
+        request: Request<GetCaseRequest>,
+    ) -> Result<Response<CaseView>, Status> {
         let tenant = tenant_of(&request)?;
         let id = request.into_inner().id;
         let row = sql::find_case(self.desk.db.reader(), tenant.as_str(), &id)
@@ -139,26 +168,45 @@ impl Intake for IntakeGrpc {
         }))
     }
 
-    async fn release_contacts(&self, request: Request<ReleaseContactsRequest>) -> Result<Response<ReleaseContactsReply>, Status> {
+    async fn release_contacts(
+        &self,
+        request: Request<ReleaseContactsRequest>,
+    ) -> Result<Response<ReleaseContactsReply>, Status> {
         let tenant = tenant_of(&request)?;
         let request = request.into_inner();
         if request.purpose.is_empty() || request.requester.is_empty() {
-            return Err(status(ErrorCode::Invalid, "required", "purpose and requester are required", Some("purpose")));
+            return Err(status(
+                ErrorCode::Invalid,
+                "required",
+                "purpose and requester are required",
+                Some("purpose"),
+            ));
         }
         let desk = &self.desk;
         let now = desk.clock.now();
         let mut tx = desk.db.begin().await.map_err(internal)?;
-        let rows = sql::cases_by_ids(&mut tx, tenant.as_str(), &request.case_ids).await.map_err(internal)?;
+        let rows = sql::cases_by_ids(&mut tx, tenant.as_str(), &request.case_ids)
+            .await
+            .map_err(internal)?;
         let mut contacts = Vec::with_capacity(rows.len());
         for row in rows {
             let person: serde_json::Value = match &row.personal_data {
                 None => serde_json::Value::Null,
                 Some(sealed) => {
-                    let plain = desk.cipher.decrypt(tenant.as_str(), row.id.as_bytes(), sealed).map_err(internal)?;
+                    let plain = desk
+                        .cipher
+                        .decrypt(tenant.as_str(), row.id.as_bytes(), sealed)
+                        .map_err(internal)?;
                     serde_json::from_slice(&plain).map_err(internal)?
                 }
             };
-            let field = |name: &str| person.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let field = |name: &str| {
+                person
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             let detail = serde_json::json!({"purpose": request.purpose, "fields": ["name", "phone", "email"]}).to_string();
             store::audit::append(
                 &mut tx,
@@ -188,11 +236,22 @@ impl Intake for IntakeGrpc {
         Ok(Response::new(ReleaseContactsReply { contacts }))
     }
 
-    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(
+        &self,
+        request: Request<CaseHistoryRequest>,
+    ) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
-        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id)
-            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
-        let entries = store::messaging::history_for_case(&self.desk.db, tenant.as_str(), case_id).await.map_err(internal)?;
+        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id).map_err(|_| {
+            status(
+                ErrorCode::Invalid,
+                "format",
+                "case_id must be a UUID",
+                Some("case_id"),
+            )
+        })?;
+        let entries = store::messaging::history_for_case(&self.desk.db, tenant.as_str(), case_id)
+            .await
+            .map_err(internal)?;
         Ok(Response::new(history_reply(SERVICE, entries)))
     }
 }

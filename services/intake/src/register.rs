@@ -79,16 +79,36 @@ pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
     ("service.attitude", "服务态度", "staff attitude"),
     ("service.efficiency", "服务效率", "service efficiency"),
     ("service.process", "未按流程办理", "process not followed"),
-    ("result.product", "产品或结果与承诺不符", "product or result not as promised"),
-    ("result.information", "信息错误或缺失", "wrong or missing information"),
+    (
+        "result.product",
+        "产品或结果与承诺不符",
+        "product or result not as promised",
+    ),
+    (
+        "result.information",
+        "信息错误或缺失",
+        "wrong or missing information",
+    ),
     ("misconduct.abuse_of_power", "滥用职权", "abuse of power"),
     ("misconduct.bribery", "收受贿赂", "bribery"),
     ("environment.facilities", "设施环境", "facilities"),
-    ("dealer.sales.promise_not_kept", "优惠或承诺未兑现", "discount or promise not kept"),
+    (
+        "dealer.sales.promise_not_kept",
+        "优惠或承诺未兑现",
+        "discount or promise not kept",
+    ),
     ("dealer.sales.price_markup", "加价销售", "price mark-up"),
     ("dealer.sales.late_delivery", "延迟交车", "late delivery"),
-    ("dealer.after_sales.repair_quality", "维修质量", "repair quality"),
-    ("dealer.after_sales.overcharging", "维修乱收费", "over-charging"),
+    (
+        "dealer.after_sales.repair_quality",
+        "维修质量",
+        "repair quality",
+    ),
+    (
+        "dealer.after_sales.overcharging",
+        "维修乱收费",
+        "over-charging",
+    ),
     ("dealer.product_quality", "产品质量", "product quality"),
     ("bank.credit_card", "信用卡", "credit cards"),
     ("bank.debt_collection", "催收", "debt collection"),
@@ -96,7 +116,9 @@ pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
 
 /// Whether a category code is known.
 pub fn is_known_category(code: &str) -> bool {
-    STARTER_CATEGORIES.iter().any(|(known, _, _)| *known == code)
+    STARTER_CATEGORIES
+        .iter()
+        .any(|(known, _, _)| *known == code)
 }
 
 /// The code whose label equals the free text, if any.
@@ -113,10 +135,26 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
     let mut found = Vec::new();
     let text = format!("{} {}", complaint.narrative, complaint.demands.join(" ")).to_lowercase();
     let any = |words: &[&str]| words.iter().any(|w| text.contains(w));
-    if any(&["退车", "换车", "退换", "return the car", "replace the car", "refund the car"]) {
+    if any(&[
+        "退车",
+        "换车",
+        "退换",
+        "return the car",
+        "replace the car",
+        "refund the car",
+    ]) {
         found.push("demand:return_or_exchange".to_owned());
     }
-    if any(&["媒体", "记者", "曝光", "微博", "抖音", "media", "journalist", "newspaper"]) {
+    if any(&[
+        "媒体",
+        "记者",
+        "曝光",
+        "微博",
+        "抖音",
+        "media",
+        "journalist",
+        "newspaper",
+    ]) {
         found.push("keyword:media".to_owned());
     }
     if any(&["堵门", "拉横幅", "闹事", "blocking the door", "protest"]) {
@@ -124,7 +162,14 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
     }
     for demand in &complaint.demands {
         let demand = demand.to_lowercase();
-        for kind in ["refund", "exchange", "repair", "compensation", "apology", "explanation"] {
+        for kind in [
+            "refund",
+            "exchange",
+            "repair",
+            "compensation",
+            "apology",
+            "explanation",
+        ] {
             if demand.contains(kind) {
                 found.push(format!("demand:{kind}"));
             }
@@ -138,15 +183,24 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
 impl Desk {
     /// Registers a submission; replays an earlier registration with the same idempotency key
     /// and body.
-    pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
+    pub async fn register(
+        &self,
+        tenant: &Tenant,
+        submission: Submission,
+    ) -> Result<Registered, Error> {
         let now = self.clock.now();
-        let complaint = domain::complaint::validate(submission.input, now, &is_known_category).map_err(Error::Invalid)?;
+        let complaint = domain::complaint::validate(submission.input, now, &is_known_category)
+            .map_err(Error::Invalid)?;
         let key_hash = submission.idempotency.as_ref().map(|key| {
-            hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes()))
+            hex::encode(Sha256::digest(
+                format!("{}\0{}", key.scope, key.key).as_bytes(),
+            ))
         });
         let mut tx = self.db.begin().await?;
         if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
-            if let Some((body, case_id)) = sql::idempotency(&mut tx, tenant.as_str(), key_hash).await? {
+            if let Some((body, case_id)) =
+                sql::idempotency(&mut tx, tenant.as_str(), key_hash).await?
+            {
                 drop(tx);
                 if body != key.body_sha256 {
                     return Err(Error::IdempotencyKeyReused);
@@ -164,13 +218,34 @@ impl Desk {
             .get(&self.calendar_id)
             .map_err(|_| Error::UnknownCalendar(self.calendar_id.clone()))?;
         let acknowledgement = accept.then(|| {
-            let due = calendar.due(complaint.received_at, calendar::Period::WorkingDays(2), calendar::EndOf::EndOfDay);
+            let due = calendar.due(
+                complaint.received_at,
+                calendar::Period::WorkingDays(2),
+                calendar::EndOf::EndOfDay,
+            );
             (due.at, due.provisional)
         });
-        let row = self.case_row(tenant, &case_id, &case_number, &complaint, accept.then_some(now), acknowledgement, &submission.registered_by, submission.language_hint.as_deref())?;
+        let row = self.case_row(
+            tenant,
+            &case_id,
+            &case_number,
+            &complaint,
+            accept.then_some(now),
+            acknowledgement,
+            &submission.registered_by,
+            submission.language_hint.as_deref(),
+        )?;
         sql::insert_case(&mut tx, &row).await?;
         if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
-            sql::remember_idempotency(&mut tx, tenant.as_str(), key_hash, &key.body_sha256, &row.id, now).await?;
+            sql::remember_idempotency(
+                &mut tx,
+                tenant.as_str(),
+                key_hash,
+                &key.body_sha256,
+                &row.id,
+                now,
+            )
+            .await?;
         }
         let ack_deadline = acknowledgement.map(|(at, provisional)| Deadline {
             kind: "acknowledgement".into(),
@@ -178,8 +253,22 @@ impl Desk {
             state: "open".into(),
             provisional,
         });
-        let (events, history) = self.facts(tenant, &case_id, &case_number, &complaint, now, ack_deadline.clone(), &submission.registered_by);
-        let origin = Origin { source: SERVICE, occurred_at: now, causation_id: None, correlation_id: Some(case_id.0), traceparent: None };
+        let (events, history) = self.facts(
+            tenant,
+            &case_id,
+            &case_number,
+            &complaint,
+            now,
+            ack_deadline.clone(),
+            &submission.registered_by,
+        );
+        let origin = Origin {
+            source: SERVICE,
+            occurred_at: now,
+            causation_id: None,
+            correlation_id: Some(case_id.0),
+            traceparent: None,
+        };
         store::messaging::append_events(&mut tx, &origin, events).await?;
         store::messaging::append_history(&mut tx, &history).await?;
         self.db.commit(tx).await?;
@@ -196,7 +285,9 @@ impl Desk {
     async fn replay(&self, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
         let row = sql::find_case(self.db.reader(), tenant.as_str(), case_id)
             .await?
-            .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
+            .ok_or_else(|| {
+                store::Error::Corrupt(format!("idempotency key points at missing case {case_id}"))
+            })?;
         let received_at = DateTime::parse_from_rfc3339(&row.received_at)
             .map_err(|_| store::Error::Corrupt("received_at".into()))?
             .with_timezone(&Utc);
@@ -209,7 +300,11 @@ impl Desk {
             }),
             case_id: row.id,
             case_number: row.case_number,
-            status: if row.status == "accepted" { "accepted" } else { "received" },
+            status: if row.status == "accepted" {
+                "accepted"
+            } else {
+                "received"
+            },
             received_at,
             replayed: true,
         })
@@ -232,32 +327,48 @@ impl Desk {
         let personal_data = match &complaint.complainant {
             None => None,
             Some(person) => {
-                let language = person
-                    .preferred_language
-                    .clone()
-                    .unwrap_or_else(|| domain::vocabulary::Language::negotiate(language_hint.unwrap_or("")).tag().to_owned());
+                let language = person.preferred_language.clone().unwrap_or_else(|| {
+                    domain::vocabulary::Language::negotiate(language_hint.unwrap_or(""))
+                        .tag()
+                        .to_owned()
+                });
                 let json = serde_json::json!({
                     "name": person.name, "phone": person.phone, "email": person.email, "address": person.address,
                     "preferred_language": language, "preferred_channel": person.preferred_channel,
                     "keep_confidential": person.keep_confidential,
                 });
-                Some(self.cipher.encrypt(tenant.as_str(), associated, json.to_string().as_bytes())?)
+                Some(self.cipher.encrypt(
+                    tenant.as_str(),
+                    associated,
+                    json.to_string().as_bytes(),
+                )?)
             }
         };
         let phone_index = complaint
             .complainant
             .as_ref()
             .and_then(|p| p.phone.as_deref())
-            .map(|phone| self.cipher.blind_index(tenant.as_str(), "phone", &phone.replace([' ', '-'], "")));
-        let category_code = complaint
-            .category_code
-            .clone()
-            .or_else(|| complaint.reported_category.as_deref().and_then(classify).map(str::to_owned));
+            .map(|phone| {
+                self.cipher
+                    .blind_index(tenant.as_str(), "phone", &phone.replace([' ', '-'], ""))
+            });
+        let category_code = complaint.category_code.clone().or_else(|| {
+            complaint
+                .reported_category
+                .as_deref()
+                .and_then(classify)
+                .map(str::to_owned)
+        });
         Ok(CaseRow {
             id: id.clone(),
             tenant: tenant.to_string(),
             case_number: case_number.to_owned(),
-            status: if accepted_at.is_some() { "accepted" } else { "received" }.to_owned(),
+            status: if accepted_at.is_some() {
+                "accepted"
+            } else {
+                "received"
+            }
+            .to_owned(),
             kind: complaint.kind.as_str().to_owned(),
             channel: complaint.channel.as_str().to_owned(),
             source: complaint.source.as_str().to_owned(),
@@ -273,9 +384,14 @@ impl Desk {
             category_code,
             anonymous: complaint.anonymous,
             personal_data,
-            narrative: self.cipher.encrypt(tenant.as_str(), associated, complaint.narrative.as_bytes())?,
+            narrative: self.cipher.encrypt(
+                tenant.as_str(),
+                associated,
+                complaint.narrative.as_bytes(),
+            )?,
             phone_index,
-            ack_due_at: acknowledgement.map(|(at, _)| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ack_due_at: acknowledgement
+                .map(|(at, _)| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             ack_provisional: acknowledgement.is_some_and(|(_, provisional)| provisional),
             policy: self.policy.clone(),
             version: 1,
@@ -297,14 +413,22 @@ impl Desk {
         let category_code = complaint
             .category_code
             .clone()
-            .or_else(|| complaint.reported_category.as_deref().and_then(classify).map(str::to_owned))
+            .or_else(|| {
+                complaint
+                    .reported_category
+                    .as_deref()
+                    .and_then(classify)
+                    .map(str::to_owned)
+            })
             .unwrap_or_default();
         let registered = CaseRegistered {
             case_number: case_number.to_owned(),
             kind: complaint.kind.as_str().to_owned(),
             channel: complaint.channel.as_str().to_owned(),
             source: complaint.source.as_str().to_owned(),
-            received_at: complaint.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            received_at: complaint
+                .received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             reported_category: complaint.reported_category.clone().unwrap_or_default(),
             category_code: category_code.clone(),
             unit: complaint.unit.clone().unwrap_or_default(),

@@ -51,7 +51,11 @@ pub fn at(instant: DateTime<Utc>) -> String {
 }
 
 /// The next number of the tenant's daily sequence; numbers are never reused.
-pub async fn next_daily_number(conn: &mut SqliteConnection, tenant: &str, day: &str) -> Result<i64, Error> {
+pub async fn next_daily_number(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    day: &str,
+) -> Result<i64, Error> {
     Ok(sqlx::query_scalar(
         "INSERT INTO case_number_counters (tenant, day, last) VALUES (?1, ?2, 1)
          ON CONFLICT (tenant, day) DO UPDATE SET last = last + 1 RETURNING last",
@@ -63,12 +67,18 @@ pub async fn next_daily_number(conn: &mut SqliteConnection, tenant: &str, day: &
 }
 
 /// The body hash and case an idempotency key was first used with.
-pub async fn idempotency(conn: &mut SqliteConnection, tenant: &str, key_hash: &str) -> Result<Option<(String, String)>, Error> {
-    Ok(sqlx::query_as("SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = ?1 AND key_hash = ?2")
-        .bind(tenant)
-        .bind(key_hash)
-        .fetch_optional(&mut *conn)
-        .await?)
+pub async fn idempotency(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    key_hash: &str,
+) -> Result<Option<(String, String)>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = ?1 AND key_hash = ?2",
+    )
+    .bind(tenant)
+    .bind(key_hash)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Remembers an idempotency key.
@@ -167,18 +177,37 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
 }
 
 /// A case by id or by case number, within a tenant.
-pub async fn find_case(pool: &sqlx::SqlitePool, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
-    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");
-    let row = sqlx::query(&sql).bind(tenant).bind(id_or_number).fetch_optional(pool).await?;
+pub async fn find_case(
+    pool: &sqlx::SqlitePool,
+    tenant: &str,
+    id_or_number: &str,
+) -> Result<Option<CaseRow>, Error> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)"
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(id_or_number)
+        .fetch_optional(pool)
+        .await?;
     Ok(row.as_ref().map(case_row).transpose()?)
 }
 
 /// Cases by id within a tenant (for releasing contacts in a batch).
-pub async fn cases_by_ids(conn: &mut SqliteConnection, tenant: &str, ids: &[String]) -> Result<Vec<CaseRow>, Error> {
+pub async fn cases_by_ids(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    ids: &[String],
+) -> Result<Vec<CaseRow>, Error> {
     let mut found = Vec::with_capacity(ids.len());
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND id = ?2");
     for id in ids {
-        if let Some(row) = sqlx::query(&sql).bind(tenant).bind(id).fetch_optional(&mut *conn).await? {
+        if let Some(row) = sqlx::query(&sql)
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+        {
             found.push(case_row(&row)?);
         }
     }

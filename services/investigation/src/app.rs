@@ -37,10 +37,30 @@ pub struct App {
 
 impl App {
     /// Opens the store and binds the gRPC listener.
-    pub async fn build(config: Config, platform: Platform, calendars: Arc<calendar::Registry>, registry: &mut Registry) -> Result<Self, BoxError> {
-        let db = Db::open(&config.database_path, MIGRATIONS, OpenOptions { fsync_full: config.fsync_full, secure_delete: false }).await?;
+    pub async fn build(
+        config: Config,
+        platform: Platform,
+        calendars: Arc<calendar::Registry>,
+        registry: &mut Registry,
+    ) -> Result<Self, BoxError> {
+        let db = Db::open(
+            &config.database_path,
+            MIGRATIONS,
+            OpenOptions {
+                fsync_full: config.fsync_full,
+                secure_delete: false,
+            },
+        )
+        .await?;
         let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
-        Ok(Self { listener, addr, db, platform, calendars, metrics: BusMetrics::register(registry) })
+        Ok(Self {
+            listener,
+            addr,
+            db,
+            platform,
+            calendars,
+            metrics: BusMetrics::register(registry),
+        })
     }
 
     /// Where gRPC listens.
@@ -50,12 +70,37 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
-        let handler = Arc::new(InvestigationHandler { db: self.db.clone(), clock: self.platform.clock.clone(), calendars: self.calendars.clone() });
+        let relay = runtime::spawn_relay(
+            &self.db,
+            &self.platform,
+            self.metrics.clone(),
+            shutdown.clone(),
+        );
+        let handler = Arc::new(InvestigationHandler {
+            db: self.db.clone(),
+            clock: self.platform.clock.clone(),
+            calendars: self.calendars.clone(),
+        });
         let options = ConsumerOptions::new(crate::SERVICE, &["routing"], self.platform.partitions);
-        let consumers = runtime::start_consumer(&self.db, &self.platform, handler, options, self.metrics.clone(), shutdown.clone()).await?;
-        let service = InvestigationServer::new(InvestigationGrpc { db: self.db.clone() });
-        runtime::grpc::serve(self.listener, "redress.investigation.v1.Investigation", |router| router.add_service(service), shutdown).await?;
+        let consumers = runtime::start_consumer(
+            &self.db,
+            &self.platform,
+            handler,
+            options,
+            self.metrics.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        let service = InvestigationServer::new(InvestigationGrpc {
+            db: self.db.clone(),
+        });
+        runtime::grpc::serve(
+            self.listener,
+            "redress.investigation.v1.Investigation",
+            |router| router.add_service(service),
+            shutdown,
+        )
+        .await?;
         consumers.join_all().await;
         let _ = relay.await;
         self.db.close().await;

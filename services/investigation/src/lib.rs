@@ -4,10 +4,10 @@
 //! Consumes routing's events (`case.dispatched` opens a file with its resolution deadline) and
 //! emits `case.opened`. Answers `GetFile` and `CaseHistory`.
 
-pub mod store;
-pub mod handler;
-pub mod grpc;
 pub mod app;
+pub mod grpc;
+pub mod handler;
+pub mod store;
 
 pub use app::App;
 

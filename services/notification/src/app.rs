@@ -42,10 +42,29 @@ pub struct App {
 
 impl App {
     /// Opens the store and binds the gRPC listener.
-    pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
-        let db = Db::open(&config.database_path, MIGRATIONS, OpenOptions { fsync_full: config.fsync_full, secure_delete: false }).await?;
+    pub async fn build(
+        config: Config,
+        platform: Platform,
+        registry: &mut Registry,
+    ) -> Result<Self, BoxError> {
+        let db = Db::open(
+            &config.database_path,
+            MIGRATIONS,
+            OpenOptions {
+                fsync_full: config.fsync_full,
+                secure_delete: false,
+            },
+        )
+        .await?;
         let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
-        Ok(Self { listener, addr, db, platform, config, metrics: BusMetrics::register(registry) })
+        Ok(Self {
+            listener,
+            addr,
+            db,
+            platform,
+            config,
+            metrics: BusMetrics::register(registry),
+        })
     }
 
     /// Where gRPC listens.
@@ -55,7 +74,12 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
+        let relay = runtime::spawn_relay(
+            &self.db,
+            &self.platform,
+            self.metrics.clone(),
+            shutdown.clone(),
+        );
         let channel = tonic::transport::Endpoint::from_shared(self.config.intake_url.clone())?
             .connect_timeout(std::time::Duration::from_secs(5))
             .connect_lazy();
@@ -66,9 +90,25 @@ impl App {
             contact_line: self.config.contact_line.clone(),
         });
         let options = ConsumerOptions::new(crate::SERVICE, &["intake"], self.platform.partitions);
-        let consumers = runtime::start_consumer(&self.db, &self.platform, handler, options, self.metrics.clone(), shutdown.clone()).await?;
-        let service = NotificationServer::new(NotificationGrpc { db: self.db.clone() });
-        runtime::grpc::serve(self.listener, "redress.notification.v1.Notification", |router| router.add_service(service), shutdown).await?;
+        let consumers = runtime::start_consumer(
+            &self.db,
+            &self.platform,
+            handler,
+            options,
+            self.metrics.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        let service = NotificationServer::new(NotificationGrpc {
+            db: self.db.clone(),
+        });
+        runtime::grpc::serve(
+            self.listener,
+            "redress.notification.v1.Notification",
+            |router| router.add_service(service),
+            shutdown,
+        )
+        .await?;
         consumers.join_all().await;
         let _ = relay.await;
         self.db.close().await;

@@ -54,7 +54,10 @@ impl Handler for NotificationHandler {
     async fn load(&self, events: &[Envelope]) -> Result<Self::State, HandlerError> {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for event in events {
-            by_tenant.entry(event.tenant.as_str()).or_default().push(event.case_id.to_string());
+            by_tenant
+                .entry(event.tenant.as_str())
+                .or_default()
+                .push(event.case_id.to_string());
         }
         let mut contacts = HashMap::new();
         for (tenant, case_ids) in by_tenant {
@@ -63,19 +66,38 @@ impl Handler for NotificationHandler {
                 purpose: "acknowledgement_notice".into(),
                 requester: SERVICE.into(),
             };
-            let reply = self.intake.clone().release_contacts(with_tenant(tenant, request)).await?.into_inner();
+            let reply = self
+                .intake
+                .clone()
+                .release_contacts(with_tenant(tenant, request))
+                .await?
+                .into_inner();
             contacts.extend(reply.contacts.into_iter().map(|c| (c.case_id.clone(), c)));
         }
         Ok(contacts)
     }
 
-    fn decide(&self, contacts: &Self::State, event: &Envelope) -> Result<Vec<Notice>, HandlerError> {
+    fn decide(
+        &self,
+        contacts: &Self::State,
+        event: &Envelope,
+    ) -> Result<Vec<Notice>, HandlerError> {
         let accepted = CaseAccepted::decode(event.payload.as_ref())?;
         let case_id = event.case_id.to_string();
-        let contact = contacts.get(&case_id).ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
-        let language = if contact.preferred_language == "en" { Language::En } else { Language::ZhCn };
+        let contact = contacts
+            .get(&case_id)
+            .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
+        let language = if contact.preferred_language == "en" {
+            Language::En
+        } else {
+            Language::ZhCn
+        };
         let accepted_at = DateTime::parse_from_rfc3339(&accepted.accepted_at)?.with_timezone(&Utc);
-        let name = if contact.anonymous { "" } else { contact.name.as_str() };
+        let name = if contact.anonymous {
+            ""
+        } else {
+            contact.name.as_str()
+        };
         let rendered = templates::acknowledgement(
             language,
             &Acknowledgement {

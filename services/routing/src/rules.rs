@@ -25,7 +25,11 @@ pub struct Decision {
 pub const DEFAULT_UNIT: &str = "hq";
 
 /// Signals that make a complaint major (DOMAIN.md "Major complaints").
-const MAJOR_SIGNALS: &[&str] = &["demand:return_or_exchange", "keyword:media", "keyword:disturbance"];
+const MAJOR_SIGNALS: &[&str] = &[
+    "demand:return_or_exchange",
+    "keyword:media",
+    "keyword:disturbance",
+];
 
 /// Decides where a case goes.
 pub fn decide(facts: &CaseFacts) -> Decision {
@@ -41,7 +45,14 @@ pub fn decide(facts: &CaseFacts) -> Decision {
         "general"
     };
     let severity_reason = if severity == "major" {
-        format!("; severity major because of {}", if major.is_empty() { facts.source.clone() } else { major.join(", ") })
+        format!(
+            "; severity major because of {}",
+            if major.is_empty() {
+                facts.source.clone()
+            } else {
+                major.join(", ")
+            }
+        )
     } else {
         String::new()
     };
@@ -56,7 +67,9 @@ pub fn decide(facts: &CaseFacts) -> Decision {
             unit: DEFAULT_UNIT.to_owned(),
             severity,
             rule_id: "default.head_office",
-            reason: format!("no unit named: head office's customer-service centre{severity_reason}"),
+            reason: format!(
+                "no unit named: head office's customer-service centre{severity_reason}"
+            ),
         },
     }
 }
@@ -91,6 +104,10 @@ mod tests {
         let decision = decide(&facts);
         assert_eq!(decision.unit, "store-sz-01");
         assert_eq!(decision.severity, "major");
-        assert!(decision.reason.contains("keyword:media"), "{}", decision.reason);
+        assert!(
+            decision.reason.contains("keyword:media"),
+            "{}",
+            decision.reason
+        );
     }
 }

@@ -13,7 +13,12 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Remembers a registered case's facts.
-pub async fn remember(conn: &mut SqliteConnection, tenant: &str, case_id: &str, facts: &CaseFacts) -> Result<(), Error> {
+pub async fn remember(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    case_id: &str,
+    facts: &CaseFacts,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO cases (case_id, tenant, kind, channel, source, requested_unit, category_code, signals_json)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (case_id) DO NOTHING",
@@ -32,7 +37,12 @@ pub async fn remember(conn: &mut SqliteConnection, tenant: &str, case_id: &str, 
 }
 
 /// Records a dispatch decision.
-pub async fn record_dispatch(conn: &mut SqliteConnection, case_id: &str, decision: &Decision, at: &str) -> Result<(), Error> {
+pub async fn record_dispatch(
+    conn: &mut SqliteConnection,
+    case_id: &str,
+    decision: &Decision,
+    at: &str,
+) -> Result<(), Error> {
     sqlx::query("UPDATE cases SET unit = ?1, severity = ?2, reason = ?3, rule_id = ?4, dispatched_at = ?5 WHERE case_id = ?6")
         .bind(&decision.unit)
         .bind(decision.severity)
@@ -66,7 +76,11 @@ pub async fn facts(db: &Db, case_id: &str) -> Result<Option<CaseFacts>, Error> {
 }
 
 /// A case's dispatch: unit, severity, reason, time.
-pub async fn dispatch_of(db: &Db, tenant: &str, case_id: &str) -> Result<Option<(String, String, String, String)>, Error> {
+pub async fn dispatch_of(
+    db: &Db,
+    tenant: &str,
+    case_id: &str,
+) -> Result<Option<(String, String, String, String)>, Error> {
     Ok(sqlx::query_as(
         "SELECT unit, severity, reason, dispatched_at FROM cases WHERE case_id = ?1 AND tenant = ?2 AND dispatched_at IS NOT NULL",
     )

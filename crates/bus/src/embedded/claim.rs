@@ -1,8 +1,6 @@
 //! The claim: one write transaction that picks a consumer's next deliveries and records them
 //! as pending, so no other handle on the same durable name can take them.
 
-use std::fmt::Write as _;
-
 use super::consumer::Shared;
 use super::{Inner, SCAN_CHUNK, codec, sql};
 use crate::transport::Error;
@@ -106,11 +104,11 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
             let seqs = &fresh[range];
             let statement = format!(
                 "INSERT INTO pending (consumer_id, seq, delivered, visible_at_ms) VALUES {}",
-                pending_rows(seqs.len())
+                sql::values(seqs.len(), "(?,?,1,?)")
             );
-            let mut query = sqlx::query(&statement).bind(consumer.id).bind(visible_at);
+            let mut query = sqlx::query(&statement);
             for seq in seqs {
-                query = query.bind(*seq);
+                query = query.bind(consumer.id).bind(*seq).bind(visible_at);
             }
             query.execute(&mut *tx).await?;
         }
@@ -137,30 +135,7 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
     Ok(claimed)
 }
 
-/// `(?1,?3,1,?2),(?1,?4,1,?2)…`: new pending rows of consumer `?1`, visible at `?2`.
-fn pending_rows(rows: usize) -> String {
-    let mut text = String::with_capacity(rows * 16);
-    for number in 3..3 + rows {
-        if number > 3 {
-            text.push(',');
-        }
-        // Writing into a String cannot fail.
-        let _ = write!(text, "(?1,?{number},1,?2)");
-    }
-    text
-}
-
 /// A stored delivery count.
 fn count(delivered: i64) -> u32 {
     u32::try_from(delivered).unwrap_or(u32::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pending_rows_share_consumer_and_deadline() {
-        assert_eq!(pending_rows(2), "(?1,?3,1,?2),(?1,?4,1,?2)");
-    }
 }

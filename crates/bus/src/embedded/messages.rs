@@ -86,7 +86,7 @@ pub(super) async fn publish(
             let rows = &stored[range];
             let statement = format!(
                 "INSERT INTO messages (seq, subject, msg_id, stored_at_ms) VALUES {}",
-                sql::values(rows.len(), 4, 1)
+                sql::values(rows.len(), "(?,?,?,?)")
             );
             let mut query = sqlx::query(&statement);
             for &(seq, index) in rows {
@@ -100,7 +100,7 @@ pub(super) async fn publish(
             query.execute(&mut *tx).await?;
             let statement = format!(
                 "INSERT INTO message_bodies (seq, headers, payload) VALUES {}",
-                sql::values(rows.len(), 3, 1)
+                sql::values(rows.len(), "(?,?,?)")
             );
             let mut query = sqlx::query(&statement);
             for &(seq, index) in rows {

@@ -53,12 +53,17 @@ async fn survives(point: &str) {
             let _ = post(&crashing.base_url, n).await;
         }
         let status = crashing.wait_for_death(Duration::from_secs(30));
-        assert!(!status.success(), "{point}: the process was killed, not stopped ({status})");
+        assert!(
+            !status.success(),
+            "{point}: the process was killed, not stopped ({status})"
+        );
     }
     let product = Product::start(dir.path(), &[]);
     let mut ids = Vec::new();
     for n in 0..n_cases {
-        let created = post(&product.base_url, n).await.expect("registered or replayed after restart");
+        let created = post(&product.base_url, n)
+            .await
+            .expect("registered or replayed after restart");
         ids.push(created["id"].as_str().expect("id").to_owned());
     }
     let expected = [
@@ -74,23 +79,37 @@ async fn survives(point: &str) {
             let case = case(&product.base_url, id).await;
             let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
             for entry in case["timeline"].as_array()? {
-                let key = (entry["service"].as_str()?.to_owned(), entry["action"].as_str()?.to_owned());
+                let key = (
+                    entry["service"].as_str()?.to_owned(),
+                    entry["action"].as_str()?.to_owned(),
+                );
                 *counts.entry(key).or_default() += 1;
             }
-            let done = expected.iter().all(|(s, a)| counts.contains_key(&((*s).to_owned(), (*a).to_owned())));
+            let done = expected
+                .iter()
+                .all(|(s, a)| counts.contains_key(&((*s).to_owned(), (*a).to_owned())));
             done.then_some(counts)
         })
         .await;
         let Some(complete) = complete else {
-            panic!("{point}: case {id} never completed: {}", case(&product.base_url, id).await);
+            panic!(
+                "{point}: case {id} never completed: {}",
+                case(&product.base_url, id).await
+            );
         };
         for (key, count) in &complete {
             assert_eq!(*count, 1, "{point}: case {id} has {count} × {key:?}");
         }
     }
-    let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset")).format("%Y-%m-%d").to_string();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("offset"))
+        .format("%Y-%m-%d")
+        .to_string();
     let kpis: serde_json::Value = client()
-        .get(format!("{}/api/v1/analytics/kpis?from={today}&to={today}", product.base_url))
+        .get(format!(
+            "{}/api/v1/analytics/kpis?from={today}&to={today}",
+            product.base_url
+        ))
         .bearer_auth(ADMIN_TOKEN)
         .send()
         .await
@@ -98,7 +117,11 @@ async fn survives(point: &str) {
         .json()
         .await
         .expect("json");
-    assert_eq!(kpis["total"], json!(n_cases), "{point}: analytics counted each case once: {kpis}");
+    assert_eq!(
+        kpis["total"],
+        json!(n_cases),
+        "{point}: analytics counted each case once: {kpis}"
+    );
 }
 
 #[tokio::test]

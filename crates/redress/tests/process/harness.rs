@@ -20,7 +20,14 @@ impl Product {
     pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Product {
         let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
         command
-            .args(["up", "--http", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data-dir"])
+            .args([
+                "up",
+                "--http",
+                "127.0.0.1:0",
+                "--admin-token",
+                ADMIN_TOKEN,
+                "--data-dir",
+            ])
             .arg(data_dir)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -40,12 +47,18 @@ impl Product {
         });
         let mut base_url = None;
         while base_url.is_none() {
-            let line = lines.recv_timeout(Duration::from_secs(60)).expect("a console line within 60 s");
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .expect("a console line within 60 s");
             if let Some(url) = line.strip_prefix("console: ") {
                 base_url = Some(url.trim_end_matches('/').to_owned());
             }
         }
-        Product { child, base_url: base_url.unwrap_or_default(), lines }
+        Product {
+            child,
+            base_url: base_url.unwrap_or_default(),
+            lines,
+        }
     }
 
     /// Lines printed since start-up.
@@ -56,14 +69,21 @@ impl Product {
 
     /// Waits for the process to end (it killed itself at a crash hook).
     pub fn wait_for_death(&mut self, timeout: Duration) -> std::process::ExitStatus {
-        testkit::wait_until_blocking(timeout, || self.child.try_wait().ok().flatten()).expect("the process died at its crash hook")
+        testkit::wait_until_blocking(timeout, || self.child.try_wait().ok().flatten())
+            .expect("the process died at its crash hook")
     }
 
     /// Sends a signal and waits for the exit status.
     pub fn signal(&mut self, signal: &str) -> std::process::ExitStatus {
-        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().expect("kill runs");
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
         assert!(status.success());
-        testkit::wait_until_blocking(Duration::from_secs(30), || self.child.try_wait().ok().flatten()).expect("the process ends")
+        testkit::wait_until_blocking(Duration::from_secs(30), || {
+            self.child.try_wait().ok().flatten()
+        })
+        .expect("the process ends")
     }
 }
 
@@ -76,5 +96,8 @@ impl Drop for Product {
 
 /// A blocking HTTP client.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("client")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client")
 }

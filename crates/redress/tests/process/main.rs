@@ -1,5 +1,5 @@
 //! Process-level tests of the `redress` binary: one test binary, one module per feature.
 
-mod harness;
 mod crash_recovery;
+mod harness;
 mod up_command;

@@ -9,7 +9,14 @@ fn a_second_process_on_the_same_directory_is_refused_and_sigterm_stops_cleanly()
     let dir = tempfile::tempdir().expect("temp dir");
     let mut first = Product::start(dir.path(), &[]);
     let second = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(["up", "--http", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data-dir"])
+        .args([
+            "up",
+            "--http",
+            "127.0.0.1:0",
+            "--admin-token",
+            ADMIN_TOKEN,
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .expect("second runs");
@@ -35,16 +42,25 @@ fn first_start_creates_an_admin_token_file() {
         .spawn()
         .expect("starts");
     let token_path = dir.path().join("admin-token");
-    let found = testkit::wait_until_blocking(std::time::Duration::from_secs(60), || token_path.exists().then_some(()));
+    let found = testkit::wait_until_blocking(std::time::Duration::from_secs(60), || {
+        token_path.exists().then_some(())
+    });
     let _ = child.kill();
     let _ = child.wait();
-    assert!(found.is_some(), "an admin token file is created on first start");
+    assert!(
+        found.is_some(),
+        "an admin token file is created on first start"
+    );
     let token = std::fs::read_to_string(&token_path).expect("readable");
     assert!(token.trim().len() >= 16);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&token_path).expect("metadata").permissions().mode() & 0o777;
+        let mode = std::fs::metadata(&token_path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
     }
 }
@@ -52,10 +68,23 @@ fn first_start_creates_an_admin_token_file() {
 #[test]
 fn calendar_due_prints_one_line() {
     let output = Command::new(env!("CARGO_BIN_EXE_redress"))
-        .args(["calendar", "due", "--calendar", "cn", "--start", "2026-09-30T10:00:00+08:00", "--working-days", "2"])
+        .args([
+            "calendar",
+            "due",
+            "--calendar",
+            "cn",
+            "--start",
+            "2026-09-30T10:00:00+08:00",
+            "--working-days",
+            "2",
+        ])
         .output()
         .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(text.lines().count(), 1);
     // 2026: National Day 1–7 October off (Saturday 10 October is worked). The start day does not

@@ -77,9 +77,18 @@ pub async fn kpis(
 ) -> Result<axum::Json<KpiReport>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
     let Query(query) = query.map_err(|rejection| {
-        ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_query",
+            rejection.body_text(),
+        )
+        .with_field("query")
     })?;
-    let request = KpisRequest { from: query.from, to: query.to, unit: query.unit.unwrap_or_default() };
+    let request = KpisRequest {
+        from: query.from,
+        to: query.to,
+        unit: query.unit.unwrap_or_default(),
+    };
     let reply = state
         .peers
         .analytics
@@ -89,15 +98,29 @@ pub async fn kpis(
         .map_err(|s| ApiError::from_status(s, "analytics"))?
         .into_inner();
     let counts = |map: std::collections::HashMap<String, rpc::analytics::v1::Breakdown>| {
-        map.into_iter().map(|(k, v)| (k, Count { count: v.count })).collect()
+        map.into_iter()
+            .map(|(k, v)| (k, Count { count: v.count }))
+            .collect()
     };
     Ok(axum::Json(KpiReport {
-        period: Period { from: reply.from, to: reply.to },
+        period: Period {
+            from: reply.from,
+            to: reply.to,
+        },
         total: reply.total,
         kpis: reply
             .kpis
             .into_iter()
-            .map(|(k, r)| (k, Kpi { value: r.value, numerator: r.numerator, denominator: r.denominator }))
+            .map(|(k, r)| {
+                (
+                    k,
+                    Kpi {
+                        value: r.value,
+                        numerator: r.numerator,
+                        denominator: r.denominator,
+                    },
+                )
+            })
             .collect(),
         by_channel: counts(reply.by_channel),
         by_unit: counts(reply.by_unit),

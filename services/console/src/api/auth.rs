@@ -7,7 +7,10 @@ use crate::app::State;
 use crate::identity::{self, Caller};
 
 /// The caller of a request that may be public (`Ok(None)` without a credential).
-pub async fn optional_caller(state: &State, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+pub async fn optional_caller(
+    state: &State,
+    headers: &HeaderMap,
+) -> Result<Option<Caller>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -30,7 +33,9 @@ pub async fn optional_caller(state: &State, headers: &HeaderMap) -> Result<Optio
 
 /// The caller of a request that needs a credential.
 pub async fn required_caller(state: &State, headers: &HeaderMap) -> Result<Caller, ApiError> {
-    optional_caller(state, headers).await?.ok_or_else(|| unauthorized("a bearer credential is required"))
+    optional_caller(state, headers)
+        .await?
+        .ok_or_else(|| unauthorized("a bearer credential is required"))
 }
 
 fn unauthorized(message: &str) -> ApiError {

@@ -57,7 +57,12 @@ pub struct CaseView {
 
 /// The HTTP form of a deadline.
 pub fn deadline_view(deadline: Deadline) -> DeadlineView {
-    DeadlineView { kind: deadline.kind, due_at: deadline.due_at, state: deadline.state, provisional: deadline.provisional }
+    DeadlineView {
+        kind: deadline.kind,
+        due_at: deadline.due_at,
+        state: deadline.state,
+        provisional: deadline.provisional,
+    }
 }
 
 /// The case as the caller may see it.
@@ -73,10 +78,16 @@ pub fn deadline_view(deadline: Deadline) -> DeadlineView {
     ),
     security(("bearer" = []))
 )]
-pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): Path<String>) -> Result<axum::Json<CaseView>, ApiError> {
+pub async fn show(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<axum::Json<CaseView>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
     if id.is_empty() || id.len() > 64 {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"));
+        return Err(
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"),
+        );
     }
     let tenant = caller.tenant.as_str();
     let peers = &state.peers;
@@ -88,8 +99,16 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
         .map_err(|status| ApiError::from_status(status, "intake"))?
         .into_inner();
     let case_id = case.case_id.clone();
-    let history = |case_id: &str| with_tenant(tenant, CaseHistoryRequest { case_id: case_id.to_owned() });
-    let (mut routing_client, mut investigation_client) = (peers.routing.clone(), peers.investigation.clone());
+    let history = |case_id: &str| {
+        with_tenant(
+            tenant,
+            CaseHistoryRequest {
+                case_id: case_id.to_owned(),
+            },
+        )
+    };
+    let (mut routing_client, mut investigation_client) =
+        (peers.routing.clone(), peers.investigation.clone());
     let (mut intake_h, mut routing_h, mut investigation_h, mut notification_h, mut analytics_h) = (
         peers.intake.clone(),
         peers.routing.clone(),
@@ -97,17 +116,39 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
         peers.notification.clone(),
         peers.analytics.clone(),
     );
-    let (routing, file, intake_history, routing_history, investigation_history, notification_history, analytics_history) = tokio::join!(
-        routing_client.get_routing(with_tenant(tenant, GetRoutingRequest { case_id: case_id.clone() })),
-        investigation_client.get_file(with_tenant(tenant, GetFileRequest { case_id: case_id.clone() })),
+    let (
+        routing,
+        file,
+        intake_history,
+        routing_history,
+        investigation_history,
+        notification_history,
+        analytics_history,
+    ) = tokio::join!(
+        routing_client.get_routing(with_tenant(
+            tenant,
+            GetRoutingRequest {
+                case_id: case_id.clone()
+            }
+        )),
+        investigation_client.get_file(with_tenant(
+            tenant,
+            GetFileRequest {
+                case_id: case_id.clone()
+            }
+        )),
         intake_h.case_history(history(&case_id)),
         routing_h.case_history(history(&case_id)),
         investigation_h.case_history(history(&case_id)),
         notification_h.case_history(history(&case_id)),
         analytics_h.case_history(history(&case_id)),
     );
-    let routing = routing.map_err(|s| ApiError::from_status(s, "routing"))?.into_inner();
-    let file = file.map_err(|s| ApiError::from_status(s, "investigation"))?.into_inner();
+    let routing = routing
+        .map_err(|s| ApiError::from_status(s, "routing"))?
+        .into_inner();
+    let file = file
+        .map_err(|s| ApiError::from_status(s, "investigation"))?
+        .into_inner();
     let mut timeline = Vec::new();
     let mut pending = Vec::new();
     for (service, reply) in [
@@ -117,7 +158,9 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
         ("notification", notification_history),
         ("analytics", analytics_history),
     ] {
-        let reply = reply.map_err(|s| ApiError::from_status(s, service))?.into_inner();
+        let reply = reply
+            .map_err(|s| ApiError::from_status(s, service))?
+            .into_inner();
         if !reply.known {
             pending.push(service.to_owned());
         }
@@ -126,7 +169,8 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
             service: entry.service,
             action: entry.action,
             actor: entry.actor,
-            detail: serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
+            detail:
+                serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
         }));
     }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
@@ -137,7 +181,12 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
     } else {
         case.status.clone()
     };
-    let deadlines = case.deadlines.into_iter().chain(file.deadlines).map(deadline_view).collect();
+    let deadlines = case
+        .deadlines
+        .into_iter()
+        .chain(file.deadlines)
+        .map(deadline_view)
+        .collect();
     let text = |s: String| if s.is_empty() { None } else { Some(s) };
     Ok(axum::Json(CaseView {
         id: case.case_id,
@@ -146,7 +195,11 @@ pub async fn show(Extract(state): Extract<State>, headers: HeaderMap, Path(id): 
         kind: case.kind,
         channel: case.channel,
         source: case.source,
-        category: if case.category_code.is_empty() { "unclassified".into() } else { case.category_code },
+        category: if case.category_code.is_empty() {
+            "unclassified".into()
+        } else {
+            case.category_code
+        },
         reported_category: text(case.reported_category),
         unit: text(routing.unit).or_else(|| text(case.unit)),
         severity: text(routing.severity),

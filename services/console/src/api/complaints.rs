@@ -179,28 +179,61 @@ pub async fn create(
     if !caller.is_admin()
         && let Err(wait) = state.public_limiter.check(peer.ip())
     {
-        let mut error = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many submissions; try again later");
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many submissions; try again later",
+        );
         error.retry_after_seconds = Some(wait.as_secs().max(1));
         return Err(error);
     }
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
-        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send application/json")
-            .with_field("Content-Type"));
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        )
+        .with_field("Content-Type"));
     }
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}")))?;
-    let request: ComplaintRequest = serde_path_to_error::deserialize(value.clone()).map_err(|error| {
-        let path = error.path().to_string();
-        let field = if path == "." { "body".to_owned() } else { path };
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("{field}: {}", error.inner()))
-            .with_field(field)
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
+        )
     })?;
+    if !value.is_object() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "the body must be a JSON object",
+        )
+        .with_field("body"));
+    }
+    let request: ComplaintRequest =
+        serde_path_to_error::deserialize(value.clone()).map_err(|error| {
+            let field = field_of(&error.path().to_string(), &error.inner().to_string());
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("{field}: {}", error.inner()),
+            )
+            .with_field(field)
+        })?;
     let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
-    let language_hint = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let language_hint = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
     let register = to_register(request, idempotency, &caller.credential_id, language_hint);
     let reply = state
         .peers
@@ -215,13 +248,47 @@ pub async fn create(
         case_number: reply.case_number,
         status: reply.status,
         received_at: reply.received_at,
-        deadlines: reply.deadlines.into_iter().map(super::cases::deadline_view).collect(),
+        deadlines: reply
+            .deadlines
+            .into_iter()
+            .map(super::cases::deadline_view)
+            .collect(),
     };
-    let status = if reply.replayed { StatusCode::OK } else { StatusCode::CREATED };
+    let status = if reply.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     Ok((status, axum::Json(created)).into_response())
 }
 
-fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Result<Option<Idempotency>, ApiError> {
+/// The JSON path a deserialisation error blames: serde reports a missing or unknown field at its
+/// parent, naming the field only in the message.
+fn field_of(path: &str, message: &str) -> String {
+    let parent = if path == "." {
+        String::new()
+    } else {
+        format!("{path}.")
+    };
+    for prefix in ["missing field `", "unknown field `"] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((name, _)) = rest.split_once('`')
+        {
+            return format!("{parent}{name}");
+        }
+    }
+    if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn idempotency(
+    headers: &HeaderMap,
+    body: &serde_json::Value,
+    scope: &str,
+) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -230,8 +297,12 @@ fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Re
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "Idempotency-Key must be 1 to 255 printable ASCII characters")
-                .with_field("Idempotency-Key")
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                "Idempotency-Key must be 1 to 255 printable ASCII characters",
+            )
+            .with_field("Idempotency-Key")
         })?;
     // serde_json's map is ordered by key, so this text is canonical for equal bodies.
     let canonical = body.to_string();
@@ -243,10 +314,18 @@ fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Re
 }
 
 fn wire<T: Serialize>(value: T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
-fn to_register(request: ComplaintRequest, idempotency: Option<Idempotency>, registered_by: &str, language_hint: String) -> RegisterRequest {
+fn to_register(
+    request: ComplaintRequest,
+    idempotency: Option<Idempotency>,
+    registered_by: &str,
+    language_hint: String,
+) -> RegisterRequest {
     let complainant = request.complainant.map(|person| Complainant {
         name: person.name.unwrap_or_default(),
         phone: person.phone.unwrap_or_default(),
@@ -273,7 +352,10 @@ fn to_register(request: ComplaintRequest, idempotency: Option<Idempotency>, regi
         anonymous: request.anonymous.unwrap_or(false),
         complainant,
         idempotency,
-        channel_details_json: request.channel_details.map(|v| v.to_string()).unwrap_or_default(),
+        channel_details_json: request
+            .channel_details
+            .map(|v| v.to_string())
+            .unwrap_or_default(),
         registered_by: registered_by.to_owned(),
         language_hint,
     }

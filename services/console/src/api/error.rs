@@ -58,14 +58,24 @@ impl ApiError {
 
     /// A 503 the caller may retry.
     pub fn unavailable(what: &str) -> Self {
-        let mut error = Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", format!("{what} is unavailable; try again"));
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            format!("{what} is unavailable; try again"),
+        );
         error.retry_after_seconds = Some(1);
         error
     }
 
     /// A gRPC failure from a peer, as the HTTP caller should see it.
     pub fn from_status(status: tonic::Status, what: &str) -> Self {
-        let metadata = |key: &str| status.metadata().get(key).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let metadata = |key: &str| {
+            status
+                .metadata()
+                .get(key)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let field = metadata(runtime::grpc::ERROR_FIELD_METADATA);
         let wire_code = metadata(runtime::grpc::ERROR_CODE_METADATA);
         let details = metadata("x-redress-error-details")
@@ -73,29 +83,54 @@ impl ApiError {
             .map(|errors| serde_json::json!({ "errors": errors }))
             .unwrap_or_else(|| serde_json::json!({}));
         let (http, code) = match status.code() {
-            tonic::Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".to_owned()),
+            tonic::Code::InvalidArgument => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed".to_owned(),
+            ),
             tonic::Code::NotFound => (StatusCode::NOT_FOUND, "not_found".to_owned()),
             tonic::Code::FailedPrecondition | tonic::Code::AlreadyExists => {
                 let code = wire_code.unwrap_or_else(|| "conflict".to_owned());
-                let http = if code == "idempotency_key_reused" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::CONFLICT };
+                let http = if code == "idempotency_key_reused" {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                } else {
+                    StatusCode::CONFLICT
+                };
                 (http, code)
             }
-            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted => {
+            tonic::Code::Unavailable
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::ResourceExhausted => {
                 return Self::unavailable(what);
             }
             _ => {
                 tracing::error!(service = what, status = %status, "peer failed");
-                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error");
+                return Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error",
+                );
             }
         };
-        Self { status: http, code, message: status.message().to_owned(), field, details, retry_after_seconds: None }
+        Self {
+            status: http,
+            code,
+            message: status.message().to_owned(),
+            field,
+            details,
+            retry_after_seconds: None,
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail { code: self.code, message: self.message, field: self.field, details: self.details },
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+                details: self.details,
+            },
         };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(seconds) = self.retry_after_seconds

@@ -1,9 +1,9 @@
 //! The JSON API under `/api/v1`: errors in one shape, one module per resource.
 
-pub mod error;
-pub mod auth;
-pub mod complaints;
-pub mod cases;
 pub mod analytics;
+pub mod auth;
+pub mod cases;
+pub mod complaints;
+pub mod error;
 
 pub use error::ApiError;
