@@ -7,3 +7,5 @@ mod conformance;
 mod embedded;
 #[path = "bus/factory.rs"]
 mod factory;
+#[path = "bus/pipeline.rs"]
+mod pipeline;
