@@ -13,16 +13,8 @@ async fn invalid_requests_get_a_4xx_naming_the_field() {
             422,
             "channel",
         ),
-        (
-            json!({"channel": "web", "anonymous": true}),
-            422,
-            "narrative",
-        ),
-        (
-            json!({"channel": "web", "narrative": "有问题"}),
-            422,
-            "complainant",
-        ),
+        (json!({"channel": "web", "anonymous": true}), 422, "narrative"),
+        (json!({"channel": "web", "narrative": "有问题"}), 422, "complainant"),
         (
             json!({"channel": "web", "narrative": "有问题", "complainant": {"phone": "12345"}}),
             422,
@@ -87,23 +79,14 @@ async fn invalid_requests_get_a_4xx_naming_the_field() {
 async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body() {
     let sandbox = Sandbox::start().await.expect("sandbox starts");
     let body = json!({"channel": "phone", "narrative": "维修后故障灯仍然亮", "complainant": {"phone": "13912345678"}});
-    let (first_status, first) = sandbox
-        .post_complaint(&body, Some("call-42"))
-        .await
-        .expect("first");
-    let (second_status, second) = sandbox
-        .post_complaint(&body, Some("call-42"))
-        .await
-        .expect("second");
+    let (first_status, first) = sandbox.post_complaint(&body, Some("call-42")).await.expect("first");
+    let (second_status, second) = sandbox.post_complaint(&body, Some("call-42")).await.expect("second");
     assert_eq!(first_status, 201);
     assert_eq!(second_status, 200);
     assert_eq!(first["id"], second["id"]);
     assert_eq!(first["case_number"], second["case_number"]);
     let other = json!({"channel": "phone", "narrative": "另一件事", "complainant": {"phone": "13912345678"}});
-    let (status, answer) = sandbox
-        .post_complaint(&other, Some("call-42"))
-        .await
-        .expect("third");
+    let (status, answer) = sandbox.post_complaint(&other, Some("call-42")).await.expect("third");
     assert_eq!(status, 422, "{answer}");
     assert_eq!(answer["error"]["code"], "idempotency_key_reused");
     sandbox.stop().await;
@@ -123,27 +106,11 @@ async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer() {
     assert_eq!(zh.status().as_u16(), 200);
     let zh = zh.text().await.expect("text");
     assert!(zh.contains("投诉") && zh.contains("/staff/"));
-    let en = get("/", "en-GB")
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let en = get("/", "en-GB").await.expect("page").text().await.expect("text");
     assert!(en.contains("Submit complaint"));
-    assert_eq!(
-        get("/healthz", "").await.expect("health").status().as_u16(),
-        200
-    );
-    assert_eq!(
-        get("/readyz", "").await.expect("ready").status().as_u16(),
-        200
-    );
-    let metrics = get("/metrics", "")
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    assert_eq!(get("/healthz", "").await.expect("health").status().as_u16(), 200);
+    assert_eq!(get("/readyz", "").await.expect("ready").status().as_u16(), 200);
+    let metrics = get("/metrics", "").await.expect("metrics").text().await.expect("text");
     assert!(
         metrics.contains("intake_events_published_total") && metrics.trim_end().ends_with("# EOF"),
         "{metrics}"

@@ -27,9 +27,7 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
     let id = created["id"].as_str().expect("an id").to_owned();
     let number = created["case_number"].as_str().expect("a case number");
     assert!(
-        number.starts_with("TS")
-            && number.len() == 14
-            && number[2..].bytes().all(|b| b.is_ascii_digit()),
+        number.starts_with("TS") && number.len() == 14 && number[2..].bytes().all(|b| b.is_ascii_digit()),
         "{number}"
     );
     assert_eq!(created["status"], "accepted");
@@ -65,12 +63,7 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
         .as_array()
         .expect("timeline")
         .iter()
-        .map(|e| {
-            (
-                e["service"].as_str().unwrap_or(""),
-                e["action"].as_str().unwrap_or(""),
-            )
-        })
+        .map(|e| (e["service"].as_str().unwrap_or(""), e["action"].as_str().unwrap_or("")))
         .collect();
     for expected in [
         ("intake", "registered"),
@@ -80,10 +73,7 @@ async fn a_complaint_reaches_every_service_within_two_seconds() {
         ("notification", "acknowledgement_recorded"),
         ("analytics", "counted"),
     ] {
-        assert!(
-            actions.contains(&expected),
-            "{expected:?} missing from {actions:?}"
-        );
+        assert!(actions.contains(&expected), "{expected:?} missing from {actions:?}");
     }
     let times: Vec<&str> = case["timeline"]
         .as_array()

@@ -18,9 +18,7 @@ use uuid::Uuid;
 
 use crate::envelope::{Envelope, headers};
 use crate::metrics::BusMetrics;
-use crate::transport::{
-    AckRef, Consumer, ConsumerSpec, Delivery, Error, Message, Settlement, Transport,
-};
+use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Error, Message, Settlement, Transport};
 use crate::{crash, subjects};
 
 /// A handler's or a store's failure, with its message.
@@ -44,12 +42,7 @@ pub trait Inbox: Send + Sync + 'static {
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), u64>, HandlerError>;
     /// Adds one failure to an event's count and returns the new count.
-    async fn record_failure(
-        &self,
-        consumer: &str,
-        event_id: Uuid,
-        error: &str,
-    ) -> Result<u32, HandlerError>;
+    async fn record_failure(&self, consumer: &str, event_id: Uuid, error: &str) -> Result<u32, HandlerError>;
 }
 
 /// The applied result of one batch, written by [`Handler::apply`] in one transaction.
@@ -77,11 +70,7 @@ pub trait Handler: Send + Sync + 'static {
     async fn load(&self, events: &[Envelope]) -> Result<Self::State, HandlerError>;
 
     /// The pure decision for one event.
-    fn decide(
-        &self,
-        state: &Self::State,
-        event: &Envelope,
-    ) -> Result<Vec<Self::Effect>, HandlerError>;
+    fn decide(&self, state: &Self::State, event: &Envelope) -> Result<Vec<Self::Effect>, HandlerError>;
 
     /// Writes the effects, the marks and any outbox rows of a whole batch in one transaction.
     async fn apply(&self, batch: Batch<Self::Effect>) -> Result<(), HandlerError>;
@@ -180,7 +169,7 @@ struct Worker<H> {
 
 enum Verdict {
     Settle(Settlement),
-    Ready(Envelope),
+    Ready(Box<Envelope>),
 }
 
 impl<H: Handler> Worker<H> {
@@ -214,11 +203,7 @@ impl<H: Handler> Worker<H> {
         }
     }
 
-    async fn process(
-        &mut self,
-        consumer: &mut dyn Consumer,
-        deliveries: Vec<Delivery>,
-    ) -> Result<(), String> {
+    async fn process(&mut self, consumer: &mut dyn Consumer, deliveries: Vec<Delivery>) -> Result<(), String> {
         let mut settlements: Vec<(AckRef, Settlement)> = Vec::with_capacity(deliveries.len());
         let mut candidates: Vec<(Delivery, Envelope)> = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
@@ -235,19 +220,13 @@ impl<H: Handler> Worker<H> {
         candidates.sort_by_key(|(_, e)| (e.case_id, e.source_seq));
         let mut batch: Vec<(Delivery, Envelope)> = Vec::with_capacity(candidates.len());
         for (delivery, envelope) in candidates {
-            if batch
-                .last()
-                .is_some_and(|(_, last)| last.case_id == envelope.case_id)
-            {
+            if batch.last().is_some_and(|(_, last)| last.case_id == envelope.case_id) {
                 settlements.push((delivery.ack_ref, Settlement::Nak(Duration::ZERO)));
             } else {
                 batch.push((delivery, envelope));
             }
         }
-        let keys: Vec<(Uuid, String)> = batch
-            .iter()
-            .map(|(_, e)| (e.case_id, e.source.clone()))
-            .collect();
+        let keys: Vec<(Uuid, String)> = batch.iter().map(|(_, e)| (e.case_id, e.source.clone())).collect();
         let marks = self
             .inbox
             .marks(&self.options.name, &keys)
@@ -261,25 +240,17 @@ impl<H: Handler> Worker<H> {
                 .unwrap_or(0);
             match self.classify(mark, envelope, &delivery.message).await? {
                 Verdict::Settle(settlement) => settlements.push((delivery.ack_ref, settlement)),
-                Verdict::Ready(envelope) => ready.push((delivery, envelope)),
+                Verdict::Ready(envelope) => ready.push((delivery, *envelope)),
             }
         }
         if !ready.is_empty() {
             self.handle_ready(ready, &mut settlements).await?;
         }
         crash::point("consumer.after_commit");
-        consumer
-            .settle(settlements)
-            .await
-            .map_err(|error| error.to_string())
+        consumer.settle(settlements).await.map_err(|error| error.to_string())
     }
 
-    async fn classify(
-        &mut self,
-        mark: u64,
-        envelope: Envelope,
-        message: &Message,
-    ) -> Result<Verdict, String> {
+    async fn classify(&mut self, mark: u64, envelope: Envelope, message: &Message) -> Result<Verdict, String> {
         if envelope.source_seq <= mark {
             self.metrics.events_duplicate.inc();
             self.gaps.remove(&envelope.event_id);
@@ -287,10 +258,7 @@ impl<H: Handler> Worker<H> {
         }
         if envelope.source_seq > mark + 1 {
             self.metrics.events_waiting_for_predecessor.inc();
-            let first_seen = *self
-                .gaps
-                .entry(envelope.event_id)
-                .or_insert_with(Instant::now);
+            let first_seen = *self.gaps.entry(envelope.event_id).or_insert_with(Instant::now);
             if first_seen.elapsed() >= self.options.max_gap_wait {
                 self.gaps.remove(&envelope.event_id);
                 self.dead_letter(message, "predecessor_missing").await?;
@@ -299,7 +267,7 @@ impl<H: Handler> Worker<H> {
             return Ok(Verdict::Settle(Settlement::Nak(self.options.gap_retry)));
         }
         self.gaps.remove(&envelope.event_id);
-        Ok(Verdict::Ready(envelope))
+        Ok(Verdict::Ready(Box::new(envelope)))
     }
 
     async fn handle_ready(
@@ -318,16 +286,12 @@ impl<H: Handler> Worker<H> {
                 // Not the events' fault (a store or a peer is unavailable): retry, uncounted.
                 tracing::warn!(consumer = %self.options.name, %error, "loading state failed");
                 for (delivery, _) in ready {
-                    settlements.push((
-                        delivery.ack_ref,
-                        Settlement::Nak(self.options.failure_backoff),
-                    ));
+                    settlements.push((delivery.ack_ref, Settlement::Nak(self.options.failure_backoff)));
                 }
                 return Ok(());
             }
         };
-        let mut accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)> =
-            Vec::with_capacity(ready.len());
+        let mut accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)> = Vec::with_capacity(ready.len());
         for (delivery, envelope) in ready {
             if !self.handler.handles(&envelope) {
                 accepted.push((delivery, envelope, Vec::new()));
@@ -336,9 +300,7 @@ impl<H: Handler> Worker<H> {
             match self.handler.decide(&state, &envelope) {
                 Ok(effects) => accepted.push((delivery, envelope, effects)),
                 Err(error) => {
-                    let settlement = self
-                        .fail(&delivery.message, &envelope, &error.to_string())
-                        .await?;
+                    let settlement = self.fail(&delivery.message, &envelope, &error.to_string()).await?;
                     settlements.push((delivery.ack_ref, settlement));
                 }
             }
@@ -356,11 +318,8 @@ impl<H: Handler> Worker<H> {
             }
             Err(error) if count == 1 => {
                 let delivery = deliveries.into_iter().next().ok_or("an empty batch")?;
-                let envelope =
-                    Envelope::from_message(&delivery.message).map_err(|e| e.to_string())?;
-                let settlement = self
-                    .fail(&delivery.message, &envelope, &error.to_string())
-                    .await?;
+                let envelope = Envelope::from_message(&delivery.message).map_err(|e| e.to_string())?;
+                let settlement = self.fail(&delivery.message, &envelope, &error.to_string()).await?;
                 settlements.push((delivery.ack_ref, settlement));
                 Ok(())
             }
@@ -378,10 +337,7 @@ impl<H: Handler> Worker<H> {
         }
     }
 
-    fn batch_of(
-        &mut self,
-        accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)>,
-    ) -> (Vec<Delivery>, Batch<H::Effect>) {
+    fn batch_of(&mut self, accepted: Vec<(Delivery, Envelope, Vec<H::Effect>)>) -> (Vec<Delivery>, Batch<H::Effect>) {
         let mut deliveries = Vec::with_capacity(accepted.len());
         let mut marks = Vec::with_capacity(accepted.len());
         let mut decided = Vec::new();
@@ -406,12 +362,7 @@ impl<H: Handler> Worker<H> {
         )
     }
 
-    async fn fail(
-        &mut self,
-        message: &Message,
-        envelope: &Envelope,
-        error: &str,
-    ) -> Result<Settlement, String> {
+    async fn fail(&mut self, message: &Message, envelope: &Envelope, error: &str) -> Result<Settlement, String> {
         self.metrics.handler_failures.inc();
         let failures = self
             .inbox
@@ -420,8 +371,7 @@ impl<H: Handler> Worker<H> {
             .map_err(|e| format!("recording a failure: {e}"))?;
         tracing::warn!(consumer = %self.options.name, event_id = %envelope.event_id, failures, %error, "handler failed");
         if failures >= self.options.max_failures {
-            self.dead_letter(message, &format!("handler_failed: {error}"))
-                .await?;
+            self.dead_letter(message, &format!("handler_failed: {error}")).await?;
             return Ok(Settlement::Term);
         }
         let factor = 1u32 << failures.min(8);
@@ -446,10 +396,8 @@ impl<H: Handler> Worker<H> {
         dead.msg_id = format!("dlq.{}.{}", self.options.name, message.msg_id);
         dead.headers
             .retain(|(name, _)| !name.eq_ignore_ascii_case(headers::MSG_ID));
-        dead.headers.push((
-            headers::DLQ_REASON.to_owned(),
-            reason.chars().take(500).collect(),
-        ));
+        dead.headers
+            .push((headers::DLQ_REASON.to_owned(), reason.chars().take(500).collect()));
         dead.headers
             .push((headers::DLQ_CONSUMER.to_owned(), self.options.name.clone()));
         self.transport

@@ -76,18 +76,14 @@ impl Envelope {
         let mut header_list = vec![
             (headers::MSG_ID.to_owned(), self.event_id.to_string()),
             (headers::EVENT_TYPE.to_owned(), self.event_type.clone()),
-            (
-                headers::SCHEMA_VERSION.to_owned(),
-                self.schema_version.to_string(),
-            ),
+            (headers::SCHEMA_VERSION.to_owned(), self.schema_version.to_string()),
             (headers::SOURCE.to_owned(), self.source.clone()),
             (headers::TENANT.to_owned(), self.tenant.clone()),
             (headers::CASE_ID.to_owned(), self.case_id.to_string()),
             (headers::SOURCE_SEQ.to_owned(), self.source_seq.to_string()),
             (
                 headers::OCCURRED_AT.to_owned(),
-                self.occurred_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                self.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             ),
         ];
         if let Some(id) = self.causation_id {
@@ -136,11 +132,10 @@ impl Envelope {
                 value: occurred_raw.to_owned(),
             })?
             .with_timezone(&Utc);
-        let schema_version =
-            u32::try_from(number(headers::SCHEMA_VERSION)?).map_err(|_| Error::Malformed {
-                header: headers::SCHEMA_VERSION,
-                value: "out of range".to_owned(),
-            })?;
+        let schema_version = u32::try_from(number(headers::SCHEMA_VERSION)?).map_err(|_| Error::Malformed {
+            header: headers::SCHEMA_VERSION,
+            value: "out of range".to_owned(),
+        })?;
         Ok(Self {
             event_id: uuid(headers::MSG_ID)?,
             event_type: required(message, headers::EVENT_TYPE)?.to_owned(),
@@ -185,11 +180,7 @@ mod tests {
             payload: Bytes::from_static(b"\x08\x01"),
         };
         let message = envelope.to_message(4);
-        assert!(
-            message
-                .subject
-                .starts_with("redress.default.intake.case.registered.")
-        );
+        assert!(message.subject.starts_with("redress.default.intake.case.registered."));
         assert_eq!(message.msg_id, envelope.event_id.to_string());
         assert_eq!(Envelope::from_message(&message).expect("decodes"), envelope);
     }

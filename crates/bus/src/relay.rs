@@ -112,10 +112,7 @@ pub async fn relay_once(
         .iter()
         .map(|row| row.envelope.to_message(options.partitions))
         .collect();
-    transport
-        .publish(messages)
-        .await
-        .map_err(|error| error.to_string())?;
+    transport.publish(messages).await.map_err(|error| error.to_string())?;
     crash::point("relay.after_publish");
     let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     source.remove(&ids).await?;

@@ -92,14 +92,8 @@ mod tests {
         assert!(!matches(&producer_filter("routing", 3), &subject));
         assert!(matches(EVENTS_STREAM_SUBJECTS, &subject));
         assert!(!matches(DLQ_STREAM_SUBJECTS, &subject));
-        assert!(matches(
-            DLQ_STREAM_SUBJECTS,
-            &dead_letter("default", "routing")
-        ));
-        assert!(!matches(
-            EVENTS_STREAM_SUBJECTS,
-            &dead_letter("default", "routing")
-        ));
+        assert!(matches(DLQ_STREAM_SUBJECTS, &dead_letter("default", "routing")));
+        assert!(!matches(EVENTS_STREAM_SUBJECTS, &dead_letter("default", "routing")));
         assert!(matches("redress.>", &subject));
         assert!(!matches("redress.default", &subject));
     }

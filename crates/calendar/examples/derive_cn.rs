@@ -14,11 +14,7 @@ use calendar::{BusinessHours, Calendar, WorkingWeekdays};
 use chrono::Weekday;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let folder = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .ok_or("usage: derive_cn <cn-holidays folder>")?,
-    );
+    let folder = PathBuf::from(std::env::args().nth(1).ok_or("usage: derive_cn <cn-holidays folder>")?);
     let mut years: Vec<(i32, PathBuf)> = std::fs::read_dir(&folder)?
         .filter_map(Result::ok)
         .filter_map(|entry| {
@@ -28,13 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     years.sort();
-    let weekdays = [
-        Weekday::Mon,
-        Weekday::Tue,
-        Weekday::Wed,
-        Weekday::Thu,
-        Weekday::Fri,
-    ];
+    let weekdays = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri];
     let mut mainland = Calendar::new(
         "cn",
         "Mainland China (State Council holiday notices)",
@@ -48,11 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mainland = mainland.with_notice(year, &json)?;
         let document: serde_json::Value = serde_json::from_str(&json)?;
         if let Some(papers) = document.get("papers").and_then(|papers| papers.as_array()) {
-            sources.extend(
-                papers
-                    .iter()
-                    .filter_map(|paper| paper.as_str().map(str::to_owned)),
-            );
+            sources.extend(papers.iter().filter_map(|paper| paper.as_str().map(str::to_owned)));
         }
     }
     print!("{}", mainland.with_sources(sources).to_json());

@@ -77,11 +77,7 @@ pub fn due_dates(n_cases: usize) -> BenchFigures {
         real_per_second,
         naive_per_second,
         speedup: real_per_second / naive_per_second,
-        n_mismatches: real
-            .iter()
-            .zip(&naive)
-            .filter(|(real, naive)| real != naive)
-            .count(),
+        n_mismatches: real.iter().zip(&naive).filter(|(real, naive)| real != naive).count(),
         n_provisional: real.iter().filter(|due| due.provisional).count(),
     }
 }
@@ -159,16 +155,11 @@ mod tests {
 
     #[test]
     fn the_naive_baseline_sees_the_holidays_too() {
-        let start = Utc
-            .with_ymd_and_hms(2026, 9, 30, 2, 0, 0)
-            .single()
-            .expect("instant");
+        let start = Utc.with_ymd_and_hms(2026, 9, 30, 2, 0, 0).single().expect("instant");
         let naive = naive_due(mainland_china(), start, 2);
         assert_eq!(
             naive.at,
-            Utc.with_ymd_and_hms(2026, 10, 9, 15, 59, 59)
-                .single()
-                .expect("instant")
+            Utc.with_ymd_and_hms(2026, 10, 9, 15, 59, 59).single().expect("instant")
         );
         assert!(!naive.provisional);
     }

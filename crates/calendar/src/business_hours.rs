@@ -52,10 +52,7 @@ impl BusinessHours {
     /// Intervals as `(opens, closes)` seconds since local midnight.
     pub fn from_seconds(intervals: Vec<(u32, u32)>) -> Result<BusinessHours, Error> {
         if intervals.is_empty() {
-            return Err(Error::field(
-                "business_hours",
-                "at least one interval is needed",
-            ));
+            return Err(Error::field("business_hours", "at least one interval is needed"));
         }
         let mut previous_close = 0;
         for (position, (opens, closes)) in intervals.iter().enumerate() {
@@ -64,10 +61,7 @@ impl BusinessHours {
                 return Err(Error::field(field, "must open before it closes, by 24:00"));
             }
             if position > 0 && *opens < previous_close {
-                return Err(Error::field(
-                    field,
-                    "overlaps or precedes the previous interval",
-                ));
+                return Err(Error::field(field, "overlaps or precedes the previous interval"));
             }
             previous_close = *closes;
         }
@@ -83,13 +77,7 @@ impl BusinessHours {
     pub fn to_strings(&self) -> Vec<String> {
         self.intervals
             .iter()
-            .map(|(opens, closes)| {
-                format!(
-                    "{}-{}",
-                    format_time_of_day(*opens),
-                    format_time_of_day(*closes)
-                )
-            })
+            .map(|(opens, closes)| format!("{}-{}", format_time_of_day(*opens), format_time_of_day(*closes)))
             .collect()
     }
 
@@ -103,10 +91,7 @@ impl BusinessHours {
 
     /// When the day's last interval closes, in nanoseconds since midnight.
     pub(crate) fn closing_nanos(&self) -> i64 {
-        let closes = self
-            .intervals
-            .last()
-            .map_or(SECONDS_PER_DAY, |interval| interval.1);
+        let closes = self.intervals.last().map_or(SECONDS_PER_DAY, |interval| interval.1);
         i64::from(closes) * NANOS_PER_SECOND
     }
 

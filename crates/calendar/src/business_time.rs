@@ -13,11 +13,7 @@ impl Calendar {
     /// `start`. A start outside business hours counts from the next opening; the result is
     /// the earliest instant at which the amount is complete (a closing time, not the next
     /// opening, when it runs out exactly at a close).
-    pub(crate) fn add_business_nanos(
-        &self,
-        start: NaiveDateTime,
-        amount: i64,
-    ) -> Option<NaiveDateTime> {
+    pub(crate) fn add_business_nanos(&self, start: NaiveDateTime, amount: i64) -> Option<NaiveDateTime> {
         if amount <= 0 {
             return Some(start);
         }
@@ -75,9 +71,7 @@ impl Calendar {
     /// to `until` has counted.
     pub fn business_time_between(&self, from: DateTime<Utc>, until: DateTime<Utc>) -> TimeDelta {
         let time_zone = self.time_zone();
-        TimeDelta::nanoseconds(
-            self.business_nanos_between(to_local(time_zone, from), to_local(time_zone, until)),
-        )
+        TimeDelta::nanoseconds(self.business_nanos_between(to_local(time_zone, from), to_local(time_zone, until)))
     }
 
     /// The close of business (end of the last business-hours interval) of a working day;
@@ -98,17 +92,11 @@ impl Calendar {
         } else {
             self.index.add_working_days(date, 1)?
         };
-        Some((
-            at_time_of_day(day, self.resolved.business_hours.closing_nanos())?,
-            day,
-        ))
+        Some((at_time_of_day(day, self.resolved.business_hours.closing_nanos())?, day))
     }
 
     /// The first close of business at or after a local time, with the working day used.
-    pub(crate) fn close_at_or_after(
-        &self,
-        local: NaiveDateTime,
-    ) -> Option<(NaiveDateTime, NaiveDate)> {
+    pub(crate) fn close_at_or_after(&self, local: NaiveDateTime) -> Option<(NaiveDateTime, NaiveDate)> {
         let date = local.date();
         let closing = self.resolved.business_hours.closing_nanos();
         if self.index.is_working(date) && nanos_since_midnight(local) <= closing {

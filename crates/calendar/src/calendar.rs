@@ -213,10 +213,7 @@ impl Calendar {
     /// Sets the years this calendar's own data covers (limited by the parent's, if any).
     pub fn with_published_years(mut self, first: i32, last: i32) -> Result<Calendar, Error> {
         if first > last {
-            return Err(Error::field(
-                "published_from",
-                "must not be after published_through",
-            ));
+            return Err(Error::field("published_from", "must not be after published_through"));
         }
         self.own.published = Some(PublishedYears { first, last });
         Ok(self.reassembled())
@@ -264,9 +261,7 @@ impl Calendar {
 
     /// True when the date's status is officially known.
     pub fn is_published(&self, date: NaiveDate) -> bool {
-        self.resolved
-            .published
-            .is_some_and(|years| years.contains(date))
+        self.resolved.published.is_some_and(|years| years.contains(date))
     }
 
     /// Every effective dated exception (inherited and own), in date order.
@@ -355,18 +350,14 @@ fn build_index(settings: &Settings) -> DayIndex {
     let years: Vec<i32> = exception_years.chain(published_years).collect();
     let first_year = years.iter().min().copied();
     let last_year = years.iter().max().copied();
-    let bounds = first_year
-        .zip(last_year)
-        .and_then(|(first_year, last_year)| {
-            Some((
-                NaiveDate::from_ymd_opt(first_year, 1, 1)?,
-                NaiveDate::from_ymd_opt(last_year, 12, 31)?,
-            ))
-        });
+    let bounds = first_year.zip(last_year).and_then(|(first_year, last_year)| {
+        Some((
+            NaiveDate::from_ymd_opt(first_year, 1, 1)?,
+            NaiveDate::from_ymd_opt(last_year, 12, 31)?,
+        ))
+    });
     match bounds {
-        Some((first, last)) => {
-            DayIndex::build(first, last, settings.working_weekdays, &settings.days)
-        }
+        Some((first, last)) => DayIndex::build(first, last, settings.working_weekdays, &settings.days),
         None => DayIndex::build(
             NaiveDate::MIN,
             NaiveDate::MIN,

@@ -68,20 +68,14 @@ pub fn parse_notice(json: &str, year: i32) -> Result<Vec<DayException>, Error> {
     if let Some(stated) = notice.year
         && stated != year
     {
-        return Err(Error::field(
-            "year",
-            format!("the notice is for {stated}, not {year}"),
-        ));
+        return Err(Error::field("year", format!("the notice is for {stated}, not {year}")));
     }
     let days = parse_days(&notice.days)?;
     for (position, exception) in days.values().enumerate() {
         if (exception.date.year() - year).abs() > 1 {
             return Err(Error::field(
                 format!("days[{position}].date"),
-                format!(
-                    "{} is too far from the notice's year {year}",
-                    exception.date
-                ),
+                format!("{} is too far from the notice's year {year}", exception.date),
             ));
         }
     }
@@ -112,10 +106,7 @@ fn parse_days(entries: &[DayEntry]) -> Result<BTreeMap<NaiveDate, DayException>,
             status,
         };
         if days.insert(date, exception).is_some() {
-            return Err(Error::field(
-                field,
-                format!("{date} is listed more than once"),
-            ));
+            return Err(Error::field(field, format!("{date} is listed more than once")));
         }
     }
     Ok(days)
@@ -139,14 +130,12 @@ pub(crate) fn parse_calendar(json: &str) -> Result<CalendarParts, Error> {
         return Err(Error::field("id", "must not be empty"));
     }
     let time_zone = match &file.time_zone {
-        Some(text) => Some(text.parse::<Tz>().map_err(|_| {
-            Error::field("time_zone", format!("`{text}` is not an IANA time zone"))
-        })?),
+        Some(text) => Some(
+            text.parse::<Tz>()
+                .map_err(|_| Error::field("time_zone", format!("`{text}` is not an IANA time zone")))?,
+        ),
         None if file.parent.is_none() => {
-            return Err(Error::field(
-                "time_zone",
-                "required for a calendar without a parent",
-            ));
+            return Err(Error::field("time_zone", "required for a calendar without a parent"));
         }
         None => None,
     };
@@ -318,10 +307,7 @@ mod tests {
             {"name": "春节", "date": "2023-01-28", "isOffDay": false}]}"#;
         let days = parse_notice(json, 2023).expect("valid");
         assert_eq!(days.len(), 2);
-        assert_eq!(
-            days[0].date,
-            NaiveDate::from_ymd_opt(2022, 12, 31).expect("date")
-        );
+        assert_eq!(days[0].date, NaiveDate::from_ymd_opt(2022, 12, 31).expect("date"));
         assert_eq!(days[1].status, DayStatus::Working);
         let far = json.replace("2022-12-31", "2020-12-31");
         let error = parse_notice(&far, 2023).expect_err("too far");
@@ -335,23 +321,15 @@ mod tests {
     #[test]
     fn a_root_calendar_survives_a_round_trip_through_its_file() {
         let calendar = Calendar::new("mo", "Macau (test)", chrono_tz::Asia::Macau)
-            .with_working_weekdays(
-                WorkingWeekdays::new(&[Weekday::Mon, Weekday::Tue]).expect("valid"),
-            )
-            .with_closure(
-                NaiveDate::from_ymd_opt(2026, 9, 1).expect("date"),
-                "typhoon (test)",
-            )
+            .with_working_weekdays(WorkingWeekdays::new(&[Weekday::Mon, Weekday::Tue]).expect("valid"))
+            .with_closure(NaiveDate::from_ymd_opt(2026, 9, 1).expect("date"), "typhoon (test)")
             .with_published_years(2026, 2026)
             .expect("valid");
         let json = calendar.to_json();
         let back = Calendar::from_json(&json).expect("valid");
         assert_eq!(back.to_json(), json);
         assert_eq!(back.time_zone(), chrono_tz::Asia::Macau);
-        assert_eq!(
-            back.working_weekdays().weekdays(),
-            vec![Weekday::Mon, Weekday::Tue]
-        );
+        assert_eq!(back.working_weekdays().weekdays(), vec![Weekday::Mon, Weekday::Tue]);
         assert_eq!(
             back.published_years(),
             Some(PublishedYears {
@@ -367,9 +345,7 @@ mod tests {
         let refusal = |json: &str| Calendar::from_json(json).expect_err("invalid").to_string();
         let base = r#""id": "x", "name": "X", "time_zone": "Asia/Shanghai""#;
         assert_eq!(
-            refusal(&format!(
-                r#"{{{base}, "working_weekdays": ["mon", "funday"]}}"#
-            )),
+            refusal(&format!(r#"{{{base}, "working_weekdays": ["mon", "funday"]}}"#)),
             "working_weekdays[1]: `funday` is not a weekday"
         );
         assert_eq!(

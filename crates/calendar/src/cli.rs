@@ -22,12 +22,7 @@ pub enum DueSpec {
 
 /// The one line `redress calendar due` prints: the due instant in RFC 3339 in the
 /// calendar's local offset, for example `2026-10-09T23:59:59+08:00`.
-pub fn due_line(
-    registry: &Registry,
-    calendar_id: &str,
-    start_rfc3339: &str,
-    spec: DueSpec,
-) -> Result<String, Error> {
+pub fn due_line(registry: &Registry, calendar_id: &str, start_rfc3339: &str, spec: DueSpec) -> Result<String, Error> {
     let calendar = registry.get(calendar_id)?;
     let due = due_for_spec(calendar, start_rfc3339, spec)?;
     Ok(format_instant(calendar, due.at))
@@ -42,9 +37,9 @@ pub fn due_for_spec(calendar: &Calendar, start_rfc3339: &str, spec: DueSpec) -> 
         DueSpec::BusinessHours(n) => (Period::BusinessHours(n), EndOf::Exact),
         DueSpec::Preset(name) => {
             let policy = presets::get(&name).ok_or(Error::UnknownPreset { name })?;
-            let rule = policy.primary_rule().ok_or_else(|| {
-                Error::field("preset", format!("preset `{}` has no deadline", policy.id))
-            })?;
+            let rule = policy
+                .primary_rule()
+                .ok_or_else(|| Error::field("preset", format!("preset `{}` has no deadline", policy.id)))?;
             (rule.period, rule.end)
         }
     };
@@ -56,9 +51,7 @@ pub fn due_for_spec(calendar: &Calendar, start_rfc3339: &str, spec: DueSpec) -> 
 pub fn parse_start(text: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|instant| instant.with_timezone(&Utc))
-        .map_err(|_| Error::InvalidStart {
-            value: text.to_owned(),
-        })
+        .map_err(|_| Error::InvalidStart { value: text.to_owned() })
 }
 
 /// An instant in RFC 3339 with the calendar's local offset, fractions of a second only
@@ -109,19 +102,11 @@ mod tests {
     fn invalid_input_names_the_field_and_the_rule() {
         let error = line("yesterday", DueSpec::Days(1)).expect_err("bad start");
         assert_eq!(error.to_string(), "start: not an RFC 3339 instant");
-        let error = due_line(
-            &Registry::builtin(),
-            "xx",
-            "2026-01-01T00:00:00Z",
-            DueSpec::Days(1),
-        )
-        .expect_err("bad id");
+        let error = due_line(&Registry::builtin(), "xx", "2026-01-01T00:00:00Z", DueSpec::Days(1)).expect_err("bad id");
         assert_eq!(error.to_string(), "calendar: unknown calendar id `xx`");
-        let error =
-            line("2026-01-01T00:00:00Z", DueSpec::Preset("nope".into())).expect_err("bad preset");
+        let error = line("2026-01-01T00:00:00Z", DueSpec::Preset("nope".into())).expect_err("bad preset");
         assert_eq!(error.to_string(), "preset: unknown preset `nope`");
-        let error =
-            line("2026-01-01T00:00:00Z", DueSpec::WorkingDays(u32::MAX)).expect_err("too long");
+        let error = line("2026-01-01T00:00:00Z", DueSpec::WorkingDays(u32::MAX)).expect_err("too long");
         assert!(error.to_string().starts_with("working_days: "), "{error}");
     }
 }

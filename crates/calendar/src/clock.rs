@@ -137,17 +137,9 @@ impl SlaClock {
         Ok(clock)
     }
 
-    fn apply(
-        &mut self,
-        index: usize,
-        event: &ClockEvent,
-        previous_at: DateTime<Utc>,
-    ) -> Result<(), Error> {
+    fn apply(&mut self, index: usize, event: &ClockEvent, previous_at: DateTime<Utc>) -> Result<(), Error> {
         if event.at() < previous_at {
-            return Err(Error::clock_event(
-                index,
-                "happens before the event listed before it",
-            ));
+            return Err(Error::clock_event(index, "happens before the event listed before it"));
         }
         if self.stopped_at.is_some() {
             return Err(Error::clock_event(index, "the clock has already stopped"));
@@ -176,9 +168,7 @@ impl SlaClock {
                 self.pauses.push((paused_at, *at));
             }
             ClockEvent::Extended {
-                reason,
-                approved_by,
-                ..
+                reason, approved_by, ..
             } => {
                 let step = self.check_extension(index, reason, *approved_by)?;
                 self.period = step.extend_to;
@@ -194,12 +184,7 @@ impl SlaClock {
         Ok(())
     }
 
-    fn check_extension(
-        &self,
-        index: usize,
-        reason: &str,
-        approved_by: ApprovalLevel,
-    ) -> Result<ExtensionStep, Error> {
+    fn check_extension(&self, index: usize, reason: &str, approved_by: ApprovalLevel) -> Result<ExtensionStep, Error> {
         let ladder = self
             .rule
             .extension_ladder
@@ -209,10 +194,7 @@ impl SlaClock {
         let step = ladder.steps.get(self.n_extensions).ok_or_else(|| {
             Error::clock_event(
                 index,
-                format!(
-                    "the extension ladder has no step {number}: the cap is {}",
-                    ladder.cap
-                ),
+                format!("the extension ladder has no step {number}: the cap is {}", ladder.cap),
             )
         })?;
         if step.reason_required && reason.trim().is_empty() {
@@ -250,11 +232,7 @@ impl SlaClock {
 
     /// The ladder step the next extension would take, if any is left.
     pub fn next_extension_step(&self) -> Option<&ExtensionStep> {
-        self.rule
-            .extension_ladder
-            .as_ref()?
-            .steps
-            .get(self.n_extensions)
+        self.rule.extension_ladder.as_ref()?.steps.get(self.n_extensions)
     }
 
     /// Since when the clock is paused, if it is.
@@ -285,19 +263,13 @@ impl SlaClock {
 
     /// True when the clock stopped at or before its due instant; `None` while it runs.
     pub fn met(&self, calendar: &Calendar) -> Option<bool> {
-        self.stopped_at
-            .map(|stopped_at| stopped_at <= self.due(calendar).at)
+        self.stopped_at.map(|stopped_at| stopped_at <= self.due(calendar).at)
     }
 
     /// The state at `now`, from the events that happened at or before `now`. Before the
     /// clock has started it is `Running` with nothing elapsed.
     pub fn state_at(&self, calendar: &Calendar, now: DateTime<Utc>) -> ClockState {
-        let happened: Vec<ClockEvent> = self
-            .events
-            .iter()
-            .filter(|event| event.at() <= now)
-            .cloned()
-            .collect();
+        let happened: Vec<ClockEvent> = self.events.iter().filter(|event| event.at() <= now).cloned().collect();
         let Ok(clock) = SlaClock::from_events(self.rule.clone(), &happened) else {
             return ClockState::Running;
         };
@@ -316,13 +288,7 @@ impl SlaClock {
             return ClockState::Running;
         }
         let elapsed = clock.running_time_until(now).as_seconds_f64() / allowed.as_seconds_f64();
-        match self
-            .rule
-            .warnings
-            .iter()
-            .rev()
-            .find(|fraction| elapsed >= **fraction)
-        {
+        match self.rule.warnings.iter().rev().find(|fraction| elapsed >= **fraction) {
             Some(fraction) => ClockState::Warned(*fraction),
             None => ClockState::Running,
         }
@@ -338,10 +304,7 @@ impl SlaClock {
             .iter()
             .map(|fraction| {
                 let nanos = (allowed * fraction * 1e9) as i64;
-                (
-                    *fraction,
-                    self.instant_after_running(TimeDelta::nanoseconds(nanos)),
-                )
+                (*fraction, self.instant_after_running(TimeDelta::nanoseconds(nanos)))
             })
             .collect()
     }

@@ -86,11 +86,7 @@ impl DayIndex {
         let mut cumulative = vec![0u32];
         let mut working_offsets = Vec::new();
         let mut running = 0u32;
-        for (offset, date) in first
-            .iter_days()
-            .take_while(|date| *date <= last)
-            .enumerate()
-        {
+        for (offset, date) in first.iter_days().take_while(|date| *date <= last).enumerate() {
             let working = match exceptions.get(&date) {
                 Some(exception) => exception.status == DayStatus::Working,
                 None => weekdays.contains(date.weekday()),
@@ -164,11 +160,8 @@ impl DayIndex {
         }
         if ordinal >= self.total() {
             let beyond = ordinal - self.total();
-            let after_table = self
-                .first
-                .checked_add_days(Days::new(self.n_days() as u64))?;
-            let mut date =
-                after_table.checked_add_days(Days::new((beyond / per_week * 7) as u64))?;
+            let after_table = self.first.checked_add_days(Days::new(self.n_days() as u64))?;
+            let mut date = after_table.checked_add_days(Days::new((beyond / per_week * 7) as u64))?;
             let mut remaining = beyond % per_week;
             loop {
                 if self.weekdays.contains(date.weekday()) {
@@ -263,19 +256,10 @@ mod tests {
     fn adding_working_days_skips_the_holiday_and_counts_the_adjusted_saturday() {
         let index = october_2026();
         // Wednesday 30 September, the eve of the holiday: the 8th and 9th are the first two.
-        assert_eq!(
-            index.add_working_days(date("2026-09-30"), 2),
-            Some(date("2026-10-09"))
-        );
+        assert_eq!(index.add_working_days(date("2026-09-30"), 2), Some(date("2026-10-09")));
         // The 3rd working day is the adjusted working Saturday, 10 October.
-        assert_eq!(
-            index.add_working_days(date("2026-09-30"), 3),
-            Some(date("2026-10-10"))
-        );
-        assert_eq!(
-            index.add_working_days(date("2026-10-03"), 0),
-            Some(date("2026-10-03"))
-        );
+        assert_eq!(index.add_working_days(date("2026-09-30"), 3), Some(date("2026-10-10")));
+        assert_eq!(index.add_working_days(date("2026-10-03"), 0), Some(date("2026-10-03")));
         assert!(!index.is_working(date("2026-10-05")));
         assert!(index.is_working(date("2026-10-10")));
         assert!(!index.is_working(date("2026-10-11")));
@@ -307,25 +291,11 @@ mod tests {
             Weekday::Sat,
         ])
         .expect("valid");
-        let empty = DayIndex::build(
-            date("2030-01-01"),
-            date("2029-12-31"),
-            six_days,
-            &BTreeMap::new(),
-        );
+        let empty = DayIndex::build(date("2030-01-01"), date("2029-12-31"), six_days, &BTreeMap::new());
         // Friday 4 January 2030 + 1 → Saturday 5th; + 2 → Monday 7th.
-        assert_eq!(
-            empty.add_working_days(date("2030-01-04"), 1),
-            Some(date("2030-01-05"))
-        );
-        assert_eq!(
-            empty.add_working_days(date("2030-01-04"), 2),
-            Some(date("2030-01-07"))
-        );
-        assert_eq!(
-            empty.add_working_days(date("2029-12-20"), 12),
-            Some(date("2030-01-03"))
-        );
+        assert_eq!(empty.add_working_days(date("2030-01-04"), 1), Some(date("2030-01-05")));
+        assert_eq!(empty.add_working_days(date("2030-01-04"), 2), Some(date("2030-01-07")));
+        assert_eq!(empty.add_working_days(date("2029-12-20"), 12), Some(date("2030-01-03")));
         assert!(WorkingWeekdays::new(&[]).is_err());
         assert_eq!(six_days.weekdays().len(), 6);
     }
@@ -333,9 +303,6 @@ mod tests {
     #[test]
     fn absurd_counts_run_out_of_dates_instead_of_panicking() {
         let index = october_2026();
-        assert_eq!(
-            index.add_working_days(date("2026-10-01"), u64::from(u32::MAX)),
-            None
-        );
+        assert_eq!(index.add_working_days(date("2026-10-01"), u64::from(u32::MAX)), None);
     }
 }

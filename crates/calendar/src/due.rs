@@ -59,13 +59,7 @@ impl Calendar {
     /// [`Calendar::due`] for a clock that was paused during the given closed intervals
     /// (ordered, not overlapping, none before `start`); see the module documentation and
     /// [`crate::SlaClock`], which states the same rule for users.
-    pub(crate) fn due_with_pauses(
-        &self,
-        start: DateTime<Utc>,
-        period: Period,
-        end: EndOf,
-        pauses: &[Pause],
-    ) -> Due {
+    pub(crate) fn due_with_pauses(&self, start: DateTime<Utc>, period: Period, end: EndOf, pauses: &[Pause]) -> Due {
         let computed = if period.is_day_based() {
             self.day_based_due(start, period, end, pauses)
         } else {
@@ -77,13 +71,7 @@ impl Calendar {
         })
     }
 
-    fn day_based_due(
-        &self,
-        start: DateTime<Utc>,
-        period: Period,
-        end: EndOf,
-        pauses: &[Pause],
-    ) -> Option<Due> {
+    fn day_based_due(&self, start: DateTime<Utc>, period: Period, end: EndOf, pauses: &[Pause]) -> Option<Due> {
         let time_zone = self.time_zone();
         let local_start = to_local(time_zone, start);
         let start_date = local_start.date();
@@ -99,8 +87,7 @@ impl Calendar {
             let first = first_midnight_at_or_after(to_local(time_zone, *paused))?
                 .pred_opt()?
                 .max(first_counted);
-            let after_last =
-                first_midnight_at_or_after(to_local(time_zone, *resumed))?.pred_opt()?;
+            let after_last = first_midnight_at_or_after(to_local(time_zone, *resumed))?.pred_opt()?;
             let (current_due, _) = self.end_of_due_date(due_date, local_start, end)?;
             let begins_before_due = *paused < to_instant(time_zone, current_due);
             if first >= after_last || first > due_date || !begins_before_due {
@@ -111,9 +98,7 @@ impl Calendar {
                     let covered = self.index.ordinal(after_last) - self.index.ordinal(first);
                     self.index.add_working_days(due_date, covered as u64)?
                 }
-                _ => {
-                    due_date.checked_add_days(Days::new((after_last - first).num_days() as u64))?
-                }
+                _ => due_date.checked_add_days(Days::new((after_last - first).num_days() as u64))?,
             };
         }
         let mut consulted = Consulted::default();
@@ -145,13 +130,7 @@ impl Calendar {
         })
     }
 
-    fn time_based_due(
-        &self,
-        start: DateTime<Utc>,
-        period: Period,
-        end: EndOf,
-        pauses: &[Pause],
-    ) -> Option<Due> {
+    fn time_based_due(&self, start: DateTime<Utc>, period: Period, end: EndOf, pauses: &[Pause]) -> Option<Due> {
         let time_zone = self.time_zone();
         let mut consulted = Consulted::default();
         let instant = match period {

@@ -44,10 +44,7 @@ impl ExtensionLadder {
             ));
         }
         if self.steps.is_empty() {
-            return Err(Error::field(
-                "extension_ladder.steps",
-                "at least one step is needed",
-            ));
+            return Err(Error::field("extension_ladder.steps", "at least one step is needed"));
         }
         let mut previous = base.count();
         for (position, step) in self.steps.iter().enumerate() {
@@ -65,10 +62,7 @@ impl ExtensionLadder {
                 ));
             }
             if step.extend_to.count() > self.cap.count() {
-                return Err(Error::field(
-                    field,
-                    format!("must not pass the cap of {}", self.cap),
-                ));
+                return Err(Error::field(field, format!("must not pass the cap of {}", self.cap)));
             }
             previous = step.extend_to.count();
         }

@@ -1,8 +1,6 @@
 //! Conversions between instants and a calendar's local wall-clock time.
 
-use chrono::{
-    DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
-};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The local wall-clock time of an instant.
@@ -101,10 +99,7 @@ mod tests {
             at_time_of_day(date, 24 * 3600 * 1_000_000_000),
             Some(local("2026-01-06 00:00:00"))
         );
-        assert_eq!(
-            nanos_since_midnight(local("2026-01-05 01:00:00")),
-            3_600_000_000_000
-        );
+        assert_eq!(nanos_since_midnight(local("2026-01-05 01:00:00")), 3_600_000_000_000);
         assert_eq!(end_of_day(date), local("2026-01-05 23:59:59"));
     }
 }

@@ -149,9 +149,7 @@ impl Period {
         if days > LONGEST_PERIOD_DAYS {
             return Err(Error::field(
                 self.unit_name(),
-                format!(
-                    "{count} is longer than the longest supported period of {LONGEST_PERIOD_DAYS} days"
-                ),
+                format!("{count} is longer than the longest supported period of {LONGEST_PERIOD_DAYS} days"),
             ));
         }
         Ok(())
@@ -160,12 +158,7 @@ impl Period {
 
 impl std::fmt::Display for Period {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            formatter,
-            "{} {}",
-            self.count(),
-            self.unit_name().replace('_', " ")
-        )
+        write!(formatter, "{} {}", self.count(), self.unit_name().replace('_', " "))
     }
 }
 

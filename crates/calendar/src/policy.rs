@@ -127,22 +127,20 @@ impl Policy {
     /// in range), the ladder against the rule it extends, and the warnings.
     pub fn validate(&self) -> Result<(), Error> {
         let id_is_snake_case = !self.id.is_empty()
-            && self.id.chars().all(|character| {
-                character.is_ascii_lowercase() || character.is_ascii_digit() || character == '_'
-            });
+            && self
+                .id
+                .chars()
+                .all(|character| character.is_ascii_lowercase() || character.is_ascii_digit() || character == '_');
         if !id_is_snake_case {
-            return Err(Error::field(
-                "id",
-                format!("`{}` is not a snake_case name", self.id),
-            ));
+            return Err(Error::field("id", format!("`{}` is not a snake_case name", self.id)));
         }
         if self.deadlines.is_empty() {
             return Err(Error::field("deadlines", "at least one deadline is needed"));
         }
         for (position, rule) in self.deadlines.iter().enumerate() {
-            rule.period.validate().map_err(|error| {
-                Error::field(format!("deadlines[{position}].period"), error.to_string())
-            })?;
+            rule.period
+                .validate()
+                .map_err(|error| Error::field(format!("deadlines[{position}].period"), error.to_string()))?;
             let same = self.deadlines[..position]
                 .iter()
                 .any(|earlier| earlier.kind == rule.kind && earlier.variant == rule.variant);
@@ -181,20 +179,14 @@ impl Policy {
 
     /// The clock rule for a deadline: its period and end, its pause reasons, the policy's
     /// warnings, and the extension ladder when it extends this kind (ordinary rule only).
-    pub fn clock_rule(
-        &self,
-        kind: DeadlineKind,
-        variant: Option<&str>,
-    ) -> Result<ClockRule, Error> {
-        let rule = self
-            .rule(kind, variant)
-            .ok_or_else(|| Error::NoSuchDeadline {
-                policy_id: self.id.clone(),
-                kind: kind.to_string(),
-                variant_note: variant
-                    .map(|variant| format!(" (variant `{variant}`)"))
-                    .unwrap_or_default(),
-            })?;
+    pub fn clock_rule(&self, kind: DeadlineKind, variant: Option<&str>) -> Result<ClockRule, Error> {
+        let rule = self.rule(kind, variant).ok_or_else(|| Error::NoSuchDeadline {
+            policy_id: self.id.clone(),
+            kind: kind.to_string(),
+            variant_note: variant
+                .map(|variant| format!(" (variant `{variant}`)"))
+                .unwrap_or_default(),
+        })?;
         let extension_ladder = self
             .extension_ladder
             .as_ref()
@@ -281,10 +273,7 @@ mod tests {
             "extension_ladder.steps[0].extend_to: must not pass the cap of 60 working days"
         );
         let empty = with_ladder(vec![], Period::WorkingDays(60));
-        assert_eq!(
-            refusal(&empty),
-            "extension_ladder.steps: at least one step is needed"
-        );
+        assert_eq!(refusal(&empty), "extension_ladder.steps: at least one step is needed");
     }
 
     #[test]
@@ -317,9 +306,7 @@ mod tests {
         let mut special = resolution(Period::WorkingDays(20));
         special.variant = Some("special".to_owned());
         policy.deadlines.push(special);
-        let ordinary = policy
-            .clock_rule(DeadlineKind::Resolution, None)
-            .expect("rule");
+        let ordinary = policy.clock_rule(DeadlineKind::Resolution, None).expect("rule");
         assert!(ordinary.extension_ladder.is_some());
         assert_eq!(ordinary.warnings, vec![0.5, 0.8]);
         let special = policy

@@ -122,10 +122,8 @@ impl Registry {
                 .map(|calendar| calendar.id.clone())
                 .collect();
             for child_id in children {
-                let (Some(parent), Some(child)) = (
-                    self.calendars.get(&parent_id),
-                    self.calendars.get(&child_id),
-                ) else {
+                let (Some(parent), Some(child)) = (self.calendars.get(&parent_id), self.calendars.get(&child_id))
+                else {
                     continue;
                 };
                 let rebased = child.clone().rebase(parent);
@@ -144,8 +142,7 @@ impl Registry {
 pub fn mainland_china() -> &'static Calendar {
     static PARSED: OnceLock<Calendar> = OnceLock::new();
     PARSED.get_or_init(|| {
-        Calendar::from_json(MAINLAND_CHINA_JSON)
-            .expect("the embedded data/cn.json is a valid calendar file")
+        Calendar::from_json(MAINLAND_CHINA_JSON).expect("the embedded data/cn.json is a valid calendar file")
     })
 }
 
@@ -177,13 +174,8 @@ mod tests {
         let mut registry = Registry::builtin();
         let child = Calendar::child_of(mainland_china(), "unit", "Unit");
         registry.insert(child).expect("valid");
-        let replaced = mainland_china()
-            .clone()
-            .with_time_zone(chrono_tz::Asia::Urumqi);
+        let replaced = mainland_china().clone().with_time_zone(chrono_tz::Asia::Urumqi);
         registry.insert(replaced).expect("valid");
-        assert_eq!(
-            registry.get("unit").expect("unit").time_zone(),
-            chrono_tz::Asia::Urumqi
-        );
+        assert_eq!(registry.get("unit").expect("unit").time_zone(), chrono_tz::Asia::Urumqi);
     }
 }

@@ -31,8 +31,7 @@ pub fn instant(text: &str) -> DateTime<Utc> {
 
 /// A date from `YYYY-MM-DD`.
 pub fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .unwrap_or_else(|error| panic!("test date `{text}`: {error}"))
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_else(|error| panic!("test date `{text}`: {error}"))
 }
 
 /// An instant as the calendar's local RFC 3339 text.

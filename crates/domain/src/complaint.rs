@@ -76,11 +76,7 @@ pub fn validate(
     let mut errors = Vec::new();
     let channel = match input.channel.as_deref() {
         None | Some("") => {
-            errors.push(FieldError::new(
-                "channel",
-                "required",
-                "channel is required",
-            ));
+            errors.push(FieldError::new("channel", "required", "channel is required"));
             None
         }
         Some(text) => Channel::parse(text).or_else(|| {
@@ -92,14 +88,8 @@ pub fn validate(
             None
         }),
     };
-    let kind = parse_optional(
-        &mut errors,
-        "kind",
-        input.kind.as_deref(),
-        Kind::parse,
-        Kind::wire_list,
-    )
-    .unwrap_or(Kind::Complaint);
+    let kind = parse_optional(&mut errors, "kind", input.kind.as_deref(), Kind::parse, Kind::wire_list)
+        .unwrap_or(Kind::Complaint);
     let source = parse_optional(
         &mut errors,
         "source",
@@ -110,11 +100,7 @@ pub fn validate(
     .unwrap_or(Source::Direct);
     let narrative = match input.narrative {
         None => {
-            errors.push(FieldError::new(
-                "narrative",
-                "required",
-                "narrative is required",
-            ));
+            errors.push(FieldError::new("narrative", "required", "narrative is required"));
             None
         }
         Some(text) if text.trim().is_empty() => {
@@ -141,11 +127,7 @@ pub fn validate(
     let unit = bounded(&mut errors, "unit", input.unit, 64);
     let reported_category = bounded(&mut errors, "category", input.category, 200);
     if input.demands.len() > 20 {
-        errors.push(FieldError::new(
-            "demands",
-            "max_items",
-            "at most 20 demands",
-        ));
+        errors.push(FieldError::new("demands", "max_items", "at most 20 demands"));
     }
     for (index, demand) in input.demands.iter().enumerate() {
         if demand.trim().is_empty() || demand.chars().count() > 200 {
@@ -161,19 +143,13 @@ pub fn validate(
             errors.push(FieldError::new(
                 "category_code",
                 "known_code",
-                format!(
-                    "category_code `{}` is not a known category",
-                    truncate(&code, 64)
-                ),
+                format!("category_code `{}` is not a known category", truncate(&code, 64)),
             ));
             None
         }
         other => other,
     };
-    let earliest = Utc
-        .with_ymd_and_hms(1990, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(now);
+    let earliest = Utc.with_ymd_and_hms(1990, 1, 1, 0, 0, 0).single().unwrap_or(now);
     let received_at = match input.received_at.as_deref() {
         None => Some(now),
         Some(text) => match DateTime::parse_from_rfc3339(text) {
@@ -236,11 +212,7 @@ pub fn validate(
             anonymous: input.anonymous,
             complainant,
         }),
-        _ => Err(vec![FieldError::new(
-            "body",
-            "invalid",
-            "the complaint is incomplete",
-        )]),
+        _ => Err(vec![FieldError::new("body", "invalid", "the complaint is incomplete")]),
     }
 }
 
@@ -328,12 +300,7 @@ fn parse_optional<T>(
     parsed
 }
 
-fn bounded(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    value: Option<String>,
-    max_chars: usize,
-) -> Option<String> {
+fn bounded(errors: &mut Vec<FieldError>, field: &str, value: Option<String>, max_chars: usize) -> Option<String> {
     let value = value?;
     if value.chars().count() > max_chars {
         errors.push(FieldError::new(
@@ -343,11 +310,7 @@ fn bounded(
         ));
         return None;
     }
-    if value.trim().is_empty() {
-        None
-    } else {
-        Some(value)
-    }
+    if value.trim().is_empty() { None } else { Some(value) }
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -359,9 +322,7 @@ mod tests {
     use super::*;
 
     fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
-            .single()
-            .expect("valid")
+        Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single().expect("valid")
     }
 
     fn minimal() -> ComplaintInput {
@@ -405,10 +366,7 @@ mod tests {
             "external_ref",
             "complainant",
         ] {
-            assert!(
-                fields.contains(&expected),
-                "{expected} missing from {fields:?}"
-            );
+            assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
         }
     }
 

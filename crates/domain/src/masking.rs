@@ -12,10 +12,9 @@ pub fn is_valid_phone(phone: &str) -> bool {
         && digits_only(&compact)
         && compact.starts_with('1')
         && matches!(compact.as_bytes()[1], b'3'..=b'9');
-    let service = (compact.len() == 10
-        && digits_only(&compact)
-        && (compact.starts_with("400") || compact.starts_with("800")))
-        || (compact.len() == 5 && digits_only(&compact) && compact.starts_with('9'));
+    let service =
+        (compact.len() == 10 && digits_only(&compact) && (compact.starts_with("400") || compact.starts_with("800")))
+            || (compact.len() == 5 && digits_only(&compact) && compact.starts_with('9'));
     let landline = {
         let (number, extension) = match compact.split_once(['#', '转']) {
             Some((number, extension)) => (number, Some(extension)),

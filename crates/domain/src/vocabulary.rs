@@ -159,10 +159,7 @@ mod tests {
     #[test]
     fn language_negotiation_prefers_chinese() {
         assert_eq!(Language::negotiate("en-GB,en;q=0.8"), Language::En);
-        assert_eq!(
-            Language::negotiate("zh-CN,zh;q=0.9,en;q=0.8"),
-            Language::ZhCn
-        );
+        assert_eq!(Language::negotiate("zh-CN,zh;q=0.9,en;q=0.8"), Language::ZhCn);
         assert_eq!(Language::negotiate(""), Language::ZhCn);
         assert_eq!(Language::negotiate("fr"), Language::ZhCn);
     }

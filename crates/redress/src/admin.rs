@@ -10,13 +10,9 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::Audit(AuditCommand::Verify { data_dir }) => {
             let path = data_dir.join("intake.db");
             anyhow::ensure!(path.exists(), "no intake store at {}", path.display());
-            let db = store::Db::open(
-                &path,
-                intake::store::MIGRATIONS,
-                store::OpenOptions::default(),
-            )
-            .await
-            .with_context(|| format!("opening {}", path.display()))?;
+            let db = store::Db::open(&path, intake::store::MIGRATIONS, store::OpenOptions::default())
+                .await
+                .with_context(|| format!("opening {}", path.display()))?;
             let verdict = store::audit::verify(&db).await?;
             db.close().await;
             match verdict {
@@ -29,9 +25,7 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                     entry_id,
                     reason,
                 } => {
-                    println!(
-                        "intake: audit chain BROKEN for tenant {tenant} at entry {entry_id}: {reason}"
-                    );
+                    println!("intake: audit chain BROKEN for tenant {tenant} at entry {entry_id}: {reason}");
                     std::process::exit(1);
                 }
             }

@@ -6,12 +6,7 @@ use crate::cli::{BenchArgs, DueArgs};
 
 /// Prints one line: the due instant.
 pub fn due(args: DueArgs) -> anyhow::Result<()> {
-    let spec = match (
-        args.working_days,
-        args.days,
-        args.business_hours,
-        args.preset,
-    ) {
+    let spec = match (args.working_days, args.days, args.business_hours, args.preset) {
         (Some(n), _, _, _) => calendar::DueSpec::WorkingDays(n),
         (_, Some(n), _, _) => calendar::DueSpec::Days(n),
         (_, _, Some(n), _) => calendar::DueSpec::BusinessHours(n),

@@ -191,22 +191,13 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let shutdown = CancellationToken::new();
     let mut services = JoinSet::new();
     services.spawn(named("intake", intake.run_until_stopped(shutdown.clone())));
-    services.spawn(named(
-        "routing",
-        routing.run_until_stopped(shutdown.clone()),
-    ));
+    services.spawn(named("routing", routing.run_until_stopped(shutdown.clone())));
     services.spawn(named(
         "investigation",
         investigation.run_until_stopped(shutdown.clone()),
     ));
-    services.spawn(named(
-        "notification",
-        notification.run_until_stopped(shutdown.clone()),
-    ));
-    services.spawn(named(
-        "analytics",
-        analytics.run_until_stopped(shutdown.clone()),
-    ));
+    services.spawn(named("notification", notification.run_until_stopped(shutdown.clone())));
+    services.spawn(named("analytics", analytics.run_until_stopped(shutdown.clone())));
     let console_shutdown = shutdown.clone();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     services.spawn(async move {

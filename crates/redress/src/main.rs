@@ -19,17 +19,13 @@ fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         cli::Command::Up(args) => {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(up::run(args))
         }
         cli::Command::Calendar(cli::CalendarCommand::Due(args)) => calendar_cmd::due(args),
         cli::Command::Bench(args) => calendar_cmd::bench(args),
         cli::Command::Admin(command) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(admin::run(command))
         }
     }

@@ -43,11 +43,7 @@ impl Settings {
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(file) = file {
-            anyhow::ensure!(
-                file.exists(),
-                "config file {} does not exist",
-                file.display()
-            );
+            anyhow::ensure!(file.exists(), "config file {} does not exist", file.display());
             figment = figment.merge(Toml::file(file));
         }
         let env = Env::prefixed("REDRESS_").ignore(&["ADMIN_TOKEN", "CRASH_AT"]);
@@ -56,10 +52,7 @@ impl Settings {
             (1..=256).contains(&settings.partitions),
             "partitions must be between 1 and 256"
         );
-        anyhow::ensure!(
-            settings.public_per_minute > 0,
-            "public_per_minute must be positive"
-        );
+        anyhow::ensure!(settings.public_per_minute > 0, "public_per_minute must be positive");
         Ok(settings)
     }
 }

@@ -14,8 +14,7 @@ use crate::cli::UpArgs;
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let settings = Settings::load(args.config.as_deref())?;
     let dir = args.data_dir.clone();
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
     // One process per data directory: an operating-system lock, released when the process dies.
     let lock = std::fs::OpenOptions::new()
         .create(true)
@@ -26,10 +25,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     match lock.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
-            anyhow::bail!(
-                "another redress process is using the data directory {}",
-                dir.display()
-            )
+            anyhow::bail!("another redress process is using the data directory {}", dir.display())
         }
         Err(std::fs::TryLockError::Error(error)) => {
             return Err(error).context("locking the data directory");

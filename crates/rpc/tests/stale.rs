@@ -21,8 +21,7 @@ fn generated_code_is_up_to_date() {
     );
     for name in fresh_files {
         let fresh_text = std::fs::read_to_string(fresh.path().join(&name)).expect("fresh file");
-        let committed_text =
-            std::fs::read_to_string(committed.join(&name)).expect("committed file");
+        let committed_text = std::fs::read_to_string(committed.join(&name)).expect("committed file");
         assert!(
             fresh_text == committed_text,
             "{} is stale: run `cargo xtask codegen` and commit the result",

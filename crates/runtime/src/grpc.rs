@@ -23,8 +23,7 @@ pub fn tenant_of<T>(request: &Request<T>) -> Result<Tenant, Status> {
         .get(TENANT_METADATA)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Status::invalid_argument("x-redress-tenant metadata is required"))?;
-    Tenant::parse(value)
-        .ok_or_else(|| Status::invalid_argument("x-redress-tenant is not a valid tenant"))
+    Tenant::parse(value).ok_or_else(|| Status::invalid_argument("x-redress-tenant is not a valid tenant"))
 }
 
 /// Sets the tenant on an outgoing call.
@@ -78,9 +77,7 @@ pub fn history_reply(service: &str, entries: Vec<store::HistoryEntry>) -> CaseHi
         entries: entries
             .into_iter()
             .map(|entry| WireEntry {
-                at: entry
-                    .at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                at: entry.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                 service: service.to_owned(),
                 action: entry.action,
                 actor: entry.actor,

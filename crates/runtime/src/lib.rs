@@ -36,12 +36,7 @@ impl std::fmt::Debug for Platform {
 }
 
 /// Starts the outbox relay of `db` on the platform's transport.
-pub fn spawn_relay(
-    db: &Db,
-    platform: &Platform,
-    metrics: BusMetrics,
-    shutdown: CancellationToken,
-) -> JoinHandle<()> {
+pub fn spawn_relay(db: &Db, platform: &Platform, metrics: BusMetrics, shutdown: CancellationToken) -> JoinHandle<()> {
     let options = RelayOptions {
         partitions: platform.partitions,
         ..RelayOptions::default()
@@ -74,13 +69,5 @@ pub async fn start_consumer<H: bus::consumer::Handler>(
     shutdown: CancellationToken,
 ) -> Result<tokio::task::JoinSet<()>, BoxError> {
     let inbox = Arc::new(store::SqliteInbox(db.clone()));
-    Ok(bus::consumer::start(
-        platform.transport.clone(),
-        inbox,
-        handler,
-        options,
-        metrics,
-        shutdown,
-    )
-    .await?)
+    Ok(bus::consumer::start(platform.transport.clone(), inbox, handler, options, metrics, shutdown).await?)
 }

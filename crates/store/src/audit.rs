@@ -53,9 +53,7 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry<'_>) -> Resu
             .fetch_optional(&mut *conn)
             .await?;
     let prev = prev.unwrap_or_else(|| GENESIS.to_owned());
-    let at = entry
-        .at
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let at = entry.at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let hash = entry_hash(
         &prev,
         entry.tenant,
@@ -115,9 +113,7 @@ pub async fn verify(db: &Db) -> Result<Verdict, Error> {
             return Ok(Verdict::Broken {
                 tenant,
                 entry_id: id,
-                reason:
-                    "the link to the previous entry is broken (an entry was removed or inserted)"
-                        .into(),
+                reason: "the link to the previous entry is broken (an entry was removed or inserted)".into(),
             });
         }
         let recomputed = entry_hash(

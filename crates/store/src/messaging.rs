@@ -76,8 +76,7 @@ pub async fn append_events(
             source: origin.source.to_owned(),
             tenant: event.tenant,
             case_id: event.case_id,
-            source_seq: u64::try_from(seq)
-                .map_err(|_| Error::Corrupt("negative sequence".into()))?,
+            source_seq: u64::try_from(seq).map_err(|_| Error::Corrupt("negative sequence".into()))?,
             causation_id: origin.causation_id,
             correlation_id: origin.correlation_id,
             occurred_at: origin.occurred_at,
@@ -109,11 +108,7 @@ pub async fn append_events(
 }
 
 /// Moves a consumer's marks forward (never back) and forgets the failures of those events.
-pub async fn advance_marks(
-    conn: &mut SqliteConnection,
-    consumer: &str,
-    marks: &[Mark],
-) -> Result<(), Error> {
+pub async fn advance_marks(conn: &mut SqliteConnection, consumer: &str, marks: &[Mark]) -> Result<(), Error> {
     for mark in marks {
         sqlx::query(
             "INSERT INTO inbox_marks (consumer, case_id, producer, seq) VALUES (?1, ?2, ?3, ?4)
@@ -130,35 +125,32 @@ pub async fn advance_marks(
 }
 
 /// Appends timeline entries.
-pub async fn append_history(
-    conn: &mut SqliteConnection,
-    entries: &[HistoryEntry],
-) -> Result<(), Error> {
+pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry]) -> Result<(), Error> {
     for entry in entries {
-        sqlx::query("INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(&entry.tenant)
-            .bind(entry.case_id.to_string())
-            .bind(rfc3339(entry.at))
-            .bind(&entry.action)
-            .bind(&entry.actor)
-            .bind(&entry.detail_json)
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )
+        .bind(&entry.tenant)
+        .bind(entry.case_id.to_string())
+        .bind(rfc3339(entry.at))
+        .bind(&entry.action)
+        .bind(&entry.actor)
+        .bind(&entry.detail_json)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }
 
 /// A case's timeline as this service wrote it, oldest first, for one tenant.
-pub async fn history_for_case(
-    db: &Db,
-    tenant: &str,
-    case_id: Uuid,
-) -> Result<Vec<HistoryEntry>, Error> {
-    let rows = sqlx::query("SELECT at, action, actor, detail_json FROM history WHERE case_id = ?1 AND tenant = ?2 ORDER BY id")
-        .bind(case_id.to_string())
-        .bind(tenant)
-        .fetch_all(db.reader())
-        .await?;
+pub async fn history_for_case(db: &Db, tenant: &str, case_id: Uuid) -> Result<Vec<HistoryEntry>, Error> {
+    let rows = sqlx::query(
+        "SELECT at, action, actor, detail_json FROM history WHERE case_id = ?1 AND tenant = ?2 ORDER BY id",
+    )
+    .bind(case_id.to_string())
+    .bind(tenant)
+    .fetch_all(db.reader())
+    .await?;
     rows.into_iter()
         .map(|row| {
             let at: String = row.try_get("at")?;
@@ -231,8 +223,7 @@ fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, Error> {
         envelope: Envelope {
             event_id: uuid("event_id")?,
             event_type: row.try_get("event_type")?,
-            schema_version: u32::try_from(version)
-                .map_err(|_| Error::Corrupt("schema version".into()))?,
+            schema_version: u32::try_from(version).map_err(|_| Error::Corrupt("schema version".into()))?,
             source: row.try_get("source")?,
             tenant: row.try_get("tenant")?,
             case_id: uuid("case_id")?,
@@ -262,28 +253,22 @@ impl Inbox for SqliteInbox {
         let mut found = HashMap::with_capacity(keys.len());
         let mut conn = self.0.reader().acquire().await?;
         for (case_id, producer) in keys {
-            let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM inbox_marks WHERE consumer = ?1 AND case_id = ?2 AND producer = ?3")
-                .bind(consumer)
-                .bind(case_id.to_string())
-                .bind(producer)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let seq: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM inbox_marks WHERE consumer = ?1 AND case_id = ?2 AND producer = ?3",
+            )
+            .bind(consumer)
+            .bind(case_id.to_string())
+            .bind(producer)
+            .fetch_optional(&mut *conn)
+            .await?;
             if let Some(seq) = seq {
-                found.insert(
-                    (*case_id, producer.clone()),
-                    u64::try_from(seq).unwrap_or(0),
-                );
+                found.insert((*case_id, producer.clone()), u64::try_from(seq).unwrap_or(0));
             }
         }
         Ok(found)
     }
 
-    async fn record_failure(
-        &self,
-        consumer: &str,
-        event_id: Uuid,
-        error: &str,
-    ) -> Result<u32, HandlerError> {
+    async fn record_failure(&self, consumer: &str, event_id: Uuid, error: &str) -> Result<u32, HandlerError> {
         let failures: i64 = sqlx::query_scalar(
             "INSERT INTO consumer_failures (consumer, event_id, failures, last_error) VALUES (?1, ?2, 1, ?3)
              ON CONFLICT (consumer, event_id) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error

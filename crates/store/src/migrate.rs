@@ -41,22 +41,15 @@ pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Resu
     all.sort_by_key(|m| m.version);
     for pair in all.windows(2) {
         if pair[0].version == pair[1].version {
-            return Err(Error::Migration(format!(
-                "version {} is used twice",
-                pair[0].version
-            )));
+            return Err(Error::Migration(format!("version {} is used twice", pair[0].version)));
         }
     }
-    let applied: Vec<(i64, String)> =
-        sqlx::query_as("SELECT version, checksum FROM schema_migrations")
-            .fetch_all(&mut *conn)
-            .await?;
+    let applied: Vec<(i64, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?;
     for migration in all {
         let sum = checksum(migration.sql);
-        match applied
-            .iter()
-            .find(|(version, _)| *version == migration.version)
-        {
+        match applied.iter().find(|(version, _)| *version == migration.version) {
             Some((_, recorded)) if *recorded == sum => continue,
             Some(_) => {
                 return Err(Error::Migration(format!(
@@ -81,11 +74,7 @@ pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Resu
         match outcome {
             Ok(()) => {
                 sqlx::query("COMMIT").execute(&mut *conn).await?;
-                tracing::info!(
-                    version = migration.version,
-                    name = migration.name,
-                    "migration applied"
-                );
+                tracing::info!(version = migration.version, name = migration.name, "migration applied");
             }
             Err(error) => {
                 sqlx::query("ROLLBACK").execute(&mut *conn).await?;

@@ -41,11 +41,7 @@ pub struct Db {
 
 impl Db {
     /// Opens (creating if needed) the file at `path` and applies the migrations.
-    pub async fn open(
-        path: &Path,
-        migrations: &[Migration],
-        options: OpenOptions,
-    ) -> Result<Self, Error> {
+    pub async fn open(path: &Path, migrations: &[Migration], options: OpenOptions) -> Result<Self, Error> {
         let url = format!("sqlite://{}", path.display());
         let connect = SqliteConnectOptions::from_str(&url)?
             .create_if_missing(true)
@@ -57,10 +53,7 @@ impl Db {
             })
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            .pragma(
-                "secure_delete",
-                if options.secure_delete { "ON" } else { "OFF" },
-            )
+            .pragma("secure_delete", if options.secure_delete { "ON" } else { "OFF" })
             .pragma("temp_store", "MEMORY");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

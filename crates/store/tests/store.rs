@@ -58,10 +58,7 @@ async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order() {
     let outbox = SqliteOutbox(db.clone());
     let claimed = outbox.claim(10).await.expect("claimed");
     assert_eq!(
-        claimed
-            .iter()
-            .map(|r| r.envelope.event_id)
-            .collect::<Vec<_>>(),
+        claimed.iter().map(|r| r.envelope.event_id).collect::<Vec<_>>(),
         written.iter().map(|e| e.event_id).collect::<Vec<_>>()
     );
     outbox
@@ -103,34 +100,22 @@ async fn marks_only_move_forward_and_failures_count() {
     db.commit(tx).await.expect("committed");
     let inbox = SqliteInbox(db.clone());
     let marks = inbox
-        .marks(
-            "routing",
-            &[(case, "intake".into()), (Uuid::now_v7(), "intake".into())],
-        )
+        .marks("routing", &[(case, "intake".into()), (Uuid::now_v7(), "intake".into())])
         .await
         .expect("marks");
     assert_eq!(marks.get(&(case, "intake".to_owned())), Some(&3));
     assert_eq!(marks.len(), 1);
     let event = Uuid::now_v7();
     assert_eq!(
-        inbox
-            .record_failure("routing", event, "boom")
-            .await
-            .expect("counted"),
+        inbox.record_failure("routing", event, "boom").await.expect("counted"),
         1
     );
     assert_eq!(
-        inbox
-            .record_failure("routing", event, "boom")
-            .await
-            .expect("counted"),
+        inbox.record_failure("routing", event, "boom").await.expect("counted"),
         2
     );
     assert_eq!(
-        inbox
-            .record_failure("analytics", event, "boom")
-            .await
-            .expect("counted"),
+        inbox.record_failure("analytics", event, "boom").await.expect("counted"),
         1
     );
 }
@@ -157,13 +142,9 @@ async fn an_edited_migration_is_refused_at_start() {
             sql: "ALTER TABLE demo ADD COLUMN x TEXT;",
         },
     ];
-    Db::open(
-        &dir.path().join("demo.db"),
-        extended,
-        OpenOptions::default(),
-    )
-    .await
-    .expect("extended");
+    Db::open(&dir.path().join("demo.db"), extended, OpenOptions::default())
+        .await
+        .expect("extended");
 }
 
 #[tokio::test]
@@ -197,9 +178,7 @@ async fn the_audit_chain_detects_an_altered_and_a_removed_entry() {
         .await
         .expect("tampered");
     match audit::verify(&db).await.expect("verified") {
-        Verdict::Broken {
-            entry_id, reason, ..
-        } => {
+        Verdict::Broken { entry_id, reason, .. } => {
             assert_eq!(entry_id, 2);
             assert!(reason.contains("altered"), "{reason}");
         }

@@ -24,10 +24,7 @@ where
 }
 
 /// The blocking twin of [`wait_until`], for process-level tests.
-pub fn wait_until_blocking<T>(
-    timeout: Duration,
-    mut check: impl FnMut() -> Option<T>,
-) -> Option<T> {
+pub fn wait_until_blocking<T>(timeout: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + timeout;
     loop {
         if let Some(value) = check() {

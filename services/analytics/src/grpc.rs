@@ -66,19 +66,14 @@ impl Analytics for AnalyticsGrpc {
             .await
             .map_err(internal)?;
         let breakdown = |map: std::collections::BTreeMap<String, u64>| {
-            map.into_iter()
-                .map(|(key, count)| (key, Breakdown { count }))
-                .collect()
+            map.into_iter().map(|(key, count)| (key, Breakdown { count })).collect()
         };
         let mut kpis = std::collections::HashMap::new();
         kpis.insert(
             "acknowledgement_on_time".to_owned(),
             ratio(figures.acknowledged_on_time, figures.accepted),
         );
-        kpis.insert(
-            "acceptance".to_owned(),
-            ratio(figures.accepted, figures.total),
-        );
+        kpis.insert("acceptance".to_owned(), ratio(figures.accepted, figures.total));
         Ok(Response::new(KpisReply {
             from,
             to,
@@ -90,19 +85,10 @@ impl Analytics for AnalyticsGrpc {
         }))
     }
 
-    async fn case_history(
-        &self,
-        request: Request<CaseHistoryRequest>,
-    ) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
-        let id = uuid::Uuid::parse_str(&request.get_ref().case_id).map_err(|_| {
-            status(
-                ErrorCode::Invalid,
-                "format",
-                "case_id must be a UUID",
-                Some("case_id"),
-            )
-        })?;
+        let id = uuid::Uuid::parse_str(&request.get_ref().case_id)
+            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
         let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)
             .await
             .map_err(internal)?;

@@ -45,11 +45,7 @@ impl Handler for AnalyticsHandler {
     fn handles(&self, event: &Envelope) -> bool {
         matches!(
             event.event_type.as_str(),
-            "case.registered"
-                | "case.accepted"
-                | "case.dispatched"
-                | "case.opened"
-                | "notice.recorded"
+            "case.registered" | "case.accepted" | "case.dispatched" | "case.opened" | "notice.recorded"
         )
     }
 
@@ -77,10 +73,7 @@ impl Handler for AnalyticsHandler {
                 let accepted = CaseAccepted::decode(payload)?;
                 FactUpdate {
                     accepted_at: Some(instant(&accepted.accepted_at)?),
-                    acknowledgement_due_at: accepted
-                        .acknowledgement
-                        .map(|d| instant(&d.due_at))
-                        .transpose()?,
+                    acknowledgement_due_at: accepted.acknowledgement.map(|d| instant(&d.due_at)).transpose()?,
                     ..FactUpdate::default()
                 }
             }

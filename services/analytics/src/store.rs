@@ -33,11 +33,7 @@ pub struct FactUpdate {
 }
 
 /// Merges an update into a case's facts: known columns are set, the others kept.
-pub async fn merge(
-    conn: &mut SqliteConnection,
-    case_id: &str,
-    update: &FactUpdate,
-) -> Result<(), Error> {
+pub async fn merge(conn: &mut SqliteConnection, case_id: &str, update: &FactUpdate) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO case_facts (case_id, tenant, kind, channel, source, category, received_at, received_day, accepted_at,
             acknowledgement_due_at, acknowledged_at, unit, severity, dispatched_at, opened_at, resolution_due_at)
@@ -88,13 +84,7 @@ pub struct Figures {
 }
 
 /// Computes the figures.
-pub async fn figures(
-    db: &Db,
-    tenant: &str,
-    from: &str,
-    to: &str,
-    unit: Option<&str>,
-) -> Result<Figures, Error> {
+pub async fn figures(db: &Db, tenant: &str, from: &str, to: &str, unit: Option<&str>) -> Result<Figures, Error> {
     let rows = sqlx::query(
         "SELECT coalesce(channel, 'unknown') AS channel, coalesce(unit, 'undispatched') AS unit,
                 coalesce(category, 'unclassified') AS category, accepted_at IS NOT NULL AS accepted,
@@ -112,15 +102,9 @@ pub async fn figures(
     let mut figures = Figures::default();
     for row in rows {
         figures.total += 1;
-        *figures
-            .by_channel
-            .entry(row.try_get("channel")?)
-            .or_default() += 1;
+        *figures.by_channel.entry(row.try_get("channel")?).or_default() += 1;
         *figures.by_unit.entry(row.try_get("unit")?).or_default() += 1;
-        *figures
-            .by_category
-            .entry(row.try_get("category")?)
-            .or_default() += 1;
+        *figures.by_category.entry(row.try_get("category")?).or_default() += 1;
         if row.try_get::<bool, _>("accepted")? {
             figures.accepted += 1;
         }

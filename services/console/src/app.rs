@@ -59,20 +59,12 @@ impl App {
         registries: Vec<Arc<Registry>>,
         now: &str,
     ) -> Result<Self, BoxError> {
-        let identity_db = Db::open(
-            &config.database_path,
-            identity::MIGRATIONS,
-            OpenOptions::default(),
-        )
-        .await?;
+        let identity_db = Db::open(&config.database_path, identity::MIGRATIONS, OpenOptions::default()).await?;
         let mut created_admin_token_at = None;
         match admin {
             AdminToken::Given(token) => {
                 if !identity::is_valid_admin_token(&token) {
-                    return Err(
-                        "the administrator token must be at least 16 printable ASCII characters"
-                            .into(),
-                    );
+                    return Err("the administrator token must be at least 16 printable ASCII characters".into());
                 }
                 identity::set_admin_token(&identity_db, &token, now).await?;
             }
@@ -134,10 +126,7 @@ pub fn router(state: State) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route(
-            "/api/v1/openapi.json",
-            get(|| async { axum::Json(ApiDoc::openapi()) }),
-        )
+        .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
         .route("/api/v1/complaints", post(api::complaints::create))
         .route("/api/v1/cases/{id}", get(api::cases::show))
         .route("/api/v1/analytics/kpis", get(api::analytics::kpis))
@@ -178,12 +167,7 @@ async fn metrics(Extract(state): Extract<State>) -> Response {
 }
 
 async fn not_found(uri: axum::http::Uri) -> Response {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("nothing at {}", uri.path()),
-    )
-    .into_response()
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("nothing at {}", uri.path())).into_response()
 }
 
 fn write_private(path: &std::path::Path, token: &str) -> std::io::Result<()> {

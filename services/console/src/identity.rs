@@ -79,12 +79,11 @@ pub async fn has_admin(db: &Db) -> Result<bool, Error> {
 
 /// The caller a bearer token belongs to.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, Error> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT id, tenant, role FROM credentials WHERE token_sha256 = ?1 AND revoked_at IS NULL",
-    )
-    .bind(digest(token))
-    .fetch_optional(db.reader())
-    .await?;
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, tenant, role FROM credentials WHERE token_sha256 = ?1 AND revoked_at IS NULL")
+            .bind(digest(token))
+            .fetch_optional(db.reader())
+            .await?;
     Ok(row.map(|(credential_id, tenant, role)| Caller {
         credential_id,
         tenant,

@@ -41,10 +41,7 @@ impl Peers {
                 "redress.notification.v1.Notification",
                 channel(&config.notification_url)?,
             ),
-            (
-                "redress.analytics.v1.Analytics",
-                channel(&config.analytics_url)?,
-            ),
+            ("redress.analytics.v1.Analytics", channel(&config.analytics_url)?),
         ];
         Ok(Self {
             intake: IntakeClient::new(channels[0].1.clone()),
@@ -60,16 +57,15 @@ impl Peers {
     pub async fn all_ready(&self) -> bool {
         let checks = self.channels.iter().map(|(name, channel)| async move {
             let mut client = tonic_health::pb::health_client::HealthClient::new(channel.clone());
-            let mut request = tonic::Request::new(tonic_health::pb::HealthCheckRequest { service: (*name).to_owned() });
+            let mut request = tonic::Request::new(tonic_health::pb::HealthCheckRequest {
+                service: (*name).to_owned(),
+            });
             request.set_timeout(std::time::Duration::from_secs(1));
             matches!(
                 client.check(request).await.map(|r| r.into_inner().status),
                 Ok(status) if status == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
             )
         });
-        futures::future::join_all(checks)
-            .await
-            .into_iter()
-            .all(|ready| ready)
+        futures::future::join_all(checks).await.into_iter().all(|ready| ready)
     }
 }

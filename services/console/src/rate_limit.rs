@@ -26,10 +26,7 @@ impl RateLimiter {
         let capacity = f64::from(self.per_minute);
         let rate = capacity / 60.0;
         let now = Instant::now();
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if buckets.len() > 100_000 {
             buckets.retain(|_, (_, last)| now.duration_since(*last) < Duration::from_secs(120));
         }
@@ -40,9 +37,7 @@ impl RateLimiter {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64(
-                ((1.0 - *tokens) / rate).ceil().max(1.0),
-            ))
+            Err(Duration::from_secs_f64(((1.0 - *tokens) / rate).ceil().max(1.0)))
         }
     }
 }

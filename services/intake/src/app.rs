@@ -72,16 +72,8 @@ impl App {
     }
 
     /// Serves until `shutdown`, then drains the relay and closes the store.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: CancellationToken,
-    ) -> Result<(), runtime::BoxError> {
-        let relay = runtime::spawn_relay(
-            &self.db,
-            &self.platform,
-            self.metrics.clone(),
-            shutdown.clone(),
-        );
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), runtime::BoxError> {
+        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
         let service = IntakeServer::new(IntakeGrpc {
             desk: self.desk.clone(),
         });

@@ -26,8 +26,7 @@ pub enum Error {
 /// Encrypts and decrypts per tenant, and computes blind indexes.
 pub trait Cipher: Send + Sync + 'static {
     fn encrypt(&self, tenant: &str, associated: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, Error>;
-    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8])
-    -> Result<Vec<u8>, Error>;
+    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error>;
     /// A keyed hash of a normalised value, for equality lookups.
     fn blind_index(&self, tenant: &str, purpose: &str, value: &str) -> String;
 }
@@ -76,8 +75,7 @@ impl DefaultCipher {
     }
 
     fn derive(&self, label: &str, tenant: &str) -> [u8; 32] {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&self.master).unwrap_or_else(|_| unreachable_key());
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.master).unwrap_or_else(|_| unreachable_key());
         mac.update(label.as_bytes());
         mac.update(b"\0");
         mac.update(tenant.as_bytes());
@@ -123,12 +121,7 @@ impl Cipher for DefaultCipher {
         Ok(out)
     }
 
-    fn decrypt(
-        &self,
-        tenant: &str,
-        associated: &[u8],
-        ciphertext: &[u8],
-    ) -> Result<Vec<u8>, Error> {
+    fn decrypt(&self, tenant: &str, associated: &[u8], ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
         if ciphertext.len() < 24 {
             return Err(Error::Decrypt);
         }
@@ -147,8 +140,7 @@ impl Cipher for DefaultCipher {
 
     fn blind_index(&self, tenant: &str, purpose: &str, value: &str) -> String {
         let key = self.derive(&format!("index:{purpose}"), tenant);
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable_key());
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable_key());
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -166,9 +158,7 @@ mod tests {
             .expect("encrypts");
         assert!(!sealed.windows(11).any(|w| w == b"13812345678"));
         assert_eq!(
-            cipher
-                .decrypt("default", b"case-1", &sealed)
-                .expect("decrypts"),
+            cipher.decrypt("default", b"case-1", &sealed).expect("decrypts"),
             "李伟 13812345678".as_bytes()
         );
         assert!(cipher.decrypt("default", b"case-2", &sealed).is_err());

@@ -6,8 +6,7 @@ use domain::ErrorCode;
 use domain::complaint::{ComplainantInput, ComplaintInput};
 use rpc::intake::v1::intake_server::Intake;
 use rpc::intake::v1::{
-    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply,
-    ReleaseContactsRequest,
+    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply, ReleaseContactsRequest,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
 use runtime::grpc::{history_reply, internal, status, tenant_of};
@@ -30,11 +29,7 @@ fn status_of(error: Error) -> Status {
     match error {
         Error::Invalid(errors) => {
             let first = errors.first();
-            let message = errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
             let mut status = status(
                 ErrorCode::Invalid,
                 first.map_or("invalid", |e| e.rule),
@@ -43,14 +38,10 @@ fn status_of(error: Error) -> Status {
             );
             let details: Vec<_> = errors
                 .iter()
-                .map(
-                    |e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}),
-                )
+                .map(|e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}))
                 .collect();
             if let Ok(value) = serde_json::Value::Array(details).to_string().parse() {
-                status
-                    .metadata_mut()
-                    .insert("x-redress-error-details", value);
+                status.metadata_mut().insert("x-redress-error-details", value);
             }
             status
         }
@@ -108,10 +99,7 @@ fn submission(request: RegisterRequest) -> Submission {
 
 #[tonic::async_trait]
 impl Intake for IntakeGrpc {
-    async fn register(
-        &self,
-        request: Request<RegisterRequest>,
-    ) -> Result<Response<RegisterReply>, Status> {
+    async fn register(&self, request: Request<RegisterRequest>) -> Result<Response<RegisterReply>, Status> {
         let tenant = tenant_of(&request)?;
         let registered = self
             .desk
@@ -130,10 +118,7 @@ impl Intake for IntakeGrpc {
         }))
     }
 
-    async fn get_case(
-        &self,
-        request: Request<GetCaseRequest>,
-    ) -> Result<Response<CaseView>, Status> {
+    async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<CaseView>, Status> {
         let tenant = tenant_of(&request)?;
         let id = request.into_inner().id;
         let row = sql::find_case(self.desk.db.reader(), tenant.as_str(), &id)
@@ -200,14 +185,9 @@ impl Intake for IntakeGrpc {
                     serde_json::from_slice(&plain).map_err(internal)?
                 }
             };
-            let field = |name: &str| {
-                person
-                    .get(name)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let detail = serde_json::json!({"purpose": request.purpose, "fields": ["name", "phone", "email"]}).to_string();
+            let field = |name: &str| person.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+            let detail =
+                serde_json::json!({"purpose": request.purpose, "fields": ["name", "phone", "email"]}).to_string();
             store::audit::append(
                 &mut tx,
                 &store::audit::AuditEntry {
@@ -236,19 +216,10 @@ impl Intake for IntakeGrpc {
         Ok(Response::new(ReleaseContactsReply { contacts }))
     }
 
-    async fn case_history(
-        &self,
-        request: Request<CaseHistoryRequest>,
-    ) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
-        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id).map_err(|_| {
-            status(
-                ErrorCode::Invalid,
-                "format",
-                "case_id must be a UUID",
-                Some("case_id"),
-            )
-        })?;
+        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id)
+            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
         let entries = store::messaging::history_for_case(&self.desk.db, tenant.as_str(), case_id)
             .await
             .map_err(internal)?;

@@ -84,11 +84,7 @@ pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
         "产品或结果与承诺不符",
         "product or result not as promised",
     ),
-    (
-        "result.information",
-        "信息错误或缺失",
-        "wrong or missing information",
-    ),
+    ("result.information", "信息错误或缺失", "wrong or missing information"),
     ("misconduct.abuse_of_power", "滥用职权", "abuse of power"),
     ("misconduct.bribery", "收受贿赂", "bribery"),
     ("environment.facilities", "设施环境", "facilities"),
@@ -99,16 +95,8 @@ pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
     ),
     ("dealer.sales.price_markup", "加价销售", "price mark-up"),
     ("dealer.sales.late_delivery", "延迟交车", "late delivery"),
-    (
-        "dealer.after_sales.repair_quality",
-        "维修质量",
-        "repair quality",
-    ),
-    (
-        "dealer.after_sales.overcharging",
-        "维修乱收费",
-        "over-charging",
-    ),
+    ("dealer.after_sales.repair_quality", "维修质量", "repair quality"),
+    ("dealer.after_sales.overcharging", "维修乱收费", "over-charging"),
     ("dealer.product_quality", "产品质量", "product quality"),
     ("bank.credit_card", "信用卡", "credit cards"),
     ("bank.debt_collection", "催收", "debt collection"),
@@ -116,9 +104,7 @@ pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
 
 /// Whether a category code is known.
 pub fn is_known_category(code: &str) -> bool {
-    STARTER_CATEGORIES
-        .iter()
-        .any(|(known, _, _)| *known == code)
+    STARTER_CATEGORIES.iter().any(|(known, _, _)| *known == code)
 }
 
 /// The code whose label equals the free text, if any.
@@ -162,14 +148,7 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
     }
     for demand in &complaint.demands {
         let demand = demand.to_lowercase();
-        for kind in [
-            "refund",
-            "exchange",
-            "repair",
-            "compensation",
-            "apology",
-            "explanation",
-        ] {
+        for kind in ["refund", "exchange", "repair", "compensation", "apology", "explanation"] {
             if demand.contains(kind) {
                 found.push(format!("demand:{kind}"));
             }
@@ -183,30 +162,23 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
 impl Desk {
     /// Registers a submission; replays an earlier registration with the same idempotency key
     /// and body.
-    pub async fn register(
-        &self,
-        tenant: &Tenant,
-        submission: Submission,
-    ) -> Result<Registered, Error> {
+    pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
         let now = self.clock.now();
-        let complaint = domain::complaint::validate(submission.input, now, &is_known_category)
-            .map_err(Error::Invalid)?;
-        let key_hash = submission.idempotency.as_ref().map(|key| {
-            hex::encode(Sha256::digest(
-                format!("{}\0{}", key.scope, key.key).as_bytes(),
-            ))
-        });
+        let complaint =
+            domain::complaint::validate(submission.input, now, &is_known_category).map_err(Error::Invalid)?;
+        let key_hash = submission
+            .idempotency
+            .as_ref()
+            .map(|key| hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes())));
         let mut tx = self.db.begin().await?;
-        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
-            if let Some((body, case_id)) =
-                sql::idempotency(&mut tx, tenant.as_str(), key_hash).await?
-            {
-                drop(tx);
-                if body != key.body_sha256 {
-                    return Err(Error::IdempotencyKeyReused);
-                }
-                return self.replay(tenant, &case_id).await;
+        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency)
+            && let Some((body, case_id)) = sql::idempotency(&mut tx, tenant.as_str(), key_hash).await?
+        {
+            drop(tx);
+            if body != key.body_sha256 {
+                return Err(Error::IdempotencyKeyReused);
             }
+            return self.replay(tenant, &case_id).await;
         }
         let case_id = CaseId::new();
         let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
@@ -237,15 +209,7 @@ impl Desk {
         )?;
         sql::insert_case(&mut tx, &row).await?;
         if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
-            sql::remember_idempotency(
-                &mut tx,
-                tenant.as_str(),
-                key_hash,
-                &key.body_sha256,
-                &row.id,
-                now,
-            )
-            .await?;
+            sql::remember_idempotency(&mut tx, tenant.as_str(), key_hash, &key.body_sha256, &row.id, now).await?;
         }
         let ack_deadline = acknowledgement.map(|(at, provisional)| Deadline {
             kind: "acknowledgement".into(),
@@ -285,9 +249,7 @@ impl Desk {
     async fn replay(&self, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
         let row = sql::find_case(self.db.reader(), tenant.as_str(), case_id)
             .await?
-            .ok_or_else(|| {
-                store::Error::Corrupt(format!("idempotency key points at missing case {case_id}"))
-            })?;
+            .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
         let received_at = DateTime::parse_from_rfc3339(&row.received_at)
             .map_err(|_| store::Error::Corrupt("received_at".into()))?
             .with_timezone(&Utc);
@@ -337,11 +299,10 @@ impl Desk {
                     "preferred_language": language, "preferred_channel": person.preferred_channel,
                     "keep_confidential": person.keep_confidential,
                 });
-                Some(self.cipher.encrypt(
-                    tenant.as_str(),
-                    associated,
-                    json.to_string().as_bytes(),
-                )?)
+                Some(
+                    self.cipher
+                        .encrypt(tenant.as_str(), associated, json.to_string().as_bytes())?,
+                )
             }
         };
         let phone_index = complaint
@@ -363,12 +324,7 @@ impl Desk {
             id: id.clone(),
             tenant: tenant.to_string(),
             case_number: case_number.to_owned(),
-            status: if accepted_at.is_some() {
-                "accepted"
-            } else {
-                "received"
-            }
-            .to_owned(),
+            status: if accepted_at.is_some() { "accepted" } else { "received" }.to_owned(),
             kind: complaint.kind.as_str().to_owned(),
             channel: complaint.channel.as_str().to_owned(),
             source: complaint.source.as_str().to_owned(),
@@ -384,14 +340,11 @@ impl Desk {
             category_code,
             anonymous: complaint.anonymous,
             personal_data,
-            narrative: self.cipher.encrypt(
-                tenant.as_str(),
-                associated,
-                complaint.narrative.as_bytes(),
-            )?,
+            narrative: self
+                .cipher
+                .encrypt(tenant.as_str(), associated, complaint.narrative.as_bytes())?,
             phone_index,
-            ack_due_at: acknowledgement
-                .map(|(at, _)| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            ack_due_at: acknowledgement.map(|(at, _)| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
             ack_provisional: acknowledgement.is_some_and(|(_, provisional)| provisional),
             policy: self.policy.clone(),
             version: 1,
@@ -458,7 +411,11 @@ impl Desk {
                 "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
         )];
         if let Some(deadline) = acknowledgement {
-            history.push(entry("accepted", "system", serde_json::json!({"acknowledgement_due_at": deadline.due_at, "policy": self.policy})));
+            history.push(entry(
+                "accepted",
+                "system",
+                serde_json::json!({"acknowledgement_due_at": deadline.due_at, "policy": self.policy}),
+            ));
             let accepted = CaseAccepted {
                 accepted_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 policy: self.policy.clone(),

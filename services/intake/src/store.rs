@@ -51,11 +51,7 @@ pub fn at(instant: DateTime<Utc>) -> String {
 }
 
 /// The next number of the tenant's daily sequence; numbers are never reused.
-pub async fn next_daily_number(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    day: &str,
-) -> Result<i64, Error> {
+pub async fn next_daily_number(conn: &mut SqliteConnection, tenant: &str, day: &str) -> Result<i64, Error> {
     Ok(sqlx::query_scalar(
         "INSERT INTO case_number_counters (tenant, day, last) VALUES (?1, ?2, 1)
          ON CONFLICT (tenant, day) DO UPDATE SET last = last + 1 RETURNING last",
@@ -72,13 +68,13 @@ pub async fn idempotency(
     tenant: &str,
     key_hash: &str,
 ) -> Result<Option<(String, String)>, Error> {
-    Ok(sqlx::query_as(
-        "SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = ?1 AND key_hash = ?2",
+    Ok(
+        sqlx::query_as("SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = ?1 AND key_hash = ?2")
+            .bind(tenant)
+            .bind(key_hash)
+            .fetch_optional(&mut *conn)
+            .await?,
     )
-    .bind(tenant)
-    .bind(key_hash)
-    .fetch_optional(&mut *conn)
-    .await?)
 }
 
 /// Remembers an idempotency key.
@@ -90,14 +86,16 @@ pub async fn remember_idempotency(
     case_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
-    sqlx::query("INSERT INTO idempotency_keys (tenant, key_hash, body_sha256, case_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(tenant)
-        .bind(key_hash)
-        .bind(body_sha256)
-        .bind(case_id)
-        .bind(at(now))
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO idempotency_keys (tenant, key_hash, body_sha256, case_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .bind(tenant)
+    .bind(key_hash)
+    .bind(body_sha256)
+    .bind(case_id)
+    .bind(at(now))
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -141,7 +139,8 @@ pub async fn insert_case(conn: &mut SqliteConnection, row: &CaseRow) -> Result<(
     Ok(())
 }
 
-const CASE_COLUMNS: &str = "id, tenant, case_number, status, kind, channel, source, source_ref, source_due_at, external_ref,
+const CASE_COLUMNS: &str =
+    "id, tenant, case_number, status, kind, channel, source, source_ref, source_due_at, external_ref,
     received_at, accepted_at, subject, demands_json, unit, reported_category, category_code, anonymous, personal_data,
     narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by";
 
@@ -177,14 +176,8 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
 }
 
 /// A case by id or by case number, within a tenant.
-pub async fn find_case(
-    pool: &sqlx::SqlitePool,
-    tenant: &str,
-    id_or_number: &str,
-) -> Result<Option<CaseRow>, Error> {
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)"
-    );
+pub async fn find_case(pool: &sqlx::SqlitePool, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");
     let row = sqlx::query(&sql)
         .bind(tenant)
         .bind(id_or_number)
@@ -194,11 +187,7 @@ pub async fn find_case(
 }
 
 /// Cases by id within a tenant (for releasing contacts in a batch).
-pub async fn cases_by_ids(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    ids: &[String],
-) -> Result<Vec<CaseRow>, Error> {
+pub async fn cases_by_ids(conn: &mut SqliteConnection, tenant: &str, ids: &[String]) -> Result<Vec<CaseRow>, Error> {
     let mut found = Vec::with_capacity(ids.len());
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND id = ?2");
     for id in ids {

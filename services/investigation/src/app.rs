@@ -70,12 +70,7 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(
-            &self.db,
-            &self.platform,
-            self.metrics.clone(),
-            shutdown.clone(),
-        );
+        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
         let handler = Arc::new(InvestigationHandler {
             db: self.db.clone(),
             clock: self.platform.clock.clone(),
@@ -91,9 +86,7 @@ impl App {
             shutdown.clone(),
         )
         .await?;
-        let service = InvestigationServer::new(InvestigationGrpc {
-            db: self.db.clone(),
-        });
+        let service = InvestigationServer::new(InvestigationGrpc { db: self.db.clone() });
         runtime::grpc::serve(
             self.listener,
             "redress.investigation.v1.Investigation",

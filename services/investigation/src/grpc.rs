@@ -17,22 +17,13 @@ pub struct InvestigationGrpc {
 }
 
 fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
-    uuid::Uuid::parse_str(text).map_err(|_| {
-        status(
-            ErrorCode::Invalid,
-            "format",
-            "case_id must be a UUID",
-            Some("case_id"),
-        )
-    })
+    uuid::Uuid::parse_str(text)
+        .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
 }
 
 #[tonic::async_trait]
 impl Investigation for InvestigationGrpc {
-    async fn get_file(
-        &self,
-        request: Request<GetFileRequest>,
-    ) -> Result<Response<FileView>, Status> {
+    async fn get_file(&self, request: Request<GetFileRequest>) -> Result<Response<FileView>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let file = sql::file(&self.db, tenant.as_str(), &id.to_string())
@@ -55,10 +46,7 @@ impl Investigation for InvestigationGrpc {
         }))
     }
 
-    async fn case_history(
-        &self,
-        request: Request<CaseHistoryRequest>,
-    ) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)

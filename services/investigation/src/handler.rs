@@ -30,9 +30,7 @@ fn resolution_rule(policy: &str) -> (calendar::Period, calendar::EndOf) {
             preset
                 .deadlines
                 .iter()
-                .find(|rule| {
-                    rule.kind == calendar::DeadlineKind::Resolution && rule.variant.is_none()
-                })
+                .find(|rule| rule.kind == calendar::DeadlineKind::Resolution && rule.variant.is_none())
                 .map(|rule| (rule.period, rule.end))
         })
         .unwrap_or((calendar::Period::WorkingDays(15), calendar::EndOf::EndOfDay))
@@ -53,8 +51,7 @@ impl Handler for InvestigationHandler {
 
     fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<File>, HandlerError> {
         let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
-        let accepted_at =
-            DateTime::parse_from_rfc3339(&dispatched.accepted_at)?.with_timezone(&Utc);
+        let accepted_at = DateTime::parse_from_rfc3339(&dispatched.accepted_at)?.with_timezone(&Utc);
         let calendar_id = if dispatched.calendar_id.is_empty() {
             "cn".to_owned()
         } else {

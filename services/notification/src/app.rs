@@ -42,11 +42,7 @@ pub struct App {
 
 impl App {
     /// Opens the store and binds the gRPC listener.
-    pub async fn build(
-        config: Config,
-        platform: Platform,
-        registry: &mut Registry,
-    ) -> Result<Self, BoxError> {
+    pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
         let db = Db::open(
             &config.database_path,
             MIGRATIONS,
@@ -74,12 +70,7 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(
-            &self.db,
-            &self.platform,
-            self.metrics.clone(),
-            shutdown.clone(),
-        );
+        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
         let channel = tonic::transport::Endpoint::from_shared(self.config.intake_url.clone())?
             .connect_timeout(std::time::Duration::from_secs(5))
             .connect_lazy();
@@ -99,9 +90,7 @@ impl App {
             shutdown.clone(),
         )
         .await?;
-        let service = NotificationServer::new(NotificationGrpc {
-            db: self.db.clone(),
-        });
+        let service = NotificationServer::new(NotificationGrpc { db: self.db.clone() });
         runtime::grpc::serve(
             self.listener,
             "redress.notification.v1.Notification",

@@ -17,22 +17,13 @@ pub struct NotificationGrpc {
 }
 
 fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
-    uuid::Uuid::parse_str(text).map_err(|_| {
-        status(
-            ErrorCode::Invalid,
-            "format",
-            "case_id must be a UUID",
-            Some("case_id"),
-        )
-    })
+    uuid::Uuid::parse_str(text)
+        .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
 }
 
 #[tonic::async_trait]
 impl Notification for NotificationGrpc {
-    async fn list_notices(
-        &self,
-        request: Request<ListNoticesRequest>,
-    ) -> Result<Response<ListNoticesReply>, Status> {
+    async fn list_notices(&self, request: Request<ListNoticesRequest>) -> Result<Response<ListNoticesReply>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let notices = sql::for_case(&self.db, tenant.as_str(), &id.to_string())
@@ -56,10 +47,7 @@ impl Notification for NotificationGrpc {
         }))
     }
 
-    async fn case_history(
-        &self,
-        request: Request<CaseHistoryRequest>,
-    ) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)

@@ -77,11 +77,7 @@ impl Handler for NotificationHandler {
         Ok(contacts)
     }
 
-    fn decide(
-        &self,
-        contacts: &Self::State,
-        event: &Envelope,
-    ) -> Result<Vec<Notice>, HandlerError> {
+    fn decide(&self, contacts: &Self::State, event: &Envelope) -> Result<Vec<Notice>, HandlerError> {
         let accepted = CaseAccepted::decode(event.payload.as_ref())?;
         let case_id = event.case_id.to_string();
         let contact = contacts
@@ -93,11 +89,7 @@ impl Handler for NotificationHandler {
             Language::ZhCn
         };
         let accepted_at = DateTime::parse_from_rfc3339(&accepted.accepted_at)?.with_timezone(&Utc);
-        let name = if contact.anonymous {
-            ""
-        } else {
-            contact.name.as_str()
-        };
+        let name = if contact.anonymous { "" } else { contact.name.as_str() };
         let rendered = templates::acknowledgement(
             language,
             &Acknowledgement {

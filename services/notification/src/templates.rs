@@ -35,10 +35,7 @@ pub fn acknowledgement(language: Language, notice: &Acknowledgement<'_>) -> Rend
                 body: format!(
                     "{salutation}：\n您的投诉已于{}受理，投诉单号为 {}。我们将转办相关单位调查处理，并在{}个工作日内办结、告知您处理结果。\
                      如需查询进度，请凭投诉单号联系我们：{}。",
-                    notice.accepted_on,
-                    notice.case_number,
-                    notice.resolve_working_days,
-                    notice.contact
+                    notice.accepted_on, notice.case_number, notice.resolve_working_days, notice.contact
                 ),
             }
         }
@@ -54,10 +51,7 @@ pub fn acknowledgement(language: Language, notice: &Acknowledgement<'_>) -> Rend
                     "{salutation},\nyour complaint was accepted on {} under case number {}. We will pass it to the unit \
                      responsible, resolve it within {} working days and tell you the result. To follow it, quote the case \
                      number and contact us: {}.",
-                    notice.accepted_on,
-                    notice.case_number,
-                    notice.resolve_working_days,
-                    notice.contact
+                    notice.accepted_on, notice.case_number, notice.resolve_working_days, notice.contact
                 ),
             }
         }
@@ -79,9 +73,7 @@ mod tests {
         };
         let zh = acknowledgement(Language::ZhCn, &notice);
         assert!(
-            zh.subject.contains("受理告知书")
-                && zh.body.contains("TS202611230001")
-                && zh.body.contains("15个工作日")
+            zh.subject.contains("受理告知书") && zh.body.contains("TS202611230001") && zh.body.contains("15个工作日")
         );
         assert!(zh.body.starts_with("李伟，您好"));
         let en = acknowledgement(Language::En, &Acknowledgement { name: "", ..notice });

@@ -36,11 +36,7 @@ pub struct App {
 
 impl App {
     /// Opens the store and binds the gRPC listener.
-    pub async fn build(
-        config: Config,
-        platform: Platform,
-        registry: &mut Registry,
-    ) -> Result<Self, BoxError> {
+    pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
         let db = Db::open(
             &config.database_path,
             MIGRATIONS,
@@ -67,12 +63,7 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(
-            &self.db,
-            &self.platform,
-            self.metrics.clone(),
-            shutdown.clone(),
-        );
+        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
         let handler = Arc::new(RoutingHandler {
             db: self.db.clone(),
             clock: self.platform.clock.clone(),
@@ -87,9 +78,7 @@ impl App {
             shutdown.clone(),
         )
         .await?;
-        let service = RoutingServer::new(RoutingGrpc {
-            db: self.db.clone(),
-        });
+        let service = RoutingServer::new(RoutingGrpc { db: self.db.clone() });
         runtime::grpc::serve(
             self.listener,
             "redress.routing.v1.Routing",

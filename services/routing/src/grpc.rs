@@ -17,22 +17,13 @@ pub struct RoutingGrpc {
 }
 
 fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
-    uuid::Uuid::parse_str(text).map_err(|_| {
-        status(
-            ErrorCode::Invalid,
-            "format",
-            "case_id must be a UUID",
-            Some("case_id"),
-        )
-    })
+    uuid::Uuid::parse_str(text)
+        .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
 }
 
 #[tonic::async_trait]
 impl Routing for RoutingGrpc {
-    async fn get_routing(
-        &self,
-        request: Request<GetRoutingRequest>,
-    ) -> Result<Response<RoutingView>, Status> {
+    async fn get_routing(&self, request: Request<GetRoutingRequest>) -> Result<Response<RoutingView>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let found = sql::dispatch_of(&self.db, tenant.as_str(), &id.to_string())
@@ -50,10 +41,7 @@ impl Routing for RoutingGrpc {
         }))
     }
 
-    async fn case_history(
-        &self,
-        request: Request<CaseHistoryRequest>,
-    ) -> Result<Response<CaseHistoryReply>, Status> {
+    async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
         let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)

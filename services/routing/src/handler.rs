@@ -20,10 +20,7 @@ use crate::store as sql;
 #[derive(Debug)]
 pub enum Effect {
     Remember(CaseFacts),
-    Dispatch {
-        decision: Decision,
-        accepted: CaseAccepted,
-    },
+    Dispatch { decision: Decision, accepted: CaseAccepted },
 }
 
 /// The consumer of intake's events.
@@ -38,10 +35,7 @@ impl Handler for RoutingHandler {
     type Effect = Effect;
 
     fn handles(&self, event: &Envelope) -> bool {
-        matches!(
-            event.event_type.as_str(),
-            "case.registered" | "case.accepted"
-        )
+        matches!(event.event_type.as_str(), "case.registered" | "case.accepted")
     }
 
     async fn load(&self, events: &[Envelope]) -> Result<Self::State, HandlerError> {
@@ -71,9 +65,9 @@ impl Handler for RoutingHandler {
             "case.accepted" => {
                 let accepted = CaseAccepted::decode(event.payload.as_ref())?;
                 // Per-case order from intake guarantees the registration came first.
-                let facts = state.get(&event.case_id).ok_or_else(|| {
-                    format!("case {} accepted before it was registered", event.case_id)
-                })?;
+                let facts = state
+                    .get(&event.case_id)
+                    .ok_or_else(|| format!("case {} accepted before it was registered", event.case_id))?;
                 Ok(vec![Effect::Dispatch {
                     decision: rules::decide(facts),
                     accepted,
@@ -91,9 +85,7 @@ impl Handler for RoutingHandler {
             let case_id = event.case_id.to_string();
             for effect in effects {
                 match effect {
-                    Effect::Remember(facts) => {
-                        sql::remember(&mut tx, &event.tenant, &case_id, &facts).await?
-                    }
+                    Effect::Remember(facts) => sql::remember(&mut tx, &event.tenant, &case_id, &facts).await?,
                     Effect::Dispatch { decision, accepted } => {
                         sql::record_dispatch(&mut tx, &case_id, &decision, &at).await?;
                         let dispatched = CaseDispatched {

@@ -25,11 +25,7 @@ pub struct Decision {
 pub const DEFAULT_UNIT: &str = "hq";
 
 /// Signals that make a complaint major (DOMAIN.md "Major complaints").
-const MAJOR_SIGNALS: &[&str] = &[
-    "demand:return_or_exchange",
-    "keyword:media",
-    "keyword:disturbance",
-];
+const MAJOR_SIGNALS: &[&str] = &["demand:return_or_exchange", "keyword:media", "keyword:disturbance"];
 
 /// Decides where a case goes.
 pub fn decide(facts: &CaseFacts) -> Decision {
@@ -67,9 +63,7 @@ pub fn decide(facts: &CaseFacts) -> Decision {
             unit: DEFAULT_UNIT.to_owned(),
             severity,
             rule_id: "default.head_office",
-            reason: format!(
-                "no unit named: head office's customer-service centre{severity_reason}"
-            ),
+            reason: format!("no unit named: head office's customer-service centre{severity_reason}"),
         },
     }
 }
@@ -104,10 +98,6 @@ mod tests {
         let decision = decide(&facts);
         assert_eq!(decision.unit, "store-sz-01");
         assert_eq!(decision.severity, "major");
-        assert!(
-            decision.reason.contains("keyword:media"),
-            "{}",
-            decision.reason
-        );
+        assert!(decision.reason.contains("keyword:media"), "{}", decision.reason);
     }
 }

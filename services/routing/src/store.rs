@@ -43,24 +43,28 @@ pub async fn record_dispatch(
     decision: &Decision,
     at: &str,
 ) -> Result<(), Error> {
-    sqlx::query("UPDATE cases SET unit = ?1, severity = ?2, reason = ?3, rule_id = ?4, dispatched_at = ?5 WHERE case_id = ?6")
-        .bind(&decision.unit)
-        .bind(decision.severity)
-        .bind(&decision.reason)
-        .bind(decision.rule_id)
-        .bind(at)
-        .bind(case_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE cases SET unit = ?1, severity = ?2, reason = ?3, rule_id = ?4, dispatched_at = ?5 WHERE case_id = ?6",
+    )
+    .bind(&decision.unit)
+    .bind(decision.severity)
+    .bind(&decision.reason)
+    .bind(decision.rule_id)
+    .bind(at)
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
 /// The facts of a case, if registered.
 pub async fn facts(db: &Db, case_id: &str) -> Result<Option<CaseFacts>, Error> {
-    let row = sqlx::query("SELECT kind, channel, source, requested_unit, category_code, signals_json FROM cases WHERE case_id = ?1")
-        .bind(case_id)
-        .fetch_optional(db.reader())
-        .await?;
+    let row = sqlx::query(
+        "SELECT kind, channel, source, requested_unit, category_code, signals_json FROM cases WHERE case_id = ?1",
+    )
+    .bind(case_id)
+    .fetch_optional(db.reader())
+    .await?;
     row.map(|row| -> Result<CaseFacts, Error> {
         let signals: String = row.try_get("signals_json")?;
         Ok(CaseFacts {

@@ -34,10 +34,7 @@ pub struct Recorder {
 impl Recorder {
     /// Applied (case, seq, event type), in the order applied.
     pub fn applied(&self) -> Vec<(Uuid, u64, String)> {
-        self.applied
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.applied.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Failures recorded for an event.
@@ -51,11 +48,7 @@ impl Recorder {
     }
 
     fn total_failures(&self) -> u32 {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .sum()
+        self.failures.lock().unwrap_or_else(|p| p.into_inner()).values().sum()
     }
 }
 
@@ -77,12 +70,7 @@ impl Inbox for Recorder {
             .collect())
     }
 
-    async fn record_failure(
-        &self,
-        consumer: &str,
-        event_id: Uuid,
-        _error: &str,
-    ) -> Result<u32, HandlerError> {
+    async fn record_failure(&self, consumer: &str, event_id: Uuid, _error: &str) -> Result<u32, HandlerError> {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         let count = failures.entry((consumer.to_owned(), event_id)).or_default();
         *count += 1;
@@ -169,11 +157,7 @@ struct Running {
     loops: tokio::task::JoinSet<()>,
 }
 
-async fn run(
-    transport: &Arc<dyn Transport>,
-    recorder: Arc<Recorder>,
-    options: ConsumerOptions,
-) -> Running {
+async fn run(transport: &Arc<dyn Transport>, recorder: Arc<Recorder>, options: ConsumerOptions) -> Running {
     let metrics = BusMetrics::default();
     let shutdown = CancellationToken::new();
     let loops = consumer::start(
@@ -212,10 +196,7 @@ async fn publish(transport: &Arc<dyn Transport>, events: &[Envelope]) {
 async fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + timeout;
     while !done() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -269,15 +250,8 @@ pub async fn order_holds_per_case_with_batches(transport: Arc<dyn Transport>) {
 pub async fn redelivery_changes_nothing(transport: Arc<dyn Transport>) {
     let tenant = "redelivery";
     let case = Uuid::now_v7();
-    let first: Vec<Envelope> = (1..=3)
-        .map(|seq| event(tenant, case, seq, "case.noted"))
-        .collect();
-    let consumer = run(
-        &transport,
-        Arc::new(Recorder::default()),
-        options("redelivery"),
-    )
-    .await;
+    let first: Vec<Envelope> = (1..=3).map(|seq| event(tenant, case, seq, "case.noted")).collect();
+    let consumer = run(&transport, Arc::new(Recorder::default()), options("redelivery")).await;
     publish(&transport, &first).await;
     let recorder = consumer.recorder.clone();
     wait_for("three events applied", Duration::from_secs(30), || {
@@ -331,17 +305,12 @@ pub async fn a_consumer_that_was_down_catches_up(transport: Arc<dyn Transport>) 
         "nothing is applied while the consumer is down"
     );
     let consumer = run(&transport, recorder.clone(), options("catchup")).await;
-    wait_for(
-        "the rest after the restart",
-        Duration::from_secs(30),
-        || recorder.applied().len() == 5,
-    )
+    wait_for("the rest after the restart", Duration::from_secs(30), || {
+        recorder.applied().len() == 5
+    })
     .await;
     let recorder = consumer.stop().await;
-    assert_eq!(
-        per_case(&recorder.applied()).get(&case),
-        Some(&vec![1, 2, 3, 4, 5])
-    );
+    assert_eq!(per_case(&recorder.applied()).get(&case), Some(&vec![1, 2, 3, 4, 5]));
 }
 
 /// A message that always fails is dead-lettered after the failure limit and counted; the other
@@ -387,10 +356,7 @@ pub async fn a_poison_message_is_dead_lettered_and_counted(transport: Arc<dyn Tr
     );
     assert_eq!(metrics.handler_failures.get(), 3);
     let mut dlq = dlq;
-    let deliveries = dlq
-        .fetch(10, Duration::from_secs(5))
-        .await
-        .expect("dead letters");
+    let deliveries = dlq.fetch(10, Duration::from_secs(5)).await.expect("dead letters");
     assert_eq!(deliveries.len(), 1, "exactly one dead letter");
     let dead = &deliveries[0].message;
     assert_eq!(

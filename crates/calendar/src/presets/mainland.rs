@@ -3,9 +3,7 @@
 use super::{policy, resolution_ladder, rule, step, variant};
 use crate::{ApprovalLevel, DeadlineKind, EndOf, PauseReason, Period, Policy, StartEvent};
 
-use DeadlineKind::{
-    Acknowledgement, Callback, EarlyWarningAcknowledgement, FirstContact, Resolution, ResultNotice,
-};
+use DeadlineKind::{Acknowledgement, Callback, EarlyWarningAcknowledgement, FirstContact, Resolution, ResultNotice};
 use EndOf::{EndOfDay, Exact};
 use StartEvent::{Accepted, Completed, Dispatched, MajorComplaintFlagged, Received};
 
@@ -102,11 +100,7 @@ pub(super) fn bank_2012_notice() -> Policy {
         ],
     );
     policy.extension_ladder = resolution_ladder(
-        vec![step(
-            Period::WorkingDays(60),
-            ApprovalLevel::DepartmentHead,
-            true,
-        )],
+        vec![step(Period::WorkingDays(60), ApprovalLevel::DepartmentHead, true)],
         Period::WorkingDays(60),
     );
     policy
@@ -120,10 +114,7 @@ pub(super) fn bank_2020_measures() -> Policy {
         EndOfDay,
         "decide within 15 days of acceptance (calendar days)",
     );
-    resolution.pause_reasons = vec![
-        PauseReason::AwaitingComplainant,
-        PauseReason::ExternalAppraisal,
-    ];
+    resolution.pause_reasons = vec![PauseReason::AwaitingComplainant, PauseReason::ExternalAppraisal];
     let mut policy = policy(
         "bank_2020_measures",
         "Bank and insurance consumer complaints, 2020 measures",
@@ -193,13 +184,7 @@ pub(super) fn property_management() -> Policy {
                 ),
                 "special",
             ),
-            rule(
-                Callback,
-                Period::Days(3),
-                Completed,
-                EndOfDay,
-                "callback within 3 days",
-            ),
+            rule(Callback, Period::Days(3), Completed, EndOfDay, "callback within 3 days"),
         ],
     )
 }
@@ -302,13 +287,7 @@ pub(super) fn retail() -> Policy {
         "retail",
         "Retail",
         "",
-        vec![rule(
-            Resolution,
-            Period::Days(7),
-            Received,
-            EndOfDay,
-            "within 7 days",
-        )],
+        vec![rule(Resolution, Period::Days(7), Received, EndOfDay, "within 7 days")],
     )
 }
 

@@ -5,8 +5,8 @@
 //! are ordinary [`Policy`] values.
 
 use crate::{
-    ApprovalLevel, DeadlineKind, DeadlineRule, EndOf, ExtensionLadder, ExtensionStep, PauseReason,
-    Period, Policy, StartEvent,
+    ApprovalLevel, DeadlineKind, DeadlineRule, EndOf, ExtensionLadder, ExtensionStep, PauseReason, Period, Policy,
+    StartEvent,
 };
 
 /// The names of all presets, in the order of the domain's deadline table.
@@ -34,10 +34,9 @@ mod mainland;
 
 use international::{eu_whistleblowing, uk_fca_disp, us_cfpb};
 use mainland::{
-    bank_2012_notice, bank_2020_measures, corporate_misconduct_reports, credit_report_disputes,
-    dealership_group, handling_unit_first_contact, hospital, hospital_variant,
-    logistics_service_desk, market_regulator_12315, property_management, retail,
-    service_commitment,
+    bank_2012_notice, bank_2020_measures, corporate_misconduct_reports, credit_report_disputes, dealership_group,
+    handling_unit_first_contact, hospital, hospital_variant, logistics_service_desk, market_regulator_12315,
+    property_management, retail, service_commitment,
 };
 
 /// The preset with this name.
@@ -84,13 +83,7 @@ fn policy(id: &str, name: &str, description: &str, deadlines: Vec<DeadlineRule>)
     }
 }
 
-fn rule(
-    kind: DeadlineKind,
-    period: Period,
-    start_event: StartEvent,
-    end: EndOf,
-    note: &str,
-) -> DeadlineRule {
+fn rule(kind: DeadlineKind, period: Period, start_event: StartEvent, end: EndOf, note: &str) -> DeadlineRule {
     DeadlineRule {
         kind,
         variant: None,
@@ -137,9 +130,7 @@ mod tests {
         assert_eq!(presets.len(), NAMES.len());
         for (name, policy) in NAMES.iter().zip(&presets) {
             assert_eq!(&policy.id, name);
-            policy
-                .validate()
-                .unwrap_or_else(|error| panic!("{name}: {error}"));
+            policy.validate().unwrap_or_else(|error| panic!("{name}: {error}"));
             let back = Policy::from_json(&policy.to_json()).expect("round trip");
             assert_eq!(&back, policy);
         }
@@ -153,10 +144,7 @@ mod tests {
                 .and_then(|policy| policy.primary_rule().cloned())
                 .expect("preset")
         };
-        assert_eq!(
-            primary("service_commitment").period,
-            Period::WorkingDays(15)
-        );
+        assert_eq!(primary("service_commitment").period, Period::WorkingDays(15));
         assert_eq!(primary("uk_fca_disp").period, Period::Weeks(8));
         assert_eq!(primary("handling_unit_first_contact").kind, FirstContact);
         assert_eq!(primary("dealership_group").kind, ResultNotice);

@@ -90,8 +90,7 @@ fn close_of_business_ends_at_the_last_interval_of_the_day() {
     );
     assert_eq!(local(cn(), due.at), "2026-03-04T18:00:00+08:00");
     assert_eq!(
-        cn().close_of_business(date("2026-10-10"))
-            .map(|at| local(cn(), at)),
+        cn().close_of_business(date("2026-10-10")).map(|at| local(cn(), at)),
         Some("2026-10-10T18:00:00+08:00".to_owned())
     );
     assert_eq!(cn().close_of_business(date("2026-10-05")), None);
@@ -137,10 +136,6 @@ fn other_business_hours_and_time_zones() {
     );
     assert_eq!(local(&london, due.at), "2026-06-04T17:30:00+01:00");
     // Across the change to winter time (25 Oct 2026) the end of day is local 23:59:59.
-    let due = london.due(
-        instant("2026-10-23T12:00:00Z"),
-        Period::WorkingDays(1),
-        EndOf::EndOfDay,
-    );
+    let due = london.due(instant("2026-10-23T12:00:00Z"), Period::WorkingDays(1), EndOf::EndOfDay);
     assert_eq!(local(&london, due.at), "2026-10-26T23:59:59+00:00");
 }

@@ -1,8 +1,7 @@
 //! SLA clocks: pauses, extension ladders, warnings, breach and replay.
 
 use calendar::{
-    ApprovalLevel, ClockEvent, ClockRule, ClockState, DeadlineKind, EndOf, PauseReason, Period,
-    SlaClock, presets,
+    ApprovalLevel, ClockEvent, ClockRule, ClockState, DeadlineKind, EndOf, PauseReason, Period, SlaClock, presets,
 };
 use chrono::{DateTime, Utc};
 
@@ -50,11 +49,7 @@ fn due_text(clock: &SlaClock) -> String {
 #[test]
 fn a_pause_adds_the_working_days_whose_end_it_covered() {
     // Mon 2 Mar 2026 + 5 working days = Mon 9 Mar.
-    let plain = SlaClock::from_events(
-        working_days_rule(5),
-        &[started("2026-03-02T10:00:00+08:00")],
-    )
-    .expect("valid");
+    let plain = SlaClock::from_events(working_days_rule(5), &[started("2026-03-02T10:00:00+08:00")]).expect("valid");
     assert_eq!(due_text(&plain), "2026-03-09T23:59:59+08:00");
     // Paused Tue 15:00 to Thu 10:00: the pause covers the ends of Tuesday and Wednesday,
     // two working days, so the deadline moves two working days later, to Wed 11 Mar.
@@ -128,9 +123,7 @@ fn clock_and_business_hour_pauses_add_the_time_they_covered() {
 #[test]
 fn bank_2020_measures_exclude_appraisal_and_extend_step_by_step() {
     let policy = presets::get("bank_2020_measures").expect("preset");
-    let rule = policy
-        .clock_rule(DeadlineKind::Resolution, None)
-        .expect("rule");
+    let rule = policy.clock_rule(DeadlineKind::Resolution, None).expect("rule");
     let start = "2026-03-02T10:00:00+08:00";
     // 15 calendar days; appraisal from 5 Mar 10:00 to 10 Mar 10:00 covers the ends of
     // 5–9 Mar: five days later.
@@ -202,10 +195,7 @@ fn bank_2020_measures_exclude_appraisal_and_extend_step_by_step() {
         ApprovalLevel::SeniorManagement,
     ));
     let error = SlaClock::from_events(rule, &no_reason).expect_err("no reason");
-    assert_eq!(
-        error.to_string(),
-        "events[3]: extension step 1 needs a reason"
-    );
+    assert_eq!(error.to_string(), "events[3]: extension step 1 needs a reason");
 }
 
 #[test]
@@ -263,11 +253,7 @@ fn clocks_refuse_events_out_of_order_or_against_the_rule() {
     check(
         &[
             started("2026-03-02T10:00:00+08:00"),
-            extended(
-                "2026-03-03T10:00:00+08:00",
-                "why",
-                ApprovalLevel::SeniorManagement,
-            ),
+            extended("2026-03-03T10:00:00+08:00", "why", ApprovalLevel::SeniorManagement),
         ],
         "events[1]: this deadline cannot be extended",
     );
@@ -302,10 +288,7 @@ fn states_over_a_clocks_life() {
         .into_iter()
         .map(|(fraction, at)| (fraction, local(cn(), at)))
         .collect();
-    assert_eq!(
-        warnings[0],
-        (0.5, "2026-03-06T23:59:59.500+08:00".to_owned())
-    );
+    assert_eq!(warnings[0], (0.5, "2026-03-06T23:59:59.500+08:00".to_owned()));
     assert_eq!(warnings[1].1, "2026-03-09T09:35:59.200+08:00");
 }
 
@@ -326,10 +309,7 @@ fn an_open_pause_holds_the_deadline_and_never_breaches_on_its_own() {
         clock.state_at(cn(), instant("2026-03-20T10:00:00+08:00")),
         ClockState::Paused
     );
-    assert_eq!(
-        clock.paused_since(),
-        Some(instant("2026-03-03T10:00:00+08:00"))
-    );
+    assert_eq!(clock.paused_since(), Some(instant("2026-03-03T10:00:00+08:00")));
     assert_eq!(clock.met(cn()), None);
 }
 
@@ -342,16 +322,12 @@ fn replaying_the_same_events_gives_the_same_deadlines() {
         resumed("2026-10-09T10:00:00+08:00"),
     ];
     let first = SlaClock::from_events(
-        policy
-            .clock_rule(DeadlineKind::Resolution, None)
-            .expect("rule"),
+        policy.clock_rule(DeadlineKind::Resolution, None).expect("rule"),
         &events,
     )
     .expect("valid");
     let again = SlaClock::from_events(
-        policy
-            .clock_rule(DeadlineKind::Resolution, None)
-            .expect("rule"),
+        policy.clock_rule(DeadlineKind::Resolution, None).expect("rule"),
         &events,
     )
     .expect("valid");

@@ -127,13 +127,11 @@ fn the_table_covers_both_holidays_of_every_year_and_adjusted_days() {
             .filter(|row| row.0.starts_with(&year.to_string()))
             .collect();
         assert!(
-            rows.iter()
-                .any(|row| row.0.contains("-01-") || row.0.contains("-02-")),
+            rows.iter().any(|row| row.0.contains("-01-") || row.0.contains("-02-")),
             "{year} spring festival"
         );
         assert!(
-            rows.iter()
-                .any(|row| row.0.contains("-09-") || row.0.contains("-10-")),
+            rows.iter().any(|row| row.0.contains("-09-") || row.0.contains("-10-")),
             "{year} national day"
         );
         // In every year some due date is a weekend day that is worked (调休).
@@ -141,10 +139,7 @@ fn the_table_covers_both_holidays_of_every_year_and_adjusted_days() {
             .iter()
             .filter(|row| matches!(date(row.2).weekday(), Weekday::Sat | Weekday::Sun))
             .count();
-        assert!(
-            weekend_due > 0,
-            "{year} has no adjusted working day in the table"
-        );
+        assert!(weekend_due > 0, "{year} has no adjusted working day in the table");
     }
 }
 
@@ -167,8 +162,7 @@ fn day_statuses_follow_the_notices() {
         assert_eq!(cn().day_status(date(day)), status, "{day}");
     }
     assert_eq!(
-        cn().exception(date("2026-10-01"))
-            .map(|day| day.name.as_str()),
+        cn().exception(date("2026-10-01")).map(|day| day.name.as_str()),
         Some("国庆节")
     );
     assert_eq!(cn().exceptions().count(), 255);
@@ -178,30 +172,13 @@ fn day_statuses_follow_the_notices() {
 fn the_start_day_never_counts_whatever_kind_of_day_it_is() {
     // A working Thursday, a holiday, an adjusted working Sunday: 1 working day is always
     // the next working day after it.
-    assert_eq!(
-        cn().add_working_days(date("2026-01-08"), 1),
-        Some(date("2026-01-09"))
-    );
-    assert_eq!(
-        cn().add_working_days(date("2026-01-01"), 1),
-        Some(date("2026-01-04"))
-    );
-    assert_eq!(
-        cn().add_working_days(date("2026-01-04"), 1),
-        Some(date("2026-01-05"))
-    );
+    assert_eq!(cn().add_working_days(date("2026-01-08"), 1), Some(date("2026-01-09")));
+    assert_eq!(cn().add_working_days(date("2026-01-01"), 1), Some(date("2026-01-04")));
+    assert_eq!(cn().add_working_days(date("2026-01-04"), 1), Some(date("2026-01-05")));
     // Days: the Nth day after the local date, holidays or not.
-    let due = cn().due(
-        instant("2026-09-30T10:00:00+08:00"),
-        Period::Days(3),
-        EndOf::EndOfDay,
-    );
+    let due = cn().due(instant("2026-09-30T10:00:00+08:00"), Period::Days(3), EndOf::EndOfDay);
     assert_eq!(local(cn(), due.at), "2026-10-03T23:59:59+08:00");
-    let due = cn().due(
-        instant("2026-09-30T10:00:00+08:00"),
-        Period::Days(0),
-        EndOf::EndOfDay,
-    );
+    let due = cn().due(instant("2026-09-30T10:00:00+08:00"), Period::Days(0), EndOf::EndOfDay);
     assert_eq!(local(cn(), due.at), "2026-09-30T23:59:59+08:00");
 }
 

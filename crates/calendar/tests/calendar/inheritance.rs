@@ -43,23 +43,11 @@ fn a_province_adds_its_holidays_to_the_national_calendar() {
     // Fri 17 Apr 2026 + 1 working day: Mon 20 Apr nationally, Wed 22 Apr in the province.
     let start = "2026-04-17T10:00:00+08:00";
     assert_eq!(
-        due_text(
-            &registry,
-            "cn",
-            start,
-            Period::WorkingDays(1),
-            EndOf::EndOfDay
-        ),
+        due_text(&registry, "cn", start, Period::WorkingDays(1), EndOf::EndOfDay),
         "2026-04-20T23:59:59+08:00"
     );
     assert_eq!(
-        due_text(
-            &registry,
-            "cn-gx",
-            start,
-            Period::WorkingDays(1),
-            EndOf::EndOfDay
-        ),
+        due_text(&registry, "cn-gx", start, Period::WorkingDays(1), EndOf::EndOfDay),
         "2026-04-22T23:59:59+08:00"
     );
     // National holidays are inherited.
@@ -87,19 +75,15 @@ fn a_unit_under_the_province_adds_a_closure_and_overrides_a_holiday() {
     let mut registry = Registry::builtin();
     registry.load_calendar(PROVINCE_JSON).expect("valid");
     let province = registry.get("cn-gx").expect("registered").clone();
-    let hospital = Calendar::child_of(
-        &province,
-        "cn-gx-hospital",
-        "A hospital's complaints office",
-    )
-    // Typhoon closure on Thu 8 Oct; the office works on the national holiday 7 Oct.
-    .with_closure(date("2026-10-08"), "typhoon signal (test)")
-    .with_day(DayException {
-        date: date("2026-10-07"),
-        name: "office open".to_owned(),
-        status: DayStatus::Working,
-    })
-    .with_business_hours(BusinessHours::parse(&["08:00-12:00", "14:30-17:30"]).expect("valid"));
+    let hospital = Calendar::child_of(&province, "cn-gx-hospital", "A hospital's complaints office")
+        // Typhoon closure on Thu 8 Oct; the office works on the national holiday 7 Oct.
+        .with_closure(date("2026-10-08"), "typhoon signal (test)")
+        .with_day(DayException {
+            date: date("2026-10-07"),
+            name: "office open".to_owned(),
+            status: DayStatus::Working,
+        })
+        .with_business_hours(BusinessHours::parse(&["08:00-12:00", "14:30-17:30"]).expect("valid"));
     registry.insert(hospital).expect("parent registered");
     // From 30 Sep: 7 Oct (open), 9 Oct; the typhoon day does not count.
     let start = "2026-09-30T10:00:00+08:00";
@@ -136,19 +120,14 @@ fn a_unit_under_the_province_adds_a_closure_and_overrides_a_holiday() {
 fn loading_a_notice_into_the_parent_reaches_every_descendant() {
     let mut registry = Registry::builtin();
     registry.load_calendar(PROVINCE_JSON).expect("valid");
-    let unit = Calendar::child_of(
-        registry.get("cn-gx").expect("registered"),
-        "cn-gx-unit",
-        "Unit",
-    );
+    let unit = Calendar::child_of(registry.get("cn-gx").expect("registered"), "cn-gx-unit", "Unit");
     registry.insert(unit).expect("valid");
     let start = "2026-12-31T10:00:00+08:00";
     let provisional = |registry: &Registry| {
-        registry.get("cn-gx-unit").expect("registered").due(
-            instant(start),
-            Period::WorkingDays(1),
-            EndOf::EndOfDay,
-        )
+        registry
+            .get("cn-gx-unit")
+            .expect("registered")
+            .due(instant(start), Period::WorkingDays(1), EndOf::EndOfDay)
     };
     let before = provisional(&registry);
     assert!(before.provisional);
@@ -156,8 +135,7 @@ fn loading_a_notice_into_the_parent_reaches_every_descendant() {
         local(registry.get("cn").expect("cn"), before.at),
         "2027-01-01T23:59:59+08:00"
     );
-    let notice =
-        r#"{"year": 2027, "days": [{"date": "2027-01-01", "name": "元旦", "isOffDay": true}]}"#;
+    let notice = r#"{"year": 2027, "days": [{"date": "2027-01-01", "name": "元旦", "isOffDay": true}]}"#;
     registry.load_notice("cn", 2027, notice).expect("valid");
     let after = provisional(&registry);
     assert!(!after.provisional);
@@ -170,16 +148,11 @@ fn loading_a_notice_into_the_parent_reaches_every_descendant() {
 #[test]
 fn a_child_with_its_own_published_years_stays_provisional_until_its_own_notice() {
     let mut registry = Registry::builtin();
-    let province = Calendar::child_of(
-        registry.get("cn").expect("cn"),
-        "cn-xj",
-        "Xinjiang (test data)",
-    )
-    .with_published_years(2020, 2026)
-    .expect("valid");
+    let province = Calendar::child_of(registry.get("cn").expect("cn"), "cn-xj", "Xinjiang (test data)")
+        .with_published_years(2020, 2026)
+        .expect("valid");
     registry.insert(province).expect("valid");
-    let notice =
-        r#"{"year": 2027, "days": [{"date": "2027-01-01", "name": "元旦", "isOffDay": true}]}"#;
+    let notice = r#"{"year": 2027, "days": [{"date": "2027-01-01", "name": "元旦", "isOffDay": true}]}"#;
     registry.load_notice("cn", 2027, notice).expect("valid");
     let due = |registry: &Registry| {
         registry.get("cn-xj").expect("registered").due(
@@ -188,13 +161,8 @@ fn a_child_with_its_own_published_years_stays_provisional_until_its_own_notice()
             EndOf::EndOfDay,
         )
     };
-    assert!(
-        due(&registry).provisional,
-        "the province has not published 2027 yet"
-    );
-    registry
-        .load_notice("cn-xj", 2027, r#"{"days": []}"#)
-        .expect("valid");
+    assert!(due(&registry).provisional, "the province has not published 2027 yet");
+    registry.load_notice("cn-xj", 2027, r#"{"days": []}"#).expect("valid");
     assert!(!due(&registry).provisional);
 }
 
@@ -214,14 +182,8 @@ fn other_regions_load_from_a_whole_calendar_file() {
         "2026-10-20T17:30:00+08:00"
     );
     // The mainland's adjusted Saturday (10 Oct) is not worked in Hong Kong.
-    assert!(
-        !registry
-            .get("hk")
-            .expect("hk")
-            .is_working_day(date("2026-10-10"))
-    );
-    let round_trip =
-        Calendar::from_json(&registry.get("hk").expect("hk").to_json()).expect("round trip");
+    assert!(!registry.get("hk").expect("hk").is_working_day(date("2026-10-10")));
+    let round_trip = Calendar::from_json(&registry.get("hk").expect("hk").to_json()).expect("round trip");
     assert_eq!(round_trip.exceptions().count(), 2);
     assert_eq!(
         round_trip.business_hours().to_strings(),
@@ -255,10 +217,7 @@ fn bad_calendar_files_and_inheritance_loops_are_refused() {
     );
     let unknown_field = r#"{"id": "x", "name": "X", "parent": "cn", "colour": "red"}"#;
     assert!(message(registry.load_calendar(unknown_field)).starts_with("calendar: not valid JSON"));
-    assert!(
-        Calendar::from_json(PROVINCE_JSON).is_err(),
-        "a child needs its parent"
-    );
+    assert!(Calendar::from_json(PROVINCE_JSON).is_err(), "a child needs its parent");
 
     // cn-gx → cn; making cn a child of cn-gx would be a loop.
     registry.load_calendar(PROVINCE_JSON).expect("valid");

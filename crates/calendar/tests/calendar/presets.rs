@@ -19,18 +19,10 @@ fn preset_due(name: &str, kind: DeadlineKind, variant: Option<&str>, start: &str
 }
 
 fn primary_line(name: &str, start: &str) -> String {
-    due_line(
-        &Registry::builtin(),
-        "cn",
-        start,
-        DueSpec::Preset(name.to_owned()),
-    )
-    .expect("valid preset")
+    due_line(&Registry::builtin(), "cn", start, DueSpec::Preset(name.to_owned())).expect("valid preset")
 }
 
-use DeadlineKind::{
-    Acknowledgement, Callback, EarlyWarningAcknowledgement, FirstContact, Resolution, ResultNotice,
-};
+use DeadlineKind::{Acknowledgement, Callback, EarlyWarningAcknowledgement, FirstContact, Resolution, ResultNotice};
 
 #[test]
 fn every_preset_has_a_worked_example() {
@@ -38,18 +30,8 @@ fn every_preset_has_a_worked_example() {
     // (preset, kind, variant, expected) — working days skip 1–7 Oct and count Sat 10 Oct.
     let examples: &[(&str, DeadlineKind, Option<&str>, &str)] = &[
         // 8, 9, 10 (Sat), 12 … 27 Oct: the 15th working day is Tue 27 Oct.
-        (
-            "service_commitment",
-            Resolution,
-            None,
-            "2026-10-27T23:59:59+08:00",
-        ),
-        (
-            "service_commitment",
-            Acknowledgement,
-            None,
-            "2026-10-09T23:59:59+08:00",
-        ),
+        ("service_commitment", Resolution, None, "2026-10-27T23:59:59+08:00"),
+        ("service_commitment", Acknowledgement, None, "2026-10-09T23:59:59+08:00"),
         (
             "corporate_misconduct_reports",
             Resolution,
@@ -74,31 +56,11 @@ fn every_preset_has_a_worked_example() {
             Some("commissioned_check"),
             "2026-10-15T23:59:59+08:00",
         ),
-        (
-            "bank_2012_notice",
-            Resolution,
-            None,
-            "2026-10-27T23:59:59+08:00",
-        ),
-        (
-            "bank_2012_notice",
-            Acknowledgement,
-            None,
-            "2026-09-30T23:59:59+08:00",
-        ),
+        ("bank_2012_notice", Resolution, None, "2026-10-27T23:59:59+08:00"),
+        ("bank_2012_notice", Acknowledgement, None, "2026-09-30T23:59:59+08:00"),
         // Calendar days: the holiday counts.
-        (
-            "bank_2020_measures",
-            Resolution,
-            None,
-            "2026-10-15T23:59:59+08:00",
-        ),
-        (
-            "credit_report_disputes",
-            Resolution,
-            None,
-            "2026-10-20T23:59:59+08:00",
-        ),
+        ("bank_2020_measures", Resolution, None, "2026-10-15T23:59:59+08:00"),
+        ("credit_report_disputes", Resolution, None, "2026-10-20T23:59:59+08:00"),
         // 10:00–12:00 and 13:30–15:30 the same day.
         (
             "handling_unit_first_contact",
@@ -106,24 +68,14 @@ fn every_preset_has_a_worked_example() {
             None,
             "2026-09-30T15:30:00+08:00",
         ),
-        (
-            "property_management",
-            Resolution,
-            None,
-            "2026-09-30T23:59:59+08:00",
-        ),
+        ("property_management", Resolution, None, "2026-09-30T23:59:59+08:00"),
         (
             "property_management",
             Resolution,
             Some("special"),
             "2026-10-03T23:59:59+08:00",
         ),
-        (
-            "property_management",
-            Callback,
-            None,
-            "2026-10-03T23:59:59+08:00",
-        ),
+        ("property_management", Callback, None, "2026-10-03T23:59:59+08:00"),
         // 8, 9, 10 (Sat), 12, 13 Oct.
         ("hospital", Resolution, None, "2026-10-13T23:59:59+08:00"),
         (
@@ -133,30 +85,15 @@ fn every_preset_has_a_worked_example() {
             "2026-10-20T23:59:59+08:00",
         ),
         // The 3rd working day is the adjusted Saturday.
-        (
-            "hospital_variant",
-            Resolution,
-            None,
-            "2026-10-10T23:59:59+08:00",
-        ),
+        ("hospital_variant", Resolution, None, "2026-10-10T23:59:59+08:00"),
         (
             "hospital_variant",
             Resolution,
             Some("serious_or_several_departments"),
             "2026-10-15T23:59:59+08:00",
         ),
-        (
-            "logistics_service_desk",
-            Resolution,
-            None,
-            "2026-09-30T10:30:00+08:00",
-        ),
-        (
-            "dealership_group",
-            ResultNotice,
-            None,
-            "2026-10-01T10:00:00+08:00",
-        ),
+        ("logistics_service_desk", Resolution, None, "2026-09-30T10:30:00+08:00"),
+        ("dealership_group", ResultNotice, None, "2026-10-01T10:00:00+08:00"),
         (
             "dealership_group",
             EarlyWarningAcknowledgement,
@@ -165,12 +102,7 @@ fn every_preset_has_a_worked_example() {
         ),
         ("retail", Resolution, None, "2026-10-07T23:59:59+08:00"),
         // 45 working days after 30 Sep: Tue 8 Dec.
-        (
-            "market_regulator_12315",
-            Resolution,
-            None,
-            "2026-12-08T23:59:59+08:00",
-        ),
+        ("market_regulator_12315", Resolution, None, "2026-12-08T23:59:59+08:00"),
         (
             "market_regulator_12315",
             Acknowledgement,
@@ -192,18 +124,8 @@ fn every_preset_has_a_worked_example() {
             "2026-10-10T18:00:00+08:00",
         ),
         ("us_cfpb", Resolution, None, "2026-10-15T23:59:59+08:00"),
-        (
-            "eu_whistleblowing",
-            Resolution,
-            None,
-            "2026-12-30T23:59:59+08:00",
-        ),
-        (
-            "eu_whistleblowing",
-            Acknowledgement,
-            None,
-            "2026-10-07T23:59:59+08:00",
-        ),
+        ("eu_whistleblowing", Resolution, None, "2026-12-30T23:59:59+08:00"),
+        ("eu_whistleblowing", Acknowledgement, None, "2026-10-07T23:59:59+08:00"),
     ];
     for (name, kind, variant, expected) in examples {
         assert_eq!(
@@ -212,13 +134,8 @@ fn every_preset_has_a_worked_example() {
             "{name} {kind} {variant:?}"
         );
     }
-    let covered: std::collections::BTreeSet<&str> =
-        examples.iter().map(|example| example.0).collect();
-    assert_eq!(
-        covered.len(),
-        presets::NAMES.len(),
-        "one example per preset"
-    );
+    let covered: std::collections::BTreeSet<&str> = examples.iter().map(|example| example.0).collect();
+    assert_eq!(covered.len(), presets::NAMES.len(), "one example per preset");
 }
 
 #[test]
@@ -236,31 +153,19 @@ fn first_contact_started_late_on_the_eve_continues_after_the_holiday() {
 #[test]
 fn the_command_line_uses_each_presets_primary_deadline() {
     let start = EVE_OF_NATIONAL_DAY;
-    assert_eq!(
-        primary_line("service_commitment", start),
-        "2026-10-27T23:59:59+08:00"
-    );
-    assert_eq!(
-        primary_line("bank_2020_measures", start),
-        "2026-10-15T23:59:59+08:00"
-    );
+    assert_eq!(primary_line("service_commitment", start), "2026-10-27T23:59:59+08:00");
+    assert_eq!(primary_line("bank_2020_measures", start), "2026-10-15T23:59:59+08:00");
     assert_eq!(
         primary_line("market_regulator_12315", start),
         "2026-12-08T23:59:59+08:00"
     );
-    assert_eq!(
-        primary_line("uk_fca_disp", start),
-        "2026-11-25T23:59:59+08:00"
-    );
+    assert_eq!(primary_line("uk_fca_disp", start), "2026-11-25T23:59:59+08:00");
     // No resolution deadline: the only (or first) one.
     assert_eq!(
         primary_line("handling_unit_first_contact", start),
         "2026-09-30T15:30:00+08:00"
     );
-    assert_eq!(
-        primary_line("dealership_group", start),
-        "2026-10-01T10:00:00+08:00"
-    );
+    assert_eq!(primary_line("dealership_group", start), "2026-10-01T10:00:00+08:00");
     for name in presets::NAMES {
         assert!(primary_line(name, start).starts_with("2026-"), "{name}");
     }

@@ -8,15 +8,13 @@ use crate::cn;
 
 /// A date from 2019 to 2028: before, inside and after the published years.
 fn any_date() -> impl Strategy<Value = NaiveDate> {
-    (0u64..3650)
-        .prop_map(|offset| NaiveDate::from_ymd_opt(2019, 1, 1).expect("date") + Days::new(offset))
+    (0u64..3650).prop_map(|offset| NaiveDate::from_ymd_opt(2019, 1, 1).expect("date") + Days::new(offset))
 }
 
 /// An instant from 2019 to 2028 at any second.
 fn any_instant() -> impl Strategy<Value = DateTime<Utc>> {
-    (0i64..3650 * 86_400).prop_map(|seconds| {
-        DateTime::<Utc>::from_timestamp(1_546_300_800 + seconds, 0).expect("instant")
-    })
+    (0i64..3650 * 86_400)
+        .prop_map(|seconds| DateTime::<Utc>::from_timestamp(1_546_300_800 + seconds, 0).expect("instant"))
 }
 
 /// Is the date worked, read from the exception list and the weekday rule only.
@@ -40,11 +38,7 @@ fn any_period() -> impl Strategy<Value = Period> {
 }
 
 fn any_end() -> impl Strategy<Value = EndOf> {
-    prop_oneof![
-        Just(EndOf::EndOfDay),
-        Just(EndOf::CloseOfBusiness),
-        Just(EndOf::Exact)
-    ]
+    prop_oneof![Just(EndOf::EndOfDay), Just(EndOf::CloseOfBusiness), Just(EndOf::Exact)]
 }
 
 /// Up to four pauses as (gap before, length) in minutes, turned into ordered events.

@@ -31,35 +31,18 @@ fn a_deadline_crossing_into_2027_is_provisional_until_the_notice_is_loaded() {
     // Thu 24 Dec 2026 + 10 working days under the weekday rule: 25, 28, 29, 30, 31 Dec,
     // Fri 1 Jan, 4, 5, 6, 7 Jan.
     assert_eq!(
-        due_on(
-            &registry,
-            "2026-12-24T10:00:00+08:00",
-            Period::WorkingDays(10)
-        ),
+        due_on(&registry, "2026-12-24T10:00:00+08:00", Period::WorkingDays(10)),
         ("2027-01-07T23:59:59+08:00".to_owned(), true)
     );
     // Thu 7 Jan 2027 + 2: Fri 8 and Mon 11 under the weekday rule.
     assert_eq!(
-        due_on(
-            &registry,
-            "2027-01-07T10:00:00+08:00",
-            Period::WorkingDays(2)
-        ),
+        due_on(&registry, "2027-01-07T10:00:00+08:00", Period::WorkingDays(2)),
         ("2027-01-11T23:59:59+08:00".to_owned(), true)
     );
     // Inside 2026 nothing is provisional.
-    assert!(
-        !due_on(
-            &registry,
-            "2026-12-01T10:00:00+08:00",
-            Period::WorkingDays(10)
-        )
-        .1
-    );
+    assert!(!due_on(&registry, "2026-12-01T10:00:00+08:00", Period::WorkingDays(10)).1);
 
-    registry
-        .load_notice("cn", 2027, NOTICE_2027)
-        .expect("valid notice");
+    registry.load_notice("cn", 2027, NOTICE_2027).expect("valid notice");
     assert_eq!(
         registry.get("cn").expect("cn").published_years(),
         Some(PublishedYears {
@@ -69,31 +52,16 @@ fn a_deadline_crossing_into_2027_is_provisional_until_the_notice_is_loaded() {
     );
     // 1 Jan is now a holiday: the 6th working day is Mon 4 Jan, the 10th Fri 8 Jan.
     assert_eq!(
-        due_on(
-            &registry,
-            "2026-12-24T10:00:00+08:00",
-            Period::WorkingDays(10)
-        ),
+        due_on(&registry, "2026-12-24T10:00:00+08:00", Period::WorkingDays(10)),
         ("2027-01-08T23:59:59+08:00".to_owned(), false)
     );
     // The adjusted working Sunday now counts.
     assert_eq!(
-        due_on(
-            &registry,
-            "2027-01-07T10:00:00+08:00",
-            Period::WorkingDays(2)
-        ),
+        due_on(&registry, "2027-01-07T10:00:00+08:00", Period::WorkingDays(2)),
         ("2027-01-10T23:59:59+08:00".to_owned(), false)
     );
     // 2028 is still unpublished.
-    assert!(
-        due_on(
-            &registry,
-            "2027-12-20T10:00:00+08:00",
-            Period::WorkingDays(10)
-        )
-        .1
-    );
+    assert!(due_on(&registry, "2027-12-20T10:00:00+08:00", Period::WorkingDays(10)).1);
 }
 
 #[test]
@@ -133,9 +101,7 @@ fn notices_must_come_in_order_and_match_their_year() {
         .load_notice("cn", 2028, &notice_2028)
         .expect_err("2027 missing");
     assert!(
-        error
-            .to_string()
-            .starts_with("year: 2028 cannot be loaded before 2027"),
+        error.to_string().starts_with("year: 2028 cannot be loaded before 2027"),
         "{error}"
     );
     let error = registry
@@ -143,9 +109,7 @@ fn notices_must_come_in_order_and_match_their_year() {
         .expect_err("unknown calendar");
     assert_eq!(error.to_string(), "calendar: unknown calendar id `xx`");
     let broken = NOTICE_2027.replace("2027-01-10", "2027-13-10");
-    let error = registry
-        .load_notice("cn", 2027, &broken)
-        .expect_err("bad date");
+    let error = registry.load_notice("cn", 2027, &broken).expect_err("bad date");
     assert_eq!(
         error.to_string(),
         "days[3].date: `2027-13-10` is not a YYYY-MM-DD date in 1900..=2200"
@@ -172,8 +136,7 @@ fn notices_must_come_in_order_and_match_their_year() {
 
 #[test]
 fn a_correction_to_a_published_year_applies_date_by_date() {
-    let correction =
-        r#"{"year": 2026, "days": [{"name": "typhoon", "date": "2026-10-09", "isOffDay": true}]}"#;
+    let correction = r#"{"year": 2026, "days": [{"name": "typhoon", "date": "2026-10-09", "isOffDay": true}]}"#;
     let corrected = calendar::mainland_china()
         .clone()
         .with_notice(2026, correction)
@@ -184,10 +147,7 @@ fn a_correction_to_a_published_year_applies_date_by_date() {
         EndOf::EndOfDay,
     );
     assert_eq!(local(&corrected, due.at), "2026-10-10T23:59:59+08:00");
-    assert_eq!(
-        corrected.published_years().map(|years| years.last),
-        Some(2026)
-    );
+    assert_eq!(corrected.published_years().map(|years| years.last), Some(2026));
 }
 
 #[test]

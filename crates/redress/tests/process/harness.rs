@@ -80,10 +80,8 @@ impl Product {
             .status()
             .expect("kill runs");
         assert!(status.success());
-        testkit::wait_until_blocking(Duration::from_secs(30), || {
-            self.child.try_wait().ok().flatten()
-        })
-        .expect("the process ends")
+        testkit::wait_until_blocking(Duration::from_secs(30), || self.child.try_wait().ok().flatten())
+            .expect("the process ends")
     }
 }
 

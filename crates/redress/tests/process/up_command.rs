@@ -42,25 +42,16 @@ fn first_start_creates_an_admin_token_file() {
         .spawn()
         .expect("starts");
     let token_path = dir.path().join("admin-token");
-    let found = testkit::wait_until_blocking(std::time::Duration::from_secs(60), || {
-        token_path.exists().then_some(())
-    });
+    let found = testkit::wait_until_blocking(std::time::Duration::from_secs(60), || token_path.exists().then_some(()));
     let _ = child.kill();
     let _ = child.wait();
-    assert!(
-        found.is_some(),
-        "an admin token file is created on first start"
-    );
+    assert!(found.is_some(), "an admin token file is created on first start");
     let token = std::fs::read_to_string(&token_path).expect("readable");
     assert!(token.trim().len() >= 16);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&token_path)
-            .expect("metadata")
-            .permissions()
-            .mode()
-            & 0o777;
+        let mode = std::fs::metadata(&token_path).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }
 }
@@ -80,11 +71,7 @@ fn calendar_due_prints_one_line() {
         ])
         .output()
         .expect("runs");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8_lossy(&output.stdout);
     assert_eq!(text.lines().count(), 1);
     // 2026: National Day 1–7 October off (Saturday 10 October is worked). The start day does not

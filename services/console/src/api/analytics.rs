@@ -98,9 +98,7 @@ pub async fn kpis(
         .map_err(|s| ApiError::from_status(s, "analytics"))?
         .into_inner();
     let counts = |map: std::collections::HashMap<String, rpc::analytics::v1::Breakdown>| {
-        map.into_iter()
-            .map(|(k, v)| (k, Count { count: v.count }))
-            .collect()
+        map.into_iter().map(|(k, v)| (k, Count { count: v.count })).collect()
     };
     Ok(axum::Json(KpiReport {
         period: Period {

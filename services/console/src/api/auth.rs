@@ -7,10 +7,7 @@ use crate::app::State;
 use crate::identity::{self, Caller};
 
 /// The caller of a request that may be public (`Ok(None)` without a credential).
-pub async fn optional_caller(
-    state: &State,
-    headers: &HeaderMap,
-) -> Result<Option<Caller>, ApiError> {
+pub async fn optional_caller(state: &State, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };

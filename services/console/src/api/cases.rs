@@ -85,9 +85,7 @@ pub async fn show(
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
     if id.is_empty() || id.len() > 64 {
-        return Err(
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"),
-        );
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"));
     }
     let tenant = caller.tenant.as_str();
     let peers = &state.peers;
@@ -107,8 +105,7 @@ pub async fn show(
             },
         )
     };
-    let (mut routing_client, mut investigation_client) =
-        (peers.routing.clone(), peers.investigation.clone());
+    let (mut routing_client, mut investigation_client) = (peers.routing.clone(), peers.investigation.clone());
     let (mut intake_h, mut routing_h, mut investigation_h, mut notification_h, mut analytics_h) = (
         peers.intake.clone(),
         peers.routing.clone(),
@@ -143,9 +140,7 @@ pub async fn show(
         notification_h.case_history(history(&case_id)),
         analytics_h.case_history(history(&case_id)),
     );
-    let routing = routing
-        .map_err(|s| ApiError::from_status(s, "routing"))?
-        .into_inner();
+    let routing = routing.map_err(|s| ApiError::from_status(s, "routing"))?.into_inner();
     let file = file
         .map_err(|s| ApiError::from_status(s, "investigation"))?
         .into_inner();
@@ -158,9 +153,7 @@ pub async fn show(
         ("notification", notification_history),
         ("analytics", analytics_history),
     ] {
-        let reply = reply
-            .map_err(|s| ApiError::from_status(s, service))?
-            .into_inner();
+        let reply = reply.map_err(|s| ApiError::from_status(s, service))?.into_inner();
         if !reply.known {
             pending.push(service.to_owned());
         }
@@ -169,8 +162,7 @@ pub async fn show(
             service: entry.service,
             action: entry.action,
             actor: entry.actor,
-            detail:
-                serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
+            detail: serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
         }));
     }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));

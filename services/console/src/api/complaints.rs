@@ -218,16 +218,15 @@ pub async fn create(
         )
         .with_field("body"));
     }
-    let request: ComplaintRequest =
-        serde_path_to_error::deserialize(value.clone()).map_err(|error| {
-            let field = field_of(&error.path().to_string(), &error.inner().to_string());
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                format!("{field}: {}", error.inner()),
-            )
-            .with_field(field)
-        })?;
+    let request: ComplaintRequest = serde_path_to_error::deserialize(value.clone()).map_err(|error| {
+        let field = field_of(&error.path().to_string(), &error.inner().to_string());
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field}: {}", error.inner()),
+        )
+        .with_field(field)
+    })?;
     let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
     let language_hint = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -248,11 +247,7 @@ pub async fn create(
         case_number: reply.case_number,
         status: reply.status,
         received_at: reply.received_at,
-        deadlines: reply
-            .deadlines
-            .into_iter()
-            .map(super::cases::deadline_view)
-            .collect(),
+        deadlines: reply.deadlines.into_iter().map(super::cases::deadline_view).collect(),
     };
     let status = if reply.replayed {
         StatusCode::OK
@@ -265,11 +260,7 @@ pub async fn create(
 /// The JSON path a deserialisation error blames: serde reports a missing or unknown field at its
 /// parent, naming the field only in the message.
 fn field_of(path: &str, message: &str) -> String {
-    let parent = if path == "." {
-        String::new()
-    } else {
-        format!("{path}.")
-    };
+    let parent = if path == "." { String::new() } else { format!("{path}.") };
     for prefix in ["missing field `", "unknown field `"] {
         if let Some(rest) = message.strip_prefix(prefix)
             && let Some((name, _)) = rest.split_once('`')
@@ -284,11 +275,7 @@ fn field_of(path: &str, message: &str) -> String {
     }
 }
 
-fn idempotency(
-    headers: &HeaderMap,
-    body: &serde_json::Value,
-    scope: &str,
-) -> Result<Option<Idempotency>, ApiError> {
+fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -352,10 +339,7 @@ fn to_register(
         anonymous: request.anonymous.unwrap_or(false),
         complainant,
         idempotency,
-        channel_details_json: request
-            .channel_details
-            .map(|v| v.to_string())
-            .unwrap_or_default(),
+        channel_details_json: request.channel_details.map(|v| v.to_string()).unwrap_or_default(),
         registered_by: registered_by.to_owned(),
         language_hint,
     }

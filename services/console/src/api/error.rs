@@ -83,10 +83,7 @@ impl ApiError {
             .map(|errors| serde_json::json!({ "errors": errors }))
             .unwrap_or_else(|| serde_json::json!({}));
         let (http, code) = match status.code() {
-            tonic::Code::InvalidArgument => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed".to_owned(),
-            ),
+            tonic::Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".to_owned()),
             tonic::Code::NotFound => (StatusCode::NOT_FOUND, "not_found".to_owned()),
             tonic::Code::FailedPrecondition | tonic::Code::AlreadyExists => {
                 let code = wire_code.unwrap_or_else(|| "conflict".to_owned());
@@ -97,18 +94,12 @@ impl ApiError {
                 };
                 (http, code)
             }
-            tonic::Code::Unavailable
-            | tonic::Code::DeadlineExceeded
-            | tonic::Code::ResourceExhausted => {
+            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted => {
                 return Self::unavailable(what);
             }
             _ => {
                 tracing::error!(service = what, status = %status, "peer failed");
-                return Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "internal error",
-                );
+                return Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error");
             }
         };
         Self {

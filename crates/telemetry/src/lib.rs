@@ -1,1 +1,0 @@
-//! Tracing setup and trace-context propagation.
