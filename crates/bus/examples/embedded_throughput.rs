@@ -22,10 +22,7 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let total: usize = args
-        .iter()
-        .find_map(|arg| arg.parse().ok())
-        .unwrap_or(100_000);
+    let total: usize = args.iter().find_map(|arg| arg.parse().ok()).unwrap_or(100_000);
     let fsync_full = args.iter().any(|arg| arg == "--fsync-full");
     let dir = tempfile::tempdir()?;
     let options = EmbeddedOptions {
@@ -51,13 +48,7 @@ async fn main() -> Result<(), BoxError> {
     }
 
     let started = Instant::now();
-    let (consumed, done) = drain(
-        &log,
-        "all",
-        subjects::EVENTS_STREAM_SUBJECTS.to_owned(),
-        BATCH,
-    )
-    .await?;
+    let (consumed, done) = drain(&log, "all", subjects::EVENTS_STREAM_SUBJECTS.to_owned(), BATCH).await?;
     report("fetch+ack, one consumer", consumed, done - started);
 
     let started = Instant::now();
@@ -75,11 +66,7 @@ async fn main() -> Result<(), BoxError> {
         consumed += count;
         last = last.max(done);
     }
-    report(
-        "fetch+ack, 4 partition consumers at once",
-        consumed,
-        last - started,
-    );
+    report("fetch+ack, 4 partition consumers at once", consumed, last - started);
     Ok(())
 }
 
@@ -104,12 +91,7 @@ fn message(n: usize) -> Message {
 
 /// Fetches and acknowledges until a fetch comes back empty; returns how many, and when the
 /// last acknowledgement returned (the final empty fetch's wait is not work).
-async fn drain(
-    log: &EmbeddedLog,
-    name: &str,
-    filter: String,
-    batch: usize,
-) -> Result<(usize, Instant), BoxError> {
+async fn drain(log: &EmbeddedLog, name: &str, filter: String, batch: usize) -> Result<(usize, Instant), BoxError> {
     let mut consumer = log
         .consumer(ConsumerSpec {
             durable_name: name.to_owned(),
@@ -126,10 +108,7 @@ async fn drain(
             return Ok((consumed, done));
         }
         consumed += deliveries.len();
-        let acks = deliveries
-            .into_iter()
-            .map(|d| (d.ack_ref, Settlement::Ack))
-            .collect();
+        let acks = deliveries.into_iter().map(|d| (d.ack_ref, Settlement::Ack)).collect();
         consumer.settle(acks).await?;
         done = Instant::now();
     }

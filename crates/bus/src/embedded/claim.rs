@@ -2,12 +2,15 @@
 //! as pending, so no other handle on the same durable name can take them.
 
 use super::consumer::Shared;
-use super::{Inner, SCAN_CHUNK, codec, sql};
+use super::{Inner, codec, sql};
 use crate::transport::Error;
 
-/// The most `messages` rows one claim scans before it commits what it found, so a consumer
-/// far behind a stream of messages it does not want holds the writer only briefly.
-const SCAN_LIMIT: usize = 16 * SCAN_CHUNK;
+/// The stream sequences one statement of a claim looks through for matching subjects.
+const SCAN_WINDOW: i64 = 16_384;
+
+/// The stream sequences one claim looks through before it commits what it found, so a
+/// consumer far behind a stream of messages it does not want holds the writer only briefly.
+const SCAN_LIMIT: i64 = 4 * SCAN_WINDOW;
 
 /// What a claim took.
 #[derive(Debug, Default)]
@@ -66,38 +69,33 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
 
     let room = max.saturating_sub(claimed.deliveries.len());
     if room > 0 {
-        let cursor: i64 = sqlx::query_scalar("SELECT cursor FROM consumers WHERE id = ?1")
-            .bind(consumer.id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let (cursor, last_seq): (i64, i64) = sqlx::query_as(
+            "SELECT c.cursor, s.last_seq FROM consumers AS c, stream AS s \
+             WHERE c.id = ?1 AND s.id = 1",
+        )
+        .bind(consumer.id)
+        .fetch_one(&mut *tx)
+        .await?;
         let mut position = cursor;
         let mut fresh: Vec<i64> = Vec::new();
-        let mut scanned = 0;
-        loop {
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT seq, subject FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .bind(position)
-            .bind(codec::to_db(SCAN_CHUNK as u64))
-            .fetch_all(&mut *tx)
-            .await?;
-            let count = rows.len();
-            for (seq, subject) in rows {
-                position = seq;
-                if settings.matches(&subject) {
-                    fresh.push(seq);
-                    if fresh.len() == room {
-                        break;
-                    }
-                }
-            }
-            scanned += count;
-            if fresh.len() == room || count < SCAN_CHUNK {
-                break;
-            }
-            if scanned >= SCAN_LIMIT {
+        while fresh.len() < room && position < last_seq {
+            if position - cursor >= SCAN_LIMIT {
                 claimed.more_to_scan = true;
                 break;
+            }
+            let upto = last_seq.min(position.saturating_add(SCAN_WINDOW));
+            let want = room - fresh.len();
+            let candidates = settings.filters.candidates(&mut tx, position, upto, want).await?;
+            // Fewer candidates than asked for: the whole window has been looked at.
+            let window_done = candidates.len() < want;
+            for (seq, subject) in candidates {
+                position = seq;
+                if settings.filters.matches(&subject) {
+                    fresh.push(seq);
+                }
+            }
+            if window_done {
+                position = upto;
             }
         }
         for range in sql::chunks(fresh.len()) {
@@ -125,11 +123,10 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
     }
 
     if claimed.deliveries.is_empty() {
-        claimed.next_visible_ms =
-            sqlx::query_scalar("SELECT MIN(visible_at_ms) FROM pending WHERE consumer_id = ?1")
-                .bind(consumer.id)
-                .fetch_one(&mut *tx)
-                .await?;
+        claimed.next_visible_ms = sqlx::query_scalar("SELECT MIN(visible_at_ms) FROM pending WHERE consumer_id = ?1")
+            .bind(consumer.id)
+            .fetch_one(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(claimed)

@@ -19,10 +19,7 @@ impl From<Corrupt> for crate::transport::Error {
 
 /// Encodes headers into the stored blob.
 pub(super) fn encode_headers(headers: &[(String, String)]) -> Vec<u8> {
-    let size = headers
-        .iter()
-        .map(|(name, value)| 8 + name.len() + value.len())
-        .sum();
+    let size = headers.iter().map(|(name, value)| 8 + name.len() + value.len()).sum();
     let mut blob = Vec::with_capacity(size);
     for (name, value) in headers {
         put(&mut blob, name.as_bytes());
@@ -54,8 +51,8 @@ fn take(blob: &mut &[u8]) -> Result<String, Corrupt> {
     let (length, rest) = blob
         .split_first_chunk::<4>()
         .ok_or_else(|| Corrupt("truncated header length".to_owned()))?;
-    let length = usize::try_from(u32::from_le_bytes(*length))
-        .map_err(|_| Corrupt("header length out of range".to_owned()))?;
+    let length =
+        usize::try_from(u32::from_le_bytes(*length)).map_err(|_| Corrupt("header length out of range".to_owned()))?;
     if rest.len() < length {
         return Err(Corrupt("truncated header".to_owned()));
     }
@@ -67,9 +64,7 @@ fn take(blob: &mut &[u8]) -> Result<String, Corrupt> {
 /// The wall clock in Unix milliseconds; visibility deadlines must survive a restart, so they
 /// cannot use a monotonic clock.
 pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, millis)
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis)
 }
 
 /// A duration in whole milliseconds, saturating.
@@ -97,18 +92,11 @@ mod tests {
             ("Nats-Msg-Id".to_owned(), "0192".to_owned()),
             ("Empty".to_owned(), String::new()),
             ("traceparent".to_owned(), "00-ab-cd-01".to_owned()),
-            (
-                "Empty".to_owned(),
-                "second value, same name: 漢字".to_owned(),
-            ),
+            ("Empty".to_owned(), "second value, same name: 漢字".to_owned()),
         ];
         let blob = encode_headers(&headers);
         assert_eq!(decode_headers(&blob).expect("decodes"), headers);
-        assert!(
-            decode_headers(&encode_headers(&[]))
-                .expect("decodes")
-                .is_empty()
-        );
+        assert!(decode_headers(&encode_headers(&[])).expect("decodes").is_empty());
     }
 
     #[test]

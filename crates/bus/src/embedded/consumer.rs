@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{Inner, SCAN_CHUNK, claim, codec, messages, sql};
-use crate::subjects;
+use super::scan::Filters;
+use super::{Inner, claim, codec, messages, sql};
 use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Error, Settlement};
 
 /// A waiting fetch looks again at least this often, whatever woke it or not. Publishes and
@@ -16,21 +16,15 @@ use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Error, Settleme
 /// delivery becomes visible; this tick only bounds the cost of a missed wake-up.
 const SAFETY_TICK: Duration = Duration::from_secs(1);
 
+/// How many candidate rows [`Consumer::pending`] reads per statement.
+const COUNT_CHUNK: usize = 4096;
+
 /// A durable consumer's settings as last declared.
 #[derive(Debug)]
 pub(super) struct Settings {
-    filters: Vec<String>,
+    pub(super) filters: Filters,
     pub(super) ack_wait_ms: i64,
     pub(super) max_deliver: Option<u32>,
-}
-
-impl Settings {
-    /// Whether a subject matches any of the filters.
-    pub(super) fn matches(&self, subject: &str) -> bool {
-        self.filters
-            .iter()
-            .any(|filter| subjects::matches(filter, subject))
-    }
 }
 
 /// What every handle on one durable consumer shares within the process.
@@ -47,21 +41,15 @@ pub(super) struct Shared {
 impl Shared {
     /// The settings as last declared.
     pub(super) fn settings(&self) -> Arc<Settings> {
-        self.settings
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        self.settings.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 }
 
 /// Declares (or updates) the durable consumer of `spec` and returns a handle on it.
-pub(super) async fn declare(
-    inner: &Arc<Inner>,
-    spec: ConsumerSpec,
-) -> Result<EmbeddedConsumer, Error> {
+pub(super) async fn declare(inner: &Arc<Inner>, spec: ConsumerSpec) -> Result<EmbeddedConsumer, Error> {
     validate(&spec)?;
     let settings = Arc::new(Settings {
-        filters: spec.filter_subjects,
+        filters: Filters::new(spec.filter_subjects),
         ack_wait_ms: codec::millis(spec.ack_wait).max(1),
         max_deliver: spec.max_deliver,
     });
@@ -77,7 +65,7 @@ pub(super) async fn declare(
          RETURNING id",
     )
     .bind(spec.durable_name.as_str())
-    .bind(settings.filters.join("\n"))
+    .bind(settings.filters.as_slice().join("\n"))
     .bind(settings.ack_wait_ms)
     .bind(settings.max_deliver.map(i64::from))
     .bind(now)
@@ -86,10 +74,7 @@ pub(super) async fn declare(
     tx.commit().await?;
 
     let shared = {
-        let mut consumers = inner
-            .consumers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut consumers = inner.consumers.lock().unwrap_or_else(PoisonError::into_inner);
         let shared = consumers
             .entry(spec.durable_name)
             .or_insert_with(|| {
@@ -100,10 +85,7 @@ pub(super) async fn declare(
                 })
             })
             .clone();
-        *shared
-            .settings
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = settings;
+        *shared.settings.write().unwrap_or_else(PoisonError::into_inner) = settings;
         shared
     };
     Ok(EmbeddedConsumer {
@@ -118,11 +100,7 @@ pub(super) async fn declare(
 fn validate(spec: &ConsumerSpec) -> Result<(), Error> {
     let refuse = |reason: String| Err(Error::Refused(reason));
     let name = &spec.durable_name;
-    if name.is_empty()
-        || name
-            .chars()
-            .any(|c| c.is_whitespace() || matches!(c, '.' | '*' | '>'))
-    {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || matches!(c, '.' | '*' | '>')) {
         return refuse(format!("invalid durable name {name:?}"));
     }
     if spec.filter_subjects.is_empty() {
@@ -139,9 +117,7 @@ fn validate(spec: &ConsumerSpec) -> Result<(), Error> {
         return refuse(format!("consumer {name} has no acknowledgement wait"));
     }
     if spec.max_deliver == Some(0) {
-        return refuse(format!(
-            "consumer {name} may deliver nothing (max_deliver 0)"
-        ));
+        return refuse(format!("consumer {name} may deliver nothing (max_deliver 0)"));
     }
     Ok(())
 }
@@ -290,21 +266,18 @@ impl Consumer for EmbeddedConsumer {
             .await?;
         let mut waiting: u64 = 0;
         loop {
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT seq, subject FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .bind(position)
-            .bind(codec::to_db(8 * SCAN_CHUNK as u64))
-            .fetch_all(&mut *tx)
-            .await?;
-            let count = rows.len();
-            for (seq, subject) in rows {
+            let candidates = settings
+                .filters
+                .candidates(&mut tx, position, i64::MAX, COUNT_CHUNK)
+                .await?;
+            let count = candidates.len();
+            for (seq, subject) in candidates {
                 position = seq;
-                if settings.matches(&subject) {
+                if settings.filters.matches(&subject) {
                     waiting += 1;
                 }
             }
-            if count < 8 * SCAN_CHUNK {
+            if count < COUNT_CHUNK {
                 break;
             }
         }

@@ -6,15 +6,12 @@ use std::collections::{HashMap, HashSet};
 use bytes::Bytes;
 use sqlx::SqliteConnection;
 
-use super::{Inner, SCAN_CHUNK, codec, sql};
-use crate::subjects;
+use super::scan::Filters;
+use super::{Inner, codec, sql};
 use crate::transport::{Error, Message, PublishAck};
 
 /// Stores `messages` in one transaction and wakes waiting fetches.
-pub(super) async fn publish(
-    inner: &Inner,
-    messages: Vec<Message>,
-) -> Result<Vec<PublishAck>, Error> {
+pub(super) async fn publish(inner: &Inner, messages: Vec<Message>) -> Result<Vec<PublishAck>, Error> {
     if messages.is_empty() {
         return Ok(Vec::new());
     }
@@ -125,10 +122,7 @@ pub(super) async fn publish(
 
 /// The messages with the given stream sequences, by sequence; sequences whose message is gone
 /// are absent.
-pub(super) async fn load(
-    conn: &mut SqliteConnection,
-    seqs: &[u64],
-) -> Result<HashMap<u64, Message>, Error> {
+pub(super) async fn load(conn: &mut SqliteConnection, seqs: &[u64]) -> Result<HashMap<u64, Message>, Error> {
     let mut loaded = HashMap::with_capacity(seqs.len());
     for range in sql::chunks(seqs.len()) {
         let chunk = &seqs[range];
@@ -162,28 +156,21 @@ pub(super) async fn read_subject(
     after_seq: u64,
     limit: usize,
 ) -> Result<Vec<(u64, Message)>, Error> {
+    let filters = Filters::new(vec![filter.to_owned()]);
     let mut matched = Vec::new();
     let mut conn = inner.reader.acquire().await?;
     let mut position = codec::to_db(after_seq);
     while matched.len() < limit {
-        let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT seq, subject FROM messages WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )
-        .bind(position)
-        .bind(codec::to_db(SCAN_CHUNK as u64))
-        .fetch_all(&mut *conn)
-        .await?;
-        let count = rows.len();
-        for (seq, subject) in rows {
+        let want = limit - matched.len();
+        let candidates = filters.candidates(&mut conn, position, i64::MAX, want).await?;
+        let count = candidates.len();
+        for (seq, subject) in candidates {
             position = seq;
-            if subjects::matches(filter, &subject) {
+            if filters.matches(&subject) {
                 matched.push(codec::from_db(seq));
-                if matched.len() == limit {
-                    break;
-                }
             }
         }
-        if count < SCAN_CHUNK {
+        if count < want {
             break;
         }
     }

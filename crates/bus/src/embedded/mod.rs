@@ -26,8 +26,9 @@
 //! (SIGKILL) either way, and a power cut only with `FULL`. Every publish, fetch and settle is
 //! one `BEGIN IMMEDIATE` transaction on the one writer connection, so handles that share a
 //! durable name never claim the same message. Rows go in with multi-row statements; a fetch
-//! scans the narrow `messages` table in chunks of [`SCAN_CHUNK`] rows and reads bodies after
-//! its commit, on a reader connection.
+//! looks through the narrow `messages` table in windows of sequences where SQLite itself discards
+//! subjects that cannot match (`GLOB`, see `scan.rs`), and reads bodies after its commit, on a
+//! reader connection.
 //!
 //! Only one process may open a file at a time (the product locks its data directory); two
 //! [`EmbeddedLog`]s of one process on one file are not woken by each other's publishes.
@@ -36,6 +37,7 @@ mod claim;
 mod codec;
 mod consumer;
 mod messages;
+mod scan;
 mod schema;
 mod sql;
 
@@ -50,9 +52,6 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::watch;
 
 use crate::transport::{Consumer, ConsumerSpec, Error, Message, PublishAck, Transport};
-
-/// How many `messages` rows a fetch reads per statement while looking for matching subjects.
-pub const SCAN_CHUNK: usize = 512;
 
 /// How long a statement waits for SQLite's lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -107,7 +106,9 @@ impl EmbeddedLog {
             .foreign_keys(false)
             .statement_cache_capacity(256)
             .pragma("temp_store", "MEMORY")
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            .pragma("wal_autocheckpoint", "8192")
+            .row_buffer_size(1024);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -144,12 +145,7 @@ impl EmbeddedLog {
     /// Up to `limit` stored messages whose subject matches `filter` (NATS wildcards), with
     /// their stream sequences, after `after_seq`, oldest first. For administrators (reading
     /// dead letters) and tests; no consumer is involved.
-    pub async fn read_subject(
-        &self,
-        filter: &str,
-        after_seq: u64,
-        limit: usize,
-    ) -> Result<Vec<(u64, Message)>, Error> {
+    pub async fn read_subject(&self, filter: &str, after_seq: u64, limit: usize) -> Result<Vec<(u64, Message)>, Error> {
         messages::read_subject(&self.inner, filter, after_seq, limit).await
     }
 

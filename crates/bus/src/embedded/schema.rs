@@ -14,11 +14,7 @@ use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
 /// The migrations in order: version, description, SQL.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "log",
-    include_str!("../../migrations/embedded-log/0001_log.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "log", include_str!("../../migrations/embedded-log/0001_log.sql"))];
 
 /// The embedded migrations as a source for sqlx's [`Migrator`].
 #[derive(Debug, Clone, Copy)]

@@ -77,15 +77,8 @@ async fn the_file_lives_at_the_given_path_and_survives_reopening() {
             .zip(sent.clone())
             .collect::<Vec<_>>()
     );
-    let next = log
-        .publish(vec![message("intake", 0, 3)])
-        .await
-        .expect("publish");
-    assert_eq!(
-        next[0].stream_seq,
-        acks[2].stream_seq + 1,
-        "sequences go on"
-    );
+    let next = log.publish(vec![message("intake", 0, 3)]).await.expect("publish");
+    assert_eq!(next[0].stream_seq, acks[2].stream_seq + 1, "sequences go on");
     let again = log.publish(vec![sent[0].clone()]).await.expect("publish");
     assert!(again[0].duplicate, "ids are remembered across reopening");
     assert_eq!(again[0].stream_seq, acks[0].stream_seq);
@@ -121,20 +114,12 @@ async fn read_subject_pages_through_dead_letters() {
         vec![8, 108, 208, 308]
     );
     assert!(first.iter().all(|(_, m)| m.subject == dead_letter));
-    let rest = log
-        .read_subject(&dead_letter, first[3].0, 100)
-        .await
-        .expect("read");
+    let rest = log.read_subject(&dead_letter, first[3].0, 100).await.expect("read");
     assert_eq!(
         rest.iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
         vec![408, 508, 608]
     );
-    assert!(
-        log.read_subject(&dead_letter, 0, 0)
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert!(log.read_subject(&dead_letter, 0, 0).await.expect("read").is_empty());
 }
 
 #[tokio::test]
@@ -148,31 +133,17 @@ async fn redeclaring_updates_settings_and_keeps_the_cursor() {
         .consumer(spec("redeclared", Duration::from_secs(30)))
         .await
         .expect("consumer");
-    let first = consumer
-        .fetch(1, Duration::from_secs(5))
-        .await
-        .expect("fetch");
+    let first = consumer.fetch(1, Duration::from_secs(5)).await.expect("fetch");
     assert_eq!(first.len(), 1);
-    let (ack_ref, seq) =
-        (first.into_iter().next().map(|d| (d.ack_ref, d.stream_seq))).expect("one delivery");
-    consumer
-        .settle(vec![(ack_ref, Settlement::Ack)])
-        .await
-        .expect("ack");
+    let (ack_ref, seq) = (first.into_iter().next().map(|d| (d.ack_ref, d.stream_seq))).expect("one delivery");
+    consumer.settle(vec![(ack_ref, Settlement::Ack)]).await.expect("ack");
 
     let mut changed = spec("redeclared", Duration::from_millis(200));
-    changed
-        .filter_subjects
-        .push(subjects::producer_filter("routing", 0));
+    changed.filter_subjects.push(subjects::producer_filter("routing", 0));
     let mut again = log.consumer(changed).await.expect("consumer");
-    log.publish(vec![message("routing", 0, 2)])
-        .await
-        .expect("publish");
+    log.publish(vec![message("routing", 0, 2)]).await.expect("publish");
     let rest = collect(again.as_mut(), 2).await;
-    assert!(
-        rest.iter().all(|d| d.stream_seq > seq),
-        "the cursor was kept"
-    );
+    assert!(rest.iter().all(|d| d.stream_seq > seq), "the cursor was kept");
     assert_eq!(
         rest[1].message.subject,
         subjects::event(TENANT, "routing", "case.registered", 0)
@@ -250,10 +221,7 @@ async fn messages_without_an_id_are_never_duplicates_and_fsync_full_works() {
         .expect("opens");
     let mut anonymous = message("intake", 0, 0);
     anonymous.msg_id = String::new();
-    let acks = log
-        .publish(vec![anonymous.clone(), anonymous])
-        .await
-        .expect("publish");
+    let acks = log.publish(vec![anonymous.clone(), anonymous]).await.expect("publish");
     assert!(acks.iter().all(|ack| !ack.duplicate), "{acks:?}");
     assert!(log.publish(Vec::new()).await.expect("publish").is_empty());
     let mut consumer = log
@@ -288,10 +256,7 @@ async fn sigkill_child() {
         let batch = chunk.iter().map(|n| message("intake", 0, *n)).collect();
         log.publish(batch).await.expect("publish");
     }
-    let mut consumer = log
-        .consumer(spec("survivor", CHILD_ACK_WAIT))
-        .await
-        .expect("consumer");
+    let mut consumer = log.consumer(spec("survivor", CHILD_ACK_WAIT)).await.expect("consumer");
     let deliveries = collect(consumer.as_mut(), 10).await;
     let acked: Vec<_> = deliveries
         .into_iter()
@@ -330,41 +295,24 @@ async fn publishes_and_acks_survive_sigkill() {
     .await;
     child.kill().expect("SIGKILL");
     child.wait().expect("the child is reaped");
-    assert!(
-        matches!(ready, Ok(Ok(true))),
-        "the child never got ready: {ready:?}"
-    );
+    assert!(matches!(ready, Ok(Ok(true))), "the child never got ready: {ready:?}");
 
     let log = open(&path).await;
     let stored = log
         .read_subject(subjects::EVENTS_STREAM_SUBJECTS, 0, 1000)
         .await
         .expect("read");
-    assert_eq!(
-        stored.len(),
-        CHILD_COUNT,
-        "every published message survived"
-    );
-    let mut consumer = log
-        .consumer(spec("survivor", CHILD_ACK_WAIT))
-        .await
-        .expect("consumer");
+    assert_eq!(stored.len(), CHILD_COUNT, "every published message survived");
+    let mut consumer = log.consumer(spec("survivor", CHILD_ACK_WAIT)).await.expect("consumer");
     let deliveries = collect(consumer.as_mut(), CHILD_COUNT - 5).await;
     let mut seqs: Vec<u64> = deliveries.iter().map(|d| d.stream_seq).collect();
     seqs.sort_unstable();
-    assert_eq!(
-        seqs,
-        (6..=100).collect::<Vec<u64>>(),
-        "acked ones stay acked"
-    );
+    assert_eq!(seqs, (6..=100).collect::<Vec<u64>>(), "acked ones stay acked");
     for d in &deliveries {
         let expected = if d.stream_seq <= 10 { 2 } else { 1 };
         assert_eq!(d.delivered, expected, "delivery count of {}", d.stream_seq);
     }
-    let settle = deliveries
-        .into_iter()
-        .map(|d| (d.ack_ref, Settlement::Ack))
-        .collect();
+    let settle = deliveries.into_iter().map(|d| (d.ack_ref, Settlement::Ack)).collect();
     consumer.settle(settle).await.expect("ack");
     assert_eq!(consumer.pending().await.expect("pending"), 0);
 }

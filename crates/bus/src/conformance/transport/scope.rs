@@ -7,9 +7,7 @@ use uuid::Uuid;
 
 use super::{BATCH, PATIENCE, POLL};
 use crate::subjects;
-use crate::transport::{
-    AckRef, Consumer, ConsumerSpec, Delivery, Message, PublishAck, Settlement, Transport,
-};
+use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Message, PublishAck, Settlement, Transport};
 
 /// One check's names and helpers.
 #[derive(Debug)]
@@ -41,12 +39,7 @@ impl Scope {
 
     /// A subject of this check's producer: `case.<event>` on `partition`.
     pub(super) fn subject(&self, event: &str, partition: u32) -> String {
-        subjects::event(
-            &self.tenant,
-            &self.producer,
-            &format!("case.{event}"),
-            partition,
-        )
+        subjects::event(&self.tenant, &self.producer, &format!("case.{event}"), partition)
     }
 
     /// A durable name of this check.
@@ -62,10 +55,7 @@ impl Scope {
             subject,
             msg_id: Uuid::now_v7().to_string(),
             headers: vec![
-                (
-                    "Redress-Event-Type".to_owned(),
-                    "case.registered".to_owned(),
-                ),
+                ("Redress-Event-Type".to_owned(), "case.registered".to_owned()),
                 ("Redress-Check".to_owned(), format!("{} {n}", self.check)),
                 (
                     "traceparent".to_owned(),
@@ -76,11 +66,7 @@ impl Scope {
         }
     }
 
-    pub(super) async fn publish(
-        &self,
-        transport: &dyn Transport,
-        messages: Vec<Message>,
-    ) -> Vec<PublishAck> {
+    pub(super) async fn publish(&self, transport: &dyn Transport, messages: Vec<Message>) -> Vec<PublishAck> {
         let count = messages.len();
         let acks = transport
             .publish(messages)
@@ -98,8 +84,7 @@ impl Scope {
             self.check
         );
         assert!(
-            acks.windows(2)
-                .all(|pair| pair[0].stream_seq < pair[1].stream_seq),
+            acks.windows(2).all(|pair| pair[0].stream_seq < pair[1].stream_seq),
             "{}: stream sequences do not increase",
             self.check
         );
@@ -141,12 +126,7 @@ impl Scope {
     }
 
     /// Asserts that nothing is delivered for `wait`.
-    pub(super) async fn expect_none(
-        &self,
-        consumer: &mut dyn Consumer,
-        wait: Duration,
-        when: &str,
-    ) {
+    pub(super) async fn expect_none(&self, consumer: &mut dyn Consumer, wait: Duration, when: &str) {
         let batch = consumer
             .fetch(BATCH, wait)
             .await
@@ -155,10 +135,7 @@ impl Scope {
             batch.is_empty(),
             "{}: expected no delivery {when}, got {:?}",
             self.check,
-            batch
-                .iter()
-                .map(|d| (d.stream_seq, d.delivered))
-                .collect::<Vec<_>>()
+            batch.iter().map(|d| (d.stream_seq, d.delivered)).collect::<Vec<_>>()
         );
     }
 
@@ -213,18 +190,12 @@ pub(super) fn spec(
 
 /// The message ids of deliveries, in order.
 pub(super) fn ids(deliveries: &[Delivery]) -> Vec<String> {
-    deliveries
-        .iter()
-        .map(|d| d.message.msg_id.clone())
-        .collect()
+    deliveries.iter().map(|d| d.message.msg_id.clone()).collect()
 }
 
 /// Message ids and settlement handles of deliveries, in order.
 pub(super) fn split(deliveries: Vec<Delivery>) -> (Vec<String>, Vec<AckRef>) {
-    deliveries
-        .into_iter()
-        .map(|d| (d.message.msg_id, d.ack_ref))
-        .unzip()
+    deliveries.into_iter().map(|d| (d.message.msg_id, d.ack_ref)).unzip()
 }
 
 /// A message's headers other than the broker's own (`Nats-*`), sorted: JetStream keeps the
