@@ -2,8 +2,8 @@
 //! and acknowledging them, with one consumer for everything and with one consumer per
 //! partition running concurrently (the product's shape).
 //!
-//! `cargo run --release -p bus --example embedded_throughput -- [messages] [--fsync-full]
-//! [--publish-only]`
+//! `cargo run --release -p bus --example embedded_throughput -- [messages] [--payload=<bytes>]
+//! [--fsync-full] [--publish-only]`
 
 use std::time::{Duration, Instant};
 
@@ -24,16 +24,22 @@ async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let total: usize = args.iter().find_map(|arg| arg.parse().ok()).unwrap_or(100_000);
     let fsync_full = args.iter().any(|arg| arg == "--fsync-full");
+    let payload_size = args
+        .iter()
+        .find_map(|arg| arg.strip_prefix("--payload=").and_then(|size| size.parse().ok()))
+        .unwrap_or(1024);
     let dir = tempfile::tempdir()?;
     let options = EmbeddedOptions {
         fsync_full,
         ..EmbeddedOptions::default()
     };
     let log = EmbeddedLog::open(&dir.path().join("bus.db"), options).await?;
-    println!("{total} messages of 1 KiB, batches of {BATCH}, fsync_full={fsync_full}");
+    println!(
+        "{total} messages, {payload_size} bytes of payload + envelope headers, batches of {BATCH}, fsync_full={fsync_full}"
+    );
 
     let batches: Vec<Vec<Message>> = (0..total)
-        .map(message)
+        .map(|n| message(n, payload_size))
         .collect::<Vec<_>>()
         .chunks(BATCH)
         .map(<[Message]>::to_vec)
@@ -71,7 +77,7 @@ async fn main() -> Result<(), BoxError> {
 }
 
 /// A message like the relay publishes: an envelope's headers and 1 KiB of payload.
-fn message(n: usize) -> Message {
+fn message(n: usize, payload_size: usize) -> Message {
     let envelope = Envelope {
         event_id: Uuid::now_v7(),
         event_type: "case.registered".to_owned(),
@@ -84,7 +90,7 @@ fn message(n: usize) -> Message {
         correlation_id: Some(Uuid::now_v7()),
         occurred_at: Utc::now(),
         traceparent: Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned()),
-        payload: Bytes::from(vec![0x5a; 1024]),
+        payload: Bytes::from(vec![0x5a; payload_size]),
     };
     envelope.to_message(PARTITIONS)
 }
