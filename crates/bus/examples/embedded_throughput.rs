@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 const BATCH: usize = 256;
 const PARTITIONS: u32 = 4;
+const IDLE_CONSUMERS: u32 = 16;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -73,6 +74,47 @@ async fn main() -> Result<(), BoxError> {
         last = last.max(done);
     }
     report("fetch+ack, 4 partition consumers at once", consumed, last - started);
+
+    // The product's shape again: many consumers wait while most publishes are not for them.
+    let stop = tokio_util::sync::CancellationToken::new();
+    let mut idle = Vec::new();
+    for n in 0..IDLE_CONSUMERS {
+        let log = log.clone();
+        let stop = stop.clone();
+        idle.push(tokio::spawn(async move {
+            let mut consumer = log
+                .consumer(ConsumerSpec {
+                    durable_name: format!("idle-{n}"),
+                    filter_subjects: vec![subjects::producer_filter("analytics", n % PARTITIONS)],
+                    ack_wait: Duration::from_secs(30),
+                    max_deliver: None,
+                })
+                .await?;
+            while !stop.is_cancelled() {
+                consumer.fetch(128, Duration::from_secs(1)).await?;
+            }
+            Ok::<_, BoxError>(())
+        }));
+    }
+    let batches: Vec<Vec<Message>> = (0..total)
+        .map(|n| message(n, payload_size))
+        .collect::<Vec<_>>()
+        .chunks(BATCH)
+        .map(<[Message]>::to_vec)
+        .collect();
+    let started = Instant::now();
+    for batch in batches {
+        log.publish(batch).await?;
+    }
+    report(
+        &format!("publish, {IDLE_CONSUMERS} idle consumers waiting"),
+        total,
+        started.elapsed(),
+    );
+    stop.cancel();
+    for task in idle {
+        task.await??;
+    }
     Ok(())
 }
 

@@ -1,5 +1,10 @@
 //! The claim: one write transaction that picks a consumer's next deliveries and records them
-//! as pending, so no other handle on the same durable name can take them.
+//! as pending, so no other handle on the same durable name can take them. And the probe: a
+//! read on a reader connection that tells an idle consumer whether a claim could find anything.
+
+use std::sync::atomic::Ordering;
+
+use sqlx::SqliteConnection;
 
 use super::consumer::Shared;
 use super::{Inner, codec, sql};
@@ -23,6 +28,53 @@ pub(super) struct Claimed {
     pub(super) next_visible_ms: Option<i64>,
     /// The scan stopped at [`SCAN_LIMIT`] with messages left to look at.
     pub(super) more_to_scan: bool,
+}
+
+/// What a probe found.
+#[derive(Debug)]
+pub(super) struct Probe {
+    /// A pending delivery is visible, or a stored message may match the filters.
+    pub(super) worth_claiming: bool,
+    /// The earliest instant (Unix ms) a pending delivery of this consumer becomes visible.
+    pub(super) next_visible_ms: Option<i64>,
+}
+
+/// Looks, without the writer, for anything a claim could take. Messages it finds no candidate
+/// among are recorded in [`Settings::probed_upto`](super::consumer::Settings), so neither the
+/// next probe nor the next claim looks at them again.
+pub(super) async fn probe(inner: &Inner, consumer: &Shared) -> Result<Probe, Error> {
+    let settings = consumer.settings();
+    let now = codec::now_ms();
+    // One read transaction: `last_seq` and the messages are from the same moment.
+    let mut tx = inner.reader.begin().await?;
+    let next_visible_ms: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(visible_at_ms) FROM pending WHERE consumer_id = ?1")
+            .bind(consumer.id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if next_visible_ms.is_some_and(|visible_ms| visible_ms <= now) {
+        tx.rollback().await?;
+        return Ok(Probe {
+            worth_claiming: true,
+            next_visible_ms,
+        });
+    }
+    let (cursor, last_seq) = positions(&mut tx, consumer.id).await?;
+    let start = cursor.max(settings.probed_upto.load(Ordering::Relaxed));
+    let found = start < last_seq
+        && !settings
+            .filters
+            .candidates(&mut tx, start, last_seq, 1)
+            .await?
+            .is_empty();
+    tx.rollback().await?;
+    if !found {
+        settings.probed_upto.fetch_max(last_seq, Ordering::Relaxed);
+    }
+    Ok(Probe {
+        worth_claiming: found,
+        next_visible_ms,
+    })
 }
 
 /// Takes up to `max` deliveries for `consumer`.
@@ -69,17 +121,12 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
 
     let room = max.saturating_sub(claimed.deliveries.len());
     if room > 0 {
-        let (cursor, last_seq): (i64, i64) = sqlx::query_as(
-            "SELECT c.cursor, s.last_seq FROM consumers AS c, stream AS s \
-             WHERE c.id = ?1 AND s.id = 1",
-        )
-        .bind(consumer.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut position = cursor;
+        let (cursor, last_seq) = positions(&mut tx, consumer.id).await?;
+        let start = cursor.max(settings.probed_upto.load(Ordering::Relaxed));
+        let mut position = start;
         let mut fresh: Vec<i64> = Vec::new();
         while fresh.len() < room && position < last_seq {
-            if position - cursor >= SCAN_LIMIT {
+            if position - start >= SCAN_LIMIT {
                 claimed.more_to_scan = true;
                 break;
             }
@@ -130,6 +177,16 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
     }
     tx.commit().await?;
     Ok(claimed)
+}
+
+/// A consumer's cursor and the stream's last sequence.
+async fn positions(conn: &mut SqliteConnection, consumer_id: i64) -> Result<(i64, i64), Error> {
+    Ok(
+        sqlx::query_as("SELECT c.cursor, s.last_seq FROM consumers AS c, stream AS s WHERE c.id = ?1 AND s.id = 1")
+            .bind(consumer_id)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// A stored delivery count.

@@ -1,5 +1,6 @@
 //! Durable consumers: declaring them, and the pull handle that fetches, settles and counts.
 
+use std::sync::atomic::AtomicI64;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub(super) struct Settings {
     pub(super) filters: Filters,
     pub(super) ack_wait_ms: i64,
     pub(super) max_deliver: Option<u32>,
+    /// No message up to this stream sequence can match these filters, as a probe found; a claim
+    /// may start its scan there. It belongs to these settings: new filters start again at 0.
+    pub(super) probed_upto: AtomicI64,
 }
 
 /// What every handle on one durable consumer shares within the process.
@@ -52,6 +56,7 @@ pub(super) async fn declare(inner: &Arc<Inner>, spec: ConsumerSpec) -> Result<Em
         filters: Filters::new(spec.filter_subjects),
         ack_wait_ms: codec::millis(spec.ack_wait).max(1),
         max_deliver: spec.max_deliver,
+        probed_upto: AtomicI64::new(0),
     });
     let now = codec::now_ms();
     let mut tx = inner.writer.begin_with("BEGIN IMMEDIATE").await?;
@@ -93,6 +98,7 @@ pub(super) async fn declare(inner: &Arc<Inner>, spec: ConsumerSpec) -> Result<Em
         published: inner.published.subscribe(),
         woken: shared.woken.subscribe(),
         shared,
+        idle: true,
     })
 }
 
@@ -129,6 +135,8 @@ pub(super) struct EmbeddedConsumer {
     shared: Arc<Shared>,
     published: watch::Receiver<u64>,
     woken: watch::Receiver<u64>,
+    /// The last fetch came back empty: probe on a reader before taking the writer to claim.
+    idle: bool,
 }
 
 impl EmbeddedConsumer {
@@ -160,24 +168,42 @@ impl Consumer for EmbeddedConsumer {
             return Ok(Vec::new());
         }
         let deadline = Instant::now() + expires;
+        // A consumer with work claims at once. One that had none first asks a reader whether a
+        // claim could find anything, so idle consumers woken by every publish do not queue for
+        // the one writer only to find nothing.
+        let mut probe_first = self.idle;
         loop {
-            // Marking both signals seen before the claim means a publish or a negative
-            // acknowledgement that lands during the claim wakes the wait below at once.
+            // Marking both signals seen before looking means a publish or a negative
+            // acknowledgement that lands meanwhile wakes the wait below at once.
             self.published.borrow_and_update();
             self.woken.borrow_and_update();
-            let claimed = claim::claim(&self.inner, &self.shared, max).await?;
-            if !claimed.deliveries.is_empty() {
-                return self.deliver(claimed.deliveries).await;
-            }
+            let probe = if probe_first {
+                Some(claim::probe(&self.inner, &self.shared).await?)
+            } else {
+                None
+            };
+            let (next_visible_ms, more_to_scan) = match probe {
+                Some(probe) if !probe.worth_claiming => (probe.next_visible_ms, false),
+                _ => {
+                    let claimed = claim::claim(&self.inner, &self.shared, max).await?;
+                    if !claimed.deliveries.is_empty() {
+                        self.idle = false;
+                        return self.deliver(claimed.deliveries).await;
+                    }
+                    (claimed.next_visible_ms, claimed.more_to_scan)
+                }
+            };
             let now = Instant::now();
             if now >= deadline {
+                self.idle = true;
                 return Ok(Vec::new());
             }
-            if claimed.more_to_scan {
+            probe_first = !more_to_scan;
+            if more_to_scan {
                 continue;
             }
             let mut wake_at = deadline.min(now + SAFETY_TICK);
-            if let Some(visible_ms) = claimed.next_visible_ms {
+            if let Some(visible_ms) = next_visible_ms {
                 let wait_ms = visible_ms.saturating_sub(codec::now_ms()).max(0) + 1;
                 wake_at = wake_at.min(now + Duration::from_millis(codec::from_db(wait_ms)));
             }

@@ -154,6 +154,56 @@ async fn redeclaring_updates_settings_and_keeps_the_cursor() {
 }
 
 #[tokio::test]
+async fn an_idle_consumer_finds_the_one_match_among_many_others() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = open(&dir.path().join("bus.db")).await;
+    let mut routing = spec("rare", Duration::from_secs(30));
+    routing.filter_subjects = vec![subjects::producer_filter("routing", 0)];
+    let mut consumer = log.consumer(routing.clone()).await.expect("consumer");
+    // Idle: the fetches probe and learn that the intake messages cannot match.
+    for round in 0..5 {
+        log.publish((0..300).map(|n| message("intake", 0, round * 300 + n)).collect())
+            .await
+            .expect("publish");
+        let nothing = consumer.fetch(10, Duration::from_millis(50)).await.expect("fetch");
+        assert!(nothing.is_empty(), "an intake message reached a routing consumer");
+    }
+    let wanted = message("routing", 0, 1500);
+    log.publish(vec![wanted.clone()]).await.expect("publish");
+    let got = collect(consumer.as_mut(), 1).await;
+    assert_eq!(got[0].message, wanted);
+    assert_eq!(got[0].stream_seq, 1501);
+
+    // What a probe learnt belongs to the filters it used: messages published since the last
+    // claim that match a filter added now are delivered. (This fetch claims, finds nothing and
+    // leaves the consumer idle; the next one only probes.)
+    assert!(
+        consumer
+            .fetch(10, Duration::from_millis(50))
+            .await
+            .expect("fetch")
+            .is_empty()
+    );
+    log.publish((0..3).map(|n| message("intake", 0, 2000 + n)).collect())
+        .await
+        .expect("publish");
+    assert!(
+        consumer
+            .fetch(10, Duration::from_millis(50))
+            .await
+            .expect("fetch")
+            .is_empty()
+    );
+    routing.filter_subjects.push(subjects::producer_filter("intake", 0));
+    let mut widened = log.consumer(routing).await.expect("consumer");
+    let later = collect(widened.as_mut(), 3).await;
+    assert_eq!(
+        later.iter().map(|d| d.stream_seq).collect::<Vec<_>>(),
+        vec![1502, 1503, 1504]
+    );
+}
+
+#[tokio::test]
 async fn bad_consumer_specs_are_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let log = open(&dir.path().join("bus.db")).await;
