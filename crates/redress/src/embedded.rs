@@ -31,6 +31,8 @@ pub struct Running {
     pub console_addr: SocketAddr,
     /// Where a freshly created administrator token was written, if one was.
     pub created_admin_token_at: Option<PathBuf>,
+    /// Where intake's gRPC listens (for seeding demonstration cases).
+    pub intake_url: String,
     /// Cancel to stop everything.
     pub shutdown: CancellationToken,
     /// Every service's task.
@@ -186,6 +188,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .await
     .map_err(boxed)?;
     let console_addr = console.addr();
+    let intake_url = url(intake.addr());
     let created_token = console.created_admin_token_at.clone();
 
     let shutdown = CancellationToken::new();
@@ -224,6 +227,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     Ok(Running {
         console_addr,
         created_admin_token_at: created_token,
+        intake_url,
         shutdown,
         services,
     })

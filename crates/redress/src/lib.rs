@@ -2,4 +2,5 @@
 //! [`settings`] reads configuration. The `redress` binary and the end-to-end tests use both.
 
 pub mod embedded;
+pub mod demo;
 pub mod settings;

@@ -39,6 +39,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         settings,
     })
     .await?;
+    if args.demo {
+        match redress::demo::seed(&running.intake_url).await {
+            Ok(new) => println!("demo: {new} demonstration cases registered"),
+            Err(error) => tracing::error!(%error, "seeding the demonstration cases failed"),
+        }
+    }
     if let Some(path) = &running.created_admin_token_at {
         println!("admin token: written to {}", path.display());
     }

@@ -78,13 +78,25 @@ impl Db {
     }
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on the one writer connection).
+    ///
+    /// The begin runs in its own task: sqlx sends `BEGIN` and then awaits the answer, and a
+    /// caller dropped during that await (a gRPC client that hung up) would never get its
+    /// `Transaction`, leaving the connection marked as inside one and every later write failing.
+    /// In a task the begin always completes, and a `Transaction` nobody takes rolls back on drop.
     pub async fn begin(&self) -> Result<Transaction<'static, Sqlite>, Error> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+        let writer = self.writer.clone();
+        tokio::spawn(async move { writer.begin_with("BEGIN IMMEDIATE").await })
+            .await
+            .map_err(|e| Error::Database(sqlx::Error::Protocol(format!("the begin task failed: {e}"))))?
+            .map_err(Error::from)
     }
 
-    /// Commits and wakes the outbox relay.
+    /// Commits and wakes the outbox relay. The commit runs in its own task, so a dropped caller
+    /// cannot interrupt it half-way.
     pub async fn commit(&self, tx: Transaction<'static, Sqlite>) -> Result<(), Error> {
-        tx.commit().await?;
+        tokio::spawn(tx.commit())
+            .await
+            .map_err(|e| Error::Database(sqlx::Error::Protocol(format!("the commit task failed: {e}"))))??;
         self.committed.notify_one();
         Ok(())
     }

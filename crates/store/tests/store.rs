@@ -197,3 +197,18 @@ async fn the_audit_chain_detects_an_altered_and_a_removed_entry() {
         Verdict::Broken { entry_id: 4, .. }
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_dropped_while_beginning_does_not_poison_the_writer() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = open(&dir).await;
+    for micros in 0..300u64 {
+        // Drop the begin at every point of its await, as a hung-up gRPC client would.
+        let _ = tokio::time::timeout(std::time::Duration::from_micros(micros % 50), db.begin()).await;
+    }
+    let mut tx = db.begin().await.expect("the writer still begins");
+    store::messaging::append_events(&mut tx, &origin(), vec![new_event(Uuid::now_v7())])
+        .await
+        .expect("writes");
+    db.commit(tx).await.expect("commits");
+}

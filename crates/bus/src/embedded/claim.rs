@@ -83,7 +83,7 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
     let now = codec::now_ms();
     let visible_at = now.saturating_add(settings.ack_wait_ms);
     let mut claimed = Claimed::default();
-    let mut tx = inner.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::sql::begin_immediate(&inner.writer).await?;
 
     if let Some(max_deliver) = settings.max_deliver {
         // JetStream stops delivering a message at the limit; its pending row goes once its
@@ -175,7 +175,7 @@ pub(super) async fn claim(inner: &Inner, consumer: &Shared, max: usize) -> Resul
             .fetch_one(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
+    super::sql::commit(tx).await?;
     Ok(claimed)
 }
 

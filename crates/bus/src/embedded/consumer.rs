@@ -59,7 +59,7 @@ pub(super) async fn declare(inner: &Arc<Inner>, spec: ConsumerSpec) -> Result<Em
         probed_upto: AtomicI64::new(0),
     });
     let now = codec::now_ms();
-    let mut tx = inner.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::sql::begin_immediate(&inner.writer).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO consumers (name, filter_subjects, ack_wait_ms, max_deliver, cursor, \
              created_at_ms, updated_at_ms) \
@@ -76,7 +76,7 @@ pub(super) async fn declare(inner: &Arc<Inner>, spec: ConsumerSpec) -> Result<Em
     .bind(now)
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
+    super::sql::commit(tx).await?;
 
     let shared = {
         let mut consumers = inner.consumers.lock().unwrap_or_else(PoisonError::into_inner);
@@ -234,7 +234,7 @@ impl Consumer for EmbeddedConsumer {
         }
         let grouped = Grouped::new(by_seq, settings.ack_wait_ms);
         let now = codec::now_ms();
-        let mut tx = self.inner.writer.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = super::sql::begin_immediate(&self.inner.writer).await?;
         for (delay_ms, seqs) in &grouped.delayed {
             for range in sql::chunks(seqs.len()) {
                 let chunk = &seqs[range];
@@ -265,7 +265,7 @@ impl Consumer for EmbeddedConsumer {
             }
             query.execute(&mut *tx).await?;
         }
-        tx.commit().await?;
+        super::sql::commit(tx).await?;
         if grouped.negative {
             self.shared.woken.send_modify(|n| *n = n.wrapping_add(1));
         }

@@ -33,7 +33,7 @@ pub(super) async fn publish(inner: &Inner, messages: Vec<Message>) -> Result<Vec
         }
     }
 
-    let mut tx = inner.writer.begin_with("BEGIN IMMEDIATE").await?;
+    let mut tx = super::sql::begin_immediate(&inner.writer).await?;
     let mut known: HashMap<String, u64> = HashMap::new();
     for range in sql::chunks(distinct_ids.len()) {
         let ids = &distinct_ids[range];
@@ -113,7 +113,7 @@ pub(super) async fn publish(inner: &Inner, messages: Vec<Message>) -> Result<Vec
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
+    super::sql::commit(tx).await?;
     if !stored.is_empty() {
         inner.published.send_replace(next_seq);
     }

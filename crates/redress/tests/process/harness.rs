@@ -12,12 +12,19 @@ pub const ADMIN_TOKEN: &str = "process-test-admin-token-42";
 pub struct Product {
     pub child: Child,
     pub base_url: String,
+    /// What it printed before its `console:` line.
+    pub startup_lines: Vec<String>,
     lines: mpsc::Receiver<String>,
 }
 
 impl Product {
     /// Starts `redress up` on `data_dir` with extra environment; waits for its `console:` line.
     pub fn start(data_dir: &Path, env: &[(&str, &str)]) -> Product {
+        Self::start_with(data_dir, env, &[])
+    }
+
+    /// As [`Product::start`], with more arguments to `redress up`.
+    pub fn start_with(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Product {
         let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
         command
             .args([
@@ -29,6 +36,7 @@ impl Product {
                 "--data-dir",
             ])
             .arg(data_dir)
+            .args(args)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
@@ -46,17 +54,20 @@ impl Product {
             }
         });
         let mut base_url = None;
+        let mut startup_lines = Vec::new();
         while base_url.is_none() {
             let line = lines
                 .recv_timeout(Duration::from_secs(60))
                 .expect("a console line within 60 s");
-            if let Some(url) = line.strip_prefix("console: ") {
-                base_url = Some(url.trim_end_matches('/').to_owned());
+            match line.strip_prefix("console: ") {
+                Some(url) => base_url = Some(url.trim_end_matches('/').to_owned()),
+                None => startup_lines.push(line),
             }
         }
         Product {
             child,
             base_url: base_url.unwrap_or_default(),
+            startup_lines,
             lines,
         }
     }

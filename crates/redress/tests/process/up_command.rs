@@ -78,3 +78,28 @@ fn calendar_due_prints_one_line() {
     // count: two working days after Wednesday 30 September are Thursday 8 and Friday 9 October.
     assert_eq!(text.trim(), "2026-10-09T23:59:59+08:00");
 }
+
+#[test]
+fn demo_cases_are_seeded_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut first = Product::start_with(dir.path(), &[], &["--demo"]);
+    assert!(
+        first
+            .startup_lines
+            .iter()
+            .any(|l| l == "demo: 6 demonstration cases registered"),
+        "{:?}",
+        first.startup_lines
+    );
+    assert!(first.signal("TERM").success());
+    let mut again = Product::start_with(dir.path(), &[], &["--demo"]);
+    assert!(
+        again
+            .startup_lines
+            .iter()
+            .any(|l| l == "demo: 0 demonstration cases registered"),
+        "{:?}",
+        again.startup_lines
+    );
+    assert!(again.signal("TERM").success());
+}
