@@ -8,8 +8,18 @@ use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Complainant, Idempotency, RegisterRequest};
 use runtime::grpc::with_tenant;
 
-/// (channel, narrative, name, phone, unit, demands) — narratives after real owner complaints.
-const CASES: &[(&str, &str, &str, &str, &str, &[&str])] = &[
+/// One demonstration case: (channel, narrative, name, phone, unit, demands).
+type DemoCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+/// Narratives after real owner and customer complaints.
+const CASES: &[DemoCase] = &[
     (
         "phone",
         "阿特兹B柱异响，车内异响严重，4S店检查三次未解决。",

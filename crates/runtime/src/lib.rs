@@ -6,6 +6,9 @@
 //! It knows no particular service; services depend on it, never the other way round.
 
 pub mod grpc;
+pub mod host;
+
+pub use host::{HostConfig, ServiceHost};
 
 use std::sync::Arc;
 

@@ -27,6 +27,20 @@ pub struct Origin {
     pub traceparent: Option<String>,
 }
 
+impl Origin {
+    /// The origin of events a service produces in reaction to `cause`: same correlation and
+    /// trace, `cause` as the causation.
+    pub fn caused_by(source: &'static str, occurred_at: DateTime<Utc>, cause: &Envelope) -> Self {
+        Self {
+            source,
+            occurred_at,
+            causation_id: Some(cause.event_id),
+            correlation_id: cause.correlation_id,
+            traceparent: cause.traceparent.clone(),
+        }
+    }
+}
+
 /// An event to publish once the transaction commits.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
@@ -105,6 +119,29 @@ pub async fn append_events(
         written.push(envelope);
     }
     Ok(written)
+}
+
+/// Writes one event and the timeline entry that tells of it, for the event's tenant and case.
+pub async fn emit(
+    conn: &mut SqliteConnection,
+    origin: &Origin,
+    event: NewEvent,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<Envelope, Error> {
+    let entry = HistoryEntry {
+        tenant: event.tenant.clone(),
+        case_id: event.case_id,
+        at: origin.occurred_at,
+        action: action.to_owned(),
+        actor: "system".to_owned(),
+        detail_json: detail.to_string(),
+    };
+    let mut written = append_events(conn, origin, vec![event]).await?;
+    append_history(conn, &[entry]).await?;
+    written
+        .pop()
+        .ok_or_else(|| Error::Corrupt("an event was not written".into()))
 }
 
 /// Moves a consumer's marks forward (never back) and forgets the failures of those events.

@@ -1,16 +1,12 @@
-//! Analytics's wiring: store, consumer of every producer's events, gRPC, outbox relay.
+//! Analytics' wiring: its store, the consumer of every producer's events, gRPC.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bus::consumer::ConsumerOptions;
-use bus::metrics::BusMetrics;
 use prometheus_client::registry::Registry;
 use rpc::analytics::v1::analytics_server::AnalyticsServer;
-use runtime::{BoxError, Platform};
-use store::{Db, OpenOptions};
-use tokio::net::TcpListener;
+use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
 use crate::grpc::AnalyticsGrpc;
@@ -18,81 +14,43 @@ use crate::handler::AnalyticsHandler;
 use crate::store::MIGRATIONS;
 
 /// Where analytics keeps its data and listens.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub database_path: PathBuf,
-    pub grpc_addr: SocketAddr,
-    pub fsync_full: bool,
-}
+pub type Config = HostConfig;
 
 /// A built analytics service.
 pub struct App {
-    listener: TcpListener,
-    addr: SocketAddr,
-    db: Db,
-    platform: Platform,
-    metrics: BusMetrics,
+    host: ServiceHost,
 }
 
 impl App {
     /// Opens the store and binds the gRPC listener.
     pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
-        let db = Db::open(
-            &config.database_path,
-            MIGRATIONS,
-            OpenOptions {
-                fsync_full: config.fsync_full,
-                secure_delete: false,
-            },
-        )
-        .await?;
-        let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
         Ok(Self {
-            listener,
-            addr,
-            db,
-            platform,
-            metrics: BusMetrics::register(registry),
+            host: ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?,
         })
     }
 
     /// Where gRPC listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.host.addr()
     }
 
-    /// Consumes, serves and relays until `shutdown`; then drains and closes.
+    /// Consumes and serves until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
+        let host = self.host;
         let handler = Arc::new(AnalyticsHandler {
-            db: self.db.clone(),
-            clock: self.platform.clock.clone(),
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
         });
-        let options = ConsumerOptions::new(
-            crate::SERVICE,
-            &["intake", "routing", "investigation", "notification"],
-            self.platform.partitions,
-        );
-        let consumers = runtime::start_consumer(
-            &self.db,
-            &self.platform,
+        let producers = ["intake", "routing", "investigation", "notification"];
+        let options = ConsumerOptions::new(crate::SERVICE, &producers, host.platform.partitions);
+        let service = AnalyticsServer::new(AnalyticsGrpc { db: host.db.clone() });
+        host.serve_consuming(
             handler,
             options,
-            self.metrics.clone(),
-            shutdown.clone(),
-        )
-        .await?;
-        let service = AnalyticsServer::new(AnalyticsGrpc { db: self.db.clone() });
-        runtime::grpc::serve(
-            self.listener,
             "redress.analytics.v1.Analytics",
-            |router| router.add_service(service),
+            |r| r.add_service(service),
             shutdown,
         )
-        .await?;
-        consumers.join_all().await;
-        let _ = relay.await;
-        self.db.close().await;
-        Ok(())
+        .await
     }
 }

@@ -1,16 +1,12 @@
-//! Investigation's wiring: store, consumer of routing's events, gRPC, outbox relay.
+//! Investigation's wiring: its store, the consumer of routing's events, gRPC, the outbox relay.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bus::consumer::ConsumerOptions;
-use bus::metrics::BusMetrics;
 use prometheus_client::registry::Registry;
 use rpc::investigation::v1::investigation_server::InvestigationServer;
-use runtime::{BoxError, Platform};
-use store::{Db, OpenOptions};
-use tokio::net::TcpListener;
+use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
 use crate::grpc::InvestigationGrpc;
@@ -18,21 +14,12 @@ use crate::handler::InvestigationHandler;
 use crate::store::MIGRATIONS;
 
 /// Where investigation keeps its data and listens.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub database_path: PathBuf,
-    pub grpc_addr: SocketAddr,
-    pub fsync_full: bool,
-}
+pub type Config = HostConfig;
 
 /// A built investigation service.
 pub struct App {
-    listener: TcpListener,
-    addr: SocketAddr,
-    db: Db,
-    platform: Platform,
+    host: ServiceHost,
     calendars: Arc<calendar::Registry>,
-    metrics: BusMetrics,
 }
 
 impl App {
@@ -43,60 +30,29 @@ impl App {
         calendars: Arc<calendar::Registry>,
         registry: &mut Registry,
     ) -> Result<Self, BoxError> {
-        let db = Db::open(
-            &config.database_path,
-            MIGRATIONS,
-            OpenOptions {
-                fsync_full: config.fsync_full,
-                secure_delete: false,
-            },
-        )
-        .await?;
-        let (listener, addr) = runtime::grpc::bind(config.grpc_addr).await?;
         Ok(Self {
-            listener,
-            addr,
-            db,
-            platform,
+            host: ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?,
             calendars,
-            metrics: BusMetrics::register(registry),
         })
     }
 
     /// Where gRPC listens.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.host.addr()
     }
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let relay = runtime::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
+        let host = self.host;
         let handler = Arc::new(InvestigationHandler {
-            db: self.db.clone(),
-            clock: self.platform.clock.clone(),
-            calendars: self.calendars.clone(),
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+            calendars: self.calendars,
         });
-        let options = ConsumerOptions::new(crate::SERVICE, &["routing"], self.platform.partitions);
-        let consumers = runtime::start_consumer(
-            &self.db,
-            &self.platform,
-            handler,
-            options,
-            self.metrics.clone(),
-            shutdown.clone(),
-        )
-        .await?;
-        let service = InvestigationServer::new(InvestigationGrpc { db: self.db.clone() });
-        runtime::grpc::serve(
-            self.listener,
-            "redress.investigation.v1.Investigation",
-            |router| router.add_service(service),
-            shutdown,
-        )
-        .await?;
-        consumers.join_all().await;
-        let _ = relay.await;
-        self.db.close().await;
-        Ok(())
+        let options = ConsumerOptions::new(crate::SERVICE, &["routing"], host.platform.partitions);
+        let service = InvestigationServer::new(InvestigationGrpc { db: host.db.clone() });
+        let name = "redress.investigation.v1.Investigation";
+        host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)
+            .await
     }
 }

@@ -11,7 +11,7 @@ use domain::Clock;
 use prost::Message as _;
 use rpc::events::v1::{CaseDispatched, CaseOpened};
 use rpc::timeline::v1::Deadline;
-use store::{Db, HistoryEntry, NewEvent, Origin};
+use store::{Db, NewEvent, Origin};
 
 use crate::SERVICE;
 use crate::store::{self as sql, File};
@@ -93,38 +93,16 @@ impl Handler for InvestigationHandler {
                         provisional: file.resolution_provisional,
                     }),
                 };
-                let origin = Origin {
-                    source: SERVICE,
-                    occurred_at: now,
-                    causation_id: Some(event.event_id),
-                    correlation_id: event.correlation_id,
-                    traceparent: event.traceparent.clone(),
-                };
-                store::messaging::append_events(
-                    &mut tx,
-                    &origin,
-                    vec![NewEvent {
-                        tenant: event.tenant.clone(),
-                        event_type: "case.opened",
-                        case_id: event.case_id,
-                        payload: Bytes::from(opened.encode_to_vec()),
-                    }],
-                )
-                .await?;
                 let detail = serde_json::json!({"unit": file.unit, "resolution_due_at": file.resolution_due_at,
                     "provisional": file.resolution_provisional, "policy": file.policy});
-                store::messaging::append_history(
-                    &mut tx,
-                    &[HistoryEntry {
-                        tenant: event.tenant.clone(),
-                        case_id: event.case_id,
-                        at: now,
-                        action: "file_opened".into(),
-                        actor: "system".into(),
-                        detail_json: detail.to_string(),
-                    }],
-                )
-                .await?;
+                let origin = Origin::caused_by(SERVICE, now, &event);
+                let new_event = NewEvent {
+                    tenant: event.tenant.clone(),
+                    event_type: "case.opened",
+                    case_id: event.case_id,
+                    payload: Bytes::from(opened.encode_to_vec()),
+                };
+                store::messaging::emit(&mut tx, &origin, new_event, "file_opened", &detail).await?;
             }
         }
         store::messaging::advance_marks(&mut tx, &batch.consumer, &batch.marks).await?;

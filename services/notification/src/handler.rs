@@ -16,7 +16,7 @@ use rpc::events::v1::{CaseAccepted, NoticeRecorded};
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
 use runtime::grpc::with_tenant;
-use store::{Db, HistoryEntry, NewEvent, Origin};
+use store::{Db, NewEvent, Origin};
 use tonic::transport::Channel;
 
 use crate::SERVICE;
@@ -138,38 +138,16 @@ impl Handler for NotificationHandler {
                     language: notice.language.clone(),
                     recorded_at: at.clone(),
                 };
-                let origin = Origin {
-                    source: SERVICE,
-                    occurred_at: now,
-                    causation_id: Some(event.event_id),
-                    correlation_id: event.correlation_id,
-                    traceparent: event.traceparent.clone(),
-                };
-                store::messaging::append_events(
-                    &mut tx,
-                    &origin,
-                    vec![NewEvent {
-                        tenant: event.tenant.clone(),
-                        event_type: "notice.recorded",
-                        case_id: event.case_id,
-                        payload: Bytes::from(recorded.encode_to_vec()),
-                    }],
-                )
-                .await?;
                 let detail = serde_json::json!({"notice": notice.notice_kind, "channel": notice.channel,
                     "language": notice.language, "recipient": notice.recipient_masked});
-                store::messaging::append_history(
-                    &mut tx,
-                    &[HistoryEntry {
-                        tenant: event.tenant.clone(),
-                        case_id: event.case_id,
-                        at: now,
-                        action: "acknowledgement_recorded".into(),
-                        actor: "system".into(),
-                        detail_json: detail.to_string(),
-                    }],
-                )
-                .await?;
+                let origin = Origin::caused_by(SERVICE, now, &event);
+                let new_event = NewEvent {
+                    tenant: event.tenant.clone(),
+                    event_type: "notice.recorded",
+                    case_id: event.case_id,
+                    payload: Bytes::from(recorded.encode_to_vec()),
+                };
+                store::messaging::emit(&mut tx, &origin, new_event, "acknowledgement_recorded", &detail).await?;
             }
         }
         store::messaging::advance_marks(&mut tx, &batch.consumer, &batch.marks).await?;

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use domain::Clock;
 use prost::Message as _;
 use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseRegistered};
-use store::{Db, HistoryEntry, NewEvent, Origin};
+use store::{Db, NewEvent, Origin};
 
 use crate::SERVICE;
 use crate::rules::{self, CaseFacts, Decision};
@@ -100,38 +100,16 @@ impl Handler for RoutingHandler {
                             calendar_id: accepted.calendar_id,
                             kind: accepted.kind,
                         };
-                        let origin = Origin {
-                            source: SERVICE,
-                            occurred_at: now,
-                            causation_id: Some(event.event_id),
-                            correlation_id: event.correlation_id,
-                            traceparent: event.traceparent.clone(),
-                        };
-                        store::messaging::append_events(
-                            &mut tx,
-                            &origin,
-                            vec![NewEvent {
-                                tenant: event.tenant.clone(),
-                                event_type: "case.dispatched",
-                                case_id: event.case_id,
-                                payload: Bytes::from(dispatched.encode_to_vec()),
-                            }],
-                        )
-                        .await?;
                         let detail = serde_json::json!({"unit": decision.unit, "severity": decision.severity,
                             "rule": decision.rule_id, "reason": decision.reason});
-                        store::messaging::append_history(
-                            &mut tx,
-                            &[HistoryEntry {
-                                tenant: event.tenant.clone(),
-                                case_id: event.case_id,
-                                at: now,
-                                action: "dispatched".into(),
-                                actor: "system".into(),
-                                detail_json: detail.to_string(),
-                            }],
-                        )
-                        .await?;
+                        let origin = Origin::caused_by(SERVICE, now, &event);
+                        let new_event = NewEvent {
+                            tenant: event.tenant.clone(),
+                            event_type: "case.dispatched",
+                            case_id: event.case_id,
+                            payload: Bytes::from(dispatched.encode_to_vec()),
+                        };
+                        store::messaging::emit(&mut tx, &origin, new_event, "dispatched", &detail).await?;
                     }
                 }
             }

@@ -63,6 +63,29 @@ pub(super) fn list(count: usize, first: usize) -> String {
     text
 }
 
+/// Starts a write transaction so that dropping the caller's future cannot leave the writer
+/// connection marked as inside a transaction.
+///
+/// sqlx sends `BEGIN` and then awaits the answer; a future dropped during that await never
+/// gets its `Transaction`, so nothing rolls back and every later `BEGIN` on the connection
+/// fails. Run in its own task, the begin always completes, and a `Transaction` nobody takes is
+/// dropped, which rolls it back.
+pub(super) async fn begin_immediate(
+    pool: &sqlx::SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("the begin task failed: {e}")))?
+}
+
+/// Commits in its own task, so a dropped caller cannot interrupt a commit half-way.
+pub(super) async fn commit(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<(), sqlx::Error> {
+    tokio::spawn(tx.commit())
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("the commit task failed: {e}")))?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,27 +111,4 @@ mod tests {
         assert_eq!(values(2, "(?,?,1)"), "(?,?,1),(?,?,1)");
         assert_eq!(list(3, 2), "?2,?3,?4");
     }
-}
-
-/// Starts a write transaction so that dropping the caller's future cannot leave the writer
-/// connection marked as inside a transaction.
-///
-/// sqlx sends `BEGIN` and then awaits the answer; a future dropped during that await never
-/// gets its `Transaction`, so nothing rolls back and every later `BEGIN` on the connection
-/// fails. Run in its own task, the begin always completes, and a `Transaction` nobody takes is
-/// dropped, which rolls it back.
-pub(super) async fn begin_immediate(
-    pool: &sqlx::SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    let pool = pool.clone();
-    tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("the begin task failed: {e}")))?
-}
-
-/// Commits in its own task, so a dropped caller cannot interrupt a commit half-way.
-pub(super) async fn commit(tx: sqlx::Transaction<'static, sqlx::Sqlite>) -> Result<(), sqlx::Error> {
-    tokio::spawn(tx.commit())
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("the commit task failed: {e}")))?
 }
