@@ -10,15 +10,15 @@
 //! This crate knows no particular service and never depends on one. The rules it enforces are
 //! written in `docs/decisions/0001-events-ordering-and-ownership.md`.
 
-pub mod conformance;
-pub mod consumer;
-pub mod crash;
-pub mod embedded;
+pub mod subjects;
 pub mod envelope;
+pub mod transport;
+pub mod embedded;
 pub mod metrics;
 pub mod relay;
-pub mod subjects;
-pub mod transport;
+pub mod consumer;
+pub mod crash;
+pub mod conformance;
 
 pub use envelope::Envelope;
 pub use transport::{AckRef, ConsumerSpec, Delivery, Error, Message, Settlement, Transport};

@@ -63,6 +63,24 @@ impl DeadlineKind {
             DeadlineKind::SourceFirstContact => "source_first_contact",
         }
     }
+
+    /// The kind named by [`DeadlineKind::as_str`], if any.
+    pub fn parse(name: &str) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+#[cfg(test)]
+mod kind_tests {
+    use super::DeadlineKind;
+
+    #[test]
+    fn every_kind_parses_back_from_its_name() {
+        for kind in DeadlineKind::ALL {
+            assert_eq!(DeadlineKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(DeadlineKind::parse("lunch"), None);
+    }
 }
 
 impl std::fmt::Display for DeadlineKind {

@@ -31,6 +31,8 @@ pub struct ServiceHost {
     pub db: Db,
     pub platform: Platform,
     pub metrics: BusMetrics,
+    /// Tasks of the service (timer loops, …) that must end before the store closes.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl ServiceHost {
@@ -54,12 +56,19 @@ impl ServiceHost {
             db,
             platform,
             metrics: BusMetrics::register(registry),
+            background: Vec::new(),
         })
     }
 
     /// Where gRPC listens.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Runs a task of the service beside the others; it must end on the shutdown signal, and is
+    /// awaited before the store closes.
+    pub fn spawn(&mut self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.background.push(tokio::spawn(task));
     }
 
     /// Relays the outbox and serves gRPC until `shutdown`; then drains and closes the store.
@@ -72,6 +81,7 @@ impl ServiceHost {
         let relay = crate::spawn_relay(&self.db, &self.platform, self.metrics.clone(), shutdown.clone());
         crate::grpc::serve(self.listener, grpc_name, add_services, shutdown).await?;
         let _ = relay.await;
+        futures::future::join_all(self.background).await;
         self.db.close().await;
         Ok(())
     }
@@ -99,6 +109,7 @@ impl ServiceHost {
         crate::grpc::serve(self.listener, grpc_name, add_services, shutdown).await?;
         consumers.join_all().await;
         let _ = relay.await;
+        futures::future::join_all(self.background).await;
         self.db.close().await;
         Ok(())
     }

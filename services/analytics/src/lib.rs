@@ -4,10 +4,10 @@
 //! Consumes every producer's events; each handler writes only the columns its event knows, so
 //! the order across producers does not matter. Answers `Kpis` and `CaseHistory`.
 
-pub mod app;
-pub mod grpc;
-pub mod handler;
 pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
 
 pub use app::App;
 

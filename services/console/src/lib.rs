@@ -8,14 +8,14 @@
 // An error answer carries its field and details; boxing it would buy nothing on this path.
 #![allow(clippy::result_large_err)]
 
-pub mod api;
-pub mod app;
 pub mod config;
 pub mod identity;
-pub mod openapi;
-pub mod pages;
 pub mod peers;
 pub mod rate_limit;
+pub mod api;
+pub mod pages;
+pub mod openapi;
+pub mod app;
 
 pub use app::App;
 pub use config::Config;

@@ -6,12 +6,12 @@
 //! nothing yet. Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and `CaseHistory`
 //! over gRPC. Read [`app`] for the wiring, [`register`] for the flow.
 
-pub mod app;
-pub mod cipher;
 pub mod config;
-pub mod grpc;
+pub mod cipher;
 pub mod register;
 pub mod store;
+pub mod grpc;
+pub mod app;
 
 pub use app::App;
 pub use config::Config;

@@ -20,6 +20,8 @@ pub type Config = HostConfig;
 pub struct App {
     host: ServiceHost,
     calendars: Arc<calendar::Registry>,
+    /// How often due timers are looked for.
+    pub timer_tick: std::time::Duration,
 }
 
 impl App {
@@ -33,6 +35,7 @@ impl App {
         Ok(Self {
             host: ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?,
             calendars,
+            timer_tick: std::time::Duration::from_millis(500),
         })
     }
 
@@ -43,7 +46,19 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let host = self.host;
+        let mut host = self.host;
+        let clock = host.platform.clock.clone();
+        match crate::timers::recompute_provisional(&host.db, clock.as_ref(), &self.calendars).await {
+            Ok(0) => {}
+            Ok(moved) => tracing::info!(moved, "provisional deadlines recomputed with the loaded calendars"),
+            Err(error) => tracing::error!(%error, "recomputing provisional deadlines failed"),
+        }
+        host.spawn(crate::timers::run(
+            host.db.clone(),
+            clock,
+            self.timer_tick,
+            shutdown.clone(),
+        ));
         let handler = Arc::new(InvestigationHandler {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),

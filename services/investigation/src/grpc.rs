@@ -3,7 +3,7 @@
 use domain::ErrorCode;
 use rpc::investigation::v1::investigation_server::Investigation;
 use rpc::investigation::v1::{FileView, GetFileRequest};
-use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
+use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{history_reply, internal, status, tenant_of};
 use store::Db;
 use tonic::{Request, Response, Status};
@@ -31,18 +31,18 @@ impl Investigation for InvestigationGrpc {
             .map_err(internal)?;
         Ok(Response::new(match file {
             None => FileView::default(),
-            Some(file) => FileView {
-                known: true,
-                status: file.status,
-                unit: file.unit,
-                deadlines: vec![Deadline {
-                    kind: "resolution".into(),
-                    due_at: file.resolution_due_at,
-                    state: "open".into(),
-                    provisional: file.resolution_provisional,
-                }],
-                version: u64::try_from(file.version).unwrap_or(0),
-            },
+            Some(file) => {
+                let deadlines = sql::deadlines_of(&self.db, tenant.as_str(), &file.case_id)
+                    .await
+                    .map_err(internal)?;
+                FileView {
+                    known: true,
+                    status: file.status,
+                    unit: file.unit,
+                    deadlines: deadlines.iter().map(crate::deadlines::wire).collect(),
+                    version: u64::try_from(file.version).unwrap_or(0),
+                }
+            }
         }))
     }
 

@@ -1,4 +1,4 @@
-//! Investigation's consumer: a dispatched case gets a file and a resolution deadline.
+//! Investigation's consumer: a dispatched case gets a file, its deadlines and their timers.
 
 use std::sync::Arc;
 
@@ -10,11 +10,21 @@ use chrono::{DateTime, Utc};
 use domain::Clock;
 use prost::Message as _;
 use rpc::events::v1::{CaseDispatched, CaseOpened};
-use rpc::timeline::v1::Deadline;
 use store::{Db, NewEvent, Origin};
 
 use crate::SERVICE;
+use crate::deadlines::{self, Basis, Planned};
 use crate::store::{self as sql, File};
+
+/// The policy of the handling unit's first contact, until routing sets it per unit.
+pub const FIRST_CONTACT_POLICY: &str = "handling_unit_first_contact";
+
+/// What opening a file writes.
+#[derive(Debug)]
+pub struct Opening {
+    pub file: File,
+    pub deadlines: Vec<Planned>,
+}
 
 /// The consumer of routing's events.
 pub struct InvestigationHandler {
@@ -23,23 +33,14 @@ pub struct InvestigationHandler {
     pub calendars: Arc<calendar::Registry>,
 }
 
-/// The resolution rule of a policy (its ordinary variant); 15 working days when the policy has none.
-fn resolution_rule(policy: &str) -> (calendar::Period, calendar::EndOf) {
-    calendar::presets::get(policy)
-        .and_then(|preset| {
-            preset
-                .deadlines
-                .iter()
-                .find(|rule| rule.kind == calendar::DeadlineKind::Resolution && rule.variant.is_none())
-                .map(|rule| (rule.period, rule.end))
-        })
-        .unwrap_or((calendar::Period::WorkingDays(15), calendar::EndOf::EndOfDay))
+fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
+    Ok(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc))
 }
 
 #[async_trait]
 impl Handler for InvestigationHandler {
     type State = ();
-    type Effect = File;
+    type Effect = Opening;
 
     fn handles(&self, event: &Envelope) -> bool {
         event.event_type == "case.dispatched"
@@ -49,52 +50,77 @@ impl Handler for InvestigationHandler {
         Ok(())
     }
 
-    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<File>, HandlerError> {
+    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<Opening>, HandlerError> {
         let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
-        let accepted_at = DateTime::parse_from_rfc3339(&dispatched.accepted_at)?.with_timezone(&Utc);
         let calendar_id = if dispatched.calendar_id.is_empty() {
             "cn".to_owned()
         } else {
             dispatched.calendar_id.clone()
         };
-        let calendar = self.calendars.get(&calendar_id)?;
-        let (period, end) = resolution_rule(&dispatched.policy);
-        let due = calendar.due(accepted_at, period, end);
-        Ok(vec![File {
-            case_id: event.case_id.to_string(),
-            tenant: event.tenant.clone(),
-            status: "investigating".into(),
-            unit: dispatched.unit,
-            kind: dispatched.kind,
-            policy: dispatched.policy,
-            calendar_id,
-            opened_at: String::new(),
-            resolution_due_at: due.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            resolution_provisional: due.provisional,
-            version: 1,
+        let case_id = event.case_id.to_string();
+        let mut planned = Vec::new();
+        for (kind, policy, started_at) in [
+            (
+                calendar::DeadlineKind::Resolution,
+                dispatched.policy.as_str(),
+                parse(&dispatched.accepted_at)?,
+            ),
+            (
+                calendar::DeadlineKind::FirstContact,
+                FIRST_CONTACT_POLICY,
+                parse(&dispatched.dispatched_at)?,
+            ),
+        ] {
+            let basis = Basis {
+                tenant: &event.tenant,
+                case_id: &case_id,
+                kind,
+                policy,
+                calendar_id: &calendar_id,
+                started_at,
+                version: 1,
+            };
+            planned.extend(deadlines::plan(&self.calendars, &basis)?);
+        }
+        Ok(vec![Opening {
+            file: File {
+                case_id,
+                tenant: event.tenant.clone(),
+                status: "investigating".into(),
+                unit: dispatched.unit,
+                kind: dispatched.kind,
+                policy: dispatched.policy,
+                calendar_id,
+                opened_at: String::new(),
+                version: 1,
+            },
+            deadlines: planned,
         }])
     }
 
-    async fn apply(&self, batch: Batch<File>) -> Result<(), HandlerError> {
+    async fn apply(&self, batch: Batch<Opening>) -> Result<(), HandlerError> {
         let now = self.clock.now();
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.db.begin().await?;
-        for (event, files) in batch.decided {
-            for mut file in files {
-                file.opened_at = at.clone();
-                sql::open_file(&mut tx, &file).await?;
+        for (event, openings) in batch.decided {
+            for mut opening in openings {
+                opening.file.opened_at = at.clone();
+                if !sql::open_file(&mut tx, &opening.file).await? {
+                    continue;
+                }
+                for planned in &opening.deadlines {
+                    sql::insert_deadline(&mut tx, &planned.deadline, &planned.timers).await?;
+                }
+                let wire: Vec<_> = opening.deadlines.iter().map(|p| deadlines::wire(&p.deadline)).collect();
                 let opened = CaseOpened {
                     opened_at: at.clone(),
-                    unit: file.unit.clone(),
-                    resolution: Some(Deadline {
-                        kind: "resolution".into(),
-                        due_at: file.resolution_due_at.clone(),
-                        state: "open".into(),
-                        provisional: file.resolution_provisional,
-                    }),
+                    unit: opening.file.unit.clone(),
+                    resolution: wire.iter().find(|d| d.kind == "resolution").cloned(),
+                    deadlines: wire.clone(),
                 };
-                let detail = serde_json::json!({"unit": file.unit, "resolution_due_at": file.resolution_due_at,
-                    "provisional": file.resolution_provisional, "policy": file.policy});
+                let detail = serde_json::json!({"unit": opening.file.unit, "policy": opening.file.policy,
+                    "deadlines": wire.iter().map(|d| serde_json::json!({"kind": d.kind, "due_at": d.due_at,
+                        "provisional": d.provisional})).collect::<Vec<_>>()});
                 let origin = Origin::caused_by(SERVICE, now, &event);
                 let new_event = NewEvent {
                     tenant: event.tenant.clone(),

@@ -1,13 +1,18 @@
 //! Investigation owns the case file after dispatch: its status, its deadlines and (with the
 //! investigation issue) the whole workflow to closing.
 //!
-//! Consumes routing's events (`case.dispatched` opens a file with its resolution deadline) and
-//! emits `case.opened`. Answers `GetFile` and `CaseHistory`.
+//! Consumes routing's events: `case.dispatched` opens a file with its deadlines (resolution from
+//! the case's policy, the handling unit's first contact) and arms their timers. Emits
+//! `case.opened`, `case.deadline_warned`, `case.deadline_breached` (each timer fires once) and
+//! `case.deadline_recomputed` (a provisional deadline after a calendar notice). Answers
+//! `GetFile` and `CaseHistory`.
 
-pub mod app;
-pub mod grpc;
-pub mod handler;
 pub mod store;
+pub mod deadlines;
+pub mod handler;
+pub mod timers;
+pub mod grpc;
+pub mod app;
 
 pub use app::App;
 

@@ -6,11 +6,11 @@
 //! `notice.recorded`. Answers `ListNotices` and `CaseHistory`. Delivery over SMTP and SMS
 //! arrives with the notification issue.
 
-pub mod app;
-pub mod grpc;
-pub mod handler;
-pub mod store;
 pub mod templates;
+pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
 
 pub use app::App;
 

@@ -5,11 +5,11 @@
 //! Answers `GetRouting` and `CaseHistory`. Read [`rules`] for the decision, [`handler`] for
 //! the consumer, [`app`] for the wiring.
 
-pub mod app;
-pub mod grpc;
-pub mod handler;
 pub mod rules;
 pub mod store;
+pub mod handler;
+pub mod grpc;
+pub mod app;
 
 pub use app::App;
 

@@ -87,7 +87,7 @@ pub struct CaseDispatched {
     pub kind: ::prost::alloc::string::String,
 }
 /// investigation: case.opened
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CaseOpened {
     #[prost(string, tag = "1")]
     pub opened_at: ::prost::alloc::string::String,
@@ -95,6 +95,30 @@ pub struct CaseOpened {
     pub unit: ::prost::alloc::string::String,
     #[prost(message, optional, tag = "3")]
     pub resolution: ::core::option::Option<super::super::timeline::v1::Deadline>,
+    /// Every deadline the file opened with (first contact, resolution, ...).
+    #[prost(message, repeated, tag = "4")]
+    pub deadlines: ::prost::alloc::vec::Vec<super::super::timeline::v1::Deadline>,
+}
+/// investigation: case.deadline_warned, case.deadline_breached
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DeadlineAlert {
+    #[prost(message, optional, tag = "1")]
+    pub deadline: ::core::option::Option<super::super::timeline::v1::Deadline>,
+    /// The fraction of the allowed time that has passed: 0.5, 0.8 for warnings; 1 for a breach.
+    #[prost(double, tag = "2")]
+    pub fraction: f64,
+    #[prost(string, tag = "3")]
+    pub fired_at: ::prost::alloc::string::String,
+}
+/// investigation: case.deadline_recomputed (a calendar notice or correction moved it)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeadlineRecomputed {
+    #[prost(message, optional, tag = "1")]
+    pub previous: ::core::option::Option<super::super::timeline::v1::Deadline>,
+    #[prost(message, optional, tag = "2")]
+    pub current: ::core::option::Option<super::super::timeline::v1::Deadline>,
+    #[prost(string, tag = "3")]
+    pub recomputed_at: ::prost::alloc::string::String,
 }
 /// notification: notice.recorded
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
