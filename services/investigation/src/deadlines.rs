@@ -121,7 +121,7 @@ mod tests {
         assert!(fractions.len() >= 2, "warnings come before the breach: {fractions:?}");
         assert_eq!(
             planned.timers.last().map(|t| t.fire_at.as_str()),
-            Some("2026-10-26T15:59:59Z")
+            Some("2026-10-27T15:59:59Z")
         );
         assert!(planned.timers.windows(2).all(|w| w[0].fire_at <= w[1].fire_at));
     }
