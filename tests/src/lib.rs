@@ -2,6 +2,7 @@
 //! helpers for its HTTP API. End-to-end tests live in `e2e/`, one file per feature, compiled
 //! into one test binary.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redress::embedded::{self, Options, Running};
@@ -19,20 +20,15 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts the embedded shape on a fresh directory and a free port.
+    /// Starts the embedded shape on a fresh directory and a free port, on the system clock.
     pub async fn start() -> anyhow::Result<Self> {
+        Self::start_with_clock(Arc::new(domain::SystemClock)).await
+    }
+
+    /// Starts the embedded shape on a fresh directory with the given clock.
+    pub async fn start_with_clock(clock: Arc<dyn domain::Clock>) -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir()?;
-        let running = embedded::start(Options {
-            data_dir: data_dir.path().to_path_buf(),
-            http: ([127, 0, 0, 1], 0).into(),
-            admin_token: Some(ADMIN_TOKEN.to_owned()),
-            fsync_full: false,
-            settings: Settings {
-                public_per_minute: 1000,
-                ..Settings::default()
-            },
-        })
-        .await?;
+        let running = embedded::start(Self::options(data_dir.path(), clock)).await?;
         let base_url = format!("http://{}", running.console_addr);
         Ok(Self {
             running: Some(running),
@@ -40,6 +36,31 @@ impl Sandbox {
             http: reqwest::Client::new(),
             data_dir,
         })
+    }
+
+    fn options(data_dir: &std::path::Path, clock: Arc<dyn domain::Clock>) -> Options {
+        Options {
+            data_dir: data_dir.to_path_buf(),
+            http: ([127, 0, 0, 1], 0).into(),
+            admin_token: Some(ADMIN_TOKEN.to_owned()),
+            fsync_full: false,
+            settings: Settings {
+                public_per_minute: 1000,
+                ..Settings::default()
+            },
+            clock,
+        }
+    }
+
+    /// Stops the product and starts it again on the same data directory.
+    pub async fn restart(&mut self, clock: Arc<dyn domain::Clock>) -> anyhow::Result<()> {
+        if let Some(running) = self.running.take() {
+            running.stop(Duration::from_secs(10)).await;
+        }
+        let running = embedded::start(Self::options(self.data_dir.path(), clock)).await?;
+        self.base_url = format!("http://{}", running.console_addr);
+        self.running = Some(running);
+        Ok(())
     }
 
     /// `POST /api/v1/complaints` as the administrator; returns the status and the JSON body.
@@ -77,4 +98,17 @@ impl Sandbox {
             running.stop(Duration::from_secs(10)).await;
         }
     }
+}
+
+/// How many timeline entries of a case have this service and action.
+pub fn count_entries(case: &serde_json::Value, service: &str, action: &str) -> usize {
+    case["timeline"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["service"] == service && e["action"] == action)
+                .count()
+        })
+        .unwrap_or(0)
 }

@@ -2,11 +2,25 @@
 
 use anyhow::Context;
 
-use crate::cli::{AdminCommand, AuditCommand};
+use crate::cli::{AdminCalendarCommand, AdminCommand, AuditCommand};
 
 /// Runs an operator's command.
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
+        AdminCommand::Calendar(AdminCalendarCommand::LoadNotice {
+            data_dir,
+            calendar,
+            year,
+            file,
+        }) => {
+            let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let kept = redress::calendars::install_notice(&data_dir, &calendar, year, &json)?;
+            println!(
+                "{calendar} {year}: notice checked and kept at {}; it applies from the next start of redress up",
+                kept.display()
+            );
+            Ok(())
+        }
         AdminCommand::Audit(AuditCommand::Verify { data_dir }) => {
             let path = data_dir.join("intake.db");
             anyhow::ensure!(path.exists(), "no intake store at {}", path.display());

@@ -15,7 +15,7 @@ pub fn due(args: DueArgs) -> anyhow::Result<()> {
             anyhow::bail!("one of --working-days, --days, --business-hours or --preset is required")
         }
     };
-    let registry = calendar::Registry::builtin();
+    let registry = redress::calendars::load(&args.data_dir)?;
     let line = calendar::due_line(&registry, &args.calendar, &args.start, spec)?;
     println!("{line}");
     Ok(())

@@ -81,6 +81,9 @@ pub struct DueArgs {
     /// A policy preset's resolution deadline.
     #[arg(long)]
     pub preset: Option<String>,
+    /// The data directory whose loaded notices apply (as `redress up` computes).
+    #[arg(long, default_value = "./redress-data")]
+    pub data_dir: PathBuf,
 }
 
 /// `redress bench`.
@@ -103,6 +106,31 @@ pub enum AdminCommand {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Working-day calendars.
+    #[command(subcommand)]
+    Calendar(AdminCalendarCommand),
+}
+
+/// `redress admin calendar …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCalendarCommand {
+    /// Check a year's holiday notice (the State Council shape: `days[]` with `date`, `name`,
+    /// `isOffDay`) and keep it in the data directory; the next start loads it and recomputes the
+    /// provisional deadlines of open cases.
+    LoadNotice {
+        /// The data directory of `redress up`.
+        #[arg(long, default_value = "./redress-data")]
+        data_dir: PathBuf,
+        /// The calendar's id (`cn`).
+        #[arg(long)]
+        calendar: String,
+        /// The year the notice is for.
+        #[arg(long)]
+        year: i32,
+        /// The notice file (JSON).
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 /// `redress admin audit …`.

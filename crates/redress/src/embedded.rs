@@ -16,13 +16,15 @@ use tokio_util::sync::CancellationToken;
 use crate::settings::Settings;
 
 /// How to start the embedded shape.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     pub data_dir: PathBuf,
     pub http: SocketAddr,
     pub admin_token: Option<String>,
     pub fsync_full: bool,
     pub settings: Settings,
+    /// The one clock every service reads (a manual clock in tests).
+    pub clock: Arc<dyn domain::Clock>,
 }
 
 /// The running product.
@@ -81,10 +83,10 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .context("opening the embedded log")?;
     let platform = Platform {
         transport: Arc::new(log),
-        clock: Arc::new(domain::SystemClock),
+        clock: options.clock.clone(),
         partitions: settings.partitions,
     };
-    let calendars = Arc::new(calendar::Registry::builtin());
+    let calendars = Arc::new(crate::calendars::load(&dir)?);
     let boxed = |e: runtime::BoxError| anyhow::anyhow!(e);
 
     let mut registries = Vec::new();

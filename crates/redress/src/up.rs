@@ -37,6 +37,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         admin_token: args.admin_token,
         fsync_full: args.fsync == "full",
         settings,
+        clock: std::sync::Arc::new(domain::SystemClock),
     })
     .await?;
     if args.demo {

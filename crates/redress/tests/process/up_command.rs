@@ -103,3 +103,68 @@ fn demo_cases_are_seeded_once() {
     );
     assert!(again.signal("TERM").success());
 }
+
+#[test]
+fn an_administrator_loads_next_years_notice_and_a_bad_one_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = dir.path().join("cn-2027.json");
+    std::fs::write(
+        &good,
+        r#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
+    )
+    .expect("written");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"year": 2027, "days": [{"name": "元旦", "date": "2027-13-01", "isOffDay": true}]}"#,
+    )
+    .expect("written");
+    let data_dir = dir.path().join("data");
+    let load = |file: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_redress"))
+            .args([
+                "admin",
+                "calendar",
+                "load-notice",
+                "--calendar",
+                "cn",
+                "--year",
+                "2027",
+                "--data-dir",
+            ])
+            .arg(&data_dir)
+            .arg("--file")
+            .arg(file)
+            .output()
+            .expect("runs")
+    };
+    let refused = load(&bad);
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("2027-13-01") || message.contains("date"), "{message}");
+    assert!(
+        !data_dir.join("calendars/cn-2027.json").exists(),
+        "a refused notice is not kept"
+    );
+    let kept = load(&good);
+    assert!(kept.status.success(), "{}", String::from_utf8_lossy(&kept.stderr));
+    assert!(data_dir.join("calendars/cn-2027.json").exists());
+    // The product computes with it: two working days after Thursday 31 December 2026 skip the
+    // new holiday (Friday 1 January 2027) and the weekend.
+    let due = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args([
+            "calendar",
+            "due",
+            "--calendar",
+            "cn",
+            "--start",
+            "2026-12-31T10:00:00+08:00",
+            "--working-days",
+            "2",
+        ])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .output()
+        .expect("runs");
+    assert_eq!(String::from_utf8_lossy(&due.stdout).trim(), "2027-01-05T23:59:59+08:00");
+}
