@@ -7,6 +7,15 @@ use crate::cli::{AdminCalendarCommand, AdminCommand, AuditCommand};
 /// Runs an operator's command.
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
+        AdminCommand::Calendar(AdminCalendarCommand::Load { data_dir, file }) => {
+            let json = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let (id, kept) = redress::calendars::install_calendar(&data_dir, &json)?;
+            println!(
+                "calendar {id}: checked and kept at {}; it applies from the next start of redress up",
+                kept.display()
+            );
+            Ok(())
+        }
         AdminCommand::Calendar(AdminCalendarCommand::LoadNotice {
             data_dir,
             calendar,

@@ -114,6 +114,16 @@ pub enum AdminCommand {
 /// `redress admin calendar …`.
 #[derive(Debug, Subcommand)]
 pub enum AdminCalendarCommand {
+    /// Check a whole calendar (another region such as Hong Kong or Macau, or a province with
+    /// `parent` set to `cn`) and keep it in the data directory; the next start loads it.
+    Load {
+        /// The data directory of `redress up`.
+        #[arg(long, default_value = "./redress-data")]
+        data_dir: PathBuf,
+        /// The calendar file (JSON: id, name, time_zone, working_weekdays, business_hours, days …).
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Check a year's holiday notice (the State Council shape: `days[]` with `date`, `name`,
     /// `isOffDay`) and keep it in the data directory; the next start loads it and recomputes the
     /// provisional deadlines of open cases.

@@ -34,6 +34,15 @@ impl App {
             grpc_addr: config.grpc_addr,
             fsync_full: config.fsync_full,
         };
+        if calendar::presets::get(&config.policy).is_none() {
+            return Err(format!(
+                "policy `{}` is not known: choose one of {}",
+                config.policy,
+                calendar::presets::NAMES.join(", ")
+            )
+            .into());
+        }
+        calendars.get(&config.calendar_id)?;
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let desk = Arc::new(Desk {

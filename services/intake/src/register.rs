@@ -32,6 +32,34 @@ pub enum Error {
     Cipher(#[from] crate::cipher::Error),
     #[error("calendar {0} is not loaded")]
     UnknownCalendar(String),
+    #[error("policy {0} is not known")]
+    UnknownPolicy(String),
+    #[error("the acknowledgement deadline: {0}")]
+    Deadline(#[from] calendar::Error),
+}
+
+/// What acceptance fixes for the case's life: the acknowledgement deadline (when the policy
+/// has one) and the policy's version.
+#[derive(Debug, Clone)]
+struct Acceptance {
+    acknowledgement: Option<Deadline>,
+    policy_version: u32,
+}
+
+/// The acknowledgement deadline of a policy, counted from receipt; `None` when the policy sets
+/// no acknowledgement.
+fn acknowledgement_due(
+    policy: &calendar::Policy,
+    calendar: &calendar::Calendar,
+    received_at: DateTime<Utc>,
+) -> Result<Option<(DateTime<Utc>, bool)>, Error> {
+    if policy.rule(calendar::DeadlineKind::Acknowledgement, None).is_none() {
+        return Ok(None);
+    }
+    let rule = policy.clock_rule(calendar::DeadlineKind::Acknowledgement, None)?;
+    let clock = calendar::SlaClock::from_events(rule, &[calendar::ClockEvent::Started { at: received_at }])?;
+    let due = clock.due(calendar);
+    Ok(Some((due.at, due.provisional)))
 }
 
 /// The outcome of a registration.
@@ -189,14 +217,12 @@ impl Desk {
             .calendars
             .get(&self.calendar_id)
             .map_err(|_| Error::UnknownCalendar(self.calendar_id.clone()))?;
-        let acknowledgement = accept.then(|| {
-            let due = calendar.due(
-                complaint.received_at,
-                calendar::Period::WorkingDays(2),
-                calendar::EndOf::EndOfDay,
-            );
-            (due.at, due.provisional)
-        });
+        let policy = calendar::presets::get(&self.policy).ok_or_else(|| Error::UnknownPolicy(self.policy.clone()))?;
+        let acknowledgement = if accept {
+            acknowledgement_due(&policy, calendar, complaint.received_at)?
+        } else {
+            None
+        };
         let row = self.case_row(
             tenant,
             &case_id,
@@ -223,7 +249,10 @@ impl Desk {
             &case_number,
             &complaint,
             now,
-            ack_deadline.clone(),
+            accept.then(|| Acceptance {
+                acknowledgement: ack_deadline.clone(),
+                policy_version: policy.version,
+            }),
             &submission.registered_by,
         );
         let origin = Origin {
@@ -360,7 +389,7 @@ impl Desk {
         case_number: &str,
         complaint: &NewComplaint,
         now: DateTime<Utc>,
-        acknowledgement: Option<Deadline>,
+        acceptance: Option<Acceptance>,
         registered_by: &str,
     ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
         let category_code = complaint
@@ -410,18 +439,18 @@ impl Desk {
             serde_json::json!({"case_number": case_number, "channel": complaint.channel.as_str(), "kind": complaint.kind.as_str(),
                 "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
         )];
-        if let Some(deadline) = acknowledgement {
+        if let Some(acceptance) = acceptance {
             history.push(entry(
                 "accepted",
                 "system",
-                serde_json::json!({"acknowledgement_due_at": deadline.due_at, "policy": self.policy}),
+                serde_json::json!({"acknowledgement_due_at": acceptance.acknowledgement.as_ref().map(|d| d.due_at.clone()), "policy": self.policy, "policy_version": acceptance.policy_version}),
             ));
             let accepted = CaseAccepted {
                 accepted_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                 policy: self.policy.clone(),
-                policy_version: 1,
+                policy_version: acceptance.policy_version,
                 calendar_id: self.calendar_id.clone(),
-                acknowledgement: Some(deadline),
+                acknowledgement: acceptance.acknowledgement,
                 kind: complaint.kind.as_str().to_owned(),
                 channel: complaint.channel.as_str().to_owned(),
             };
@@ -445,4 +474,40 @@ fn is_complete(complaint: &NewComplaint) -> bool {
         .is_some_and(|p| p.phone.is_some() || p.email.is_some());
     let substantial = complaint.narrative.trim().chars().count() >= 5;
     substantial && (reachable || complaint.anonymous) && complaint.kind != Kind::Praise
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_acknowledgement_deadline_comes_from_the_policy() {
+        let calendars = calendar::Registry::builtin();
+        let calendar = calendars.get("cn").expect("cn");
+        // Thursday 30 April 2026, 10:00 in Beijing: 1–5 May are off, Saturday 9 May is worked.
+        let received = Utc.with_ymd_and_hms(2026, 4, 30, 2, 0, 0).single().expect("valid");
+        let service = calendar::presets::get("service_commitment").expect("preset");
+        let (due, provisional) = acknowledgement_due(&service, calendar, received)
+            .expect("computed")
+            .expect("a deadline");
+        assert_eq!(due.to_rfc3339(), "2026-05-07T15:59:59+00:00");
+        assert!(!provisional);
+        let market = calendar::presets::get("market_regulator_12315").expect("preset");
+        let (due, _) = acknowledgement_due(&market, calendar, received)
+            .expect("computed")
+            .expect("a deadline");
+        assert!(
+            due > Utc.with_ymd_and_hms(2026, 5, 7, 16, 0, 0).single().expect("valid"),
+            "7 working days is later"
+        );
+        let bank = calendar::presets::get("bank_2020_measures").expect("preset");
+        assert!(
+            acknowledgement_due(&bank, calendar, received)
+                .expect("computed")
+                .is_none(),
+            "no acknowledgement rule"
+        );
+    }
 }

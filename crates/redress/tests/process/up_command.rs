@@ -168,3 +168,47 @@ fn an_administrator_loads_next_years_notice_and_a_bad_one_is_refused() {
         .expect("runs");
     assert_eq!(String::from_utf8_lossy(&due.stdout).trim(), "2027-01-05T23:59:59+08:00");
 }
+
+#[test]
+fn an_administrator_loads_a_hong_kong_calendar() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("hk.json");
+    std::fs::write(
+        &file,
+        r#"{"id": "hk", "name": "Hong Kong (test data)", "time_zone": "Asia/Hong_Kong",
+            "working_weekdays": ["mon", "tue", "wed", "thu", "fri"], "business_hours": ["09:00-13:00", "14:00-17:30"],
+            "published_from": 2026, "published_through": 2026,
+            "days": [{"date": "2026-10-01", "name": "National Day", "isOffDay": true}]}"#,
+    )
+    .expect("written");
+    let data_dir = dir.path().join("data");
+    let loaded = Command::new(env!("CARGO_BIN_EXE_redress"))
+        .args(["admin", "calendar", "load", "--data-dir"])
+        .arg(&data_dir)
+        .arg("--file")
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+    let due = |calendar: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_redress"))
+            .args([
+                "calendar",
+                "due",
+                "--calendar",
+                calendar,
+                "--start",
+                "2026-09-30T10:00:00+08:00",
+                "--working-days",
+                "2",
+            ])
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .output()
+            .expect("runs");
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    // Hong Kong is off on 1 October only (this test data): 2 and 5 October; the mainland works 8 and 9.
+    assert_eq!(due("hk"), "2026-10-05T23:59:59+08:00");
+    assert_eq!(due("cn"), "2026-10-09T23:59:59+08:00");
+}
