@@ -36,7 +36,7 @@ fn kept(data_dir: &Path) -> anyhow::Result<Kept> {
         let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
             continue;
         };
-        if !path.extension().is_some_and(|e| e == "json") || stem.starts_with('.') {
+        if path.extension().is_none_or(|e| e != "json") || stem.starts_with('.') {
             continue;
         }
         match notice_name(stem) {
