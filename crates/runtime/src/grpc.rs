@@ -114,3 +114,23 @@ pub async fn serve(
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
 }
+
+/// A case id from a request field.
+pub fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
+    uuid::Uuid::parse_str(text)
+        .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
+}
+
+/// The `CaseHistory` call every service answers from its own `history` table.
+pub async fn case_history(
+    db: &store::Db,
+    service: &str,
+    request: Request<rpc::timeline::v1::CaseHistoryRequest>,
+) -> Result<tonic::Response<CaseHistoryReply>, Status> {
+    let tenant = tenant_of(&request)?;
+    let id = case_id(&request.get_ref().case_id)?;
+    let entries = store::messaging::history_for_case(db, tenant.as_str(), id)
+        .await
+        .map_err(internal)?;
+    Ok(tonic::Response::new(history_reply(service, entries)))
+}

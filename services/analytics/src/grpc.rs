@@ -4,7 +4,7 @@ use domain::ErrorCode;
 use rpc::analytics::v1::analytics_server::Analytics;
 use rpc::analytics::v1::{Breakdown, KpisReply, KpisRequest, Ratio};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
-use runtime::grpc::{history_reply, internal, status, tenant_of};
+use runtime::grpc::{internal, status, tenant_of};
 use store::Db;
 use tonic::{Request, Response, Status};
 
@@ -86,12 +86,6 @@ impl Analytics for AnalyticsGrpc {
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
-        let tenant = tenant_of(&request)?;
-        let id = uuid::Uuid::parse_str(&request.get_ref().case_id)
-            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
-        let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)
-            .await
-            .map_err(internal)?;
-        Ok(Response::new(history_reply(SERVICE, entries)))
+        runtime::grpc::case_history(&self.db, SERVICE, request).await
     }
 }

@@ -9,7 +9,7 @@ use rpc::intake::v1::{
     CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply, ReleaseContactsRequest,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
-use runtime::grpc::{history_reply, internal, status, tenant_of};
+use runtime::grpc::{internal, status, tenant_of};
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
@@ -217,12 +217,6 @@ impl Intake for IntakeGrpc {
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
-        let tenant = tenant_of(&request)?;
-        let case_id = uuid::Uuid::parse_str(&request.get_ref().case_id)
-            .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))?;
-        let entries = store::messaging::history_for_case(&self.desk.db, tenant.as_str(), case_id)
-            .await
-            .map_err(internal)?;
-        Ok(Response::new(history_reply(SERVICE, entries)))
+        runtime::grpc::case_history(&self.desk.db, SERVICE, request).await
     }
 }

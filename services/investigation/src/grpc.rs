@@ -1,10 +1,9 @@
 //! Investigation's gRPC adapter.
 
-use domain::ErrorCode;
 use rpc::investigation::v1::investigation_server::Investigation;
 use rpc::investigation::v1::{FileView, GetFileRequest};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
-use runtime::grpc::{history_reply, internal, status, tenant_of};
+use runtime::grpc::{case_id, internal, tenant_of};
 use store::Db;
 use tonic::{Request, Response, Status};
 
@@ -14,11 +13,6 @@ use crate::store as sql;
 /// The gRPC face of investigation.
 pub struct InvestigationGrpc {
     pub db: Db,
-}
-
-fn case_id(text: &str) -> Result<uuid::Uuid, Status> {
-    uuid::Uuid::parse_str(text)
-        .map_err(|_| status(ErrorCode::Invalid, "format", "case_id must be a UUID", Some("case_id")))
 }
 
 #[tonic::async_trait]
@@ -47,11 +41,6 @@ impl Investigation for InvestigationGrpc {
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
-        let tenant = tenant_of(&request)?;
-        let id = case_id(&request.get_ref().case_id)?;
-        let entries = store::messaging::history_for_case(&self.db, tenant.as_str(), id)
-            .await
-            .map_err(internal)?;
-        Ok(Response::new(history_reply(SERVICE, entries)))
+        runtime::grpc::case_history(&self.db, SERVICE, request).await
     }
 }
