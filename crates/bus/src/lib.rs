@@ -14,6 +14,7 @@ pub mod subjects;
 pub mod envelope;
 pub mod transport;
 pub mod embedded;
+pub mod jetstream;
 pub mod metrics;
 pub mod relay;
 pub mod consumer;

@@ -73,6 +73,9 @@ pub struct Delivery {
 pub enum AckRef {
     /// The embedded log settles by consumer and stream sequence.
     Embedded { stream_seq: u64 },
+    /// JetStream settles by the delivery's reply subject (`$JS.ACK.<stream>.<consumer>.…`),
+    /// which names the stream, the consumer, the delivery count and the stream sequence.
+    JetStream { reply: String },
 }
 
 /// How a delivery is settled.

@@ -5,6 +5,8 @@
 mod conformance;
 #[path = "bus/embedded.rs"]
 mod embedded;
+#[path = "bus/jetstream.rs"]
+mod jetstream;
 #[path = "bus/factory.rs"]
 mod factory;
 #[path = "bus/pipeline.rs"]

@@ -2,6 +2,8 @@
 //!
 //! Waiting means polling a condition with a timeout ([`wait_until`]), never a fixed sleep.
 
+pub mod nats;
+
 use std::future::Future;
 use std::time::{Duration, Instant};
 
