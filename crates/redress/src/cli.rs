@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// Run the whole product in one process with embedded defaults (SQLite files and the embedded log).
     Up(UpArgs),
+    /// Run one service in this process, for the distributed shape (NATS JetStream); configured by
+    /// `--config FILE` and `REDRESS__<SECTION>__<KEY>` environment variables.
+    Serve(ServeArgs),
     /// Working-day calendars and deadlines.
     #[command(subcommand)]
     Calendar(CalendarCommand),
@@ -50,6 +53,18 @@ pub struct UpArgs {
     /// Sync every commit to disk (`synchronous=FULL`) instead of WAL's `NORMAL`.
     #[arg(long, value_parser = ["normal", "full"], default_value = "normal")]
     pub fsync: String,
+}
+
+/// `redress serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The service this process runs.
+    #[arg(value_enum)]
+    pub service: redress::serve::Service,
+    /// A configuration file (TOML: [bus], [database], [grpc], [metrics], [http], [peers],
+    /// [intake], [notification]); environment variables `REDRESS__DATABASE__URL` etc. override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 /// `redress calendar …`.

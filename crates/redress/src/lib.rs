@@ -5,3 +5,6 @@ pub mod calendars;
 pub mod embedded;
 pub mod demo;
 pub mod settings;
+pub mod serve_config;
+pub mod serve;
+pub mod signals;

@@ -23,6 +23,11 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(up::run(args))
         }
+        cli::Command::Serve(args) => {
+            let config = redress::serve_config::ServeConfig::load(args.config.as_deref())?;
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(redress::serve::run(args.service, config))
+        }
         cli::Command::Calendar(cli::CalendarCommand::Due(args)) => calendar_cmd::due(args),
         cli::Command::Bench(args) => calendar_cmd::bench(args),
         cli::Command::Admin(command) => {

@@ -110,3 +110,59 @@ pub fn client() -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// A process started by [`spawn_ready`], killed when dropped.
+pub struct Running {
+    pub child: Child,
+    /// The line that said it was ready (without its prefix).
+    pub ready: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// Kills the process with SIGKILL and waits for it.
+    pub fn kill(&mut self) {
+        let _ = Command::new("kill").args(["-9", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `redress <args>` with `env` and waits for a stdout line starting with `prefix`.
+pub fn spawn_ready(args: &[&str], env: &[(String, String)], prefix: &str) -> Running {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
+    command
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("redress starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("`{prefix}` within 60 s"));
+        if let Some(rest) = line.strip_prefix(prefix) {
+            return Running {
+                child,
+                ready: rest.trim().to_owned(),
+            };
+        }
+    }
+}

@@ -3,3 +3,4 @@
 mod crash_recovery;
 mod harness;
 mod up_command;
+mod distributed;

@@ -1,0 +1,218 @@
+//! Configuration of `redress serve <service>`: code defaults, then a TOML file, then
+//! environment variables `REDRESS__<SECTION>__<KEY>` (e.g. `REDRESS__DATABASE__URL`). Unknown
+//! keys are errors; the result is validated into typed values before anything starts.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything one service process may be configured with; each service reads its parts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    pub bus: BusConfig,
+    pub database: DatabaseConfig,
+    pub grpc: ListenConfig,
+    /// Where `/metrics`, `/healthz` and `/readyz` of this process listen (the console serves
+    /// them on its HTTP address instead).
+    pub metrics: ListenConfig,
+    pub http: HttpConfig,
+    pub peers: PeersConfig,
+    pub intake: IntakeConfig,
+    pub notification: NotificationConfig,
+}
+
+/// The message bus.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusConfig {
+    /// NATS server URL(s), comma-separated.
+    pub nats_url: String,
+    /// Partitions of every subject; the same for every process of a deployment.
+    pub partitions: u32,
+    /// Replicas of the streams (3 in a cluster).
+    pub stream_replicas: usize,
+}
+
+/// The service's own store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite:///path/to/file.db` (one replica only).
+    pub url: String,
+    /// How many processes of this service the deployment runs.
+    pub replicas: u32,
+    /// `normal` or `full`.
+    pub fsync: String,
+}
+
+/// A listening address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListenConfig {
+    pub listen: SocketAddr,
+}
+
+/// The console's HTTP side.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    /// The administrator's token (at least 16 printable ASCII characters); without one, a token
+    /// is created on first start and written beside the console's database.
+    pub admin_token: Option<String>,
+    pub public_per_minute: u32,
+}
+
+/// Where the other services' gRPC listen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeersConfig {
+    pub intake: String,
+    pub routing: String,
+    pub investigation: String,
+    pub notification: String,
+    pub analytics: String,
+}
+
+/// Intake's own settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// The file with the master key for personal data (created 0600 if absent).
+    pub key_path: PathBuf,
+    pub calendar: String,
+    pub policy: String,
+    pub auto_accept: bool,
+}
+
+/// Notification's own settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationConfig {
+    pub contact_line: String,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        Self {
+            bus: BusConfig {
+                nats_url: "nats://127.0.0.1:4222".into(),
+                partitions: 4,
+                stream_replicas: 1,
+            },
+            database: DatabaseConfig {
+                url: String::new(),
+                replicas: 1,
+                fsync: "normal".into(),
+            },
+            grpc: ListenConfig { listen: local(0) },
+            metrics: ListenConfig { listen: local(0) },
+            http: HttpConfig {
+                listen: local(8080),
+                admin_token: None,
+                public_per_minute: 30,
+            },
+            peers: PeersConfig {
+                intake: "http://127.0.0.1:50051".into(),
+                routing: "http://127.0.0.1:50052".into(),
+                investigation: "http://127.0.0.1:50053".into(),
+                notification: "http://127.0.0.1:50054".into(),
+                analytics: "http://127.0.0.1:50055".into(),
+            },
+            intake: IntakeConfig {
+                key_path: PathBuf::from("intake.key"),
+                calendar: "cn".into(),
+                policy: "service_commitment".into(),
+                auto_accept: true,
+            },
+            notification: NotificationConfig {
+                contact_line: "400-000-0000".into(),
+            },
+        }
+    }
+}
+
+/// The store a service opens, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+}
+
+impl ServeConfig {
+    /// Loads defaults, the file, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(ServeConfig::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(file.exists(), "config file {} does not exist", file.display());
+            figment = figment.merge(Toml::file(file));
+        }
+        let config: ServeConfig = figment.merge(Env::prefixed("REDRESS__").split("__")).extract()?;
+        anyhow::ensure!(
+            (1..=256).contains(&config.bus.partitions),
+            "bus.partitions: must be between 1 and 256"
+        );
+        anyhow::ensure!(config.database.replicas >= 1, "database.replicas: must be at least 1");
+        anyhow::ensure!(
+            config.database.fsync == "normal" || config.database.fsync == "full",
+            "database.fsync: must be `normal` or `full`"
+        );
+        Ok(config)
+    }
+
+    /// The service's store, refusing what cannot work: SQLite serves one process only.
+    pub fn database(&self) -> anyhow::Result<Database> {
+        let url = self.database.url.trim();
+        anyhow::ensure!(
+            !url.is_empty(),
+            "database.url: required (e.g. sqlite:///var/lib/redress/routing.db)"
+        );
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            anyhow::ensure!(
+                self.database.replicas == 1,
+                "database.url: a SQLite store serves one process; database.replicas is {} (use PostgreSQL for replicas)",
+                self.database.replicas
+            );
+            anyhow::ensure!(!path.is_empty(), "database.url: the SQLite URL names no file");
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            anyhow::bail!("database.url: PostgreSQL stores are not built yet; use sqlite:// with one replica");
+        }
+        anyhow::bail!("database.url: `{url}` is neither sqlite:// nor postgres://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_url(url: &str, replicas: u32) -> ServeConfig {
+        let mut config = ServeConfig::default();
+        config.database.url = url.into();
+        config.database.replicas = replicas;
+        config
+    }
+
+    #[test]
+    fn sqlite_with_replicas_is_refused_and_named() {
+        assert_eq!(
+            with_url("sqlite:///tmp/r.db", 1).database().expect("valid"),
+            Database::Sqlite("/tmp/r.db".into())
+        );
+        let error = with_url("sqlite:///tmp/r.db", 2).database().expect_err("refused");
+        assert!(error.to_string().contains("database.replicas is 2"), "{error}");
+        assert!(
+            with_url("", 1)
+                .database()
+                .expect_err("required")
+                .to_string()
+                .starts_with("database.url")
+        );
+        assert!(with_url("mysql://x", 1).database().is_err());
+    }
+}

@@ -1,0 +1,219 @@
+//! The distributed shape: one process per service on a real nats-server with JetStream.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::json;
+use testkit::nats::NatsServer;
+
+use crate::harness::{ADMIN_TOKEN, Running, client, spawn_ready};
+
+/// Every service in its own process; the console last, once it knows where the others listen.
+struct Deployment {
+    services: BTreeMap<&'static str, Running>,
+    console: Running,
+    base_url: String,
+}
+
+fn env_for(service: &str, dir: &Path, nats: &NatsServer, grpc: &str) -> Vec<(String, String)> {
+    vec![
+        ("REDRESS__BUS__NATS_URL".into(), nats.url()),
+        (
+            "REDRESS__DATABASE__URL".into(),
+            format!("sqlite://{}", dir.join(format!("{service}.db")).display()),
+        ),
+        ("REDRESS__GRPC__LISTEN".into(), grpc.into()),
+        (
+            "REDRESS__INTAKE__KEY_PATH".into(),
+            dir.join("intake.key").display().to_string(),
+        ),
+    ]
+}
+
+fn start_service(
+    service: &'static str,
+    dir: &Path,
+    nats: &NatsServer,
+    grpc: &str,
+    extra: &[(String, String)],
+) -> Running {
+    let mut env = env_for(service, dir, nats, grpc);
+    env.extend(extra.iter().cloned());
+    spawn_ready(&["serve", service], &env, &format!("{service}: grpc="))
+}
+
+/// The gRPC address in a ready line `ADDR metrics=…`.
+fn grpc_of(running: &Running) -> String {
+    running.ready.split_whitespace().next().expect("an address").to_owned()
+}
+
+impl Deployment {
+    fn start(dir: &Path, nats: &NatsServer) -> Self {
+        let mut services = BTreeMap::new();
+        for service in ["intake", "routing", "investigation", "analytics"] {
+            services.insert(service, start_service(service, dir, nats, "127.0.0.1:0", &[]));
+        }
+        let intake = format!("http://{}", grpc_of(&services["intake"]));
+        let peers = |services: &BTreeMap<&str, Running>| {
+            let mut env = vec![("REDRESS__PEERS__INTAKE".to_owned(), intake.clone())];
+            for (name, running) in services {
+                env.push((
+                    format!("REDRESS__PEERS__{}", name.to_uppercase()),
+                    format!("http://{}", grpc_of(running)),
+                ));
+            }
+            env
+        };
+        let notification = start_service("notification", dir, nats, "127.0.0.1:0", &peers(&services));
+        services.insert("notification", notification);
+        let mut console_env = env_for("console", dir, nats, "127.0.0.1:0");
+        console_env.extend(peers(&services));
+        console_env.push(("REDRESS__HTTP__LISTEN".into(), "127.0.0.1:0".into()));
+        console_env.push(("REDRESS__HTTP__ADMIN_TOKEN".into(), ADMIN_TOKEN.into()));
+        let console = spawn_ready(&["serve", "console"], &console_env, "console: ");
+        let base_url = console.ready.trim_end_matches('/').to_owned();
+        Deployment {
+            services,
+            console,
+            base_url,
+        }
+    }
+}
+
+async fn post(base_url: &str, n: usize) -> serde_json::Value {
+    let body =
+        json!({"channel": "phone", "narrative": format!("第{n}宗：刹车异响"), "complainant": {"phone": "13700000000"}});
+    let response = client()
+        .post(format!("{base_url}/api/v1/complaints"))
+        .bearer_auth(ADMIN_TOKEN)
+        .header("Idempotency-Key", format!("distributed-{n}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("answered");
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.expect("json")
+}
+
+/// Waits until a case's timeline has one entry of each expected action, and returns the counts.
+async fn complete(base_url: &str, id: &str) -> BTreeMap<(String, String), usize> {
+    let expected = [
+        ("intake", "registered"),
+        ("routing", "dispatched"),
+        ("investigation", "file_opened"),
+        ("notification", "acknowledgement_recorded"),
+        ("analytics", "counted"),
+    ];
+    let found = testkit::wait_until(Duration::from_secs(30), || async {
+        let case: serde_json::Value = client()
+            .get(format!("{base_url}/api/v1/cases/{id}"))
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for entry in case["timeline"].as_array()? {
+            *counts
+                .entry((
+                    entry["service"].as_str()?.to_owned(),
+                    entry["action"].as_str()?.to_owned(),
+                ))
+                .or_default() += 1;
+        }
+        expected
+            .iter()
+            .all(|(s, a)| counts.contains_key(&((*s).to_owned(), (*a).to_owned())))
+            .then_some(counts)
+    })
+    .await;
+    found.unwrap_or_else(|| panic!("case {id} did not complete across the processes"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_flows_through_one_process_per_service_on_jetstream() {
+    if testkit::nats::server_or_skip("distributed lifecycle").is_none() {
+        return;
+    }
+    let nats = NatsServer::start().await.expect("nats-server starts");
+    let dir = tempfile::tempdir().expect("dir");
+    let deployment = Deployment::start(dir.path(), &nats);
+    let created = post(&deployment.base_url, 1).await;
+    let counts = complete(&deployment.base_url, created["id"].as_str().expect("id")).await;
+    assert!(counts.values().all(|n| *n == 1), "{counts:?}");
+    for (name, running) in &deployment.services {
+        let metrics_url = running
+            .ready
+            .split("metrics=")
+            .nth(1)
+            .expect("a metrics address")
+            .trim_end_matches('/');
+        let text = client()
+            .get(format!("{metrics_url}/metrics"))
+            .send()
+            .await
+            .expect("scraped")
+            .text()
+            .await
+            .expect("text");
+        assert!(text.contains(&format!("{name}_events")), "{name}: {text}");
+    }
+    drop(deployment);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_killed_mid_way_and_restarted_loses_and_duplicates_nothing() {
+    if testkit::nats::server_or_skip("distributed restart").is_none() {
+        return;
+    }
+    let nats = NatsServer::start().await.expect("nats-server starts");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut deployment = Deployment::start(dir.path(), &nats);
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        ids.push(
+            post(&deployment.base_url, n).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    // Kill routing and investigation while their work is in flight; more complaints arrive.
+    for service in ["routing", "investigation"] {
+        deployment.services.get_mut(service).expect("running").kill();
+    }
+    for n in 5..10 {
+        ids.push(
+            post(&deployment.base_url, n).await["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+        );
+    }
+    for service in ["routing", "investigation"] {
+        let restarted = start_service(service, dir.path(), &nats, "127.0.0.1:0", &[]);
+        deployment.services.insert(service, restarted);
+    }
+    // The console still points at the old gRPC addresses of the restarted services; ask the
+    // services' own views through a console restarted with the new peers.
+    let intake = format!("http://{}", grpc_of(&deployment.services["intake"]));
+    let mut console_env = env_for("console", dir.path(), &nats, "127.0.0.1:0");
+    console_env.push(("REDRESS__PEERS__INTAKE".into(), intake));
+    for (name, running) in &deployment.services {
+        console_env.push((
+            format!("REDRESS__PEERS__{}", name.to_uppercase()),
+            format!("http://{}", grpc_of(running)),
+        ));
+    }
+    console_env.push(("REDRESS__HTTP__LISTEN".into(), "127.0.0.1:0".into()));
+    console_env.push(("REDRESS__HTTP__ADMIN_TOKEN".into(), ADMIN_TOKEN.into()));
+    deployment.console = spawn_ready(&["serve", "console"], &console_env, "console: ");
+    deployment.base_url = deployment.console.ready.trim_end_matches('/').to_owned();
+    for id in &ids {
+        let counts = complete(&deployment.base_url, id).await;
+        assert!(counts.values().all(|n| *n == 1), "case {id}: {counts:?}");
+    }
+}
