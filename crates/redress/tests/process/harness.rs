@@ -155,9 +155,11 @@ pub fn spawn_ready(args: &[&str], env: &[(String, String)], prefix: &str) -> Run
         }
     });
     loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(60))
-            .unwrap_or_else(|_| panic!("`{prefix}` within 60 s"));
+        let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`{prefix}` not printed within 60 s");
+        };
         if let Some(rest) = line.strip_prefix(prefix) {
             return Running {
                 child,
