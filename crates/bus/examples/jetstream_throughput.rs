@@ -57,15 +57,25 @@ async fn main() -> Result<(), BoxError> {
     let stored = 2 * total;
     for batch in [256, 1] {
         let started = Instant::now();
-        let (count, done) = drain(&transport, &format!("all-{batch}"), all_partitions(), batch, None).await?;
-        report(&format!("fetch+ack, batches of {batch}"), count, done - started);
-        assert_eq!(count, stored, "every message once");
+        let drained = drain(&transport, &format!("all-{batch}"), all_partitions(), batch, None).await?;
+        report(
+            &format!("fetch+ack, batches of {batch}"),
+            drained.count,
+            drained.done - started,
+        );
+        settling(&drained);
+        assert_eq!(drained.count, stored, "every message once");
     }
 
     let client = async_nats::connect(&url).await?;
     let started = Instant::now();
-    let (count, done) = drain(&transport, "unconfirmed", all_partitions(), 256, Some(&client)).await?;
-    report("fetch+ack unconfirmed, batches of 256", count, done - started);
+    let drained = drain(&transport, "unconfirmed", all_partitions(), 256, Some(&client)).await?;
+    report(
+        "fetch+ack unconfirmed, batches of 256",
+        drained.count,
+        drained.done - started,
+    );
+    settling(&drained);
 
     let started = Instant::now();
     let mut workers = Vec::new();
@@ -78,9 +88,9 @@ async fn main() -> Result<(), BoxError> {
     }
     let (mut consumed, mut last) = (0, started);
     for worker in workers {
-        let (count, done) = worker.await??;
-        consumed += count;
-        last = last.max(done);
+        let drained = worker.await??;
+        consumed += drained.count;
+        last = last.max(drained.done);
     }
     report("fetch+ack, 4 partition consumers at once", consumed, last - started);
     drop(server);
@@ -116,16 +126,25 @@ fn all_partitions() -> Vec<String> {
         .collect()
 }
 
-/// Fetches and acknowledges until a fetch comes back empty; returns how many, and when the last
-/// acknowledgement returned. With `unconfirmed`, acknowledgements are published on that
-/// connection without waiting for the server's answer.
+/// What a drain did.
+struct Drained {
+    count: usize,
+    /// When the last acknowledgement returned (the final empty fetch's wait is not work).
+    done: Instant,
+    /// Batches settled and the time spent settling them.
+    batches: u32,
+    settling: Duration,
+}
+
+/// Fetches and acknowledges until a fetch comes back empty. With `unconfirmed`, acknowledgements
+/// are published on that connection without waiting for the server's answer.
 async fn drain(
     transport: &JetStream,
     name: &str,
     filter_subjects: Vec<String>,
     batch: usize,
     unconfirmed: Option<&async_nats::Client>,
-) -> Result<(usize, Instant), BoxError> {
+) -> Result<Drained, BoxError> {
     let mut consumer = transport
         .consumer(ConsumerSpec {
             durable_name: name.to_owned(),
@@ -134,14 +153,19 @@ async fn drain(
             max_deliver: None,
         })
         .await?;
-    let mut consumed = 0;
-    let mut done = Instant::now();
+    let mut drained = Drained {
+        count: 0,
+        done: Instant::now(),
+        batches: 0,
+        settling: Duration::ZERO,
+    };
     loop {
         let deliveries = consumer.fetch(batch, Duration::from_millis(500)).await?;
         if deliveries.is_empty() {
-            return Ok((consumed, done));
+            return Ok(drained);
         }
-        consumed += deliveries.len();
+        drained.count += deliveries.len();
+        let settling = Instant::now();
         match unconfirmed {
             None => {
                 let acks = deliveries.into_iter().map(|d| (d.ack_ref, Settlement::Ack)).collect();
@@ -156,8 +180,18 @@ async fn drain(
                 client.flush().await?;
             }
         }
-        done = Instant::now();
+        drained.done = Instant::now();
+        drained.settling += drained.done - settling;
+        drained.batches += 1;
     }
+}
+
+fn settling(drained: &Drained) {
+    let per_batch = drained.settling / drained.batches.max(1);
+    println!(
+        "{:>42}  settling took {:.2?} in all, {per_batch:.2?} per batch",
+        "", drained.settling
+    );
 }
 
 fn report(what: &str, count: usize, elapsed: Duration) {

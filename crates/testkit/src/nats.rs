@@ -30,8 +30,11 @@ const SHUTDOWN: Duration = Duration::from_secs(15);
 /// A nats-server version, as `--version` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Version {
+    /// The major number (2 in 2.12.8).
     pub major: u32,
+    /// The minor number (12 in 2.12.8).
     pub minor: u32,
+    /// The patch number (8 in 2.12.8).
     pub patch: u32,
 }
 

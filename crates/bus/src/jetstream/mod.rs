@@ -92,7 +92,12 @@ impl JetStreamOptions {
 #[non_exhaustive]
 pub enum Credentials {
     /// A user name and its password.
-    UserPassword { user: String, password: SecretString },
+    UserPassword {
+        /// The user's name on the server.
+        user: String,
+        /// Its password, never logged.
+        password: SecretString,
+    },
     /// A bearer token.
     Token(SecretString),
 }
