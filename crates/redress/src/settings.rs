@@ -1,5 +1,6 @@
-//! Settings of `redress up`: code defaults, then a TOML file, then `REDRESS_*` environment
-//! variables; unknown keys are errors.
+//! Settings of `redress up`: code defaults, then a TOML file, then `REDRESS__<KEY>` environment
+//! variables (`REDRESS__PARTITIONS`); unknown keys are errors. Single-underscore names
+//! (`REDRESS_ADMIN_TOKEN`, `REDRESS_CRASH_AT`, `REDRESS_NATS_SERVER`) are not settings.
 
 use std::path::Path;
 
@@ -46,7 +47,7 @@ impl Settings {
             anyhow::ensure!(file.exists(), "config file {} does not exist", file.display());
             figment = figment.merge(Toml::file(file));
         }
-        let env = Env::prefixed("REDRESS_").ignore(&["ADMIN_TOKEN", "CRASH_AT"]);
+        let env = Env::prefixed("REDRESS__");
         let settings: Settings = figment.merge(env).extract()?;
         anyhow::ensure!(
             (1..=256).contains(&settings.partitions),
@@ -54,5 +55,24 @@ impl Settings {
         );
         anyhow::ensure!(settings.public_per_minute > 0, "public_per_minute must be positive");
         Ok(settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_underscore_variables_are_not_settings() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("REDRESS_NATS_SERVER", "/usr/bin/nats-server");
+            jail.set_env("REDRESS_ADMIN_TOKEN", "0123456789abcdef");
+            jail.set_env("REDRESS__PARTITIONS", "8");
+            let settings = Settings::load(None).expect("loads");
+            assert_eq!(settings.partitions, 8);
+            jail.set_env("REDRESS__PARTITONS", "8");
+            assert!(Settings::load(None).is_err(), "a misspelt key is an error");
+            Ok(())
+        });
     }
 }
