@@ -147,14 +147,15 @@ impl JetStreamConsumer {
             .await
             .map_err(|e| failed(&e))?;
         // The server ends the request itself after `wait`; this bound is for a lost connection.
-        let give_up = Instant::now() + wait + self.inner.options.request_timeout;
+        let bound = wait + self.inner.options.request_timeout;
+        let give_up = Instant::now() + bound;
         let mut received = 0;
         while received < max {
             let message = match tokio::time::timeout_at(give_up, subscriber.next()).await {
                 Ok(Some(message)) => message,
                 Ok(None) => return Err(failed(&"the subscription closed")),
                 Err(_) if received > 0 => return Ok(Ended::Done),
-                Err(_) => return Err(failed(&format_args!("no answer within {:?}", give_up - Instant::now()))),
+                Err(_) => return Err(failed(&format_args!("no answer within {bound:?}"))),
             };
             match message.status {
                 None | Some(StatusCode::OK) => {
