@@ -11,6 +11,9 @@ use crate::transport::Message;
 pub mod headers {
     /// The broker's deduplication key; equal to the event id.
     pub const MSG_ID: &str = "Nats-Msg-Id";
+    /// The event's id. Equal to the message id when the event is published; a dead letter keeps
+    /// it while taking a message id of its own.
+    pub const EVENT_ID: &str = "Redress-Event-Id";
     pub const EVENT_TYPE: &str = "Redress-Event-Type";
     pub const SCHEMA_VERSION: &str = "Redress-Schema-Version";
     pub const SOURCE: &str = "Redress-Source";
@@ -75,6 +78,7 @@ impl Envelope {
     pub fn to_message(&self, partitions: u32) -> Message {
         let mut header_list = vec![
             (headers::MSG_ID.to_owned(), self.event_id.to_string()),
+            (headers::EVENT_ID.to_owned(), self.event_id.to_string()),
             (headers::EVENT_TYPE.to_owned(), self.event_type.clone()),
             (headers::SCHEMA_VERSION.to_owned(), self.schema_version.to_string()),
             (headers::SOURCE.to_owned(), self.source.clone()),
@@ -137,7 +141,7 @@ impl Envelope {
             value: "out of range".to_owned(),
         })?;
         Ok(Self {
-            event_id: uuid(headers::MSG_ID)?,
+            event_id: uuid(headers::EVENT_ID)?,
             event_type: required(message, headers::EVENT_TYPE)?.to_owned(),
             schema_version,
             source: required(message, headers::SOURCE)?.to_owned(),

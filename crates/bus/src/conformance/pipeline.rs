@@ -359,6 +359,13 @@ pub async fn a_poison_message_is_dead_lettered_and_counted(transport: Arc<dyn Tr
     let deliveries = dlq.fetch(10, Duration::from_secs(5)).await.expect("dead letters");
     assert_eq!(deliveries.len(), 1, "exactly one dead letter");
     let dead = &deliveries[0].message;
+    let decoded = Envelope::from_message(dead).expect("a dead letter still reads as its envelope");
+    assert_eq!(decoded.event_id, poison.event_id, "a dead letter keeps the event's id");
+    assert_ne!(
+        dead.msg_id,
+        poison.event_id.to_string(),
+        "a dead letter has a message id of its own"
+    );
     assert_eq!(
         dead.header(crate::envelope::headers::CASE_ID),
         Some(bad.to_string().as_str())
