@@ -49,6 +49,7 @@ impl Sandbox {
                 ..Settings::default()
             },
             clock,
+            transport: None,
         }
     }
 

@@ -23,12 +23,15 @@ pub fn due(args: DueArgs) -> anyhow::Result<()> {
 
 /// Runs a benchmark and prints its figures.
 pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    if args.which == "pipeline" {
+        return pipeline(args);
+    }
     anyhow::ensure!(
         args.which == "calendar",
-        "unknown benchmark `{}`: try `calendar`",
+        "unknown benchmark `{}`: try `calendar` or `pipeline`",
         args.which
     );
-    let figures = calendar::bench::due_dates(args.n);
+    let figures = calendar::bench::due_dates(args.n.unwrap_or(1_000_000));
     println!(
         "calendar due dates: {} cases; real {:.0}/s; day-by-day baseline {:.0}/s; ratio {:.1}x; mismatches {}",
         figures.n_cases, figures.real_per_second, figures.naive_per_second, figures.speedup, figures.n_mismatches
@@ -39,6 +42,34 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     if let Some(path) = args.json {
         std::fs::write(&path, figures.to_json()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn pipeline(args: BenchArgs) -> anyhow::Result<()> {
+    let options = redress::bench::PipelineOptions {
+        complaints: args.n.unwrap_or(2_000),
+        concurrency: args.concurrency,
+        nats_url: args.nats_url,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let figures = runtime.block_on(redress::bench::pipeline(options))?;
+    println!(
+        "pipeline ({} bus): {} complaints, {:.0} complaints/s through all five services (p99 submission {:.1} ms); \
+         raw bus {:.0} messages/s = {:.0} complaints/s at {} events each (ratio {:.2}); raw SQLite commits {:.0}/s",
+        figures["bus"].as_str().unwrap_or(""),
+        figures["complaints"],
+        figures["complaints_per_second"].as_f64().unwrap_or(0.0),
+        figures["submission_latency_ms"]["p99"].as_f64().unwrap_or(0.0),
+        figures["baseline_bus_messages_per_second"].as_f64().unwrap_or(0.0),
+        figures["baseline_bus_complaints_per_second"].as_f64().unwrap_or(0.0),
+        redress::bench::EVENTS_PER_COMPLAINT,
+        figures["ratio_to_bus"].as_f64().unwrap_or(0.0),
+        figures["baseline_sqlite_commits_per_second"].as_f64().unwrap_or(0.0),
+    );
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&figures)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

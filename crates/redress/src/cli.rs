@@ -104,12 +104,19 @@ pub struct DueArgs {
 /// `redress bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Which benchmark: `calendar` (due-date computations against a day-by-day loop).
+    /// Which benchmark: `calendar` (due-date computations against a day-by-day loop) or
+    /// `pipeline` (complaints through every service against the raw bus and SQLite commits).
     #[arg(default_value = "calendar")]
     pub which: String,
-    /// How many computations.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub n: usize,
+    /// How many computations (calendar) or complaints (pipeline); defaults 1,000,000 and 2,000.
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Pipeline: requests in flight at once.
+    #[arg(long, default_value_t = 32)]
+    pub concurrency: usize,
+    /// Pipeline: run the bus on this NATS server (2.10+, JetStream) instead of the embedded log.
+    #[arg(long)]
+    pub nats_url: Option<String>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,

@@ -25,6 +25,9 @@ pub struct Options {
     pub settings: Settings,
     /// The one clock every service reads (a manual clock in tests).
     pub clock: Arc<dyn domain::Clock>,
+    /// The bus; `None` opens the embedded log in the data directory. (Benchmarks run the same
+    /// process on JetStream to compare the two.)
+    pub transport: Option<Arc<dyn bus::Transport>>,
 }
 
 /// The running product.
@@ -71,18 +74,23 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let dir = options.data_dir.clone();
     let settings = options.settings.clone();
     let fsync_full = options.fsync_full;
-    tracing::info!(data_dir = %dir.display(), backend = "sqlite", bus = "embedded", "starting");
-    let log = EmbeddedLog::open(
-        &dir.join("bus.db"),
-        EmbeddedOptions {
-            fsync_full,
-            ..EmbeddedOptions::default()
-        },
-    )
-    .await
-    .context("opening the embedded log")?;
+    let transport: Arc<dyn bus::Transport> = match &options.transport {
+        Some(transport) => transport.clone(),
+        None => Arc::new(
+            EmbeddedLog::open(
+                &dir.join("bus.db"),
+                EmbeddedOptions {
+                    fsync_full,
+                    ..EmbeddedOptions::default()
+                },
+            )
+            .await
+            .context("opening the embedded log")?,
+        ),
+    };
+    tracing::info!(data_dir = %dir.display(), backend = "sqlite", bus = transport.kind(), "starting");
     let platform = Platform {
-        transport: Arc::new(log),
+        transport,
         clock: options.clock.clone(),
         partitions: settings.partitions,
     };

@@ -38,6 +38,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         fsync_full: args.fsync == "full",
         settings,
         clock: std::sync::Arc::new(domain::SystemClock),
+        transport: None,
     })
     .await?;
     if args.demo {
