@@ -63,6 +63,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own error type
     fn single_underscore_variables_are_not_settings() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("REDRESS_NATS_SERVER", "/usr/bin/nats-server");
