@@ -131,3 +131,48 @@ async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer() {
     assert_eq!(unauthorized.status().as_u16(), 401);
     sandbox.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_registrations_share_transactions_without_mixing_up_their_answers() {
+    let sandbox = Sandbox::start().await.expect("sandbox starts");
+    let body = |n: usize| json!({"channel": "web", "narrative": format!("第{n}宗并发投诉"), "complainant": {"phone": "13812345678"}});
+    // 60 distinct cases, each sent twice at once under the same key, plus one key reused with
+    // another body: batches form, and duplicates meet inside one transaction.
+    let mut requests = Vec::new();
+    for n in 0..60 {
+        for _ in 0..2 {
+            requests.push((format!("burst-{n}"), body(n)));
+        }
+    }
+    requests.push(("burst-0".to_owned(), body(999)));
+    let answers = futures::future::join_all(
+        requests
+            .iter()
+            .map(|(key, body)| sandbox.post_complaint(body, Some(key.as_str()))),
+    )
+    .await;
+    let mut by_key: std::collections::BTreeMap<&str, Vec<(u16, serde_json::Value)>> = Default::default();
+    for ((key, _), answer) in requests.iter().zip(answers) {
+        by_key.entry(key.as_str()).or_default().push(answer.expect("answered"));
+    }
+    let mut numbers = std::collections::BTreeSet::new();
+    for (key, answers) in &by_key {
+        let created: Vec<_> = answers.iter().filter(|(status, _)| *status == 201).collect();
+        assert_eq!(created.len(), 1, "{key}: exactly one 201: {answers:?}");
+        let case = &created[0].1;
+        for (status, answer) in answers {
+            match status {
+                201 | 200 => assert_eq!(answer["id"], case["id"], "{key}: a replay returns the same case"),
+                422 => assert_eq!(answer["error"]["code"], "idempotency_key_reused"),
+                other => panic!("{key}: unexpected {other}: {answer}"),
+            }
+        }
+        assert!(
+            numbers.insert(case["case_number"].as_str().expect("number").to_owned()),
+            "case numbers are unique"
+        );
+    }
+    assert_eq!(numbers.len(), 60);
+    assert_eq!(by_key["burst-0"].iter().filter(|(status, _)| *status == 422).count(), 1);
+    sandbox.stop().await;
+}

@@ -45,7 +45,14 @@ impl App {
         calendars.get(&config.calendar_id)?;
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
+        let ledger = crate::ledger::Ledger {
+            db: host.db.clone(),
+            policy: config.policy.clone(),
+            calendar_id: config.calendar_id.clone(),
+        }
+        .start();
         let desk = Arc::new(Desk {
+            ledger,
             db: host.db.clone(),
             cipher: Arc::new(cipher),
             clock: host.platform.clock.clone(),

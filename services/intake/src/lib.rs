@@ -9,6 +9,7 @@
 pub mod config;
 pub mod cipher;
 pub mod register;
+pub mod ledger;
 pub mod store;
 pub mod grpc;
 pub mod app;

@@ -3,19 +3,15 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use domain::complaint::{ComplaintInput, NewComplaint};
 use domain::vocabulary::Kind;
 use domain::{CaseId, Clock, FieldError, Tenant};
-use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseRegistered};
 use rpc::timeline::v1::Deadline;
 use sha2::{Digest, Sha256};
-use store::{Db, HistoryEntry, NewEvent, Origin};
+use store::Db;
 
-use crate::SERVICE;
 use crate::cipher::Cipher;
 use crate::store::{self as sql, CaseRow};
 
@@ -36,14 +32,34 @@ pub enum Error {
     UnknownPolicy(String),
     #[error("the acknowledgement deadline: {0}")]
     Deadline(#[from] calendar::Error),
+    #[error("the batch this registration was written in failed: {0}")]
+    Batch(String),
 }
 
 /// What acceptance fixes for the case's life: the acknowledgement deadline (when the policy
 /// has one) and the policy's version.
 #[derive(Debug, Clone)]
-struct Acceptance {
-    acknowledgement: Option<Deadline>,
-    policy_version: u32,
+pub struct Acceptance {
+    pub acknowledgement: Option<Deadline>,
+    pub policy_version: u32,
+}
+
+/// A registration ready to write: validated, encrypted, its deadlines computed.
+#[derive(Debug)]
+pub struct Prepared {
+    pub tenant: Tenant,
+    pub now: DateTime<Utc>,
+    /// The local (Beijing) day whose sequence numbers the case.
+    pub day: String,
+    pub case_id: CaseId,
+    /// (key hash, body SHA-256) of an idempotency key.
+    pub idempotency: Option<(String, String)>,
+    /// The row, its case number still empty.
+    pub row: CaseRow,
+    pub complaint: NewComplaint,
+    /// `Some` when the case is accepted at once.
+    pub acceptance: Option<Acceptance>,
+    pub registered_by: String,
 }
 
 /// The acknowledgement deadline of a policy, counted from receipt; `None` when the policy sets
@@ -100,6 +116,8 @@ pub struct Desk {
     pub calendar_id: String,
     pub policy: String,
     pub auto_accept: bool,
+    /// The one writer of new cases.
+    pub ledger: crate::ledger::Handle,
 }
 
 /// Category codes every tenant starts with (DOMAIN.md's scope categories and the dealer tree).
@@ -191,27 +209,21 @@ impl Desk {
     /// Registers a submission; replays an earlier registration with the same idempotency key
     /// and body.
     pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
+        let prepared = self.prepare(tenant, submission)?;
+        self.ledger.write(prepared).await
+    }
+
+    /// Everything that needs no lock: validation, deadlines, encryption. The case number, the
+    /// idempotency check and the writes happen in the ledger's transaction.
+    fn prepare(&self, tenant: &Tenant, submission: Submission) -> Result<Prepared, Error> {
         let now = self.clock.now();
         let complaint =
             domain::complaint::validate(submission.input, now, &is_known_category).map_err(Error::Invalid)?;
-        let key_hash = submission
-            .idempotency
-            .as_ref()
-            .map(|key| hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes())));
-        let mut tx = self.db.begin().await?;
-        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency)
-            && let Some((body, case_id)) = sql::idempotency(&mut tx, tenant.as_str(), key_hash).await?
-        {
-            drop(tx);
-            if body != key.body_sha256 {
-                return Err(Error::IdempotencyKeyReused);
-            }
-            return self.replay(tenant, &case_id).await;
-        }
+        let idempotency = submission.idempotency.as_ref().map(|key| {
+            let key_hash = hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes()));
+            (key_hash, key.body_sha256.clone())
+        });
         let case_id = CaseId::new();
-        let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
-        let number = sql::next_daily_number(&mut tx, tenant.as_str(), &day).await?;
-        let case_number = format!("TS{day}{number:04}");
         let accept = self.auto_accept && is_complete(&complaint);
         let calendar = self
             .calendars
@@ -226,78 +238,32 @@ impl Desk {
         let row = self.case_row(
             tenant,
             &case_id,
-            &case_number,
+            "",
             &complaint,
             accept.then_some(now),
             acknowledgement,
             &submission.registered_by,
             submission.language_hint.as_deref(),
         )?;
-        sql::insert_case(&mut tx, &row).await?;
-        if let (Some(key_hash), Some(key)) = (&key_hash, &submission.idempotency) {
-            sql::remember_idempotency(&mut tx, tenant.as_str(), key_hash, &key.body_sha256, &row.id, now).await?;
-        }
-        let ack_deadline = acknowledgement.map(|(at, provisional)| Deadline {
-            kind: "acknowledgement".into(),
-            due_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            state: "open".into(),
-            provisional,
-        });
-        let (events, history) = self.facts(
-            tenant,
-            &case_id,
-            &case_number,
-            &complaint,
-            now,
-            accept.then(|| Acceptance {
-                acknowledgement: ack_deadline.clone(),
-                policy_version: policy.version,
-            }),
-            &submission.registered_by,
-        );
-        let origin = Origin {
-            source: SERVICE,
-            occurred_at: now,
-            causation_id: None,
-            correlation_id: Some(case_id.0),
-            traceparent: None,
-        };
-        store::messaging::append_events(&mut tx, &origin, events).await?;
-        store::messaging::append_history(&mut tx, &history).await?;
-        self.db.commit(tx).await?;
-        Ok(Registered {
-            case_id: row.id,
-            case_number,
-            status: if accept { "accepted" } else { "received" },
-            received_at: complaint.received_at,
-            replayed: false,
-            acknowledgement: ack_deadline,
-        })
-    }
-
-    async fn replay(&self, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
-        let row = sql::find_case(self.db.reader(), tenant.as_str(), case_id)
-            .await?
-            .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
-        let received_at = DateTime::parse_from_rfc3339(&row.received_at)
-            .map_err(|_| store::Error::Corrupt("received_at".into()))?
-            .with_timezone(&Utc);
-        Ok(Registered {
-            acknowledgement: row.ack_due_at.as_ref().map(|due| Deadline {
+        let acceptance = accept.then(|| Acceptance {
+            acknowledgement: acknowledgement.map(|(at, provisional)| Deadline {
                 kind: "acknowledgement".into(),
-                due_at: due.clone(),
+                due_at: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                 state: "open".into(),
-                provisional: row.ack_provisional,
+                provisional,
             }),
-            case_id: row.id,
-            case_number: row.case_number,
-            status: if row.status == "accepted" {
-                "accepted"
-            } else {
-                "received"
-            },
-            received_at,
-            replayed: true,
+            policy_version: policy.version,
+        });
+        Ok(Prepared {
+            tenant: tenant.clone(),
+            now,
+            day: now.with_timezone(&Shanghai).format("%Y%m%d").to_string(),
+            case_id,
+            idempotency,
+            row,
+            complaint,
+            acceptance,
+            registered_by: submission.registered_by,
         })
     }
 
@@ -379,89 +345,6 @@ impl Desk {
             version: 1,
             registered_by: registered_by.to_owned(),
         })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn facts(
-        &self,
-        tenant: &Tenant,
-        case_id: &CaseId,
-        case_number: &str,
-        complaint: &NewComplaint,
-        now: DateTime<Utc>,
-        acceptance: Option<Acceptance>,
-        registered_by: &str,
-    ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
-        let category_code = complaint
-            .category_code
-            .clone()
-            .or_else(|| {
-                complaint
-                    .reported_category
-                    .as_deref()
-                    .and_then(classify)
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
-        let registered = CaseRegistered {
-            case_number: case_number.to_owned(),
-            kind: complaint.kind.as_str().to_owned(),
-            channel: complaint.channel.as_str().to_owned(),
-            source: complaint.source.as_str().to_owned(),
-            received_at: complaint
-                .received_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-            reported_category: complaint.reported_category.clone().unwrap_or_default(),
-            category_code: category_code.clone(),
-            unit: complaint.unit.clone().unwrap_or_default(),
-            anonymous: complaint.anonymous,
-            signals: signals(complaint),
-            source_ref: complaint.source_ref.clone().unwrap_or_default(),
-            source_due_at: complaint.source_due_at.map(sql::at).unwrap_or_default(),
-        };
-        let mut events = vec![NewEvent {
-            tenant: tenant.to_string(),
-            event_type: "case.registered",
-            case_id: case_id.0,
-            payload: Bytes::from(registered.encode_to_vec()),
-        }];
-        let entry = |action: &str, actor: &str, detail: serde_json::Value| HistoryEntry {
-            tenant: tenant.to_string(),
-            case_id: case_id.0,
-            at: now,
-            action: action.to_owned(),
-            actor: actor.to_owned(),
-            detail_json: detail.to_string(),
-        };
-        let mut history = vec![entry(
-            "registered",
-            registered_by,
-            serde_json::json!({"case_number": case_number, "channel": complaint.channel.as_str(), "kind": complaint.kind.as_str(),
-                "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
-        )];
-        if let Some(acceptance) = acceptance {
-            history.push(entry(
-                "accepted",
-                "system",
-                serde_json::json!({"acknowledgement_due_at": acceptance.acknowledgement.as_ref().map(|d| d.due_at.clone()), "policy": self.policy, "policy_version": acceptance.policy_version}),
-            ));
-            let accepted = CaseAccepted {
-                accepted_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-                policy: self.policy.clone(),
-                policy_version: acceptance.policy_version,
-                calendar_id: self.calendar_id.clone(),
-                acknowledgement: acceptance.acknowledgement,
-                kind: complaint.kind.as_str().to_owned(),
-                channel: complaint.channel.as_str().to_owned(),
-            };
-            events.push(NewEvent {
-                tenant: tenant.to_string(),
-                event_type: "case.accepted",
-                case_id: case_id.0,
-                payload: Bytes::from(accepted.encode_to_vec()),
-            });
-        }
-        (events, history)
     }
 }
 

@@ -175,6 +175,21 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
     })
 }
 
+/// A case by id or by case number, within a tenant, inside the caller's transaction.
+pub async fn find_case_in(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id_or_number: &str,
+) -> Result<Option<CaseRow>, Error> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");
+    let row = sqlx::query(&sql)
+        .bind(tenant)
+        .bind(id_or_number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.as_ref().map(case_row).transpose()?)
+}
+
 /// A case by id or by case number, within a tenant.
 pub async fn find_case(pool: &sqlx::SqlitePool, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
     let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");

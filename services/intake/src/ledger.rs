@@ -1,0 +1,270 @@
+//! The ledger: the one writer of new cases, committing many registrations per transaction
+//! (group commit) so that intake is durable before each 201 without one commit per case.
+//!
+//! Registrations arrive prepared (validated, encrypted, deadlines computed) through a [`Handle`];
+//! the writer takes what is waiting (up to [`BATCH`]), writes each in a savepoint of one
+//! transaction — so one that fails rolls back alone — commits, and only then answers each
+//! caller. A caller that goes away still has its case written; a retry with its idempotency key
+//! finds it.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use domain::complaint::NewComplaint;
+use domain::{CaseId, Tenant};
+use prost::Message as _;
+use rpc::events::v1::{CaseAccepted, CaseRegistered};
+use rpc::timeline::v1::Deadline;
+use sqlx::{Acquire, SqliteConnection};
+use store::{Db, HistoryEntry, NewEvent, Origin};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::SERVICE;
+use crate::register::{Acceptance, Error, Prepared, Registered, classify, signals};
+use crate::store as sql;
+
+/// The most registrations one transaction writes.
+pub const BATCH: usize = 256;
+
+type Job = (Prepared, oneshot::Sender<Result<Registered, Error>>);
+
+/// The way to the writer; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Handle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Handle {
+    /// Writes a registration and returns once its transaction has committed.
+    pub async fn write(&self, prepared: Prepared) -> Result<Registered, Error> {
+        let (answer, answered) = oneshot::channel();
+        self.jobs
+            .send((prepared, answer))
+            .await
+            .map_err(|_| Error::Batch("the ledger has stopped".into()))?;
+        answered
+            .await
+            .map_err(|_| Error::Batch("the ledger stopped before answering".into()))?
+    }
+}
+
+/// The writer's state.
+pub struct Ledger {
+    pub db: Db,
+    /// The SLA policy and calendar named in `case.accepted`.
+    pub policy: String,
+    pub calendar_id: String,
+}
+
+impl Ledger {
+    /// Starts the writer; it stops when every [`Handle`] is dropped.
+    pub fn start(self) -> Handle {
+        let (jobs, receiver) = mpsc::channel(4 * BATCH);
+        tokio::spawn(self.run(receiver));
+        Handle { jobs }
+    }
+
+    async fn run(self, mut receiver: mpsc::Receiver<Job>) {
+        while let Some(first) = receiver.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            let (prepared, answers): (Vec<Prepared>, Vec<_>) = jobs.into_iter().unzip();
+            let results = self.write_batch(prepared).await;
+            for (answer, result) in answers.into_iter().zip(results) {
+                let _ = answer.send(result);
+            }
+        }
+    }
+
+    /// Writes a batch in one transaction, each registration in its own savepoint.
+    async fn write_batch(&self, batch: Vec<Prepared>) -> Vec<Result<Registered, Error>> {
+        let count = batch.len();
+        let failed = |error: &dyn std::fmt::Display| (0..count).map(|_| Err(Error::Batch(error.to_string()))).collect();
+        let mut tx = match self.db.begin().await {
+            Ok(tx) => tx,
+            Err(error) => return failed(&error),
+        };
+        let mut results = Vec::with_capacity(count);
+        for prepared in batch {
+            let result = match tx.begin().await {
+                Ok(mut savepoint) => match self.write(&mut savepoint, prepared).await {
+                    Ok(registered) => match savepoint.commit().await {
+                        Ok(()) => Ok(registered),
+                        Err(error) => Err(Error::Store(error.into())),
+                    },
+                    Err(error) => {
+                        let _ = savepoint.rollback().await;
+                        Err(error)
+                    }
+                },
+                Err(error) => Err(Error::Store(error.into())),
+            };
+            results.push(result);
+        }
+        match self.db.commit(tx).await {
+            Ok(()) => results,
+            Err(error) => failed(&error),
+        }
+    }
+
+    /// Writes one registration: its idempotency check, case number, row, events and timeline.
+    async fn write(&self, conn: &mut SqliteConnection, mut prepared: Prepared) -> Result<Registered, Error> {
+        let tenant = prepared.tenant.clone();
+        if let Some((key_hash, body)) = &prepared.idempotency
+            && let Some((stored_body, case_id)) = sql::idempotency(conn, tenant.as_str(), key_hash).await?
+        {
+            if *body != stored_body {
+                return Err(Error::IdempotencyKeyReused);
+            }
+            return Self::replay(conn, &tenant, &case_id).await;
+        }
+        let number = sql::next_daily_number(conn, tenant.as_str(), &prepared.day).await?;
+        let case_number = format!("TS{}{number:04}", prepared.day);
+        prepared.row.case_number = case_number.clone();
+        sql::insert_case(conn, &prepared.row).await?;
+        if let Some((key_hash, body)) = &prepared.idempotency {
+            sql::remember_idempotency(conn, tenant.as_str(), key_hash, body, &prepared.row.id, prepared.now).await?;
+        }
+        let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
+        let accepted = prepared.acceptance.is_some();
+        let (events, history) = self.facts(
+            &tenant,
+            &prepared.case_id,
+            &case_number,
+            &prepared.complaint,
+            prepared.now,
+            prepared.acceptance,
+            &prepared.registered_by,
+        );
+        let origin = Origin {
+            source: SERVICE,
+            occurred_at: prepared.now,
+            causation_id: None,
+            correlation_id: Some(prepared.case_id.0),
+            traceparent: None,
+        };
+        store::messaging::append_events(conn, &origin, events).await?;
+        store::messaging::append_history(conn, &history).await?;
+        Ok(Registered {
+            case_id: prepared.row.id,
+            case_number,
+            status: if accepted { "accepted" } else { "received" },
+            received_at: prepared.complaint.received_at,
+            replayed: false,
+            acknowledgement,
+        })
+    }
+
+    async fn replay(conn: &mut SqliteConnection, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
+        let row = sql::find_case_in(conn, tenant.as_str(), case_id)
+            .await?
+            .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
+        let received_at = DateTime::parse_from_rfc3339(&row.received_at)
+            .map_err(|_| store::Error::Corrupt("received_at".into()))?
+            .with_timezone(&Utc);
+        Ok(Registered {
+            acknowledgement: row.ack_due_at.as_ref().map(|due| Deadline {
+                kind: "acknowledgement".into(),
+                due_at: due.clone(),
+                state: "open".into(),
+                provisional: row.ack_provisional,
+            }),
+            case_id: row.id,
+            case_number: row.case_number,
+            status: if row.status == "accepted" {
+                "accepted"
+            } else {
+                "received"
+            },
+            received_at,
+            replayed: true,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn facts(
+        &self,
+        tenant: &Tenant,
+        case_id: &CaseId,
+        case_number: &str,
+        complaint: &NewComplaint,
+        now: DateTime<Utc>,
+        acceptance: Option<Acceptance>,
+        registered_by: &str,
+    ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
+        let category_code = complaint
+            .category_code
+            .clone()
+            .or_else(|| {
+                complaint
+                    .reported_category
+                    .as_deref()
+                    .and_then(classify)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default();
+        let registered = CaseRegistered {
+            case_number: case_number.to_owned(),
+            kind: complaint.kind.as_str().to_owned(),
+            channel: complaint.channel.as_str().to_owned(),
+            source: complaint.source.as_str().to_owned(),
+            received_at: complaint
+                .received_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            reported_category: complaint.reported_category.clone().unwrap_or_default(),
+            category_code: category_code.clone(),
+            unit: complaint.unit.clone().unwrap_or_default(),
+            anonymous: complaint.anonymous,
+            signals: signals(complaint),
+            source_ref: complaint.source_ref.clone().unwrap_or_default(),
+            source_due_at: complaint.source_due_at.map(sql::at).unwrap_or_default(),
+        };
+        let mut events = vec![NewEvent {
+            tenant: tenant.to_string(),
+            event_type: "case.registered",
+            case_id: case_id.0,
+            payload: Bytes::from(registered.encode_to_vec()),
+        }];
+        let entry = |action: &str, actor: &str, detail: serde_json::Value| HistoryEntry {
+            tenant: tenant.to_string(),
+            case_id: case_id.0,
+            at: now,
+            action: action.to_owned(),
+            actor: actor.to_owned(),
+            detail_json: detail.to_string(),
+        };
+        let mut history = vec![entry(
+            "registered",
+            registered_by,
+            serde_json::json!({"case_number": case_number, "channel": complaint.channel.as_str(), "kind": complaint.kind.as_str(),
+                "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
+        )];
+        if let Some(acceptance) = acceptance {
+            history.push(entry(
+                "accepted",
+                "system",
+                serde_json::json!({"acknowledgement_due_at": acceptance.acknowledgement.as_ref().map(|d| d.due_at.clone()), "policy": self.policy, "policy_version": acceptance.policy_version}),
+            ));
+            let accepted = CaseAccepted {
+                accepted_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                policy: self.policy.clone(),
+                policy_version: acceptance.policy_version,
+                calendar_id: self.calendar_id.clone(),
+                acknowledgement: acceptance.acknowledgement,
+                kind: complaint.kind.as_str().to_owned(),
+                channel: complaint.channel.as_str().to_owned(),
+            };
+            events.push(NewEvent {
+                tenant: tenant.to_string(),
+                event_type: "case.accepted",
+                case_id: case_id.0,
+                payload: Bytes::from(accepted.encode_to_vec()),
+            });
+        }
+        (events, history)
+    }
+}
