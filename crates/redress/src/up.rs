@@ -59,17 +59,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 }
 
 async fn wait_for_signal(shutdown: &CancellationToken, services: &mut JoinSet<anyhow::Result<()>>) {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; shutting down"),
-        () = terminate => tracing::info!("terminated; shutting down"),
+        () = redress::signals::wait() => {}
         () = shutdown.cancelled() => {}
         Some(result) = services.join_next() => {
             tracing::error!(?result, "a service stopped unexpectedly; shutting down");

@@ -288,18 +288,24 @@ impl Inbox for SqliteInbox {
         keys: &[(Uuid, String)],
     ) -> Result<HashMap<(Uuid, String), u64>, HandlerError> {
         let mut found = HashMap::with_capacity(keys.len());
-        let mut conn = self.0.reader().acquire().await?;
-        for (case_id, producer) in keys {
-            let seq: Option<i64> = sqlx::query_scalar(
-                "SELECT seq FROM inbox_marks WHERE consumer = ?1 AND case_id = ?2 AND producer = ?3",
-            )
-            .bind(consumer)
-            .bind(case_id.to_string())
-            .bind(producer)
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(seq) = seq {
-                found.insert((*case_id, producer.clone()), u64::try_from(seq).unwrap_or(0));
+        // One query per chunk of cases (SQLite's bind limit), not one per event of the batch.
+        for chunk in keys.chunks(500) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|n| format!("?{}", n + 2)).collect();
+            let sql = format!(
+                "SELECT case_id, producer, seq FROM inbox_marks WHERE consumer = ?1 AND case_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(consumer);
+            for (case_id, _) in chunk {
+                query = query.bind(case_id.to_string());
+            }
+            for (case_id, producer, seq) in query.fetch_all(self.0.reader()).await? {
+                let Ok(case_id) = Uuid::parse_str(&case_id) else {
+                    continue;
+                };
+                if chunk.iter().any(|(c, p)| *c == case_id && *p == producer) {
+                    found.insert((case_id, producer), u64::try_from(seq).unwrap_or(0));
+                }
             }
         }
         Ok(found)

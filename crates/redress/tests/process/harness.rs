@@ -25,48 +25,22 @@ impl Product {
 
     /// As [`Product::start`], with more arguments to `redress up`.
     pub fn start_with(data_dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Product {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
-        command
-            .args([
-                "up",
-                "--http",
-                "127.0.0.1:0",
-                "--admin-token",
-                ADMIN_TOKEN,
-                "--data-dir",
-            ])
-            .arg(data_dir)
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn().expect("redress starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut base_url = None;
-        let mut startup_lines = Vec::new();
-        while base_url.is_none() {
-            let line = lines
-                .recv_timeout(Duration::from_secs(60))
-                .expect("a console line within 60 s");
-            match line.strip_prefix("console: ") {
-                Some(url) => base_url = Some(url.trim_end_matches('/').to_owned()),
-                None => startup_lines.push(line),
-            }
-        }
+        let mut up = vec![
+            "up",
+            "--http",
+            "127.0.0.1:0",
+            "--admin-token",
+            ADMIN_TOKEN,
+            "--data-dir",
+        ];
+        let data_dir = data_dir.to_str().expect("a UTF-8 path");
+        up.push(data_dir);
+        up.extend_from_slice(args);
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (child, lines, startup_lines, ready) = spawn_until(&up, &env, "console: ");
         Product {
             child,
-            base_url: base_url.unwrap_or_default(),
+            base_url: ready.trim_end_matches('/').to_owned(),
             startup_lines,
             lines,
         }
@@ -135,6 +109,18 @@ impl Running {
 
 /// Starts `redress <args>` with `env` and waits for a stdout line starting with `prefix`.
 pub fn spawn_ready(args: &[&str], env: &[(String, String)], prefix: &str) -> Running {
+    let (child, _, _, ready) = spawn_until(args, env, prefix);
+    Running { child, ready }
+}
+
+/// Starts `redress <args>` with `env`; returns the child, the rest of its stdout, the lines it
+/// printed before the one starting with `prefix`, and that line without the prefix. A process
+/// that never prints it within 60 s is killed and reaped, and the test fails.
+fn spawn_until(
+    args: &[&str],
+    env: &[(String, String)],
+    prefix: &str,
+) -> (Child, mpsc::Receiver<String>, Vec<String>, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
     command
         .args(args)
@@ -154,17 +140,16 @@ pub fn spawn_ready(args: &[&str], env: &[(String, String)], prefix: &str) -> Run
             }
         }
     });
+    let mut before = Vec::new();
     loop {
         let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
             let _ = child.kill();
             let _ = child.wait();
             panic!("`{prefix}` not printed within 60 s");
         };
-        if let Some(rest) = line.strip_prefix(prefix) {
-            return Running {
-                child,
-                ready: rest.trim().to_owned(),
-            };
+        match line.strip_prefix(prefix) {
+            Some(rest) => return (child, lines, before, rest.trim().to_owned()),
+            None => before.push(line),
         }
     }
 }
