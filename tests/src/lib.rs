@@ -50,6 +50,7 @@ impl Sandbox {
             },
             clock,
             transport: None,
+            store_url: None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! `redress bench pipeline`: complaints per second through every service, beside the raw limits
 //! of the same machine measured in the same run (the bus's publish-and-consume of the same
-//! number of messages, and single-row SQLite commits). Figures, never assertions.
+//! number of messages, and single-row SQLite and PostgreSQL commits). Figures, never assertions.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,7 +24,70 @@ pub struct PipelineOptions {
     pub concurrency: usize,
     /// Run the bus on this NATS server instead of the embedded log.
     pub nats_url: Option<String>,
+    /// Keep every service's store on this PostgreSQL server (an administrator's URL: the
+    /// benchmark creates its databases and drops them) instead of SQLite files.
+    pub postgres_url: Option<String>,
 }
+
+/// Databases a benchmark created on a PostgreSQL server, dropped by [`BenchDatabases::drop_all`].
+struct BenchDatabases {
+    admin_url: String,
+    names: Vec<String>,
+}
+
+impl BenchDatabases {
+    async fn create(admin_url: &str, services: &[&str]) -> anyhow::Result<Self> {
+        use sqlx::Connection;
+        let run = uuid::Uuid::now_v7().simple().to_string();
+        let mut conn = sqlx::PgConnection::connect(admin_url)
+            .await
+            .with_context(|| format!("connecting to PostgreSQL at {admin_url}"))?;
+        let mut names = Vec::new();
+        for service in services {
+            let name = format!("redress_bench_{}_{service}", &run[20..]);
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
+            names.push(name);
+        }
+        Ok(Self {
+            admin_url: admin_url.to_owned(),
+            names,
+        })
+    }
+
+    fn url(&self, service: &str) -> String {
+        let name = self
+            .names
+            .iter()
+            .find(|name| name.ends_with(&format!("_{service}")))
+            .cloned()
+            .unwrap_or_default();
+        let base = self.admin_url.split('?').next().unwrap_or_default();
+        let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
+        format!("{base}/{name}")
+    }
+
+    async fn drop_all(self) -> anyhow::Result<()> {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
+        for name in &self.names {
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+const SERVICES: [&str; 6] = [
+    "intake",
+    "routing",
+    "investigation",
+    "notification",
+    "analytics",
+    "console",
+];
 
 async fn transport(nats_url: &Option<String>, dir: &std::path::Path, name: &str) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match nats_url {
@@ -49,6 +112,16 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
 pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Value> {
     let dir = tempfile::tempdir()?;
     std::fs::create_dir_all(dir.path().join("product"))?;
+    let databases = match &options.postgres_url {
+        Some(url) => Some(Arc::new(
+            BenchDatabases::create(url, &[&SERVICES[..], &["raw"]].concat()).await?,
+        )),
+        None => None,
+    };
+    let store_url: Option<embedded::StoreUrl> = databases.clone().map(|databases| {
+        let name: embedded::StoreUrl = Arc::new(move |service: &str| databases.url(service));
+        name
+    });
     let token = "bench-admin-token-0123456789abcdef";
     let running = embedded::start(Options {
         data_dir: dir.path().join("product"),
@@ -61,6 +134,7 @@ pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Va
         },
         clock: Arc::new(domain::SystemClock),
         transport: Some(transport(&options.nats_url, dir.path(), "bus.db").await?),
+        store_url,
     })
     .await?;
     let base = format!("http://{}", running.console_addr);
@@ -115,12 +189,27 @@ pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Va
     running.stop(Duration::from_secs(20)).await;
 
     let bus_rate = raw_bus(&options, dir.path()).await?;
-    let sqlite_commits = raw_sqlite_commits(dir.path(), Duration::from_secs(2)).await?;
+    let sqlite_commits = raw_commits(
+        &store::sqlite_url(&dir.path().join("raw-commits.db")),
+        Duration::from_secs(2),
+    )
+    .await?;
+    let postgres_commits = match &databases {
+        Some(databases) => Some(raw_commits(&databases.url("raw"), Duration::from_secs(2)).await?),
+        None => None,
+    };
+    if let Some(databases) = databases.and_then(|d| Arc::into_inner(d)) {
+        databases
+            .drop_all()
+            .await
+            .context("dropping the benchmark's databases")?;
+    }
     let complaints_per_second = expected as f64 / processed_in.as_secs_f64();
     let bus_complaints_equivalent = bus_rate / EVENTS_PER_COMPLAINT as f64;
     Ok(serde_json::json!({
         "name": "pipeline",
         "bus": if options.nats_url.is_some() { "jetstream" } else { "embedded" },
+        "stores": if options.postgres_url.is_some() { "postgres" } else { "sqlite" },
         "complaints": options.complaints,
         "failed_requests": failures,
         "concurrency": options.concurrency,
@@ -132,6 +221,8 @@ pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Va
         "ratio_to_bus": complaints_per_second / bus_complaints_equivalent,
         "baseline_sqlite_commits_per_second": sqlite_commits,
         "ratio_to_sqlite_commits": complaints_per_second / sqlite_commits,
+        "baseline_postgres_commits_per_second": postgres_commits,
+        "ratio_to_postgres_commits": postgres_commits.map(|commits| complaints_per_second / commits),
     }))
 }
 
@@ -175,26 +266,28 @@ async fn raw_bus(options: &PipelineOptions, dir: &std::path::Path) -> anyhow::Re
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
-/// Single-row commits into a fresh SQLite file for `duration` (WAL, synchronous=NORMAL).
-async fn raw_sqlite_commits(dir: &std::path::Path, duration: Duration) -> anyhow::Result<f64> {
+/// Single-row commits into a fresh database for `duration` (SQLite: WAL, synchronous=NORMAL).
+async fn raw_commits(url: &str, duration: Duration) -> anyhow::Result<f64> {
     let migrations = [store::Migration {
         version: 100,
         name: "bench",
-        sql: "CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+        sqlite: "CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL);",
+        postgres: "CREATE TABLE rows (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL);",
     }];
-    let db = store::Db::open(&dir.join("raw-commits.db"), &migrations, store::OpenOptions::default())
+    let db = store::Db::connect(url, &migrations, store::OpenOptions::default())
         .await
-        .context("opening the raw-commit file")?;
+        .context("opening the raw-commit database")?;
     let started = Instant::now();
     let mut commits = 0u64;
     while started.elapsed() < duration {
         let mut tx = db.begin().await?;
-        sqlx::query("INSERT INTO rows (body) VALUES (?1)")
+        sqlx::query("INSERT INTO rows (body) VALUES ($1)")
             .bind("x")
             .execute(&mut *tx)
             .await?;
         db.commit(tx).await?;
         commits += 1;
     }
+    db.close().await;
     Ok(commits as f64 / started.elapsed().as_secs_f64())
 }

@@ -51,13 +51,16 @@ fn pipeline(args: BenchArgs) -> anyhow::Result<()> {
         complaints: args.n.unwrap_or(2_000),
         concurrency: args.concurrency,
         nats_url: args.nats_url,
+        postgres_url: args.postgres_url,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let figures = runtime.block_on(redress::bench::pipeline(options))?;
     println!(
-        "pipeline ({} bus): {} complaints, {:.0} complaints/s through all five services (p99 submission {:.1} ms); \
-         raw bus {:.0} messages/s = {:.0} complaints/s at {} events each (ratio {:.2}); raw SQLite commits {:.0}/s",
+        "pipeline ({} bus, {} stores): {} complaints, {:.0} complaints/s through all five services (p99 submission {:.1} ms); \
+         raw bus {:.0} messages/s = {:.0} complaints/s at {} events each (ratio {:.2}); raw SQLite commits {:.0}/s; \
+         raw PostgreSQL commits {}",
         figures["bus"].as_str().unwrap_or(""),
+        figures["stores"].as_str().unwrap_or(""),
         figures["complaints"],
         figures["complaints_per_second"].as_f64().unwrap_or(0.0),
         figures["submission_latency_ms"]["p99"].as_f64().unwrap_or(0.0),
@@ -66,6 +69,10 @@ fn pipeline(args: BenchArgs) -> anyhow::Result<()> {
         redress::bench::EVENTS_PER_COMPLAINT,
         figures["ratio_to_bus"].as_f64().unwrap_or(0.0),
         figures["baseline_sqlite_commits_per_second"].as_f64().unwrap_or(0.0),
+        figures["baseline_postgres_commits_per_second"].as_f64().map_or_else(
+            || "not measured (no --postgres-url)".to_owned(),
+            |rate| format!("{rate:.0}/s")
+        ),
     );
     if let Some(path) = args.json {
         std::fs::write(&path, serde_json::to_string_pretty(&figures)?)

@@ -117,6 +117,10 @@ pub struct BenchArgs {
     /// Pipeline: run the bus on this NATS server (2.10+, JetStream) instead of the embedded log.
     #[arg(long)]
     pub nats_url: Option<String>,
+    /// Pipeline: keep the stores on this PostgreSQL server (an administrator's URL; the
+    /// benchmark creates its own databases and drops them) instead of SQLite files.
+    #[arg(long)]
+    pub postgres_url: Option<String>,
     /// Also write the figures as JSON to this file.
     #[arg(long)]
     pub json: Option<PathBuf>,

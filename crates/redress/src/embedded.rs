@@ -28,7 +28,13 @@ pub struct Options {
     /// The bus; `None` opens the embedded log in the data directory. (Benchmarks run the same
     /// process on JetStream to compare the two.)
     pub transport: Option<Arc<dyn bus::Transport>>,
+    /// Each service's database URL by service name; `None` keeps SQLite files in the data
+    /// directory. (Benchmarks and tests run the same assembly on PostgreSQL.)
+    pub store_url: Option<StoreUrl>,
 }
+
+/// Names a service's database (`intake`, …, `console`).
+pub type StoreUrl = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 /// The running product.
 pub struct Running {
@@ -88,11 +94,20 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             .context("opening the embedded log")?,
         ),
     };
-    tracing::info!(data_dir = %dir.display(), backend = "sqlite", bus = transport.kind(), "starting");
+    tracing::info!(
+        data_dir = %dir.display(),
+        store = if options.store_url.is_some() { "postgres" } else { "sqlite" },
+        bus = transport.kind(),
+        "starting"
+    );
     let platform = Platform {
         transport,
         clock: options.clock.clone(),
         partitions: settings.partitions,
+    };
+    let store_url = |service: &str| match &options.store_url {
+        Some(name) => name(service),
+        None => store::sqlite_url(&dir.join(format!("{service}.db"))),
     };
     let calendars = Arc::new(crate::calendars::load(&dir)?);
     let boxed = |e: runtime::BoxError| anyhow::anyhow!(e);
@@ -101,7 +116,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let mut intake_registry = runtime::registry("intake");
     let intake = intake::App::build(
         intake::Config {
-            database_path: dir.join("intake.db"),
+            database_url: store_url("intake"),
             key_path: dir.join("intake.key"),
             grpc_addr: loopback(),
             calendar_id: settings.calendar.clone(),
@@ -118,7 +133,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let mut routing_registry = runtime::registry("routing");
     let routing = routing::App::build(
         routing::app::Config {
-            database_path: dir.join("routing.db"),
+            database_url: store_url("routing"),
             grpc_addr: loopback(),
             fsync_full,
         },
@@ -130,7 +145,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let mut investigation_registry = runtime::registry("investigation");
     let investigation = investigation::App::build(
         investigation::app::Config {
-            database_path: dir.join("investigation.db"),
+            database_url: store_url("investigation"),
             grpc_addr: loopback(),
             fsync_full,
         },
@@ -143,7 +158,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let mut notification_registry = runtime::registry("notification");
     let notification = notification::App::build(
         notification::app::Config {
-            database_path: dir.join("notification.db"),
+            database_url: store_url("notification"),
             grpc_addr: loopback(),
             fsync_full,
             intake_url: url(intake.addr()),
@@ -157,7 +172,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let mut analytics_registry = runtime::registry("analytics");
     let analytics = analytics::App::build(
         analytics::app::Config {
-            database_path: dir.join("analytics.db"),
+            database_url: store_url("analytics"),
             grpc_addr: loopback(),
             fsync_full,
         },
@@ -183,7 +198,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     let console = console::App::build(
         console::Config {
             http_addr: options.http,
-            database_path: dir.join("console.db"),
+            database_url: store_url("console"),
             intake_url: url(intake.addr()),
             routing_url: url(routing.addr()),
             investigation_url: url(investigation.addr()),

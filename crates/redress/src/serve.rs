@@ -12,7 +12,7 @@ use prometheus_client::registry::Registry;
 use runtime::{HostConfig, Platform};
 use tokio_util::sync::CancellationToken;
 
-use crate::serve_config::{Database, ServeConfig};
+use crate::serve_config::ServeConfig;
 
 /// The services a process can run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,11 +41,8 @@ impl Service {
 /// Connects to the bus, builds the service, serves until SIGINT or SIGTERM.
 pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
     let database = config.database()?;
-    let Database::Sqlite(path) = database;
-    let data_dir = path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_else(|| ".".into());
+    let data_dir = config.data_dir(&database);
+    let url = database.url();
     let fsync_full = config.database.fsync == "full";
     let shutdown = CancellationToken::new();
     let signal = shutdown.clone();
@@ -54,7 +51,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
         signal.cancel();
     });
     if service == Service::Console {
-        return run_console(&config, &path, shutdown).await;
+        return run_console(&config, &url, &data_dir, shutdown).await;
     }
     let mut options = bus::jetstream::JetStreamOptions::new(config.bus.nats_url.clone());
     options.urls = config
@@ -74,7 +71,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
         partitions: config.bus.partitions,
     };
     let host = HostConfig {
-        database_path: path.clone(),
+        database_url: url.clone(),
         grpc_addr: config.grpc.listen,
         fsync_full,
     };
@@ -88,7 +85,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
         Service::Intake => {
             let app = intake::App::build(
                 intake::Config {
-                    database_path: path.clone(),
+                    database_url: url.clone(),
                     key_path: config.intake.key_path.clone(),
                     grpc_addr: config.grpc.listen,
                     calendar_id: config.intake.calendar.clone(),
@@ -119,7 +116,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
         Service::Notification => {
             let app = notification::App::build(
                 notification::app::Config {
-                    database_path: path.clone(),
+                    database_url: url.clone(),
                     grpc_addr: config.grpc.listen,
                     fsync_full,
                     intake_url: config.peers.intake.clone(),
@@ -147,16 +144,21 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_console(config: &ServeConfig, path: &std::path::Path, shutdown: CancellationToken) -> anyhow::Result<()> {
+async fn run_console(
+    config: &ServeConfig,
+    url: &str,
+    data_dir: &std::path::Path,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
     let admin = match &config.http.admin_token {
         Some(token) => console::app::AdminToken::Given(token.clone()),
-        None => console::app::AdminToken::CreateIfMissing(path.with_file_name("admin-token")),
+        None => console::app::AdminToken::CreateIfMissing(data_dir.join("admin-token")),
     };
     let now = chrono::Utc::now().to_rfc3339();
     let app = console::App::build(
         console::Config {
             http_addr: config.http.listen,
-            database_path: path.to_path_buf(),
+            database_url: url.to_owned(),
             intake_url: config.peers.intake.clone(),
             routing_url: config.peers.routing.clone(),
             investigation_url: config.peers.investigation.clone(),

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServeConfig {
+    /// Where the process keeps files beside its store: calendars and notices, the console's
+    /// first administrator token. Defaults to the SQLite file's folder, else the working folder.
+    pub data_dir: Option<PathBuf>,
     pub bus: BusConfig,
     pub database: DatabaseConfig,
     pub grpc: ListenConfig,
@@ -41,7 +44,7 @@ pub struct BusConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
-    /// `sqlite:///path/to/file.db` (one replica only).
+    /// `sqlite:///path/to/file.db` (one replica only) or `postgres://user@host/database`.
     pub url: String,
     /// How many processes of this service the deployment runs.
     pub replicas: u32,
@@ -100,6 +103,7 @@ impl Default for ServeConfig {
     fn default() -> Self {
         let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
         Self {
+            data_dir: None,
             bus: BusConfig {
                 nats_url: "nats://127.0.0.1:4222".into(),
                 partitions: 4,
@@ -141,6 +145,17 @@ impl Default for ServeConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {
     Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// The URL the store connects to.
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite(path) => store::sqlite_url(path),
+            Self::Postgres(url) => url.clone(),
+        }
+    }
 }
 
 impl ServeConfig {
@@ -181,7 +196,7 @@ impl ServeConfig {
             return Ok(Database::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            anyhow::bail!("database.url: PostgreSQL stores are not built yet; use sqlite:// with one replica");
+            return Ok(Database::Postgres(url.to_owned()));
         }
         anyhow::bail!("database.url: `{url}` is neither sqlite:// nor postgres://")
     }
@@ -214,5 +229,22 @@ mod tests {
                 .starts_with("database.url")
         );
         assert!(with_url("mysql://x", 1).database().is_err());
+        assert_eq!(
+            with_url("postgres://redress@db/routing", 3)
+                .database()
+                .expect("replicas share PostgreSQL"),
+            Database::Postgres("postgres://redress@db/routing".into())
+        );
+    }
+}
+
+impl ServeConfig {
+    /// Where files beside the store live (see [`ServeConfig::data_dir`]).
+    pub fn data_dir(&self, database: &Database) -> PathBuf {
+        match (&self.data_dir, database) {
+            (Some(dir), _) => dir.clone(),
+            (None, Database::Sqlite(path)) => path.parent().map_or_else(|| ".".into(), Path::to_path_buf),
+            (None, Database::Postgres(_)) => ".".into(),
+        }
     }
 }

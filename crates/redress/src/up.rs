@@ -39,6 +39,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
         settings,
         clock: std::sync::Arc::new(domain::SystemClock),
         transport: None,
+        store_url: None,
     })
     .await?;
     if args.demo {

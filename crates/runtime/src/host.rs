@@ -2,7 +2,6 @@
 //! consume) the consumer loops of one service, started and drained in one place.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bus::consumer::{ConsumerOptions, Handler};
@@ -18,7 +17,8 @@ use crate::{BoxError, Platform};
 /// Where a service keeps its store and listens.
 #[derive(Debug, Clone)]
 pub struct HostConfig {
-    pub database_path: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
     pub grpc_addr: SocketAddr,
     pub fsync_full: bool,
 }
@@ -47,8 +47,9 @@ impl ServiceHost {
         let options = OpenOptions {
             fsync_full: config.fsync_full,
             secure_delete,
+            ..OpenOptions::default()
         };
-        let db = Db::open(&config.database_path, migrations, options).await?;
+        let db = Db::connect(&config.database_url, migrations, options).await?;
         let (listener, addr) = crate::grpc::bind(config.grpc_addr).await?;
         Ok(Self {
             listener,

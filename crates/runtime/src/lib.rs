@@ -16,7 +16,7 @@ use bus::Transport;
 use bus::metrics::BusMetrics;
 use bus::relay::{self, RelayOptions};
 use domain::Clock;
-use store::{Db, SqliteOutbox};
+use store::{Db, StoreOutbox};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +45,7 @@ pub fn spawn_relay(db: &Db, platform: &Platform, metrics: BusMetrics, shutdown: 
         ..RelayOptions::default()
     };
     tokio::spawn(relay::run(
-        Arc::new(SqliteOutbox(db.clone())),
+        Arc::new(StoreOutbox::new(db.clone())),
         platform.transport.clone(),
         db.committed(),
         options,
@@ -71,6 +71,6 @@ pub async fn start_consumer<H: bus::consumer::Handler>(
     metrics: BusMetrics,
     shutdown: CancellationToken,
 ) -> Result<tokio::task::JoinSet<()>, BoxError> {
-    let inbox = Arc::new(store::SqliteInbox(db.clone()));
+    let inbox = Arc::new(store::StoreInbox(db.clone()));
     Ok(bus::consumer::start(platform.transport.clone(), inbox, handler, options, metrics, shutdown).await?)
 }

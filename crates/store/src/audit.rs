@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 
-use crate::sqlite::{Db, Error};
+use crate::db::{Backend, Conn, Db, Error};
 
 /// What the chain starts from.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -46,9 +46,18 @@ fn entry_hash(
 }
 
 /// Appends an entry inside the caller's transaction.
-pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry<'_>) -> Result<(), Error> {
+///
+/// On PostgreSQL the tenant's chain is locked first (`pg_advisory_xact_lock`), so appends from
+/// concurrent transactions or replicas queue instead of forking the chain.
+pub async fn append(conn: &mut Conn, entry: &AuditEntry<'_>) -> Result<(), Error> {
+    if Backend::of(conn) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(1381, hashtext($1))")
+            .bind(entry.tenant)
+            .execute(&mut *conn)
+            .await?;
+    }
     let prev: Option<String> =
-        sqlx::query_scalar("SELECT hash FROM audit_log WHERE tenant = ?1 ORDER BY id DESC LIMIT 1")
+        sqlx::query_scalar("SELECT hash FROM audit_log WHERE tenant = $1 ORDER BY id DESC LIMIT 1")
             .bind(entry.tenant)
             .fetch_optional(&mut *conn)
             .await?;
@@ -65,7 +74,7 @@ pub async fn append(conn: &mut SqliteConnection, entry: &AuditEntry<'_>) -> Resu
     );
     sqlx::query(
         "INSERT INTO audit_log (tenant, at, actor, action, subject, detail_json, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(entry.tenant)
     .bind(&at)

@@ -9,10 +9,12 @@ use bus::consumer::{HandlerError, Inbox, Mark};
 use bus::relay::{OutboxRow, OutboxSource};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use crate::sqlite::{Db, Error};
+use crate::db::{Backend, Conn, Db, Error, Tx};
 
 /// Who is producing events, and when: the same for every event of one transaction.
 #[derive(Debug, Clone)]
@@ -68,17 +70,13 @@ fn rfc3339(at: DateTime<Utc>) -> String {
 }
 
 /// Writes events to the outbox, assigning each its gapless sequence per case.
-pub async fn append_events(
-    conn: &mut SqliteConnection,
-    origin: &Origin,
-    events: Vec<NewEvent>,
-) -> Result<Vec<Envelope>, Error> {
+pub async fn append_events(conn: &mut Conn, origin: &Origin, events: Vec<NewEvent>) -> Result<Vec<Envelope>, Error> {
     let mut written = Vec::with_capacity(events.len());
     for event in events {
         let case_key = event.case_id.to_string();
         let seq: i64 = sqlx::query_scalar(
-            "INSERT INTO producer_seq (case_id, last_seq) VALUES (?1, 1)
-             ON CONFLICT (case_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+            "INSERT INTO producer_seq (case_id, last_seq) VALUES ($1, 1)
+             ON CONFLICT (case_id) DO UPDATE SET last_seq = producer_seq.last_seq + 1 RETURNING last_seq",
         )
         .bind(&case_key)
         .fetch_one(&mut *conn)
@@ -100,7 +98,7 @@ pub async fn append_events(
         sqlx::query(
             "INSERT INTO outbox (event_id, event_type, schema_version, source, tenant, case_id, source_seq,
                 causation_id, correlation_id, occurred_at, traceparent, payload)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(envelope.event_id.to_string())
         .bind(&envelope.event_type)
@@ -123,7 +121,7 @@ pub async fn append_events(
 
 /// Writes one event and the timeline entry that tells of it, for the event's tenant and case.
 pub async fn emit(
-    conn: &mut SqliteConnection,
+    conn: &mut Conn,
     origin: &Origin,
     event: NewEvent,
     action: &str,
@@ -144,28 +142,41 @@ pub async fn emit(
         .ok_or_else(|| Error::Corrupt("an event was not written".into()))
 }
 
-/// Moves a consumer's marks forward (never back) and forgets the failures of those events.
-pub async fn advance_marks(conn: &mut SqliteConnection, consumer: &str, marks: &[Mark]) -> Result<(), Error> {
+/// Moves a consumer's marks forward.
+///
+/// A mark is never moved back. Finding one already at or past the new position means another
+/// replica applied the event meanwhile (possible only while a partition changes hands): the
+/// transaction fails with [`Error::Conflict`], rolls back, and the retried batch sees the event
+/// as done, so no effect is applied twice.
+pub async fn advance_marks(conn: &mut Conn, consumer: &str, marks: &[Mark]) -> Result<(), Error> {
     for mark in marks {
-        sqlx::query(
-            "INSERT INTO inbox_marks (consumer, case_id, producer, seq) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (consumer, case_id, producer) DO UPDATE SET seq = max(seq, excluded.seq)",
+        let moved = sqlx::query(
+            "INSERT INTO inbox_marks (consumer, case_id, producer, seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (consumer, case_id, producer) DO UPDATE SET seq = excluded.seq
+             WHERE inbox_marks.seq < excluded.seq",
         )
         .bind(consumer)
         .bind(mark.case_id.to_string())
         .bind(&mark.producer)
         .bind(i64::try_from(mark.seq).unwrap_or(i64::MAX))
         .execute(&mut *conn)
-        .await?;
+        .await?
+        .rows_affected();
+        if moved == 0 {
+            return Err(Error::Conflict(format!(
+                "{consumer} already applied {} of case {} up to or past {}",
+                mark.producer, mark.case_id, mark.seq
+            )));
+        }
     }
     Ok(())
 }
 
 /// Appends timeline entries.
-pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry]) -> Result<(), Error> {
+pub async fn append_history(conn: &mut Conn, entries: &[HistoryEntry]) -> Result<(), Error> {
     for entry in entries {
         sqlx::query(
-            "INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO history (tenant, case_id, at, action, actor, detail_json) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&entry.tenant)
         .bind(entry.case_id.to_string())
@@ -182,7 +193,7 @@ pub async fn append_history(conn: &mut SqliteConnection, entries: &[HistoryEntry
 /// A case's timeline as this service wrote it, oldest first, for one tenant.
 pub async fn history_for_case(db: &Db, tenant: &str, case_id: Uuid) -> Result<Vec<HistoryEntry>, Error> {
     let rows = sqlx::query(
-        "SELECT at, action, actor, detail_json FROM history WHERE case_id = ?1 AND tenant = ?2 ORDER BY id",
+        "SELECT at, action, actor, detail_json FROM history WHERE case_id = $1 AND tenant = $2 ORDER BY id",
     )
     .bind(case_id.to_string())
     .bind(tenant)
@@ -205,24 +216,72 @@ pub async fn history_for_case(db: &Db, tenant: &str, case_id: Uuid) -> Result<Ve
         .collect()
 }
 
-/// The outbox of one service's store, for the relay. One relay per SQLite file.
-#[derive(Debug, Clone)]
-pub struct SqliteOutbox(pub Db);
+/// The relay's claim on PostgreSQL: one relay of a service's replicas publishes at a time, so
+/// per-case order holds across batches; the rows are also locked with `SKIP LOCKED`.
+const RELAY_LOCK: i64 = 0x5245_4452_4553_5302;
+
+const OUTBOX_COLUMNS: &str = "id, event_id, event_type, schema_version, source, tenant, case_id, source_seq, \
+     causation_id, correlation_id, occurred_at, traceparent, payload";
+
+/// The outbox of one service's store, for the relay.
+///
+/// SQLite: one relay per file reads the oldest rows and deletes them once published.
+/// PostgreSQL: a claim opens a transaction, waits for the service's relay lock
+/// (`pg_advisory_xact_lock`), selects the oldest rows `FOR UPDATE SKIP LOCKED` and holds the
+/// transaction while the relay publishes; `remove` deletes the rows and commits. Replicas thus
+/// relay one batch at a time in id order; a replica that dies mid-batch releases the lock with
+/// its connection and the next claim takes the same rows again (the broker deduplicates).
+#[derive(Debug)]
+pub struct StoreOutbox {
+    db: Db,
+    held: Mutex<Option<Tx>>,
+}
+
+impl StoreOutbox {
+    /// The outbox of `db`.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            held: Mutex::new(None),
+        }
+    }
+}
 
 #[async_trait]
-impl OutboxSource for SqliteOutbox {
+impl OutboxSource for StoreOutbox {
     async fn claim(&self, limit: usize) -> Result<Vec<OutboxRow>, String> {
-        let rows = sqlx::query(
-            "SELECT id, event_id, event_type, schema_version, source, tenant, case_id, source_seq,
-                    causation_id, correlation_id, occurred_at, traceparent, payload
-             FROM outbox ORDER BY id LIMIT ?1",
-        )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(self.0.writer())
-        .await
-        .map_err(|e| e.to_string())?;
-        rows.into_iter()
-            .map(|row| outbox_row(&row).map_err(|e| e.to_string()))
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = match self.db.backend() {
+            Backend::Sqlite => sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id LIMIT $1"))
+                .bind(limit)
+                .fetch_all(self.db.writer())
+                .await
+                .map_err(|e| e.to_string())?,
+            Backend::Postgres => {
+                let mut held = self.held.lock().await;
+                // A batch whose publish failed is given up (rolled back) and claimed afresh.
+                held.take();
+                let mut tx = self.db.begin().await.map_err(|e| e.to_string())?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(RELAY_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let rows = sqlx::query(&format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"
+                ))
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(|e| e.to_string())?;
+                if !rows.is_empty() {
+                    *held = Some(tx);
+                }
+                rows
+            }
+        };
+        rows.iter()
+            .map(|row| outbox_row(row).map_err(|e| e.to_string()))
             .collect()
     }
 
@@ -230,18 +289,45 @@ impl OutboxSource for SqliteOutbox {
         let (Some(first), Some(last)) = (ids.iter().min(), ids.iter().max()) else {
             return Ok(());
         };
-        // Claimed rows are a contiguous prefix in id order (one relay per file).
-        sqlx::query("DELETE FROM outbox WHERE id BETWEEN ?1 AND ?2")
-            .bind(first)
-            .bind(last)
-            .execute(self.0.writer())
-            .await
-            .map_err(|e| e.to_string())?;
+        match self.db.backend() {
+            Backend::Sqlite => {
+                // Claimed rows are a contiguous prefix in id order (one relay per file).
+                sqlx::query("DELETE FROM outbox WHERE id BETWEEN $1 AND $2")
+                    .bind(first)
+                    .bind(last)
+                    .execute(self.db.writer())
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            Backend::Postgres => {
+                let mut tx = self
+                    .held
+                    .lock()
+                    .await
+                    .take()
+                    .ok_or("no claimed batch to remove (the claim was given up)")?;
+                let sql = format!("DELETE FROM outbox WHERE id IN ({})", placeholders(1, ids.len()));
+                let mut query = sqlx::query(&sql);
+                for id in ids {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+                self.db.commit(tx).await.map_err(|e| e.to_string())?;
+            }
+        }
         Ok(())
     }
 }
 
-fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, Error> {
+/// `$from, $from+1, …` for `count` parameters.
+pub fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn outbox_row(row: &AnyRow) -> Result<OutboxRow, Error> {
     let uuid = |name: &str| -> Result<Uuid, Error> {
         let text: String = row.try_get(name)?;
         Uuid::parse_str(&text).map_err(|_| Error::Corrupt(format!("outbox {name} {text}")))
@@ -278,10 +364,10 @@ fn outbox_row(row: &sqlx::sqlite::SqliteRow) -> Result<OutboxRow, Error> {
 
 /// The inbox marks and failure counts of one service's store, for the consumer runtime.
 #[derive(Debug, Clone)]
-pub struct SqliteInbox(pub Db);
+pub struct StoreInbox(pub Db);
 
 #[async_trait]
-impl Inbox for SqliteInbox {
+impl Inbox for StoreInbox {
     async fn marks(
         &self,
         consumer: &str,
@@ -290,10 +376,9 @@ impl Inbox for SqliteInbox {
         let mut found = HashMap::with_capacity(keys.len());
         // One query per chunk of cases (SQLite's bind limit), not one per event of the batch.
         for chunk in keys.chunks(500) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|n| format!("?{}", n + 2)).collect();
             let sql = format!(
-                "SELECT case_id, producer, seq FROM inbox_marks WHERE consumer = ?1 AND case_id IN ({})",
-                placeholders.join(", ")
+                "SELECT case_id, producer, seq FROM inbox_marks WHERE consumer = $1 AND case_id IN ({})",
+                placeholders(2, chunk.len())
             );
             let mut query = sqlx::query_as::<_, (String, String, i64)>(&sql).bind(consumer);
             for (case_id, _) in chunk {
@@ -313,8 +398,8 @@ impl Inbox for SqliteInbox {
 
     async fn record_failure(&self, consumer: &str, event_id: Uuid, error: &str) -> Result<u32, HandlerError> {
         let failures: i64 = sqlx::query_scalar(
-            "INSERT INTO consumer_failures (consumer, event_id, failures, last_error) VALUES (?1, ?2, 1, ?3)
-             ON CONFLICT (consumer, event_id) DO UPDATE SET failures = failures + 1, last_error = excluded.last_error
+            "INSERT INTO consumer_failures (consumer, event_id, failures, last_error) VALUES ($1, $2, 1, $3)
+             ON CONFLICT (consumer, event_id) DO UPDATE SET failures = consumer_failures.failures + 1, last_error = excluded.last_error
              RETURNING failures",
         )
         .bind(consumer)

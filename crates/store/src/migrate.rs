@@ -1,43 +1,74 @@
-//! An append-only migration runner.
+//! An append-only migration runner for both backends.
 //!
-//! Each applied migration's SHA-256 is recorded; starting against a database whose applied
-//! migration text differs from the binary's is refused, because editing an applied migration
-//! breaks every existing deployment (fix a bad migration with a new one).
+//! Each migration is written twice, once per dialect. The applied text's SHA-256 is recorded;
+//! starting against a database whose applied migration text differs from the binary's is
+//! refused, because editing an applied migration breaks every existing deployment (fix a bad
+//! migration with a new one).
 
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
+use sqlx::Executor;
 
-use crate::sqlite::Error;
+use crate::db::{Backend, Conn, Error};
 
-/// One schema change.
+/// One schema change, in each dialect.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     /// Unique and increasing; the platform uses 1–99, services 100 and up.
     pub version: i64,
     pub name: &'static str,
-    pub sql: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Migration {
+    fn sql(&self, backend: Backend) -> &'static str {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
 }
 
 /// The platform tables every service store has (outbox, inbox marks, history, audit log).
-pub const PLATFORM_SQLITE: &[Migration] = &[Migration {
+pub const PLATFORM: &[Migration] = &[Migration {
     version: 1,
     name: "platform",
-    sql: include_str!("../migrations/sqlite/0001_platform.sql"),
+    sqlite: include_str!("../migrations/sqlite/0001_platform.sql"),
+    postgres: include_str!("../migrations/postgres/0001_platform.sql"),
 }];
+
+/// The advisory lock replicas take while migrating one PostgreSQL database.
+const MIGRATION_LOCK: i64 = 0x5245_4452_4553_5301;
 
 fn checksum(sql: &str) -> String {
     hex::encode(Sha256::digest(sql.as_bytes()))
 }
 
 /// Applies the platform migrations and then `service`'s, each in its own transaction.
-pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Result<(), Error> {
-    sqlx::query(
+pub async fn migrate(conn: &mut Conn, backend: Backend, service: &[Migration]) -> Result<(), Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let outcome = apply(conn, backend, service).await;
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
+    }
+    outcome
+}
+
+async fn apply(conn: &mut Conn, backend: Backend, service: &[Migration]) -> Result<(), Error> {
+    conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )
-    .execute(&mut *conn)
     .await?;
-    let mut all: Vec<&Migration> = PLATFORM_SQLITE.iter().chain(service.iter()).collect();
+    let mut all: Vec<&Migration> = PLATFORM.iter().chain(service.iter()).collect();
     all.sort_by_key(|m| m.version);
     for pair in all.windows(2) {
         if pair[0].version == pair[1].version {
@@ -48,7 +79,8 @@ pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Resu
         .fetch_all(&mut *conn)
         .await?;
     for migration in all {
-        let sum = checksum(migration.sql);
+        let sql = migration.sql(backend);
+        let sum = checksum(sql);
         match applied.iter().find(|(version, _)| *version == migration.version) {
             Some((_, recorded)) if *recorded == sum => continue,
             Some(_) => {
@@ -59,13 +91,18 @@ pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Resu
             }
             None => {}
         }
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        conn.execute(match backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        })
+        .await?;
         let outcome = async {
-            sqlx::raw_sql(migration.sql).execute(&mut *conn).await?;
-            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, datetime('now'))")
+            conn.execute(sqlx::raw_sql(sql)).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)")
                 .bind(migration.version)
                 .bind(migration.name)
                 .bind(&sum)
+                .bind(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
                 .execute(&mut *conn)
                 .await?;
             Ok::<(), sqlx::Error>(())
@@ -73,11 +110,11 @@ pub async fn migrate(conn: &mut SqliteConnection, service: &[Migration]) -> Resu
         .await;
         match outcome {
             Ok(()) => {
-                sqlx::query("COMMIT").execute(&mut *conn).await?;
+                conn.execute("COMMIT").await?;
                 tracing::info!(version = migration.version, name = migration.name, "migration applied");
             }
             Err(error) => {
-                sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                conn.execute("ROLLBACK").await?;
                 return Err(Error::Migration(format!(
                     "migration {} ({}) failed: {error}",
                     migration.version, migration.name

@@ -1,24 +1,76 @@
 //! The platform tables every service store has: migrations, the outbox sequence, inbox marks,
-//! history and the audit chain.
+//! history and the audit chain — each test on SQLite and on PostgreSQL.
 
 use bus::consumer::{Inbox, Mark};
 use bus::relay::OutboxSource;
 use bytes::Bytes;
 use store::audit::{self, AuditEntry, Verdict};
-use store::{Db, Migration, NewEvent, OpenOptions, Origin, SqliteInbox, SqliteOutbox};
+use store::{Backend, Db, Error, Migration, NewEvent, OpenOptions, Origin, StoreInbox, StoreOutbox};
 use uuid::Uuid;
 
 const SERVICE: &[Migration] = &[Migration {
     version: 100,
     name: "demo",
-    sql: "CREATE TABLE demo (id INTEGER PRIMARY KEY);",
+    sqlite: "CREATE TABLE demo (id INTEGER PRIMARY KEY);",
+    postgres: "CREATE TABLE demo (id BIGINT PRIMARY KEY);",
 }];
 
-async fn open(dir: &tempfile::TempDir) -> Db {
-    Db::open(&dir.path().join("demo.db"), SERVICE, OpenOptions::default())
-        .await
-        .expect("opens")
+/// Where a test's database lives; dropped at the end of the test (the PostgreSQL one too).
+enum Target {
+    Sqlite(tempfile::TempDir),
+    Postgres(testkit::postgres::TestDatabase),
 }
+
+impl Target {
+    fn new(backend: Backend, test: &str) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => Some(Self::Sqlite(tempfile::tempdir().expect("dir"))),
+            Backend::Postgres => testkit::postgres::database_or_skip(test).map(Self::Postgres),
+        }
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join("demo.db").display()),
+            Self::Postgres(database) => database.url().to_owned(),
+        }
+    }
+
+    async fn open(&self, migrations: &[Migration]) -> Result<Db, Error> {
+        Db::connect(&self.url(), migrations, OpenOptions::default()).await
+    }
+}
+
+/// Runs each named test once per backend: `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(target) = super::Target::new(store::Backend::Sqlite, stringify!($name)) {
+                    super::$name(&target).await;
+                }
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                if let Some(target) = super::Target::new(store::Backend::Postgres, stringify!($name)) {
+                    super::$name(&target).await;
+                }
+            })*
+        }
+    };
+}
+
+on_both_backends!(
+    sequences_are_gapless_per_case_and_the_outbox_drains_in_order,
+    marks_only_move_forward_and_failures_count,
+    an_edited_migration_is_refused_at_start,
+    the_audit_chain_detects_an_altered_and_a_removed_entry,
+    a_caller_dropped_while_beginning_does_not_poison_the_writer,
+    two_relays_on_one_outbox_publish_each_row_once_in_order,
+);
 
 fn origin() -> Origin {
     Origin {
@@ -39,10 +91,8 @@ fn new_event(case_id: Uuid) -> NewEvent {
     }
 }
 
-#[tokio::test]
-async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = open(&dir).await;
+async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order(target: &Target) {
+    let db = target.open(SERVICE).await.expect("opens");
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut tx = db.begin().await.expect("tx");
     let written = store::messaging::append_events(
@@ -55,7 +105,7 @@ async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order() {
     db.commit(tx).await.expect("committed");
     let seqs: Vec<(Uuid, u64)> = written.iter().map(|e| (e.case_id, e.source_seq)).collect();
     assert_eq!(seqs, vec![(a, 1), (b, 1), (a, 2), (a, 3)]);
-    let outbox = SqliteOutbox(db.clone());
+    let outbox = StoreOutbox::new(db.clone());
     let claimed = outbox.claim(10).await.expect("claimed");
     assert_eq!(
         claimed.iter().map(|r| r.envelope.event_id).collect::<Vec<_>>(),
@@ -80,10 +130,8 @@ async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order() {
     assert_eq!(next[0].source_seq, 4);
 }
 
-#[tokio::test]
-async fn marks_only_move_forward_and_failures_count() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = open(&dir).await;
+async fn marks_only_move_forward_and_failures_count(target: &Target) {
+    let db = target.open(SERVICE).await.expect("opens");
     let case = Uuid::now_v7();
     let mut tx = db.begin().await.expect("tx");
     let mark = |seq| Mark {
@@ -94,11 +142,17 @@ async fn marks_only_move_forward_and_failures_count() {
     store::messaging::advance_marks(&mut tx, "routing", &[mark(3)])
         .await
         .expect("advanced");
-    store::messaging::advance_marks(&mut tx, "routing", &[mark(2)])
-        .await
-        .expect("not moved back");
     db.commit(tx).await.expect("committed");
-    let inbox = SqliteInbox(db.clone());
+    // Moving a mark back (or to where it is) means another replica got there first: the
+    // transaction is refused, so nothing it wrote beside the mark survives.
+    for stale in [2, 3] {
+        let mut tx = db.begin().await.expect("tx");
+        let error = store::messaging::advance_marks(&mut tx, "routing", &[mark(stale)])
+            .await
+            .expect_err("a mark does not move back");
+        assert!(matches!(error, Error::Conflict(_)), "{error}");
+    }
+    let inbox = StoreInbox(db.clone());
     let marks = inbox
         .marks("routing", &[(case, "intake".into()), (Uuid::now_v7(), "intake".into())])
         .await
@@ -120,18 +174,15 @@ async fn marks_only_move_forward_and_failures_count() {
     );
 }
 
-#[tokio::test]
-async fn an_edited_migration_is_refused_at_start() {
-    let dir = tempfile::tempdir().expect("dir");
-    open(&dir).await.close().await;
+async fn an_edited_migration_is_refused_at_start(target: &Target) {
+    target.open(SERVICE).await.expect("opens").close().await;
     let edited: &[Migration] = &[Migration {
         version: 100,
         name: "demo",
-        sql: "CREATE TABLE demo (id INTEGER PRIMARY KEY, x TEXT);",
+        sqlite: "CREATE TABLE demo (id INTEGER PRIMARY KEY, x TEXT);",
+        postgres: "CREATE TABLE demo (id BIGINT PRIMARY KEY, x TEXT);",
     }];
-    let error = Db::open(&dir.path().join("demo.db"), edited, OpenOptions::default())
-        .await
-        .expect_err("refused");
+    let error = target.open(edited).await.expect_err("refused");
     assert!(error.to_string().contains("append-only"), "{error}");
     // The original still opens, and a new migration is applied on top.
     let extended: &[Migration] = &[
@@ -139,18 +190,19 @@ async fn an_edited_migration_is_refused_at_start() {
         Migration {
             version: 101,
             name: "more",
-            sql: "ALTER TABLE demo ADD COLUMN x TEXT;",
+            sqlite: "ALTER TABLE demo ADD COLUMN x TEXT;",
+            postgres: "ALTER TABLE demo ADD COLUMN x TEXT;",
         },
     ];
-    Db::open(&dir.path().join("demo.db"), extended, OpenOptions::default())
+    let db = target.open(extended).await.expect("extended");
+    sqlx::query("INSERT INTO demo (id, x) VALUES (1, 'y')")
+        .execute(db.writer())
         .await
-        .expect("extended");
+        .expect("the new column exists");
 }
 
-#[tokio::test]
-async fn the_audit_chain_detects_an_altered_and_a_removed_entry() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = open(&dir).await;
+async fn the_audit_chain_detects_an_altered_and_a_removed_entry(target: &Target) {
+    let db = target.open(SERVICE).await.expect("opens");
     for n in 0..4 {
         let mut tx = db.begin().await.expect("tx");
         let subject = format!("case-{n}");
@@ -198,10 +250,8 @@ async fn the_audit_chain_detects_an_altered_and_a_removed_entry() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caller_dropped_while_beginning_does_not_poison_the_writer() {
-    let dir = tempfile::tempdir().expect("dir");
-    let db = open(&dir).await;
+async fn a_caller_dropped_while_beginning_does_not_poison_the_writer(target: &Target) {
+    let db = target.open(SERVICE).await.expect("opens");
     for micros in 0..300u64 {
         // Drop the begin at every point of its await, as a hung-up gRPC client would.
         let _ = tokio::time::timeout(std::time::Duration::from_micros(micros % 50), db.begin()).await;
@@ -211,4 +261,52 @@ async fn a_caller_dropped_while_beginning_does_not_poison_the_writer() {
         .await
         .expect("writes");
     db.commit(tx).await.expect("commits");
+}
+
+/// Two relays (replicas) drain one outbox concurrently: every row is published once, and the
+/// rows of each case in sequence order.
+async fn two_relays_on_one_outbox_publish_each_row_once_in_order(target: &Target) {
+    let db = target.open(SERVICE).await.expect("opens");
+    let cases: Vec<Uuid> = (0..20).map(|_| Uuid::now_v7()).collect();
+    for _ in 0..30 {
+        let mut tx = db.begin().await.expect("tx");
+        let events = cases.iter().map(|case| new_event(*case)).collect();
+        store::messaging::append_events(&mut tx, &origin(), events)
+            .await
+            .expect("appended");
+        db.commit(tx).await.expect("committed");
+    }
+    // SQLite has one relay per file by design; PostgreSQL replicas share the outbox.
+    let relays = if db.backend() == Backend::Postgres { 2 } else { 1 };
+    let published = std::sync::Arc::new(tokio::sync::Mutex::new(Vec::<(Uuid, u64)>::new()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..relays {
+        let outbox = StoreOutbox::new(db.clone());
+        let published = published.clone();
+        tasks.spawn(async move {
+            loop {
+                let rows = outbox.claim(25).await.expect("claimed");
+                if rows.is_empty() {
+                    return;
+                }
+                // "Publishing" while holding the claim: appended under the same lock order.
+                published
+                    .lock()
+                    .await
+                    .extend(rows.iter().map(|row| (row.envelope.case_id, row.envelope.source_seq)));
+                tokio::task::yield_now().await;
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                outbox.remove(&ids).await.expect("removed");
+            }
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        joined.expect("relay task");
+    }
+    let published = published.lock().await.clone();
+    assert_eq!(published.len(), 600, "every row published exactly once");
+    for case in &cases {
+        let seqs: Vec<u64> = published.iter().filter(|(c, _)| c == case).map(|(_, s)| *s).collect();
+        assert_eq!(seqs, (1..=30).collect::<Vec<u64>>(), "case {case} in order, once each");
+    }
 }

@@ -3,6 +3,7 @@
 //! Waiting means polling a condition with a timeout ([`wait_until`]), never a fixed sleep.
 
 pub mod nats;
+pub mod postgres;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use store::{Db, Error, Migration};
 
 /// Analytics' migrations (after the platform's).
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 100,
     name: "analytics",
-    sql: include_str!("../migrations/sqlite/0100_analytics.sql"),
+    sqlite: include_str!("../migrations/sqlite/0100_analytics.sql"),
+    postgres: include_str!("../migrations/postgres/0100_analytics.sql"),
 }];
 
 /// Columns of a case's facts one event knows.
@@ -33,22 +34,22 @@ pub struct FactUpdate {
 }
 
 /// Merges an update into a case's facts: known columns are set, the others kept.
-pub async fn merge(conn: &mut SqliteConnection, case_id: &str, update: &FactUpdate) -> Result<(), Error> {
+pub async fn merge(conn: &mut store::Conn, case_id: &str, update: &FactUpdate) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO case_facts (case_id, tenant, kind, channel, source, category, received_at, received_day, accepted_at,
             acknowledgement_due_at, acknowledged_at, unit, severity, dispatched_at, opened_at, resolution_due_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (case_id) DO UPDATE SET
-            tenant = coalesce(excluded.tenant, tenant), kind = coalesce(excluded.kind, kind),
-            channel = coalesce(excluded.channel, channel), source = coalesce(excluded.source, source),
-            category = coalesce(excluded.category, category), received_at = coalesce(excluded.received_at, received_at),
-            received_day = coalesce(excluded.received_day, received_day),
-            accepted_at = coalesce(excluded.accepted_at, accepted_at),
-            acknowledgement_due_at = coalesce(excluded.acknowledgement_due_at, acknowledgement_due_at),
-            acknowledged_at = coalesce(acknowledged_at, excluded.acknowledged_at),
-            unit = coalesce(excluded.unit, unit), severity = coalesce(excluded.severity, severity),
-            dispatched_at = coalesce(excluded.dispatched_at, dispatched_at), opened_at = coalesce(excluded.opened_at, opened_at),
-            resolution_due_at = coalesce(excluded.resolution_due_at, resolution_due_at)",
+            tenant = coalesce(excluded.tenant, case_facts.tenant), kind = coalesce(excluded.kind, case_facts.kind),
+            channel = coalesce(excluded.channel, case_facts.channel), source = coalesce(excluded.source, case_facts.source),
+            category = coalesce(excluded.category, case_facts.category), received_at = coalesce(excluded.received_at, case_facts.received_at),
+            received_day = coalesce(excluded.received_day, case_facts.received_day),
+            accepted_at = coalesce(excluded.accepted_at, case_facts.accepted_at),
+            acknowledgement_due_at = coalesce(excluded.acknowledgement_due_at, case_facts.acknowledgement_due_at),
+            acknowledged_at = coalesce(case_facts.acknowledged_at, excluded.acknowledged_at),
+            unit = coalesce(excluded.unit, case_facts.unit), severity = coalesce(excluded.severity, case_facts.severity),
+            dispatched_at = coalesce(excluded.dispatched_at, case_facts.dispatched_at), opened_at = coalesce(excluded.opened_at, case_facts.opened_at),
+            resolution_due_at = coalesce(excluded.resolution_due_at, case_facts.resolution_due_at)",
     )
     .bind(case_id)
     .bind(&update.tenant)
@@ -87,11 +88,11 @@ pub struct Figures {
 pub async fn figures(db: &Db, tenant: &str, from: &str, to: &str, unit: Option<&str>) -> Result<Figures, Error> {
     let rows = sqlx::query(
         "SELECT coalesce(channel, 'unknown') AS channel, coalesce(unit, 'undispatched') AS unit,
-                coalesce(category, 'unclassified') AS category, accepted_at IS NOT NULL AS accepted,
-                (acknowledged_at IS NOT NULL AND acknowledgement_due_at IS NOT NULL
-                    AND acknowledged_at <= acknowledgement_due_at) AS on_time
+                coalesce(category, 'unclassified') AS category, CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END AS accepted,
+                CASE WHEN acknowledged_at IS NOT NULL AND acknowledgement_due_at IS NOT NULL
+                    AND acknowledged_at <= acknowledgement_due_at THEN 1 ELSE 0 END AS on_time
          FROM case_facts
-         WHERE tenant = ?1 AND received_day BETWEEN ?2 AND ?3 AND (?4 IS NULL OR unit = ?4)",
+         WHERE tenant = $1 AND received_day BETWEEN $2 AND $3 AND ($4 IS NULL OR unit = $4)",
     )
     .bind(tenant)
     .bind(from)
@@ -105,10 +106,10 @@ pub async fn figures(db: &Db, tenant: &str, from: &str, to: &str, unit: Option<&
         *figures.by_channel.entry(row.try_get("channel")?).or_default() += 1;
         *figures.by_unit.entry(row.try_get("unit")?).or_default() += 1;
         *figures.by_category.entry(row.try_get("category")?).or_default() += 1;
-        if row.try_get::<bool, _>("accepted")? {
+        if store::flag(&row, "accepted")? {
             figures.accepted += 1;
         }
-        if row.try_get::<bool, _>("on_time")? {
+        if store::flag(&row, "on_time")? {
             figures.acknowledged_on_time += 1;
         }
     }

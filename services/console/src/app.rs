@@ -59,7 +59,7 @@ impl App {
         registries: Vec<Arc<Registry>>,
         now: &str,
     ) -> Result<Self, BoxError> {
-        let identity_db = Db::open(&config.database_path, identity::MIGRATIONS, OpenOptions::default()).await?;
+        let identity_db = Db::connect(&config.database_url, identity::MIGRATIONS, OpenOptions::default()).await?;
         let mut created_admin_token_at = None;
         match admin {
             AdminToken::Given(token) => {

@@ -1,14 +1,14 @@
 //! The console's configuration.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 
 /// Where the console listens and where its peers are.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub http_addr: SocketAddr,
     /// The identity store.
-    pub database_path: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
     pub intake_url: String,
     pub routing_url: String,
     pub investigation_url: String,

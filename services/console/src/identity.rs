@@ -7,7 +7,8 @@ use store::{Db, Error, Migration};
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 100,
     name: "console",
-    sql: include_str!("../migrations/sqlite/0100_console.sql"),
+    sqlite: include_str!("../migrations/sqlite/0100_console.sql"),
+    postgres: include_str!("../migrations/postgres/0100_console.sql"),
 }];
 
 /// Who is calling.
@@ -61,7 +62,7 @@ pub async fn set_admin_token(db: &Db, token: &str, now: &str) -> Result<(), Erro
     sqlx::query("DELETE FROM credentials WHERE id = 'admin'")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO credentials (id, tenant, role, token_sha256, created_at) VALUES ('admin', 'default', 'admin', ?1, ?2)")
+    sqlx::query("INSERT INTO credentials (id, tenant, role, token_sha256, created_at) VALUES ('admin', 'default', 'admin', $1, $2)")
         .bind(digest(token))
         .bind(now)
         .execute(&mut *tx)
@@ -80,7 +81,7 @@ pub async fn has_admin(db: &Db) -> Result<bool, Error> {
 /// The caller a bearer token belongs to.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, Error> {
     let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, tenant, role FROM credentials WHERE token_sha256 = ?1 AND revoked_at IS NULL")
+        sqlx::query_as("SELECT id, tenant, role FROM credentials WHERE token_sha256 = $1 AND revoked_at IS NULL")
             .bind(digest(token))
             .fetch_optional(db.reader())
             .await?;

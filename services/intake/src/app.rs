@@ -30,7 +30,7 @@ impl App {
         registry: &mut Registry,
     ) -> Result<Self, BoxError> {
         let host_config = HostConfig {
-            database_path: config.database_path.clone(),
+            database_url: config.database_url.clone(),
             grpc_addr: config.grpc_addr,
             fsync_full: config.fsync_full,
         };

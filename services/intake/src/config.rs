@@ -7,7 +7,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The SQLite file.
-    pub database_path: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
     /// The file holding the master key for personal data (created with mode 0600 if absent).
     pub key_path: PathBuf,
     pub grpc_addr: SocketAddr,

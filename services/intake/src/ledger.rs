@@ -14,7 +14,7 @@ use domain::{CaseId, Tenant};
 use prost::Message as _;
 use rpc::events::v1::{CaseAccepted, CaseRegistered};
 use rpc::timeline::v1::Deadline;
-use sqlx::{Acquire, SqliteConnection};
+use sqlx::Acquire;
 use store::{Db, HistoryEntry, NewEvent, Origin};
 use tokio::sync::{mpsc, oneshot};
 
@@ -112,7 +112,7 @@ impl Ledger {
     }
 
     /// Writes one registration: its idempotency check, case number, row, events and timeline.
-    async fn write(&self, conn: &mut SqliteConnection, mut prepared: Prepared) -> Result<Registered, Error> {
+    async fn write(&self, conn: &mut store::Conn, mut prepared: Prepared) -> Result<Registered, Error> {
         let tenant = prepared.tenant.clone();
         if let Some((key_hash, body)) = &prepared.idempotency
             && let Some((stored_body, case_id)) = sql::idempotency(conn, tenant.as_str(), key_hash).await?
@@ -159,7 +159,7 @@ impl Ledger {
         })
     }
 
-    async fn replay(conn: &mut SqliteConnection, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
+    async fn replay(conn: &mut store::Conn, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
         let row = sql::find_case_in(conn, tenant.as_str(), case_id)
             .await?
             .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;

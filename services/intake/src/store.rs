@@ -4,14 +4,15 @@
 //! (The Postgres twin arrives with the distributed shape; the flow will then hold a trait.)
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use store::{Error, Migration};
 
 /// Intake's migrations (after the platform's).
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 100,
     name: "intake",
-    sql: include_str!("../migrations/sqlite/0100_intake.sql"),
+    sqlite: include_str!("../migrations/sqlite/0100_intake.sql"),
+    postgres: include_str!("../migrations/postgres/0100_intake.sql"),
 }];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).
@@ -51,10 +52,10 @@ pub fn at(instant: DateTime<Utc>) -> String {
 }
 
 /// The next number of the tenant's daily sequence; numbers are never reused.
-pub async fn next_daily_number(conn: &mut SqliteConnection, tenant: &str, day: &str) -> Result<i64, Error> {
+pub async fn next_daily_number(conn: &mut store::Conn, tenant: &str, day: &str) -> Result<i64, Error> {
     Ok(sqlx::query_scalar(
-        "INSERT INTO case_number_counters (tenant, day, last) VALUES (?1, ?2, 1)
-         ON CONFLICT (tenant, day) DO UPDATE SET last = last + 1 RETURNING last",
+        "INSERT INTO case_number_counters (tenant, day, last) VALUES ($1, $2, 1)
+         ON CONFLICT (tenant, day) DO UPDATE SET last = case_number_counters.last + 1 RETURNING last",
     )
     .bind(tenant)
     .bind(day)
@@ -64,12 +65,12 @@ pub async fn next_daily_number(conn: &mut SqliteConnection, tenant: &str, day: &
 
 /// The body hash and case an idempotency key was first used with.
 pub async fn idempotency(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     tenant: &str,
     key_hash: &str,
 ) -> Result<Option<(String, String)>, Error> {
     Ok(
-        sqlx::query_as("SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = ?1 AND key_hash = ?2")
+        sqlx::query_as("SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = $1 AND key_hash = $2")
             .bind(tenant)
             .bind(key_hash)
             .fetch_optional(&mut *conn)
@@ -79,7 +80,7 @@ pub async fn idempotency(
 
 /// Remembers an idempotency key.
 pub async fn remember_idempotency(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     tenant: &str,
     key_hash: &str,
     body_sha256: &str,
@@ -87,7 +88,7 @@ pub async fn remember_idempotency(
     now: DateTime<Utc>,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO idempotency_keys (tenant, key_hash, body_sha256, case_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO idempotency_keys (tenant, key_hash, body_sha256, case_id, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(tenant)
     .bind(key_hash)
@@ -100,13 +101,13 @@ pub async fn remember_idempotency(
 }
 
 /// Inserts a new case.
-pub async fn insert_case(conn: &mut SqliteConnection, row: &CaseRow) -> Result<(), Error> {
+pub async fn insert_case(conn: &mut store::Conn, row: &CaseRow) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO cases (id, tenant, case_number, status, kind, channel, source, source_ref, source_due_at,
             external_ref, received_at, accepted_at, subject, demands_json, unit, reported_category, category_code,
             anonymous, personal_data, narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
-            ?24, ?25, ?26)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+            $24, $25, $26)",
     )
     .bind(&row.id)
     .bind(&row.tenant)
@@ -125,12 +126,12 @@ pub async fn insert_case(conn: &mut SqliteConnection, row: &CaseRow) -> Result<(
     .bind(&row.unit)
     .bind(&row.reported_category)
     .bind(&row.category_code)
-    .bind(row.anonymous)
+    .bind(i64::from(row.anonymous))
     .bind(&row.personal_data)
     .bind(&row.narrative)
     .bind(&row.phone_index)
     .bind(&row.ack_due_at)
-    .bind(row.ack_provisional)
+    .bind(i64::from(row.ack_provisional))
     .bind(&row.policy)
     .bind(row.version)
     .bind(&row.registered_by)
@@ -144,7 +145,7 @@ const CASE_COLUMNS: &str =
     received_at, accepted_at, subject, demands_json, unit, reported_category, category_code, anonymous, personal_data,
     narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by";
 
-fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
+fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     Ok(CaseRow {
         id: row.try_get("id")?,
         tenant: row.try_get("tenant")?,
@@ -163,12 +164,12 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
         unit: row.try_get("unit")?,
         reported_category: row.try_get("reported_category")?,
         category_code: row.try_get("category_code")?,
-        anonymous: row.try_get("anonymous")?,
+        anonymous: store::flag(row, "anonymous")?,
         personal_data: row.try_get("personal_data")?,
         narrative: row.try_get("narrative")?,
         phone_index: row.try_get("phone_index")?,
         ack_due_at: row.try_get("ack_due_at")?,
-        ack_provisional: row.try_get("ack_provisional")?,
+        ack_provisional: store::flag(row, "ack_provisional")?,
         policy: row.try_get("policy")?,
         version: row.try_get("version")?,
         registered_by: row.try_get("registered_by")?,
@@ -176,12 +177,8 @@ fn case_row(row: &sqlx::sqlite::SqliteRow) -> Result<CaseRow, sqlx::Error> {
 }
 
 /// A case by id or by case number, within a tenant, inside the caller's transaction.
-pub async fn find_case_in(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    id_or_number: &str,
-) -> Result<Option<CaseRow>, Error> {
-    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");
+pub async fn find_case_in(conn: &mut store::Conn, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = $1 AND (id = $2 OR case_number = $2)");
     let row = sqlx::query(&sql)
         .bind(tenant)
         .bind(id_or_number)
@@ -191,8 +188,8 @@ pub async fn find_case_in(
 }
 
 /// A case by id or by case number, within a tenant.
-pub async fn find_case(pool: &sqlx::SqlitePool, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
-    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND (id = ?2 OR case_number = ?2)");
+pub async fn find_case(pool: &sqlx::AnyPool, tenant: &str, id_or_number: &str) -> Result<Option<CaseRow>, Error> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = $1 AND (id = $2 OR case_number = $2)");
     let row = sqlx::query(&sql)
         .bind(tenant)
         .bind(id_or_number)
@@ -202,9 +199,9 @@ pub async fn find_case(pool: &sqlx::SqlitePool, tenant: &str, id_or_number: &str
 }
 
 /// Cases by id within a tenant (for releasing contacts in a batch).
-pub async fn cases_by_ids(conn: &mut SqliteConnection, tenant: &str, ids: &[String]) -> Result<Vec<CaseRow>, Error> {
+pub async fn cases_by_ids(conn: &mut store::Conn, tenant: &str, ids: &[String]) -> Result<Vec<CaseRow>, Error> {
     let mut found = Vec::with_capacity(ids.len());
-    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = ?1 AND id = ?2");
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE tenant = $1 AND id = $2");
     for id in ids {
         if let Some(row) = sqlx::query(&sql)
             .bind(tenant)

@@ -1,6 +1,6 @@
 //! Investigation's SQL.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use store::{Db, Error, Migration};
 
 /// Investigation's migrations (after the platform's).
@@ -8,12 +8,14 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 100,
         name: "investigation",
-        sql: include_str!("../migrations/sqlite/0100_investigation.sql"),
+        sqlite: include_str!("../migrations/sqlite/0100_investigation.sql"),
+        postgres: include_str!("../migrations/postgres/0100_investigation.sql"),
     },
     Migration {
         version: 101,
         name: "deadlines_and_timers",
-        sql: include_str!("../migrations/sqlite/0101_deadlines_and_timers.sql"),
+        sqlite: include_str!("../migrations/sqlite/0101_deadlines_and_timers.sql"),
+        postgres: include_str!("../migrations/postgres/0101_deadlines_and_timers.sql"),
     },
 ];
 
@@ -61,10 +63,10 @@ pub struct TimerRow {
 }
 
 /// Opens a file; returns false when the case already has one.
-pub async fn open_file(conn: &mut SqliteConnection, file: &File) -> Result<bool, Error> {
+pub async fn open_file(conn: &mut store::Conn, file: &File) -> Result<bool, Error> {
     let inserted = sqlx::query(
         "INSERT INTO files (case_id, tenant, status, unit, kind, policy, calendar_id, opened_at, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (case_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (case_id) DO NOTHING",
     )
     .bind(&file.case_id)
     .bind(&file.tenant)
@@ -85,7 +87,7 @@ pub async fn open_file(conn: &mut SqliteConnection, file: &File) -> Result<bool,
 pub async fn file(db: &Db, tenant: &str, case_id: &str) -> Result<Option<File>, Error> {
     let row = sqlx::query(
         "SELECT case_id, tenant, status, unit, kind, policy, calendar_id, opened_at, version
-         FROM files WHERE case_id = ?1 AND tenant = ?2",
+         FROM files WHERE case_id = $1 AND tenant = $2",
     )
     .bind(case_id)
     .bind(tenant)
@@ -108,14 +110,10 @@ pub async fn file(db: &Db, tenant: &str, case_id: &str) -> Result<Option<File>, 
 }
 
 /// Inserts a deadline and the timers armed for it.
-pub async fn insert_deadline(
-    conn: &mut SqliteConnection,
-    deadline: &DeadlineRow,
-    timers: &[TimerRow],
-) -> Result<(), Error> {
+pub async fn insert_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timers: &[TimerRow]) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO deadlines (case_id, tenant, kind, policy, calendar_id, started_at, due_at, provisional, state, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&deadline.case_id)
     .bind(&deadline.tenant)
@@ -124,7 +122,7 @@ pub async fn insert_deadline(
     .bind(&deadline.calendar_id)
     .bind(&deadline.started_at)
     .bind(&deadline.due_at)
-    .bind(deadline.provisional)
+    .bind(i64::from(deadline.provisional))
     .bind(&deadline.state)
     .bind(deadline.version)
     .execute(&mut *conn)
@@ -133,14 +131,10 @@ pub async fn insert_deadline(
 }
 
 /// Moves a deadline, supersedes the timers of its earlier versions and arms the new ones.
-pub async fn move_deadline(
-    conn: &mut SqliteConnection,
-    deadline: &DeadlineRow,
-    timers: &[TimerRow],
-) -> Result<(), Error> {
-    sqlx::query("UPDATE deadlines SET due_at = ?1, provisional = ?2, version = ?3 WHERE case_id = ?4 AND kind = ?5")
+pub async fn move_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timers: &[TimerRow]) -> Result<(), Error> {
+    sqlx::query("UPDATE deadlines SET due_at = $1, provisional = $2, version = $3 WHERE case_id = $4 AND kind = $5")
         .bind(&deadline.due_at)
-        .bind(deadline.provisional)
+        .bind(i64::from(deadline.provisional))
         .bind(deadline.version)
         .bind(&deadline.case_id)
         .bind(&deadline.kind)
@@ -148,7 +142,7 @@ pub async fn move_deadline(
         .await?;
     sqlx::query(
         "UPDATE timers SET state = 'superseded'
-         WHERE case_id = ?1 AND deadline_kind = ?2 AND deadline_version < ?3 AND state = 'armed'",
+         WHERE case_id = $1 AND deadline_kind = $2 AND deadline_version < $3 AND state = 'armed'",
     )
     .bind(&deadline.case_id)
     .bind(&deadline.kind)
@@ -158,11 +152,11 @@ pub async fn move_deadline(
     arm(conn, timers).await
 }
 
-async fn arm(conn: &mut SqliteConnection, timers: &[TimerRow]) -> Result<(), Error> {
+async fn arm(conn: &mut store::Conn, timers: &[TimerRow]) -> Result<(), Error> {
     for timer in timers {
         sqlx::query(
             "INSERT INTO timers (id, tenant, case_id, deadline_kind, deadline_version, fraction, fire_at, state)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'armed')",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'armed')",
         )
         .bind(&timer.id)
         .bind(&timer.tenant)
@@ -177,7 +171,7 @@ async fn arm(conn: &mut SqliteConnection, timers: &[TimerRow]) -> Result<(), Err
     Ok(())
 }
 
-fn deadline_row(row: &sqlx::sqlite::SqliteRow) -> Result<DeadlineRow, sqlx::Error> {
+fn deadline_row(row: &sqlx::any::AnyRow) -> Result<DeadlineRow, sqlx::Error> {
     Ok(DeadlineRow {
         case_id: row.try_get("case_id")?,
         tenant: row.try_get("tenant")?,
@@ -186,7 +180,7 @@ fn deadline_row(row: &sqlx::sqlite::SqliteRow) -> Result<DeadlineRow, sqlx::Erro
         calendar_id: row.try_get("calendar_id")?,
         started_at: row.try_get("started_at")?,
         due_at: row.try_get("due_at")?,
-        provisional: row.try_get("provisional")?,
+        provisional: store::flag(row, "provisional")?,
         state: row.try_get("state")?,
         version: row.try_get("version")?,
     })
@@ -197,7 +191,7 @@ const DEADLINE_COLUMNS: &str =
 
 /// A case's deadlines, by kind.
 pub async fn deadlines_of(db: &Db, tenant: &str, case_id: &str) -> Result<Vec<DeadlineRow>, Error> {
-    let sql = format!("SELECT {DEADLINE_COLUMNS} FROM deadlines WHERE case_id = ?1 AND tenant = ?2 ORDER BY due_at");
+    let sql = format!("SELECT {DEADLINE_COLUMNS} FROM deadlines WHERE case_id = $1 AND tenant = $2 ORDER BY due_at");
     let rows = sqlx::query(&sql)
         .bind(case_id)
         .bind(tenant)
@@ -214,10 +208,10 @@ pub async fn open_provisional_deadlines(db: &Db) -> Result<Vec<DeadlineRow>, Err
 }
 
 /// Takes up to `limit` armed timers due at `now`, inside the caller's transaction.
-pub async fn due_timers(conn: &mut SqliteConnection, now: &str, limit: i64) -> Result<Vec<TimerRow>, Error> {
+pub async fn due_timers(conn: &mut store::Conn, now: &str, limit: i64) -> Result<Vec<TimerRow>, Error> {
     let rows = sqlx::query(
         "SELECT id, tenant, case_id, deadline_kind, deadline_version, fraction, fire_at FROM timers
-         WHERE state = 'armed' AND fire_at <= ?1 ORDER BY fire_at LIMIT ?2",
+         WHERE state = 'armed' AND fire_at <= $1 ORDER BY fire_at LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -239,8 +233,8 @@ pub async fn due_timers(conn: &mut SqliteConnection, now: &str, limit: i64) -> R
 }
 
 /// The deadline a timer belongs to, read inside the caller's transaction.
-pub async fn deadline_in(conn: &mut SqliteConnection, case_id: &str, kind: &str) -> Result<Option<DeadlineRow>, Error> {
-    let sql = format!("SELECT {DEADLINE_COLUMNS} FROM deadlines WHERE case_id = ?1 AND kind = ?2");
+pub async fn deadline_in(conn: &mut store::Conn, case_id: &str, kind: &str) -> Result<Option<DeadlineRow>, Error> {
+    let sql = format!("SELECT {DEADLINE_COLUMNS} FROM deadlines WHERE case_id = $1 AND kind = $2");
     let row = sqlx::query(&sql)
         .bind(case_id)
         .bind(kind)
@@ -250,15 +244,15 @@ pub async fn deadline_in(conn: &mut SqliteConnection, case_id: &str, kind: &str)
 }
 
 /// Marks a timer fired or superseded, and a breached deadline as such.
-pub async fn settle_timer(conn: &mut SqliteConnection, timer: &TimerRow, state: &str, now: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE timers SET state = ?1, fired_at = ?2 WHERE id = ?3 AND state = 'armed'")
+pub async fn settle_timer(conn: &mut store::Conn, timer: &TimerRow, state: &str, now: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE timers SET state = $1, fired_at = $2 WHERE id = $3 AND state = 'armed'")
         .bind(state)
         .bind(now)
         .bind(&timer.id)
         .execute(&mut *conn)
         .await?;
     if state == "fired" && timer.fraction >= 1.0 {
-        sqlx::query("UPDATE deadlines SET state = 'breached' WHERE case_id = ?1 AND kind = ?2 AND state = 'open'")
+        sqlx::query("UPDATE deadlines SET state = 'breached' WHERE case_id = $1 AND kind = $2 AND state = 'open'")
             .bind(&timer.case_id)
             .bind(&timer.deadline_kind)
             .execute(&mut *conn)

@@ -2,7 +2,6 @@
 //! contacts), gRPC, the outbox relay.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bus::consumer::ConsumerOptions;
@@ -19,7 +18,8 @@ use crate::store::MIGRATIONS;
 /// Where notification keeps its data, listens, and finds intake.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub database_path: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
     pub grpc_addr: SocketAddr,
     pub fsync_full: bool,
     /// Where intake's gRPC listens (`http://127.0.0.1:PORT`).
@@ -38,7 +38,7 @@ impl App {
     /// Opens the store and binds the gRPC listener.
     pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
         let host_config = HostConfig {
-            database_path: config.database_path.clone(),
+            database_url: config.database_url.clone(),
             grpc_addr: config.grpc_addr,
             fsync_full: config.fsync_full,
         };

@@ -1,13 +1,14 @@
 //! Notification's SQL.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use store::{Db, Error, Migration};
 
 /// Notification's migrations (after the platform's).
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 100,
     name: "notification",
-    sql: include_str!("../migrations/sqlite/0100_notification.sql"),
+    sqlite: include_str!("../migrations/sqlite/0100_notification.sql"),
+    postgres: include_str!("../migrations/postgres/0100_notification.sql"),
 }];
 
 /// A notice as recorded.
@@ -27,11 +28,11 @@ pub struct Notice {
 }
 
 /// Records a notice; returns false when the case already has a notice of that kind.
-pub async fn record(conn: &mut SqliteConnection, notice: &Notice) -> Result<bool, Error> {
+pub async fn record(conn: &mut store::Conn, notice: &Notice) -> Result<bool, Error> {
     let inserted = sqlx::query(
         "INSERT INTO notices (notice_id, tenant, case_id, notice_kind, channel, language, recipient_masked, subject, body,
             state, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (case_id, notice_kind) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (case_id, notice_kind) DO NOTHING",
     )
     .bind(&notice.notice_id)
     .bind(&notice.tenant)
@@ -54,7 +55,7 @@ pub async fn record(conn: &mut SqliteConnection, notice: &Notice) -> Result<bool
 pub async fn for_case(db: &Db, tenant: &str, case_id: &str) -> Result<Vec<Notice>, Error> {
     let rows = sqlx::query(
         "SELECT notice_id, tenant, case_id, notice_kind, channel, language, recipient_masked, subject, body, state, recorded_at
-         FROM notices WHERE case_id = ?1 AND tenant = ?2 ORDER BY recorded_at",
+         FROM notices WHERE case_id = $1 AND tenant = $2 ORDER BY recorded_at",
     )
     .bind(case_id)
     .bind(tenant)

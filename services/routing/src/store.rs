@@ -1,6 +1,6 @@
 //! Routing's SQL.
 
-use sqlx::{Row, SqliteConnection};
+use sqlx::Row;
 use store::{Db, Error, Migration};
 
 use crate::rules::{CaseFacts, Decision};
@@ -9,19 +9,15 @@ use crate::rules::{CaseFacts, Decision};
 pub const MIGRATIONS: &[Migration] = &[Migration {
     version: 100,
     name: "routing",
-    sql: include_str!("../migrations/sqlite/0100_routing.sql"),
+    sqlite: include_str!("../migrations/sqlite/0100_routing.sql"),
+    postgres: include_str!("../migrations/postgres/0100_routing.sql"),
 }];
 
 /// Remembers a registered case's facts.
-pub async fn remember(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    case_id: &str,
-    facts: &CaseFacts,
-) -> Result<(), Error> {
+pub async fn remember(conn: &mut store::Conn, tenant: &str, case_id: &str, facts: &CaseFacts) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO cases (case_id, tenant, kind, channel, source, requested_unit, category_code, signals_json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (case_id) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id) DO NOTHING",
     )
     .bind(case_id)
     .bind(tenant)
@@ -38,13 +34,13 @@ pub async fn remember(
 
 /// Records a dispatch decision.
 pub async fn record_dispatch(
-    conn: &mut SqliteConnection,
+    conn: &mut store::Conn,
     case_id: &str,
     decision: &Decision,
     at: &str,
 ) -> Result<(), Error> {
     sqlx::query(
-        "UPDATE cases SET unit = ?1, severity = ?2, reason = ?3, rule_id = ?4, dispatched_at = ?5 WHERE case_id = ?6",
+        "UPDATE cases SET unit = $1, severity = $2, reason = $3, rule_id = $4, dispatched_at = $5 WHERE case_id = $6",
     )
     .bind(&decision.unit)
     .bind(decision.severity)
@@ -60,7 +56,7 @@ pub async fn record_dispatch(
 /// The facts of a case, if registered.
 pub async fn facts(db: &Db, case_id: &str) -> Result<Option<CaseFacts>, Error> {
     let row = sqlx::query(
-        "SELECT kind, channel, source, requested_unit, category_code, signals_json FROM cases WHERE case_id = ?1",
+        "SELECT kind, channel, source, requested_unit, category_code, signals_json FROM cases WHERE case_id = $1",
     )
     .bind(case_id)
     .fetch_optional(db.reader())
@@ -86,7 +82,7 @@ pub async fn dispatch_of(
     case_id: &str,
 ) -> Result<Option<(String, String, String, String)>, Error> {
     Ok(sqlx::query_as(
-        "SELECT unit, severity, reason, dispatched_at FROM cases WHERE case_id = ?1 AND tenant = ?2 AND dispatched_at IS NOT NULL",
+        "SELECT unit, severity, reason, dispatched_at FROM cases WHERE case_id = $1 AND tenant = $2 AND dispatched_at IS NOT NULL",
     )
     .bind(case_id)
     .bind(tenant)
