@@ -6,6 +6,30 @@
 //! each one purely, and `apply` all effects with the new marks in one transaction. Handler
 //! errors are counted in the service's store; at the limit the message goes to the
 //! dead-letter subject. The rules are in `docs/decisions/0001-events-ordering-and-ownership.md`.
+//!
+//! # Replicas and partition leases
+//!
+//! Several processes (replicas) may run the same consumer against one broker. Per-case order
+//! needs one puller per partition, so a replica runs a partition's loop only while it holds the
+//! partition's lease ([`crate::leases`]). [`start`] declares every partition's durable consumer,
+//! then runs a supervisor (`consumer/supervisor.rs`) that, every
+//! [`ConsumerOptions::lease_renew`]:
+//!
+//! 1. registers or renews the replica's membership and renews every lease it holds; a renewal
+//!    that fails loses the lease, and that partition's loop stops pulling at once (a loop whose
+//!    lease has gone unrenewed for [`ConsumerOptions::lease_ttl`] less one renewal interval stops
+//!    by itself too, should the supervisor stall);
+//! 2. counts the live replicas and computes its share of the partitions ([`crate::leases::share`]:
+//!    `ceil` or `floor` of partitions / replicas, the shares adding up to the partitions);
+//! 3. releases the surplus (the loop finishes its fetch and batch, then the lease is deleted, so
+//!    a newly started replica gets work), or takes free partitions up to its share.
+//!
+//! On shutdown the loops stop pulling, finish the batch in hand, and the leases and the
+//! membership are released, so the other replicas take the partitions over at their next tick.
+//! Should two loops ever overlap on a partition (a lease lost while its batch was in flight), the
+//! inbox marks keep an event from being applied twice.
+//!
+//! The embedded log grants every lease: with it, one replica runs every partition.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +44,8 @@ use crate::envelope::{Envelope, headers};
 use crate::metrics::BusMetrics;
 use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Error, Message, Settlement, Transport};
 use crate::{crash, subjects};
+
+mod supervisor;
 
 /// A handler's or a store's failure, with its message.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -95,6 +121,13 @@ pub struct ConsumerOptions {
     pub gap_retry: Duration,
     /// The first retry delay after a failure; doubles with each failure.
     pub failure_backoff: Duration,
+    /// How long a partition lease lasts without renewal; must equal the transport's
+    /// ([`crate::leases::Leases::ttl`]; on JetStream
+    /// [`JetStreamOptions::lease_ttl`](crate::jetstream::JetStreamOptions::lease_ttl)).
+    pub lease_ttl: Duration,
+    /// How often leases and membership are renewed and partitions rebalanced; at most a third
+    /// of [`ConsumerOptions::lease_ttl`], so a renewal can fail once without losing the lease.
+    pub lease_renew: Duration,
 }
 
 impl ConsumerOptions {
@@ -111,6 +144,26 @@ impl ConsumerOptions {
             max_gap_wait: Duration::from_secs(600),
             gap_retry: Duration::from_millis(100),
             failure_backoff: Duration::from_millis(200),
+            lease_ttl: Duration::from_secs(15),
+            lease_renew: Duration::from_secs(5),
+        }
+    }
+
+    /// Refuses lease timings that cannot keep a lease, or that disagree with the lease store's.
+    fn check_leases(&self, store_ttl: Option<Duration>) -> Result<(), Error> {
+        let name = &self.name;
+        if self.lease_renew.is_zero() || self.lease_renew * 3 > self.lease_ttl {
+            return Err(Error::Refused(format!(
+                "consumer {name}: lease_renew {:?} must be positive and at most a third of lease_ttl {:?}",
+                self.lease_renew, self.lease_ttl
+            )));
+        }
+        match store_ttl {
+            Some(ttl) if ttl != self.lease_ttl => Err(Error::Refused(format!(
+                "consumer {name}: lease_ttl {:?} differs from the transport's lease time to live {ttl:?}",
+                self.lease_ttl
+            ))),
+            _ => Ok(()),
         }
     }
 
@@ -128,8 +181,12 @@ impl ConsumerOptions {
     }
 }
 
-/// Declares the consumer on every partition, then runs a loop per partition until `shutdown`.
-/// Returns once every durable consumer is declared; the loops run in the returned set.
+/// Declares the consumer's durable consumer on every partition, then runs it until `shutdown` on
+/// the partitions whose leases this replica holds (see the module's documentation). Returns once
+/// every durable consumer is declared; the supervisor and the loops run in the returned set,
+/// which finishes once the loops have finished their batches and the leases are released.
+///
+/// Refuses ([`Error::Refused`]) lease timings that disagree with the transport's.
 pub async fn start<H: Handler>(
     transport: Arc<dyn Transport>,
     inbox: Arc<dyn Inbox>,
@@ -138,21 +195,46 @@ pub async fn start<H: Handler>(
     metrics: BusMetrics,
     shutdown: CancellationToken,
 ) -> Result<JoinSet<()>, Error> {
-    let mut loops = JoinSet::new();
+    let leases = transport.leases();
+    options.check_leases(leases.ttl())?;
+    let mut consumers = HashMap::new();
     for partition in 0..options.partitions {
-        let consumer = transport.consumer(options.spec(partition)).await?;
-        let worker = Worker {
-            transport: transport.clone(),
-            inbox: inbox.clone(),
-            handler: handler.clone(),
-            options: options.clone(),
-            metrics: metrics.clone(),
+        consumers.insert(partition, transport.consumer(options.spec(partition)).await?);
+    }
+    let parts = Parts {
+        transport,
+        inbox,
+        handler,
+        options,
+        metrics,
+    };
+    let mut loops = JoinSet::new();
+    loops.spawn(supervisor::Supervisor::new(parts, leases, consumers).run(shutdown));
+    Ok(loops)
+}
+
+/// What every loop of a consumer shares.
+struct Parts<H> {
+    transport: Arc<dyn Transport>,
+    inbox: Arc<dyn Inbox>,
+    handler: Arc<H>,
+    options: ConsumerOptions,
+    metrics: BusMetrics,
+}
+
+impl<H: Handler> Parts<H> {
+    /// A new loop for one partition.
+    fn worker(&self) -> Worker<H> {
+        Worker {
+            transport: self.transport.clone(),
+            inbox: self.inbox.clone(),
+            handler: self.handler.clone(),
+            options: self.options.clone(),
+            metrics: self.metrics.clone(),
             gaps: HashMap::new(),
             one_by_one_until: None,
-        };
-        loops.spawn(worker.run(consumer, shutdown.clone()));
+        }
     }
-    Ok(loops)
 }
 
 struct Worker<H> {
@@ -173,16 +255,23 @@ enum Verdict {
 }
 
 impl<H: Handler> Worker<H> {
-    async fn run(mut self, mut consumer: Box<dyn Consumer>, shutdown: CancellationToken) {
+    /// Pulls and processes batches until `stop` (after the fetch and batch in hand) or `halt` (at
+    /// once, a fetch in progress abandoned; a batch in hand still finishes). Returns the handle.
+    async fn run(
+        mut self,
+        mut consumer: Box<dyn Consumer>,
+        stop: CancellationToken,
+        halt: CancellationToken,
+    ) -> Box<dyn Consumer> {
         let mut backoff = Duration::from_millis(50);
-        while !shutdown.is_cancelled() {
+        while !stop.is_cancelled() && !halt.is_cancelled() {
             let batch_size = match self.one_by_one_until {
                 Some(until) if Instant::now() < until => 1,
                 _ => self.options.batch_size,
             };
             let fetched = tokio::select! {
                 fetched = consumer.fetch(batch_size, self.options.fetch_wait) => fetched,
-                () = shutdown.cancelled() => break,
+                () = halt.cancelled() => break,
             };
             let outcome = match fetched {
                 Ok(deliveries) if deliveries.is_empty() => Ok(()),
@@ -195,12 +284,14 @@ impl<H: Handler> Worker<H> {
                     tracing::warn!(consumer = %self.options.name, %error, "consumer batch failed; retrying");
                     tokio::select! {
                         () = tokio::time::sleep(backoff) => {}
-                        () = shutdown.cancelled() => break,
+                        () = halt.cancelled() => break,
+                        () = stop.cancelled() => break,
                     }
                     backoff = (backoff * 2).min(Duration::from_secs(5));
                 }
             }
         }
+        consumer
     }
 
     async fn process(&mut self, consumer: &mut dyn Consumer, deliveries: Vec<Delivery>) -> Result<(), String> {

@@ -2,6 +2,8 @@
 //!
 //! Events: `redress.<tenant>.<service>.<aggregate>.<event>.<partition>`.
 //! Dead letters: `redress.<tenant>.dlq.<consumer>`.
+//! Partition leases (keys of the [`LEASES_BUCKET`] on JetStream): `lease.<consumer>.<partition>`
+//! and `member.<consumer>.<replica>`.
 
 use uuid::Uuid;
 
@@ -15,6 +17,9 @@ pub const EVENTS_STREAM_SUBJECTS: &str = "redress.*.*.*.*.*";
 pub const DLQ_STREAM: &str = "REDRESS_DLQ";
 /// The stream subjects of [`DLQ_STREAM`].
 pub const DLQ_STREAM_SUBJECTS: &str = "redress.*.dlq.*";
+
+/// The JetStream key-value bucket of partition leases and consumer memberships.
+pub const LEASES_BUCKET: &str = "REDRESS_LEASES";
 
 /// The partition of a case: FNV-1a over the id's bytes, modulo `partitions`.
 ///
@@ -53,6 +58,21 @@ pub fn dead_letter(tenant: &str, consumer: &str) -> String {
 /// The durable consumer name of a service's consumer on one partition.
 pub fn durable_name(consumer: &str, partition: u32) -> String {
     format!("{consumer}-p{partition}")
+}
+
+/// The lease key of one partition of a consumer: `lease.<consumer>.<partition>`.
+pub fn lease_key(consumer: &str, partition: u32) -> String {
+    format!("lease.{consumer}.{partition}")
+}
+
+/// The membership key of one replica of a consumer: `member.<consumer>.<replica>`.
+pub fn member_key(consumer: &str, replica: &str) -> String {
+    format!("{}{replica}", member_prefix(consumer))
+}
+
+/// What every membership key of a consumer starts with: `member.<consumer>.`.
+pub fn member_prefix(consumer: &str) -> String {
+    format!("member.{consumer}.")
 }
 
 /// Whether `subject` matches the NATS filter `filter` (`*` one token, `>` the rest).

@@ -5,10 +5,13 @@
 //! consumers with filter subjects, at-least-once delivery, acknowledgement wait, negative
 //! acknowledgement with a delay, termination, and deduplication by message id on publish.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+
+use crate::leases::Leases;
 
 /// A message as a broker stores it.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,6 +118,10 @@ pub trait Transport: Send + Sync + 'static {
     /// Declares a durable consumer (idempotently) and returns a handle to pull from it. A
     /// consumer declared for the first time starts at the beginning of the stream.
     async fn consumer(&self, spec: ConsumerSpec) -> Result<Box<dyn Consumer>, Error>;
+
+    /// The broker's partition leases, which decide which replica of a consumer pulls which
+    /// partition (see [`crate::leases`]).
+    fn leases(&self) -> Arc<dyn Leases>;
 
     /// A short name for logs and metrics (`embedded`, `jetstream`).
     fn kind(&self) -> &'static str;

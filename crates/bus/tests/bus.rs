@@ -1,5 +1,6 @@
 //! The bus crate's integration tests, one binary: the transport conformance suite on the
-//! embedded log, and what only the embedded log promises (its file, restarts, SIGKILL).
+//! embedded log, and what only the embedded log promises (its file, restarts, SIGKILL); the
+//! same suites on JetStream; replicas of one consumer sharing partitions through leases.
 
 #[path = "bus/conformance.rs"]
 mod conformance;
@@ -11,3 +12,5 @@ mod jetstream;
 mod factory;
 #[path = "bus/pipeline.rs"]
 mod pipeline;
+#[path = "bus/replicas.rs"]
+mod replicas;

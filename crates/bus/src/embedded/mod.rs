@@ -41,10 +41,16 @@
 //!
 //! Only one process may open a file at a time (the product locks its data directory); two
 //! [`EmbeddedLog`]s of one process on one file are not woken by each other's publishes.
+//!
+//! # Leases
+//!
+//! One process runs one replica of each consumer, so [`Transport::leases`] grants every lease
+//! ([`EmbeddedLeases`]).
 
 mod claim;
 mod codec;
 mod consumer;
+mod leases;
 mod messages;
 mod scan;
 mod schema;
@@ -60,6 +66,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use tokio::sync::watch;
 
+pub use self::leases::EmbeddedLeases;
 use crate::transport::{Consumer, ConsumerSpec, Error, Message, PublishAck, Transport};
 
 /// How long a statement waits for SQLite's lock before failing.
@@ -180,6 +187,10 @@ impl Transport for EmbeddedLog {
 
     async fn consumer(&self, spec: ConsumerSpec) -> Result<Box<dyn Consumer>, Error> {
         Ok(Box::new(consumer::declare(&self.inner, spec).await?))
+    }
+
+    fn leases(&self) -> Arc<dyn crate::leases::Leases> {
+        Arc::new(EmbeddedLeases)
     }
 
     fn kind(&self) -> &'static str {

@@ -28,8 +28,12 @@
 //!   each sent as a request so the server confirms it; [`Consumer::settle`] returns once every
 //!   settlement of the call is confirmed (see `consumer.rs` for what "durable" means there).
 //! - **Pending**: `num_pending + num_ack_pending` of the consumer's info.
+//! - **Leases** ([`Transport::leases`]): the key-value bucket
+//!   [`LEASES_BUCKET`](crate::subjects::LEASES_BUCKET) (history 1, `max_age` =
+//!   [`JetStreamOptions::lease_ttl`]), declared idempotently at every connect; see `leases.rs`.
 
 mod consumer;
+mod leases;
 mod publish;
 mod reply;
 mod streams;
@@ -43,6 +47,7 @@ use async_nats::jetstream;
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::leases::Leases;
 use crate::transport::{Consumer, ConsumerSpec, Error, Message, PublishAck, Transport};
 
 /// How to reach the broker and how its streams are shaped.
@@ -67,11 +72,18 @@ pub struct JetStreamOptions {
     /// The longest a request may wait for the server: connecting, a publish acknowledgement, a
     /// settlement's confirmation, declaring a consumer.
     pub request_timeout: Duration,
+    /// The key-value bucket of partition leases; every replica of a deployment must name the same.
+    pub lease_bucket: String,
+    /// How long a lease or a membership lasts without renewal: the bucket's `max_age`, the same
+    /// for every replica (the last to connect sets it). Consumers must be started with the same
+    /// [`ConsumerOptions::lease_ttl`](crate::consumer::ConsumerOptions::lease_ttl).
+    pub lease_ttl: Duration,
 }
 
 impl JetStreamOptions {
     /// The defaults for one server at `url`: no credentials, one replica, a two-minute
-    /// duplicate window, no age or size limit, five-second requests.
+    /// duplicate window, no age or size limit, five-second requests, leases in `REDRESS_LEASES`
+    /// that last 15 seconds.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             urls: vec![url.into()],
@@ -82,6 +94,8 @@ impl JetStreamOptions {
             max_age: None,
             max_bytes: None,
             request_timeout: Duration::from_secs(5),
+            lease_bucket: crate::subjects::LEASES_BUCKET.to_owned(),
+            lease_ttl: Duration::from_secs(15),
         }
     }
 }
@@ -115,10 +129,11 @@ struct Inner {
     context: jetstream::Context,
     options: JetStreamOptions,
     server_version: String,
+    leases: Arc<leases::JetStreamLeases>,
 }
 
 impl JetStream {
-    /// Connects, refuses a server older than 2.10, and declares the streams.
+    /// Connects, refuses a server older than 2.10, and declares the streams and the lease bucket.
     pub async fn connect(options: JetStreamOptions) -> Result<Self, Error> {
         validate(&options)?;
         let mut connect = async_nats::ConnectOptions::new()
@@ -146,22 +161,28 @@ impl JetStream {
         let mut context = jetstream::new(client.clone());
         context.set_timeout(options.request_timeout);
         tracing::info!(urls = ?options.urls, %server_version, "connected to nats");
-        let transport = Self {
+        streams::declare(&context, &options).await?;
+        let leases = leases::declare(&context, &options).await.map_err(lease_error)?;
+        Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 context,
                 options,
                 server_version,
+                leases: Arc::new(leases),
             }),
-        };
-        transport.provision().await?;
-        Ok(transport)
+        })
     }
 
-    /// Declares both streams with the configured settings: creates a missing one, updates an
-    /// existing one (its messages stay). Idempotent; [`JetStream::connect`] calls it.
+    /// Declares both streams and the lease bucket with the configured settings: creates a missing
+    /// one, updates an existing one (its messages and keys stay). Idempotent; [`JetStream::connect`]
+    /// does it.
     pub async fn provision(&self) -> Result<(), Error> {
-        streams::declare(&self.inner.context, &self.inner.options).await
+        streams::declare(&self.inner.context, &self.inner.options).await?;
+        leases::declare(&self.inner.context, &self.inner.options)
+            .await
+            .map(drop)
+            .map_err(lease_error)
     }
 
     /// The version the server announced when the connection opened.
@@ -180,8 +201,20 @@ impl Transport for JetStream {
         Ok(Box::new(consumer::declare(&self.inner, spec).await?))
     }
 
+    fn leases(&self) -> Arc<dyn Leases> {
+        self.inner.leases.clone()
+    }
+
     fn kind(&self) -> &'static str {
         "jetstream"
+    }
+}
+
+/// A failure to declare the lease bucket, as the transport reports it.
+fn lease_error(error: crate::leases::Error) -> Error {
+    match error {
+        crate::leases::Error::Refused(message) => Error::Refused(message),
+        other => Error::Unavailable(other.to_string()),
     }
 }
 
@@ -209,6 +242,12 @@ fn validate(options: &JetStreamOptions) -> Result<(), Error> {
     }
     if options.request_timeout.is_zero() {
         return Err(Error::Refused("request_timeout must be positive".to_owned()));
+    }
+    if options.lease_ttl < Duration::from_secs(1) {
+        return Err(Error::Refused(format!(
+            "lease_ttl {:?} is shorter than a second",
+            options.lease_ttl
+        )));
     }
     Ok(())
 }
