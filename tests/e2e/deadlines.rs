@@ -5,9 +5,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::ManualClock;
-use e2e::{Sandbox, count_entries};
+use e2e::{Sandbox, Stores, count_entries};
 use serde_json::json;
 use testkit::wait_until;
+
+on_both_stores!(
+    warnings_and_breaches_fire_once_each_when_time_passes,
+    a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded
+);
 
 fn complaint(n: u32) -> serde_json::Value {
     json!({"channel": "phone", "narrative": format!("第{n}宗：维修后仍有异响"), "complainant": {"phone": "13812345678"}})
@@ -39,11 +44,10 @@ async fn opened_case(sandbox: &Sandbox, n: u32) -> String {
     id
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn warnings_and_breaches_fire_once_each_when_time_passes() {
+async fn warnings_and_breaches_fire_once_each_when_time_passes(stores: Stores) {
     let start: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().expect("valid");
     let clock = Arc::new(ManualClock::new(start));
-    let sandbox = Sandbox::start_with_clock(clock.clone()).await.expect("sandbox starts");
+    let sandbox = Sandbox::start_on(stores, clock.clone()).await.expect("sandbox starts");
     let first = opened_case(&sandbox, 1).await;
     let (_, case) = sandbox.case(&first).await.expect("case");
     assert_eq!(
@@ -99,12 +103,11 @@ async fn warnings_and_breaches_fire_once_each_when_time_passes() {
     sandbox.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded() {
+async fn a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded(stores: Stores) {
     // Monday 21 December 2026: 15 working days run into 2027, whose notice is not published.
     let start: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 12, 21, 2, 0, 0).single().expect("valid");
     let clock = Arc::new(ManualClock::new(start));
-    let mut sandbox = Sandbox::start_with_clock(clock.clone()).await.expect("sandbox starts");
+    let mut sandbox = Sandbox::start_on(stores, clock.clone()).await.expect("sandbox starts");
     let id = opened_case(&sandbox, 1).await;
     let resolution = |case: &serde_json::Value| {
         case["deadlines"]

@@ -1,11 +1,19 @@
 //! The HTTP contract: errors name their field, idempotency, the public page and readiness.
 
-use e2e::{ADMIN_TOKEN, Sandbox};
+use e2e::{ADMIN_TOKEN, Sandbox, Stores};
 use serde_json::json;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_requests_get_a_4xx_naming_the_field() {
-    let sandbox = Sandbox::start().await.expect("sandbox starts");
+on_both_stores!(
+    invalid_requests_get_a_4xx_naming_the_field,
+    an_idempotency_key_returns_the_same_case_and_refuses_another_body,
+    the_landing_page_speaks_the_callers_language_and_the_probes_answer,
+    concurrent_registrations_share_transactions_without_mixing_up_their_answers
+);
+
+async fn invalid_requests_get_a_4xx_naming_the_field(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, std::sync::Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
     let cases = [
         (json!({"narrative": "x", "anonymous": true}), 422, "channel"),
         (
@@ -75,9 +83,10 @@ async fn invalid_requests_get_a_4xx_naming_the_field() {
     sandbox.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body() {
-    let sandbox = Sandbox::start().await.expect("sandbox starts");
+async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, std::sync::Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
     let body = json!({"channel": "phone", "narrative": "维修后故障灯仍然亮", "complainant": {"phone": "13912345678"}});
     let (first_status, first) = sandbox.post_complaint(&body, Some("call-42")).await.expect("first");
     let (second_status, second) = sandbox.post_complaint(&body, Some("call-42")).await.expect("second");
@@ -92,9 +101,10 @@ async fn an_idempotency_key_returns_the_same_case_and_refuses_another_body() {
     sandbox.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer() {
-    let sandbox = Sandbox::start().await.expect("sandbox starts");
+async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, std::sync::Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
     let get = |path: &str, language: &str| {
         sandbox
             .http
@@ -132,9 +142,10 @@ async fn the_landing_page_speaks_the_callers_language_and_the_probes_answer() {
     sandbox.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_registrations_share_transactions_without_mixing_up_their_answers() {
-    let sandbox = Sandbox::start().await.expect("sandbox starts");
+async fn concurrent_registrations_share_transactions_without_mixing_up_their_answers(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, std::sync::Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
     let body = |n: usize| json!({"channel": "web", "narrative": format!("第{n}宗并发投诉"), "complainant": {"phone": "13812345678"}});
     // 60 distinct cases, each sent twice at once under the same key, plus one key reused with
     // another body: batches form, and duplicates meet inside one transaction.

@@ -3,13 +3,16 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use e2e::Sandbox;
+use e2e::{Sandbox, Stores};
 use serde_json::json;
 use testkit::wait_until;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_complaint_reaches_every_service_within_two_seconds() {
-    let sandbox = Sandbox::start().await.expect("sandbox starts");
+on_both_stores!(a_complaint_reaches_every_service_within_two_seconds);
+
+async fn a_complaint_reaches_every_service_within_two_seconds(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, std::sync::Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
     let (status, created) = sandbox
         .post_complaint(
             &json!({

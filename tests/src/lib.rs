@@ -11,13 +11,39 @@ use redress::settings::Settings;
 /// The administrator token every Sandbox uses.
 pub const ADMIN_TOKEN: &str = "sandbox-admin-token-0123456789";
 
+/// Where the services keep their stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stores {
+    /// SQLite files in the data directory (the embedded default).
+    Sqlite,
+    /// A fresh PostgreSQL database per service, dropped with the Sandbox.
+    Postgres,
+}
+
 /// A running product on a temporary data directory.
 pub struct Sandbox {
     running: Option<Running>,
     pub base_url: String,
     pub http: reqwest::Client,
     pub data_dir: tempfile::TempDir,
+    /// The PostgreSQL databases (dropped last, after the product stopped).
+    databases: Option<Arc<Databases>>,
 }
+
+/// One database per service on the test server.
+struct Databases {
+    urls: Vec<(&'static str, String)>,
+    _main: testkit::postgres::TestDatabase,
+}
+
+const SERVICES: [&str; 6] = [
+    "intake",
+    "routing",
+    "investigation",
+    "notification",
+    "analytics",
+    "console",
+];
 
 impl Sandbox {
     /// Starts the embedded shape on a fresh directory and a free port, on the system clock.
@@ -27,18 +53,50 @@ impl Sandbox {
 
     /// Starts the embedded shape on a fresh directory with the given clock.
     pub async fn start_with_clock(clock: Arc<dyn domain::Clock>) -> anyhow::Result<Self> {
+        Self::start_on(Stores::Sqlite, clock).await
+    }
+
+    /// Starts the product with its stores on SQLite or PostgreSQL, with the given clock.
+    pub async fn start_on(stores: Stores, clock: Arc<dyn domain::Clock>) -> anyhow::Result<Self> {
         let data_dir = tempfile::tempdir()?;
-        let running = embedded::start(Self::options(data_dir.path(), clock)).await?;
+        let databases = match stores {
+            Stores::Sqlite => None,
+            Stores::Postgres => {
+                let main = testkit::postgres::TestDatabase::create().map_err(anyhow::Error::msg)?;
+                let mut urls = Vec::new();
+                for service in SERVICES {
+                    urls.push((service, main.sibling(service).map_err(anyhow::Error::msg)?));
+                }
+                Some(Arc::new(Databases { urls, _main: main }))
+            }
+        };
+        let running = embedded::start(Self::options(data_dir.path(), clock, &databases)).await?;
         let base_url = format!("http://{}", running.console_addr);
         Ok(Self {
             running: Some(running),
             base_url,
             http: reqwest::Client::new(),
             data_dir,
+            databases,
         })
     }
 
-    fn options(data_dir: &std::path::Path, clock: Arc<dyn domain::Clock>) -> Options {
+    fn options(
+        data_dir: &std::path::Path,
+        clock: Arc<dyn domain::Clock>,
+        databases: &Option<Arc<Databases>>,
+    ) -> Options {
+        let store_url: Option<embedded::StoreUrl> = databases.clone().map(|databases| {
+            let name: embedded::StoreUrl = Arc::new(move |service: &str| {
+                databases
+                    .urls
+                    .iter()
+                    .find(|(name, _)| *name == service)
+                    .map(|(_, url)| url.clone())
+                    .unwrap_or_default()
+            });
+            name
+        });
         Options {
             data_dir: data_dir.to_path_buf(),
             http: ([127, 0, 0, 1], 0).into(),
@@ -50,7 +108,7 @@ impl Sandbox {
             },
             clock,
             transport: None,
-            store_url: None,
+            store_url,
         }
     }
 
@@ -59,7 +117,7 @@ impl Sandbox {
         if let Some(running) = self.running.take() {
             running.stop(Duration::from_secs(10)).await;
         }
-        let running = embedded::start(Self::options(self.data_dir.path(), clock)).await?;
+        let running = embedded::start(Self::options(self.data_dir.path(), clock, &self.databases)).await?;
         self.base_url = format!("http://{}", running.console_addr);
         self.running = Some(running);
         Ok(())

@@ -85,6 +85,20 @@ pub fn database_or_skip(test: &str) -> Option<TestDatabase> {
     }
 }
 
+/// Whether the server answers; `false` after saying why (a failure under `CI=true`).
+pub fn available_or_skip(test: &str) -> bool {
+    let admin_url = std::env::var(URL_ENV).unwrap_or_else(|_| DEFAULT_URL.to_owned());
+    match admin(&admin_url, "SELECT 1") {
+        Ok(()) => true,
+        Err(error) => {
+            let message = format!("{test}: PostgreSQL is not usable ({error}); set {URL_ENV}");
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+            eprintln!("SKIPPED {message}");
+            false
+        }
+    }
+}
+
 fn admin(admin_url: &str, statement: &str) -> Result<(), String> {
     let (url, statement) = (admin_url.to_owned(), statement.to_owned());
     run(async move {

@@ -130,16 +130,26 @@ pub async fn insert_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, tim
     arm(conn, timers).await
 }
 
-/// Moves a deadline, supersedes the timers of its earlier versions and arms the new ones.
-pub async fn move_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timers: &[TimerRow]) -> Result<(), Error> {
-    sqlx::query("UPDATE deadlines SET due_at = $1, provisional = $2, version = $3 WHERE case_id = $4 AND kind = $5")
-        .bind(&deadline.due_at)
-        .bind(i64::from(deadline.provisional))
-        .bind(deadline.version)
-        .bind(&deadline.case_id)
-        .bind(&deadline.kind)
-        .execute(&mut *conn)
-        .await?;
+/// Moves a deadline from the version before `deadline.version` to it, supersedes the timers of
+/// its earlier versions and arms the new ones. Returns false, writing nothing, when the stored
+/// version is no longer the one before (another replica moved it first).
+pub async fn move_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timers: &[TimerRow]) -> Result<bool, Error> {
+    let moved = sqlx::query(
+        "UPDATE deadlines SET due_at = $1, provisional = $2, version = $3
+         WHERE case_id = $4 AND kind = $5 AND version = $6",
+    )
+    .bind(&deadline.due_at)
+    .bind(i64::from(deadline.provisional))
+    .bind(deadline.version)
+    .bind(&deadline.case_id)
+    .bind(&deadline.kind)
+    .bind(deadline.version - 1)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Ok(false);
+    }
     sqlx::query(
         "UPDATE timers SET state = 'superseded'
          WHERE case_id = $1 AND deadline_kind = $2 AND deadline_version < $3 AND state = 'armed'",
@@ -149,7 +159,8 @@ pub async fn move_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timer
     .bind(deadline.version)
     .execute(&mut *conn)
     .await?;
-    arm(conn, timers).await
+    arm(conn, timers).await?;
+    Ok(true)
 }
 
 async fn arm(conn: &mut store::Conn, timers: &[TimerRow]) -> Result<(), Error> {
@@ -207,16 +218,19 @@ pub async fn open_provisional_deadlines(db: &Db) -> Result<Vec<DeadlineRow>, Err
     Ok(rows.iter().map(deadline_row).collect::<Result<_, _>>()?)
 }
 
-/// Takes up to `limit` armed timers due at `now`, inside the caller's transaction.
+/// Takes up to `limit` armed timers due at `now`, inside the caller's transaction. On
+/// PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED`, so replicas firing at once take
+/// disjoint timers and each fires once.
 pub async fn due_timers(conn: &mut store::Conn, now: &str, limit: i64) -> Result<Vec<TimerRow>, Error> {
-    let rows = sqlx::query(
+    let lock = match store::Backend::of(conn) {
+        store::Backend::Sqlite => "",
+        store::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
         "SELECT id, tenant, case_id, deadline_kind, deadline_version, fraction, fire_at FROM timers
-         WHERE state = 'armed' AND fire_at <= $1 ORDER BY fire_at LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE state = 'armed' AND fire_at <= $1 ORDER BY fire_at LIMIT $2{lock}"
+    );
+    let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| -> Result<TimerRow, Error> {
             Ok(TimerRow {

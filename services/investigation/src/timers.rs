@@ -131,9 +131,12 @@ pub async fn recompute_provisional(
             continue;
         }
         let mut tx = db.begin().await.map_err(|e| e.to_string())?;
-        sql::move_deadline(&mut tx, &planned.deadline, &planned.timers)
+        if !sql::move_deadline(&mut tx, &planned.deadline, &planned.timers)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.to_string())?
+        {
+            continue;
+        }
         let recomputed = DeadlineRecomputed {
             previous: Some(deadlines::wire(&previous)),
             current: Some(deadlines::wire(&planned.deadline)),

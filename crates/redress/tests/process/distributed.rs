@@ -1,4 +1,5 @@
-//! The distributed shape: one process per service on a real nats-server with JetStream.
+//! The distributed shape: one process per service on a real nats-server with JetStream, with
+//! the stores on PostgreSQL (a database per service) or on SQLite files (one replica each).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +10,46 @@ use testkit::nats::NatsServer;
 
 use crate::harness::{ADMIN_TOKEN, Running, client, spawn_ready};
 
+/// Where the services keep their stores.
+enum Stores {
+    Sqlite(tempfile::TempDir),
+    /// The test's database and its per-service siblings (dropped with it).
+    Postgres {
+        _database: testkit::postgres::TestDatabase,
+        urls: BTreeMap<&'static str, String>,
+    },
+}
+
+impl Stores {
+    fn sqlite() -> Self {
+        Self::Sqlite(tempfile::tempdir().expect("dir"))
+    }
+
+    /// `None` (after saying why) when no PostgreSQL is usable outside CI.
+    fn postgres(test: &str) -> Option<Self> {
+        let main = testkit::postgres::database_or_skip(test)?;
+        let mut urls = BTreeMap::new();
+        for service in [
+            "intake",
+            "routing",
+            "investigation",
+            "notification",
+            "analytics",
+            "console",
+        ] {
+            urls.insert(service, main.sibling(service).expect("a database per service"));
+        }
+        Some(Self::Postgres { _database: main, urls })
+    }
+
+    fn url(&self, service: &str) -> String {
+        match self {
+            Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join(format!("{service}.db")).display()),
+            Self::Postgres { urls, .. } => urls[service].clone(),
+        }
+    }
+}
+
 /// Every service in its own process; the console last, once it knows where the others listen.
 struct Deployment {
     services: BTreeMap<&'static str, Running>,
@@ -16,13 +57,11 @@ struct Deployment {
     base_url: String,
 }
 
-fn env_for(service: &str, dir: &Path, nats: &NatsServer, grpc: &str) -> Vec<(String, String)> {
+fn env_for(service: &str, dir: &Path, stores: &Stores, nats: &NatsServer, grpc: &str) -> Vec<(String, String)> {
     vec![
         ("REDRESS__BUS__NATS_URL".into(), nats.url()),
-        (
-            "REDRESS__DATABASE__URL".into(),
-            format!("sqlite://{}", dir.join(format!("{service}.db")).display()),
-        ),
+        ("REDRESS__DATABASE__URL".into(), stores.url(service)),
+        ("REDRESS__DATA_DIR".into(), dir.display().to_string()),
         ("REDRESS__GRPC__LISTEN".into(), grpc.into()),
         (
             "REDRESS__INTAKE__KEY_PATH".into(),
@@ -34,11 +73,11 @@ fn env_for(service: &str, dir: &Path, nats: &NatsServer, grpc: &str) -> Vec<(Str
 fn start_service(
     service: &'static str,
     dir: &Path,
+    stores: &Stores,
     nats: &NatsServer,
-    grpc: &str,
     extra: &[(String, String)],
 ) -> Running {
-    let mut env = env_for(service, dir, nats, grpc);
+    let mut env = env_for(service, dir, stores, nats, "127.0.0.1:0");
     env.extend(extra.iter().cloned());
     spawn_ready(&["serve", service], &env, &format!("{service}: grpc="))
 }
@@ -49,10 +88,10 @@ fn grpc_of(running: &Running) -> String {
 }
 
 impl Deployment {
-    fn start(dir: &Path, nats: &NatsServer) -> Self {
+    fn start(dir: &Path, stores: &Stores, nats: &NatsServer) -> Self {
         let mut services = BTreeMap::new();
         for service in ["intake", "routing", "investigation", "analytics"] {
-            services.insert(service, start_service(service, dir, nats, "127.0.0.1:0", &[]));
+            services.insert(service, start_service(service, dir, stores, nats, &[]));
         }
         let intake = format!("http://{}", grpc_of(&services["intake"]));
         let peers = |services: &BTreeMap<&str, Running>| {
@@ -65,9 +104,9 @@ impl Deployment {
             }
             env
         };
-        let notification = start_service("notification", dir, nats, "127.0.0.1:0", &peers(&services));
+        let notification = start_service("notification", dir, stores, nats, &peers(&services));
         services.insert("notification", notification);
-        let mut console_env = env_for("console", dir, nats, "127.0.0.1:0");
+        let mut console_env = env_for("console", dir, stores, nats, "127.0.0.1:0");
         console_env.extend(peers(&services));
         console_env.push(("REDRESS__HTTP__LISTEN".into(), "127.0.0.1:0".into()));
         console_env.push(("REDRESS__HTTP__ADMIN_TOKEN".into(), ADMIN_TOKEN.into()));
@@ -134,13 +173,29 @@ async fn complete(base_url: &str, id: &str) -> BTreeMap<(String, String), usize>
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_complaint_flows_through_one_process_per_service_on_jetstream() {
-    if testkit::nats::server_or_skip("distributed lifecycle").is_none() {
+async fn a_complaint_flows_through_one_process_per_service_on_jetstream_and_postgres() {
+    let test = "distributed lifecycle on PostgreSQL";
+    if testkit::nats::server_or_skip(test).is_none() {
         return;
     }
+    let Some(stores) = Stores::postgres(test) else {
+        return;
+    };
+    lifecycle(stores).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complaint_flows_through_one_process_per_service_on_jetstream_and_sqlite() {
+    if testkit::nats::server_or_skip("distributed lifecycle on SQLite").is_none() {
+        return;
+    }
+    lifecycle(Stores::sqlite()).await;
+}
+
+async fn lifecycle(stores: Stores) {
     let nats = NatsServer::start().await.expect("nats-server starts");
     let dir = tempfile::tempdir().expect("dir");
-    let deployment = Deployment::start(dir.path(), &nats);
+    let deployment = Deployment::start(dir.path(), &stores, &nats);
     let created = post(&deployment.base_url, 1).await;
     let counts = complete(&deployment.base_url, created["id"].as_str().expect("id")).await;
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
@@ -165,13 +220,29 @@ async fn a_complaint_flows_through_one_process_per_service_on_jetstream() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_service_killed_mid_way_and_restarted_loses_and_duplicates_nothing() {
-    if testkit::nats::server_or_skip("distributed restart").is_none() {
+async fn a_service_killed_mid_way_and_restarted_loses_and_duplicates_nothing_on_postgres() {
+    let test = "distributed restart on PostgreSQL";
+    if testkit::nats::server_or_skip(test).is_none() {
         return;
     }
+    let Some(stores) = Stores::postgres(test) else {
+        return;
+    };
+    kill_and_restart(stores).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_killed_mid_way_and_restarted_loses_and_duplicates_nothing_on_sqlite() {
+    if testkit::nats::server_or_skip("distributed restart on SQLite").is_none() {
+        return;
+    }
+    kill_and_restart(Stores::sqlite()).await;
+}
+
+async fn kill_and_restart(stores: Stores) {
     let nats = NatsServer::start().await.expect("nats-server starts");
     let dir = tempfile::tempdir().expect("dir");
-    let mut deployment = Deployment::start(dir.path(), &nats);
+    let mut deployment = Deployment::start(dir.path(), &stores, &nats);
     let mut ids = Vec::new();
     for n in 0..5 {
         ids.push(
@@ -194,13 +265,13 @@ async fn a_service_killed_mid_way_and_restarted_loses_and_duplicates_nothing() {
         );
     }
     for service in ["routing", "investigation"] {
-        let restarted = start_service(service, dir.path(), &nats, "127.0.0.1:0", &[]);
+        let restarted = start_service(service, dir.path(), &stores, &nats, &[]);
         deployment.services.insert(service, restarted);
     }
     // The console still points at the old gRPC addresses of the restarted services; ask the
     // services' own views through a console restarted with the new peers.
     let intake = format!("http://{}", grpc_of(&deployment.services["intake"]));
-    let mut console_env = env_for("console", dir.path(), &nats, "127.0.0.1:0");
+    let mut console_env = env_for("console", dir.path(), &stores, &nats, "127.0.0.1:0");
     console_env.push(("REDRESS__PEERS__INTAKE".into(), intake));
     for (name, running) in &deployment.services {
         console_env.push((
