@@ -63,12 +63,22 @@ pub async fn next_daily_number(conn: &mut store::Conn, tenant: &str, day: &str) 
     .await?)
 }
 
-/// The body hash and case an idempotency key was first used with.
+/// The body hash and case an idempotency key was first used with (on PostgreSQL after taking
+/// the key's lock for the rest of the transaction).
 pub async fn idempotency(
     conn: &mut store::Conn,
     tenant: &str,
     key_hash: &str,
 ) -> Result<Option<(String, String)>, Error> {
+    if store::Backend::of(conn) == store::Backend::Postgres {
+        // Replicas registering the same key at once queue here; the later one then finds the
+        // key and replays instead of failing on the unique index.
+        sqlx::query("SELECT pg_advisory_xact_lock(1382, hashtext($1 || ':' || $2))")
+            .bind(tenant)
+            .bind(key_hash)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(
         sqlx::query_as("SELECT body_sha256, case_id FROM idempotency_keys WHERE tenant = $1 AND key_hash = $2")
             .bind(tenant)
