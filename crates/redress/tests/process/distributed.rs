@@ -288,3 +288,72 @@ async fn kill_and_restart(stores: Stores) {
         assert!(counts.values().all(|n| *n == 1), "case {id}: {counts:?}");
     }
 }
+
+/// A replica's count of events its consumers applied, from its `/metrics`.
+async fn consumed(running: &Running, service: &str) -> u64 {
+    let metrics_url = running.ready.split("metrics=").nth(1).expect("a metrics address");
+    let text = client()
+        .get(format!("{}/metrics", metrics_url.trim_end_matches('/')))
+        .send()
+        .await
+        .expect("scraped")
+        .text()
+        .await
+        .expect("text");
+    let name = format!("{service}_events_consumed_total ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&name))
+        .map_or(0, |value| value.trim().parse::<f64>().unwrap_or(0.0) as u64)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_of_a_service_share_the_work_and_one_killed_loses_and_duplicates_nothing() {
+    let test = "two replicas on PostgreSQL";
+    if testkit::nats::server_or_skip(test).is_none() {
+        return;
+    }
+    let Some(stores) = Stores::postgres(test) else {
+        return;
+    };
+    let nats = NatsServer::start().await.expect("nats-server starts");
+    let dir = tempfile::tempdir().expect("dir");
+    let deployment = Deployment::start(dir.path(), &stores, &nats);
+    let replicas = [("REDRESS__DATABASE__REPLICAS".to_owned(), "2".to_owned())];
+    let mut second: BTreeMap<&str, Running> = BTreeMap::new();
+    for service in ["routing", "investigation"] {
+        second.insert(service, start_service(service, dir.path(), &stores, &nats, &replicas));
+    }
+    // Complaints arrive in rounds until every replica has applied some (a replica that joins
+    // takes its share of the partitions once the first gives up its surplus).
+    let mut ids = Vec::new();
+    let mut shared = false;
+    for round in 0..12 {
+        for n in 0..5 {
+            let created = post(&deployment.base_url, round * 5 + n).await;
+            ids.push(created["id"].as_str().expect("id").to_owned());
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let mut all_worked = true;
+        for service in ["routing", "investigation"] {
+            all_worked &= consumed(&deployment.services[service], service).await > 0;
+            all_worked &= consumed(&second[service], service).await > 0;
+        }
+        if all_worked {
+            shared = true;
+            break;
+        }
+    }
+    assert!(shared, "both replicas of routing and investigation applied events");
+    // One replica of each dies mid-way; complaints keep arriving; the survivors take over.
+    for service in ["routing", "investigation"] {
+        second.get_mut(service).expect("running").kill();
+    }
+    for n in 100..110 {
+        let created = post(&deployment.base_url, n).await;
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    for id in &ids {
+        let counts = complete(&deployment.base_url, id).await;
+        assert!(counts.values().all(|n| *n == 1), "case {id}: {counts:?}");
+    }
+}
