@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::{Id, JoinError, JoinSet};
@@ -17,6 +18,9 @@ use uuid::Uuid;
 use super::{Handler, Parts, Worker};
 use crate::leases::{self, Lease, Leases};
 use crate::transport::Consumer;
+
+/// How long a lease that never expires is held: far beyond any process's life.
+const FOREVER: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// How a partition stands in this replica.
 enum Slot {
@@ -64,6 +68,8 @@ pub(super) struct Supervisor<H> {
     loops: JoinSet<(u32, Box<dyn Consumer>)>,
     /// The partition of each loop task.
     tasks: HashMap<Id, u32>,
+    /// Shutting down: the loops are ending and no partition is taken any more.
+    draining: bool,
 }
 
 impl<H: Handler> Supervisor<H> {
@@ -76,6 +82,7 @@ impl<H: Handler> Supervisor<H> {
             consumers,
             loops: JoinSet::new(),
             tasks: HashMap::new(),
+            draining: false,
         }
     }
 
@@ -99,6 +106,7 @@ impl<H: Handler> Supervisor<H> {
             }
         }
         self.stop_all();
+        self.draining = true;
         while !self.loops.is_empty() {
             // The loops finish their batches; their leases stay renewed meanwhile.
             let event = tokio::select! {
@@ -110,15 +118,23 @@ impl<H: Handler> Supervisor<H> {
                 Event::Ended(ended) => self.ended(ended).await,
             }
         }
-        for (_, slot) in std::mem::take(&mut self.slots) {
-            if let Slot::Idle { lease, .. } = slot {
-                self.release(lease).await;
-            }
-        }
+        // Every lease and the membership at once: a broker that does not answer costs one request
+        // timeout, not one per partition.
+        let held: Vec<Lease> = std::mem::take(&mut self.slots)
+            .into_values()
+            .filter_map(|slot| match slot {
+                Slot::Idle { lease, .. } | Slot::Running { lease, .. } | Slot::Releasing { lease, .. } => Some(lease),
+                Slot::Lost => None,
+            })
+            .collect();
         let name = &self.parts.options.name;
-        if let Err(error) = self.leases.leave(name, &self.replica).await {
-            tracing::warn!(consumer = %name, replica = %self.replica, %error, "leaving failed; the membership will expire");
-        }
+        let leave = async {
+            if let Err(error) = self.leases.leave(name, &self.replica).await {
+                tracing::warn!(consumer = %name, replica = %self.replica, %error, "leaving failed; the membership will expire");
+            }
+        };
+        let releases = futures::future::join_all(held.into_iter().map(|lease| self.release(lease)));
+        tokio::join!(releases, leave);
         tracing::info!(consumer = %name, replica = %self.replica, "consumer replica stopped");
     }
 
@@ -222,9 +238,13 @@ impl<H: Handler> Supervisor<H> {
 
     /// How long a lease renewed (or taken) by a request sent at `asked_at` is surely held: its
     /// time to live less one renewal interval, a margin for requests that are slow to answer.
+    /// Leases that never expire (the embedded log's) are held for good.
     fn valid_until(&self, asked_at: Instant) -> Instant {
         let options = &self.parts.options;
-        asked_at + options.lease_ttl.saturating_sub(options.lease_renew)
+        match self.leases.ttl() {
+            Some(_) => asked_at + options.lease_ttl.saturating_sub(options.lease_renew),
+            None => asked_at + FOREVER,
+        }
     }
 
     /// Forgets a lost lease and halts its loop; the partition may be taken again once the loop
@@ -306,6 +326,7 @@ impl<H: Handler> Supervisor<H> {
             valid_until: watch::Sender::new(valid_until),
         };
         let task = guarded(
+            partition,
             self.parts.worker(),
             consumer,
             control.stop.clone(),
@@ -334,6 +355,11 @@ impl<H: Handler> Supervisor<H> {
             }
         };
         match self.slots.remove(&partition) {
+            // Draining: released with the others once every loop has ended.
+            Some(Slot::Releasing { lease, control }) if self.draining => {
+                let valid_until = *control.valid_until.borrow();
+                self.slots.insert(partition, Slot::Idle { lease, valid_until });
+            }
             Some(Slot::Releasing { lease, .. }) => self.release(lease).await,
             // It halted by itself: its lease went unrenewed too long and may be someone else's.
             Some(Slot::Running { control, .. }) if control.halt.is_cancelled() => {}
@@ -351,39 +377,44 @@ impl<H: Handler> Supervisor<H> {
 
 /// Runs a partition's loop, halting it once its lease has gone unrenewed past `valid_until`.
 async fn guarded<H: Handler>(
+    partition: u32,
     worker: Worker<H>,
     consumer: Box<dyn Consumer>,
     stop: CancellationToken,
     halt: CancellationToken,
     valid_until: watch::Receiver<Instant>,
 ) -> Box<dyn Consumer> {
+    let name = worker.options.name.clone();
     let run = worker.run(consumer, stop, halt.clone());
     tokio::pin!(run);
     tokio::select! {
         consumer = &mut run => consumer,
-        () = watchdog(valid_until, halt) => run.await,
+        () = watchdog(valid_until, halt) => {
+            tracing::warn!(consumer = %name, partition, "a partition lease went unrenewed too long; its loop stops");
+            run.await
+        }
     }
 }
 
-/// Cancels `halt` once the instant in `valid_until` has passed without being moved; returns then,
-/// or when `halt` is cancelled otherwise.
+/// Cancels `halt` once the instant in `valid_until` has passed without being moved, and returns;
+/// never returns when `halt` is cancelled otherwise (the loop ends then anyway).
 async fn watchdog(mut valid_until: watch::Receiver<Instant>, halt: CancellationToken) {
     loop {
         let deadline = *valid_until.borrow_and_update();
         tokio::select! {
             () = tokio::time::sleep_until(deadline) => {
                 if *valid_until.borrow() <= Instant::now() {
-                    tracing::warn!("a partition lease went unrenewed too long; its loop stops");
                     halt.cancel();
                     return;
                 }
             }
             changed = valid_until.changed() => {
                 if changed.is_err() {
-                    return;
+                    // The supervisor is gone, and its loops are aborted with it.
+                    return std::future::pending().await;
                 }
             }
-            () = halt.cancelled() => return,
+            () = halt.cancelled() => return std::future::pending().await,
         }
     }
 }

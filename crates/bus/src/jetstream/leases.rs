@@ -14,8 +14,10 @@
 //!   another replica since.
 //! - **Release**: delete at the revision held (a delete marker, which expires like any value), so
 //!   a lease that was lost and taken by another replica is never deleted from under it.
-//! - **Membership**: `put` registers and renews, `delete` leaves; the live members are the keys
-//!   of the bucket that are not deleted.
+//! - **Membership**: `put` registers and renews, `delete` leaves; the live members are the
+//!   subjects `member.<consumer>.*` the stream holds (its state, one request) whose last entry is
+//!   a value, not a delete marker. (The client's `keys()` is not used: its consumer waits for
+//!   entries that may expire while it lists them.)
 
 use std::time::Duration;
 
@@ -155,18 +157,38 @@ impl Leases for JetStreamLeases {
     async fn members(&self, consumer: &str) -> Result<Vec<String>, Error> {
         let prefix = subjects::member_prefix(consumer);
         let failed = |error: &dyn std::fmt::Display| Error::Unavailable(format!("listing members {prefix}*: {error}"));
+        // The subjects that hold a value or a delete marker, from the stream's state (one request,
+        // no consumer that could wait for entries expiring meanwhile), then the last entry of each.
         let listing = async {
-            let keys = self.store.keys().await.map_err(|e| failed(&e))?;
-            keys.try_collect::<Vec<String>>().await.map_err(|e| failed(&e))
+            let filter = format!("{}{prefix}*", self.store.prefix);
+            let subjects: Vec<(String, usize)> = self
+                .store
+                .stream
+                .info_with_subjects(&filter)
+                .await
+                .map_err(|e| failed(&e))?
+                .try_collect()
+                .await
+                .map_err(|e| failed(&e))?;
+            let keys = subjects
+                .into_iter()
+                .filter_map(|(subject, _)| subject.strip_prefix(&self.store.prefix).map(str::to_owned));
+            let entries = futures::future::try_join_all(keys.map(|key| self.store.entry(key)))
+                .await
+                .map_err(|e| failed(&e))?;
+            Ok::<_, Error>(
+                entries
+                    .into_iter()
+                    .flatten()
+                    .filter(|entry| entry.operation == Operation::Put)
+                    .filter_map(|entry| entry.key.strip_prefix(&prefix).map(str::to_owned))
+                    .filter(|replica| !replica.is_empty() && !replica.contains('.'))
+                    .collect(),
+            )
         };
-        let keys = tokio::time::timeout(self.request_timeout, listing)
+        tokio::time::timeout(self.request_timeout, listing)
             .await
-            .map_err(|_| failed(&format_args!("no answer within {:?}", self.request_timeout)))??;
-        Ok(keys
-            .into_iter()
-            .filter_map(|key| key.strip_prefix(&prefix).map(str::to_owned))
-            .filter(|replica| !replica.is_empty() && !replica.contains('.'))
-            .collect())
+            .map_err(|_| failed(&format_args!("no answer within {:?}", self.request_timeout)))?
     }
 }
 
