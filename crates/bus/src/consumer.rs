@@ -126,7 +126,8 @@ pub struct ConsumerOptions {
     /// [`JetStreamOptions::lease_ttl`](crate::jetstream::JetStreamOptions::lease_ttl)).
     pub lease_ttl: Duration,
     /// How often leases and membership are renewed and partitions rebalanced; at most a third
-    /// of [`ConsumerOptions::lease_ttl`], so a renewal can fail once without losing the lease.
+    /// of [`ConsumerOptions::lease_ttl`]. A loop goes on pulling for `lease_ttl - lease_renew`
+    /// after the last renewal sent, which leaves the next renewal a whole interval to answer.
     pub lease_renew: Duration,
 }
 
