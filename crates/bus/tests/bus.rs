@@ -14,3 +14,5 @@ mod factory;
 mod pipeline;
 #[path = "bus/replicas.rs"]
 mod replicas;
+#[path = "bus/leases.rs"]
+mod leases;
