@@ -214,6 +214,19 @@ pub async fn start<H: Handler>(
     Ok(loops)
 }
 
+/// Declares the consumer's durable consumer on every partition without running it, as a
+/// provisioning command does before any replica starts; returns the durable names. Idempotent:
+/// a consumer that exists keeps its position.
+pub async fn declare(transport: &dyn Transport, options: &ConsumerOptions) -> Result<Vec<String>, Error> {
+    let mut names = Vec::with_capacity(options.partitions as usize);
+    for partition in 0..options.partitions {
+        let spec = options.spec(partition);
+        names.push(spec.durable_name.clone());
+        transport.consumer(spec).await?;
+    }
+    Ok(names)
+}
+
 /// What every loop of a consumer shares.
 struct Parts<H> {
     transport: Arc<dyn Transport>,
@@ -336,7 +349,28 @@ impl<H: Handler> Worker<H> {
             }
         }
         if !ready.is_empty() {
-            self.handle_ready(ready, &mut settlements).await?;
+            // Long work (a slow store, a slow peer) must not outlast the acknowledgement wait:
+            // every third of it, the deliveries in hand are told to wait again.
+            let in_hand: Vec<AckRef> = ready.iter().map(|(delivery, _)| delivery.ack_ref.clone()).collect();
+            let every = (self.options.ack_wait / 3).max(Duration::from_millis(10));
+            let mut progress = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            let name = self.options.name.clone();
+            let work = self.handle_ready(ready, &mut settlements);
+            tokio::pin!(work);
+            loop {
+                tokio::select! {
+                    done = &mut work => {
+                        done?;
+                        break;
+                    }
+                    _ = progress.tick() => {
+                        let still_working = in_hand.iter().map(|r| (r.clone(), Settlement::Progress)).collect();
+                        if let Err(error) = consumer.settle(still_working).await {
+                            tracing::warn!(consumer = %name, %error, "telling the broker the work goes on failed");
+                        }
+                    }
+                }
+            }
         }
         crash::point("consumer.after_commit");
         consumer.settle(settlements).await.map_err(|error| error.to_string())

@@ -70,8 +70,8 @@ pub struct Delivery {
     pub ack_ref: AckRef,
 }
 
-/// A transport's handle for settling one delivery.
-#[derive(Debug)]
+/// A transport's handle for settling one delivery (cloned to send progress while working).
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum AckRef {
     /// The embedded log settles by consumer and stream sequence.

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 
-use crate::cli::{AdminCalendarCommand, AdminCommand, AuditCommand};
+use crate::cli::{AdminBusCommand, AdminCalendarCommand, AdminCommand, AuditCommand};
 
 /// Runs an operator's command.
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
@@ -28,6 +28,23 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
                 "{calendar} {year}: notice checked and kept at {}; it applies from the next start of redress up",
                 kept.display()
             );
+            Ok(())
+        }
+        AdminCommand::Bus(AdminBusCommand::Provision { config }) => {
+            let config = redress::serve_config::ServeConfig::load(config.as_deref())?;
+            let transport = redress::serve::connect_bus(&config, "provision").await?;
+            println!("streams and lease bucket declared on {}", config.bus.nats_url);
+            let consumers: [(&str, &[&str]); 4] = [
+                (routing::SERVICE, routing::CONSUMES),
+                (investigation::SERVICE, investigation::CONSUMES),
+                (notification::SERVICE, notification::CONSUMES),
+                (analytics::SERVICE, analytics::CONSUMES),
+            ];
+            for (service, producers) in consumers {
+                let options = bus::consumer::ConsumerOptions::new(service, producers, config.bus.partitions);
+                let names = bus::consumer::declare(&transport, &options).await?;
+                println!("{service}: {} (reads {})", names.join(", "), producers.join(", "));
+            }
             Ok(())
         }
         AdminCommand::Audit(AuditCommand::Verify { data_dir }) => {

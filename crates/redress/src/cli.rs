@@ -135,6 +135,22 @@ pub enum AdminCommand {
     /// Working-day calendars.
     #[command(subcommand)]
     Calendar(AdminCalendarCommand),
+    /// The message bus of the distributed shape.
+    #[command(subcommand)]
+    Bus(AdminBusCommand),
+}
+
+/// `redress admin bus …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminBusCommand {
+    /// Declare the streams, the lease bucket and every service's durable consumers on NATS
+    /// JetStream (idempotent; each `redress serve` does the same for itself at start). Reads the
+    /// `[bus]` settings as `redress serve` does (`--config`, `REDRESS__BUS__*`).
+    Provision {
+        /// A TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// `redress admin calendar …`.

@@ -53,18 +53,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
     if service == Service::Console {
         return run_console(&config, &url, &data_dir, shutdown).await;
     }
-    let mut options = bus::jetstream::JetStreamOptions::new(config.bus.nats_url.clone());
-    options.urls = config
-        .bus
-        .nats_url
-        .split(',')
-        .map(|url| url.trim().to_owned())
-        .collect();
-    options.stream_replicas = config.bus.stream_replicas;
-    options.connection_name = Some(format!("redress-{}", service.name()));
-    let transport = bus::jetstream::JetStream::connect(options)
-        .await
-        .with_context(|| format!("connecting to NATS at {}", config.bus.nats_url))?;
+    let transport = connect_bus(&config, service.name()).await?;
     let platform = Platform {
         transport: Arc::new(transport),
         clock: Arc::new(domain::SystemClock),
@@ -220,4 +209,21 @@ async fn serve_metrics(
         }
     });
     Ok(bound)
+}
+
+/// Connects to NATS JetStream as the `[bus]` settings say (declaring the streams and the lease
+/// bucket); the connection is named `redress-<name>`.
+pub async fn connect_bus(config: &ServeConfig, name: &str) -> anyhow::Result<bus::jetstream::JetStream> {
+    let mut options = bus::jetstream::JetStreamOptions::new(config.bus.nats_url.clone());
+    options.urls = config
+        .bus
+        .nats_url
+        .split(',')
+        .map(|url| url.trim().to_owned())
+        .collect();
+    options.stream_replicas = config.bus.stream_replicas;
+    options.connection_name = Some(format!("redress-{name}"));
+    bus::jetstream::JetStream::connect(options)
+        .await
+        .with_context(|| format!("connecting to NATS at {}", config.bus.nats_url))
 }

@@ -41,8 +41,7 @@ impl App {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
         });
-        let producers = ["intake", "routing", "investigation", "notification"];
-        let options = ConsumerOptions::new(crate::SERVICE, &producers, host.platform.partitions);
+        let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
         let service = AnalyticsServer::new(AnalyticsGrpc { db: host.db.clone() });
         host.serve_consuming(
             handler,

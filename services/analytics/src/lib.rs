@@ -13,3 +13,6 @@ pub use app::App;
 
 /// This service's name on the bus and in the timeline.
 pub const SERVICE: &str = "analytics";
+
+/// The producers whose events this service consumes (all of their events; see decision 0001).
+pub const CONSUMES: &[&str] = &["intake", "routing", "investigation", "notification"];

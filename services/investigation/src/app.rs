@@ -64,7 +64,7 @@ impl App {
             clock: host.platform.clock.clone(),
             calendars: self.calendars,
         });
-        let options = ConsumerOptions::new(crate::SERVICE, &["routing"], host.platform.partitions);
+        let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
         let service = InvestigationServer::new(InvestigationGrpc { db: host.db.clone() });
         let name = "redress.investigation.v1.Investigation";
         host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)

@@ -65,7 +65,7 @@ impl App {
             intake: IntakeClient::new(channel),
             contact_line: self.config.contact_line.clone(),
         });
-        let options = ConsumerOptions::new(crate::SERVICE, &["intake"], host.platform.partitions);
+        let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
         let service = NotificationServer::new(NotificationGrpc { db: host.db.clone() });
         let name = "redress.notification.v1.Notification";
         host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)

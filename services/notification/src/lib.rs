@@ -16,3 +16,6 @@ pub use app::App;
 
 /// This service's name on the bus and in the timeline.
 pub const SERVICE: &str = "notification";
+
+/// The producers whose events this service consumes (all of their events; see decision 0001).
+pub const CONSUMES: &[&str] = &["intake"];

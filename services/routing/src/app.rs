@@ -41,7 +41,7 @@ impl App {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
         });
-        let options = ConsumerOptions::new(crate::SERVICE, &["intake"], host.platform.partitions);
+        let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
         let service = RoutingServer::new(RoutingGrpc { db: host.db.clone() });
         host.serve_consuming(
             handler,

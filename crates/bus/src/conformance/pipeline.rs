@@ -16,9 +16,10 @@ use uuid::Uuid;
 
 use crate::consumer::{self, Batch, ConsumerOptions, Handler, HandlerError, Inbox};
 use crate::envelope::Envelope;
+use crate::leases::Leases;
 use crate::metrics::BusMetrics;
 use crate::subjects;
-use crate::transport::{ConsumerSpec, Transport};
+use crate::transport::{AckRef, Consumer, ConsumerSpec, Delivery, Error, Message, PublishAck, Settlement, Transport};
 
 /// The event type the recorder always fails on.
 pub const POISON: &str = "case.poisoned";
@@ -29,6 +30,8 @@ pub struct Recorder {
     marks: Mutex<HashMap<(String, Uuid, String), u64>>,
     failures: Mutex<HashMap<(String, Uuid), u32>>,
     applied: Mutex<Vec<(Uuid, u64, String)>>,
+    /// How long each `apply` takes (zero unless a check sets it).
+    apply_takes: Mutex<Duration>,
 }
 
 impl Recorder {
@@ -103,6 +106,10 @@ impl Handler for RecordingHandler {
     }
 
     async fn apply(&self, batch: Batch<String>) -> Result<(), HandlerError> {
+        let takes = *self.0.apply_takes.lock().unwrap_or_else(|p| p.into_inner());
+        if !takes.is_zero() {
+            tokio::time::sleep(takes).await;
+        }
         // One lock for the whole batch: the in-memory twin of one transaction.
         let mut marks = self.0.marks.lock().unwrap_or_else(|p| p.into_inner());
         let mut applied = self.0.applied.lock().unwrap_or_else(|p| p.into_inner());
@@ -400,4 +407,85 @@ pub async fn waiting_for_a_predecessor_is_not_a_failure(transport: Arc<dyn Trans
     .await;
     let recorder = consumer.stop().await;
     assert_eq!(per_case(&recorder.applied()).get(&case), Some(&vec![1, 2]));
+}
+
+/// A transport that counts the progress settlements its consumers send.
+struct ProgressSpy {
+    inner: Arc<dyn Transport>,
+    progress: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct ProgressSpyConsumer {
+    inner: Box<dyn Consumer>,
+    progress: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+#[async_trait]
+impl Transport for ProgressSpy {
+    async fn publish(&self, messages: Vec<Message>) -> Result<Vec<PublishAck>, Error> {
+        self.inner.publish(messages).await
+    }
+
+    async fn consumer(&self, spec: ConsumerSpec) -> Result<Box<dyn Consumer>, Error> {
+        Ok(Box::new(ProgressSpyConsumer {
+            inner: self.inner.consumer(spec).await?,
+            progress: self.progress.clone(),
+        }))
+    }
+
+    fn leases(&self) -> Arc<dyn Leases> {
+        self.inner.leases()
+    }
+
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+}
+
+#[async_trait]
+impl Consumer for ProgressSpyConsumer {
+    async fn fetch(&mut self, max: usize, expires: Duration) -> Result<Vec<Delivery>, Error> {
+        self.inner.fetch(max, expires).await
+    }
+
+    async fn settle(&mut self, settlements: Vec<(AckRef, Settlement)>) -> Result<(), Error> {
+        let progress = settlements.iter().filter(|(_, s)| *s == Settlement::Progress).count();
+        self.progress.fetch_add(progress, std::sync::atomic::Ordering::SeqCst);
+        self.inner.settle(settlements).await
+    }
+
+    async fn pending(&mut self) -> Result<u64, Error> {
+        self.inner.pending().await
+    }
+}
+
+/// Work that outlasts the acknowledgement wait keeps its deliveries: the runtime tells the
+/// broker the work goes on (progress), and the event is applied once, never redelivered.
+pub async fn long_work_keeps_its_deliveries(transport: Arc<dyn Transport>) {
+    let tenant = "longwork";
+    let progress = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let spy: Arc<dyn Transport> = Arc::new(ProgressSpy {
+        inner: transport,
+        progress: progress.clone(),
+    });
+    let recorder = Arc::new(Recorder::default());
+    *recorder.apply_takes.lock().unwrap_or_else(|p| p.into_inner()) = Duration::from_millis(2500);
+    let mut slow = options("longwork");
+    slow.ack_wait = Duration::from_secs(1);
+    let consumer = run(&spy, recorder, slow).await;
+    let case = Uuid::now_v7();
+    publish(&spy, &[event(tenant, case, 1, "case.noted")]).await;
+    let recorder = consumer.recorder.clone();
+    wait_for("the slow event applied", Duration::from_secs(30), || {
+        !recorder.applied().is_empty()
+    })
+    .await;
+    let metrics = consumer.metrics.clone();
+    let recorder = consumer.stop().await;
+    assert!(
+        progress.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "progress was sent while the work outlasted the acknowledgement wait"
+    );
+    assert_eq!(per_case(&recorder.applied()).get(&case), Some(&vec![1]), "applied once");
+    assert_eq!(metrics.events_duplicate.get(), 0, "the event was not delivered again");
 }

@@ -130,6 +130,7 @@ mod pipeline {
         a_consumer_that_was_down_catches_up,
         a_poison_message_is_dead_lettered_and_counted,
         waiting_for_a_predecessor_is_not_a_failure,
+        long_work_keeps_its_deliveries,
     );
 }
 

@@ -41,3 +41,9 @@ async fn waiting_for_a_predecessor_is_not_a_failure() {
     let factory = EmbeddedFactory::new();
     pipeline::waiting_for_a_predecessor_is_not_a_failure(fresh(&factory).await).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_work_keeps_its_deliveries() {
+    let factory = EmbeddedFactory::new();
+    pipeline::long_work_keeps_its_deliveries(fresh(&factory).await).await;
+}

@@ -357,3 +357,38 @@ async fn two_replicas_of_a_service_share_the_work_and_one_killed_loses_and_dupli
         assert!(counts.values().all(|n| *n == 1), "case {id}: {counts:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provisioning_declares_every_consumer_on_every_partition_and_can_run_again() {
+    if testkit::nats::server_or_skip("bus provisioning").is_none() {
+        return;
+    }
+    let nats = NatsServer::start().await.expect("nats-server starts");
+    for run in 0..2 {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_redress"))
+            .args(["admin", "bus", "provision"])
+            .env("REDRESS__BUS__NATS_URL", nats.url())
+            .env("REDRESS__BUS__PARTITIONS", "3")
+            .output()
+            .expect("redress runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "run {run}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for (service, producers) in [
+            ("routing", "intake"),
+            ("investigation", "routing"),
+            ("notification", "intake"),
+            ("analytics", "intake, routing, investigation, notification"),
+        ] {
+            let names: Vec<String> = (0..3).map(|p| bus::subjects::durable_name(service, p)).collect();
+            let line = format!("{service}: {} (reads {producers})", names.join(", "));
+            assert!(
+                stdout.lines().any(|l| l == line),
+                "run {run}: `{line}` missing from\n{stdout}"
+            );
+        }
+    }
+}
