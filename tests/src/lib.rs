@@ -32,18 +32,9 @@ pub struct Sandbox {
 
 /// One database per service on the test server.
 struct Databases {
-    urls: Vec<(&'static str, String)>,
+    urls: std::collections::BTreeMap<&'static str, String>,
     _main: testkit::postgres::TestDatabase,
 }
-
-const SERVICES: [&str; 6] = [
-    "intake",
-    "routing",
-    "investigation",
-    "notification",
-    "analytics",
-    "console",
-];
 
 impl Sandbox {
     /// Starts the embedded shape on a fresh directory and a free port, on the system clock.
@@ -63,10 +54,7 @@ impl Sandbox {
             Stores::Sqlite => None,
             Stores::Postgres => {
                 let main = testkit::postgres::TestDatabase::create().map_err(anyhow::Error::msg)?;
-                let mut urls = Vec::new();
-                for service in SERVICES {
-                    urls.push((service, main.sibling(service).map_err(anyhow::Error::msg)?));
-                }
+                let urls = main.siblings(&embedded::SERVICES).map_err(anyhow::Error::msg)?;
                 Some(Arc::new(Databases { urls, _main: main }))
             }
         };
@@ -87,14 +75,8 @@ impl Sandbox {
         databases: &Option<Arc<Databases>>,
     ) -> Options {
         let store_url: Option<embedded::StoreUrl> = databases.clone().map(|databases| {
-            let name: embedded::StoreUrl = Arc::new(move |service: &str| {
-                databases
-                    .urls
-                    .iter()
-                    .find(|(name, _)| *name == service)
-                    .map(|(_, url)| url.clone())
-                    .unwrap_or_default()
-            });
+            let name: embedded::StoreUrl =
+                Arc::new(move |service: &str| databases.urls.get(service).cloned().unwrap_or_default());
             name
         });
         Options {

@@ -68,7 +68,7 @@ impl BenchDatabases {
         format!("{base}/{name}")
     }
 
-    async fn drop_all(self) -> anyhow::Result<()> {
+    async fn drop_all(&self) -> anyhow::Result<()> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.admin_url).await?;
         for name in &self.names {
@@ -79,15 +79,6 @@ impl BenchDatabases {
         Ok(())
     }
 }
-
-const SERVICES: [&str; 6] = [
-    "intake",
-    "routing",
-    "investigation",
-    "notification",
-    "analytics",
-    "console",
-];
 
 async fn transport(nats_url: &Option<String>, dir: &std::path::Path, name: &str) -> anyhow::Result<Arc<dyn Transport>> {
     Ok(match nats_url {
@@ -114,7 +105,7 @@ pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Va
     std::fs::create_dir_all(dir.path().join("product"))?;
     let databases = match &options.postgres_url {
         Some(url) => Some(Arc::new(
-            BenchDatabases::create(url, &[&SERVICES[..], &["raw"]].concat()).await?,
+            BenchDatabases::create(url, &[&embedded::SERVICES[..], &["raw"]].concat()).await?,
         )),
         None => None,
     };
@@ -198,7 +189,7 @@ pub async fn pipeline(options: PipelineOptions) -> anyhow::Result<serde_json::Va
         Some(databases) => Some(raw_commits(&databases.url("raw"), Duration::from_secs(2)).await?),
         None => None,
     };
-    if let Some(databases) = databases.and_then(|d| Arc::into_inner(d)) {
+    if let Some(databases) = &databases {
         databases
             .drop_all()
             .await

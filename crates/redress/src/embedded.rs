@@ -33,7 +33,17 @@ pub struct Options {
     pub store_url: Option<StoreUrl>,
 }
 
-/// Names a service's database (`intake`, …, `console`).
+/// Every service that keeps a store, by the name [`StoreUrl`] is given.
+pub const SERVICES: [&str; 6] = [
+    "intake",
+    "routing",
+    "investigation",
+    "notification",
+    "analytics",
+    "console",
+];
+
+/// Names a service's database (one of [`SERVICES`]).
 pub type StoreUrl = Arc<dyn Fn(&str) -> String + Send + Sync>;
 
 /// The running product.

@@ -202,6 +202,17 @@ impl ServeConfig {
     }
 }
 
+impl ServeConfig {
+    /// Where files beside the store live (see [`ServeConfig::data_dir`]).
+    pub fn data_dir(&self, database: &Database) -> PathBuf {
+        match (&self.data_dir, database) {
+            (Some(dir), _) => dir.clone(),
+            (None, Database::Sqlite(path)) => path.parent().map_or_else(|| ".".into(), Path::to_path_buf),
+            (None, Database::Postgres(_)) => ".".into(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,16 +246,5 @@ mod tests {
                 .expect("replicas share PostgreSQL"),
             Database::Postgres("postgres://redress@db/routing".into())
         );
-    }
-}
-
-impl ServeConfig {
-    /// Where files beside the store live (see [`ServeConfig::data_dir`]).
-    pub fn data_dir(&self, database: &Database) -> PathBuf {
-        match (&self.data_dir, database) {
-            (Some(dir), _) => dir.clone(),
-            (None, Database::Sqlite(path)) => path.parent().map_or_else(|| ".".into(), Path::to_path_buf),
-            (None, Database::Postgres(_)) => ".".into(),
-        }
     }
 }

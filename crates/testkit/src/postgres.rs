@@ -47,6 +47,13 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A fresh sibling database per name, by name.
+    pub fn siblings(&self, names: &[&'static str]) -> Result<std::collections::BTreeMap<&'static str, String>, String> {
+        names.iter().map(|name| Ok((*name, self.sibling(name)?))).collect()
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let pattern = format!("{}%", self.name);

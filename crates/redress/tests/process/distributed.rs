@@ -28,17 +28,9 @@ impl Stores {
     /// `None` (after saying why) when no PostgreSQL is usable outside CI.
     fn postgres(test: &str) -> Option<Self> {
         let main = testkit::postgres::database_or_skip(test)?;
-        let mut urls = BTreeMap::new();
-        for service in [
-            "intake",
-            "routing",
-            "investigation",
-            "notification",
-            "analytics",
-            "console",
-        ] {
-            urls.insert(service, main.sibling(service).expect("a database per service"));
-        }
+        let urls = main
+            .siblings(&redress::embedded::SERVICES)
+            .expect("a database per service");
         Some(Self::Postgres { _database: main, urls })
     }
 
