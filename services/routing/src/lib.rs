@@ -5,6 +5,7 @@
 //! Answers `GetRouting` and `CaseHistory`. Read [`rules`] for the decision, [`handler`] for
 //! the consumer, [`app`] for the wiring.
 
+pub mod org;
 pub mod rules;
 pub mod store;
 pub mod handler;
