@@ -7,6 +7,7 @@
 
 pub mod org;
 pub mod rules;
+pub mod ruleset;
 pub mod store;
 pub mod handler;
 pub mod grpc;
