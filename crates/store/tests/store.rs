@@ -6,6 +6,7 @@ use bus::relay::OutboxSource;
 use bytes::Bytes;
 use store::audit::{self, AuditEntry, Verdict};
 use store::{Backend, Db, Error, Migration, NewEvent, OpenOptions, Origin, StoreInbox, StoreOutbox};
+use testkit::stores::StoreTarget;
 use uuid::Uuid;
 
 const SERVICE: &[Migration] = &[Migration {
@@ -15,55 +16,11 @@ const SERVICE: &[Migration] = &[Migration {
     postgres: "CREATE TABLE demo (id BIGINT PRIMARY KEY);",
 }];
 
-/// Where a test's database lives; dropped at the end of the test (the PostgreSQL one too).
-enum Target {
-    Sqlite(tempfile::TempDir),
-    Postgres(testkit::postgres::TestDatabase),
+async fn open(target: &StoreTarget, migrations: &[Migration]) -> Result<Db, Error> {
+    Db::connect(&target.url("demo.db"), migrations, OpenOptions::default()).await
 }
 
-impl Target {
-    fn new(backend: Backend, test: &str) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => Some(Self::Sqlite(tempfile::tempdir().expect("dir"))),
-            Backend::Postgres => testkit::postgres::database_or_skip(test).map(Self::Postgres),
-        }
-    }
-
-    fn url(&self) -> String {
-        match self {
-            Self::Sqlite(dir) => format!("sqlite://{}", dir.path().join("demo.db").display()),
-            Self::Postgres(database) => database.url().to_owned(),
-        }
-    }
-
-    async fn open(&self, migrations: &[Migration]) -> Result<Db, Error> {
-        Db::connect(&self.url(), migrations, OpenOptions::default()).await
-    }
-}
-
-/// Runs each named test once per backend: `sqlite::name` and `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(target) = super::Target::new(store::Backend::Sqlite, stringify!($name)) {
-                    super::$name(&target).await;
-                }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(target) = super::Target::new(store::Backend::Postgres, stringify!($name)) {
-                    super::$name(&target).await;
-                }
-            })*
-        }
-    };
-}
-
-on_both_backends!(
+testkit::on_both_backends!(
     sequences_are_gapless_per_case_and_the_outbox_drains_in_order,
     marks_only_move_forward_and_failures_count,
     an_edited_migration_is_refused_at_start,
@@ -91,8 +48,8 @@ fn new_event(case_id: Uuid) -> NewEvent {
     }
 }
 
-async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order(target: &Target) {
-    let db = target.open(SERVICE).await.expect("opens");
+async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order(target: &StoreTarget) {
+    let db = open(target, SERVICE).await.expect("opens");
     let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
     let mut tx = db.begin().await.expect("tx");
     let written = store::messaging::append_events(
@@ -130,8 +87,8 @@ async fn sequences_are_gapless_per_case_and_the_outbox_drains_in_order(target: &
     assert_eq!(next[0].source_seq, 4);
 }
 
-async fn marks_only_move_forward_and_failures_count(target: &Target) {
-    let db = target.open(SERVICE).await.expect("opens");
+async fn marks_only_move_forward_and_failures_count(target: &StoreTarget) {
+    let db = open(target, SERVICE).await.expect("opens");
     let case = Uuid::now_v7();
     let mut tx = db.begin().await.expect("tx");
     let mark = |seq| Mark {
@@ -174,15 +131,15 @@ async fn marks_only_move_forward_and_failures_count(target: &Target) {
     );
 }
 
-async fn an_edited_migration_is_refused_at_start(target: &Target) {
-    target.open(SERVICE).await.expect("opens").close().await;
+async fn an_edited_migration_is_refused_at_start(target: &StoreTarget) {
+    open(target, SERVICE).await.expect("opens").close().await;
     let edited: &[Migration] = &[Migration {
         version: 100,
         name: "demo",
         sqlite: "CREATE TABLE demo (id INTEGER PRIMARY KEY, x TEXT);",
         postgres: "CREATE TABLE demo (id BIGINT PRIMARY KEY, x TEXT);",
     }];
-    let error = target.open(edited).await.expect_err("refused");
+    let error = open(target, edited).await.expect_err("refused");
     assert!(error.to_string().contains("append-only"), "{error}");
     // The original still opens, and a new migration is applied on top.
     let extended: &[Migration] = &[
@@ -194,15 +151,15 @@ async fn an_edited_migration_is_refused_at_start(target: &Target) {
             postgres: "ALTER TABLE demo ADD COLUMN x TEXT;",
         },
     ];
-    let db = target.open(extended).await.expect("extended");
+    let db = open(target, extended).await.expect("extended");
     sqlx::query("INSERT INTO demo (id, x) VALUES (1, 'y')")
         .execute(db.writer())
         .await
         .expect("the new column exists");
 }
 
-async fn the_audit_chain_detects_an_altered_and_a_removed_entry(target: &Target) {
-    let db = target.open(SERVICE).await.expect("opens");
+async fn the_audit_chain_detects_an_altered_and_a_removed_entry(target: &StoreTarget) {
+    let db = open(target, SERVICE).await.expect("opens");
     for n in 0..4 {
         let mut tx = db.begin().await.expect("tx");
         let subject = format!("case-{n}");
@@ -250,8 +207,8 @@ async fn the_audit_chain_detects_an_altered_and_a_removed_entry(target: &Target)
     ));
 }
 
-async fn a_caller_dropped_while_beginning_does_not_poison_the_writer(target: &Target) {
-    let db = target.open(SERVICE).await.expect("opens");
+async fn a_caller_dropped_while_beginning_does_not_poison_the_writer(target: &StoreTarget) {
+    let db = open(target, SERVICE).await.expect("opens");
     for micros in 0..300u64 {
         // Drop the begin at every point of its await, as a hung-up gRPC client would.
         let _ = tokio::time::timeout(std::time::Duration::from_micros(micros % 50), db.begin()).await;
@@ -265,8 +222,8 @@ async fn a_caller_dropped_while_beginning_does_not_poison_the_writer(target: &Ta
 
 /// Two relays (replicas) drain one outbox concurrently: every row is published once, and the
 /// rows of each case in sequence order.
-async fn two_relays_on_one_outbox_publish_each_row_once_in_order(target: &Target) {
-    let db = target.open(SERVICE).await.expect("opens");
+async fn two_relays_on_one_outbox_publish_each_row_once_in_order(target: &StoreTarget) {
+    let db = open(target, SERVICE).await.expect("opens");
     let cases: Vec<Uuid> = (0..20).map(|_| Uuid::now_v7()).collect();
     for _ in 0..30 {
         let mut tx = db.begin().await.expect("tx");

@@ -4,6 +4,7 @@
 
 pub mod nats;
 pub mod postgres;
+pub mod stores;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

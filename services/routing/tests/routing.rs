@@ -2,58 +2,23 @@
 //! version in force at an instant, old versions readable.
 
 use routing::store::{self as routing_store, DocumentKind};
-use store::{Backend, Db, OpenOptions};
+use store::{Db, OpenOptions};
+use testkit::stores::StoreTarget;
 
-/// Where a test's database lives; dropped at the end of the test.
-enum Target {
-    Sqlite(tempfile::TempDir),
-    Postgres(testkit::postgres::TestDatabase),
+async fn open(target: &StoreTarget) -> Db {
+    Db::connect(
+        &target.url("routing.db"),
+        routing_store::MIGRATIONS,
+        OpenOptions::default(),
+    )
+    .await
+    .expect("opens")
 }
 
-impl Target {
-    fn new(backend: Backend, test: &str) -> Option<Self> {
-        match backend {
-            Backend::Sqlite => Some(Self::Sqlite(tempfile::tempdir().expect("dir"))),
-            Backend::Postgres => testkit::postgres::database_or_skip(test).map(Self::Postgres),
-        }
-    }
+testkit::on_both_backends!(rule_versions_apply_from_their_publication_and_old_ones_stay_readable);
 
-    async fn open(&self) -> Db {
-        let url = match self {
-            Self::Sqlite(dir) => store::sqlite_url(&dir.path().join("routing.db")),
-            Self::Postgres(database) => database.url().to_owned(),
-        };
-        Db::connect(&url, routing_store::MIGRATIONS, OpenOptions::default())
-            .await
-            .expect("opens")
-    }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(target) = super::Target::new(store::Backend::Sqlite, stringify!($name)) {
-                    super::$name(&target).await;
-                }
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                if let Some(target) = super::Target::new(store::Backend::Postgres, stringify!($name)) {
-                    super::$name(&target).await;
-                }
-            })*
-        }
-    };
-}
-
-on_both_backends!(rule_versions_apply_from_their_publication_and_old_ones_stay_readable);
-
-async fn rule_versions_apply_from_their_publication_and_old_ones_stay_readable(target: &Target) {
-    let db = target.open().await;
+async fn rule_versions_apply_from_their_publication_and_old_ones_stay_readable(target: &StoreTarget) {
+    let db = open(target).await;
     let publish = |body: &'static str, at: &'static str| {
         let db = db.clone();
         async move {

@@ -192,20 +192,7 @@ async fn lifecycle(stores: Stores) {
     let counts = complete(&deployment.base_url, created["id"].as_str().expect("id")).await;
     assert!(counts.values().all(|n| *n == 1), "{counts:?}");
     for (name, running) in &deployment.services {
-        let metrics_url = running
-            .ready
-            .split("metrics=")
-            .nth(1)
-            .expect("a metrics address")
-            .trim_end_matches('/');
-        let text = client()
-            .get(format!("{metrics_url}/metrics"))
-            .send()
-            .await
-            .expect("scraped")
-            .text()
-            .await
-            .expect("text");
+        let text = metrics(running).await;
         assert!(text.contains(&format!("{name}_events")), "{name}: {text}");
     }
     drop(deployment);
@@ -281,19 +268,25 @@ async fn kill_and_restart(stores: Stores) {
     }
 }
 
-/// A replica's count of events its consumers applied, from its `/metrics`.
-async fn consumed(running: &Running, service: &str) -> u64 {
+/// A process's `/metrics` text, from the address in its ready line.
+async fn metrics(running: &Running) -> String {
     let metrics_url = running.ready.split("metrics=").nth(1).expect("a metrics address");
-    let text = client()
+    client()
         .get(format!("{}/metrics", metrics_url.trim_end_matches('/')))
         .send()
         .await
         .expect("scraped")
         .text()
         .await
-        .expect("text");
+        .expect("text")
+}
+
+/// A replica's count of events its consumers applied, from its `/metrics`.
+async fn consumed(running: &Running, service: &str) -> u64 {
     let name = format!("{service}_events_consumed_total ");
-    text.lines()
+    metrics(running)
+        .await
+        .lines()
         .find_map(|line| line.strip_prefix(&name))
         .map_or(0, |value| value.trim().parse::<f64>().unwrap_or(0.0) as u64)
 }
