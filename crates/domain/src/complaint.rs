@@ -42,6 +42,80 @@ pub struct ComplaintInput {
     pub narrative: Option<String>,
     pub anonymous: bool,
     pub complainant: Option<ComplainantInput>,
+    pub refs: RoutingRefs,
+}
+
+/// References routing's rules read: directory ids and codes, never names or free text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoutingRefs {
+    /// The unit the case is about (the accused store or branch).
+    pub subject_unit: Option<String>,
+    /// The member of staff the case is about (a directory id, not a name).
+    pub subject_staff: Option<String>,
+    /// The branch holding the complainant's account (local responsibility).
+    pub account_unit: Option<String>,
+    /// Where it happened: a 2-, 4- or 6-digit administrative division code.
+    pub division_code: Option<String>,
+    /// `standard`, `vip`, `private_banking` … as the tenant's rules name them.
+    pub customer_tier: Option<String>,
+    pub brand: Option<String>,
+    pub product: Option<String>,
+}
+
+/// Whether a text is a directory id: 1–64 of `a-z 0-9 - _`, not starting with `-`.
+pub fn is_directory_id(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        && !text.starts_with('-')
+}
+
+fn check_refs(errors: &mut Vec<FieldError>, refs: RoutingRefs) -> RoutingRefs {
+    let mut id = |field: &str, value: Option<String>| {
+        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
+        if is_directory_id(&value) {
+            Some(value)
+        } else {
+            errors.push(FieldError::new(
+                field,
+                "directory_id",
+                format!("{field} must be a directory id: 1–64 of a-z, 0-9, '-' and '_'"),
+            ));
+            None
+        }
+    };
+    let subject_unit = id("subject_unit", refs.subject_unit);
+    let subject_staff = id("subject_staff", refs.subject_staff);
+    let account_unit = id("account_unit", refs.account_unit);
+    let customer_tier = id("customer_tier", refs.customer_tier);
+    let brand = id("brand", refs.brand);
+    let product = id("product", refs.product);
+    let division_code = refs
+        .division_code
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    let division_code = match division_code {
+        Some(code) if matches!(code.len(), 2 | 4 | 6) && code.bytes().all(|b| b.is_ascii_digit()) => Some(code),
+        Some(_) => {
+            errors.push(FieldError::new(
+                "division_code",
+                "division_code",
+                "division_code must be a 2-, 4- or 6-digit administrative division code (e.g. 440106)",
+            ));
+            None
+        }
+        None => None,
+    };
+    RoutingRefs {
+        subject_unit,
+        subject_staff,
+        account_unit,
+        division_code,
+        customer_tier,
+        brand,
+        product,
+    }
 }
 
 /// A complaint that passed every rule.
@@ -62,6 +136,7 @@ pub struct NewComplaint {
     pub narrative: String,
     pub anonymous: bool,
     pub complainant: Option<ComplainantInput>,
+    pub refs: RoutingRefs,
 }
 
 /// Checks every rule and returns the complaint, or every broken rule.
@@ -121,6 +196,7 @@ pub fn validate(
         }
         Some(text) => Some(text),
     };
+    let refs = check_refs(&mut errors, input.refs);
     let external_ref = bounded(&mut errors, "external_ref", input.external_ref, 128);
     let source_ref = bounded(&mut errors, "source_ref", input.source_ref, 128);
     let subject = bounded(&mut errors, "subject", input.subject, 500);
@@ -211,6 +287,7 @@ pub fn validate(
             narrative,
             anonymous: input.anonymous,
             complainant,
+            refs,
         }),
         _ => Err(vec![FieldError::new("body", "invalid", "the complaint is incomplete")]),
     }

@@ -82,6 +82,15 @@ fn submission(request: RegisterRequest) -> Submission {
             narrative: Some(request.narrative),
             anonymous: request.anonymous,
             complainant,
+            refs: domain::complaint::RoutingRefs {
+                subject_unit: text(request.subject_unit),
+                subject_staff: text(request.subject_staff),
+                account_unit: text(request.account_unit),
+                division_code: text(request.division_code),
+                customer_tier: text(request.customer_tier),
+                brand: text(request.brand),
+                product: text(request.product),
+            },
         },
         idempotency: request
             .idempotency

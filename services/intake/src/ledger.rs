@@ -139,6 +139,7 @@ impl Ledger {
             prepared.now,
             prepared.acceptance,
             &prepared.registered_by,
+            (&prepared.complainant_ref, &prepared.matter_ref),
         );
         let origin = Origin {
             source: SERVICE,
@@ -195,6 +196,7 @@ impl Ledger {
         now: DateTime<Utc>,
         acceptance: Option<Acceptance>,
         registered_by: &str,
+        (complainant_ref, matter_ref): (&str, &str),
     ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
         let category_code = complaint
             .category_code
@@ -222,6 +224,15 @@ impl Ledger {
             signals: signals(complaint),
             source_ref: complaint.source_ref.clone().unwrap_or_default(),
             source_due_at: complaint.source_due_at.map(sql::at).unwrap_or_default(),
+            subject_unit: complaint.refs.subject_unit.clone().unwrap_or_default(),
+            subject_staff: complaint.refs.subject_staff.clone().unwrap_or_default(),
+            account_unit: complaint.refs.account_unit.clone().unwrap_or_default(),
+            division_code: complaint.refs.division_code.clone().unwrap_or_default(),
+            customer_tier: complaint.refs.customer_tier.clone().unwrap_or_default(),
+            brand: complaint.refs.brand.clone().unwrap_or_default(),
+            product: complaint.refs.product.clone().unwrap_or_default(),
+            complainant_ref: complainant_ref.to_owned(),
+            matter_ref: matter_ref.to_owned(),
         };
         let mut events = vec![NewEvent {
             tenant: tenant.to_string(),

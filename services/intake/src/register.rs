@@ -60,6 +60,9 @@ pub struct Prepared {
     /// `Some` when the case is accepted at once.
     pub acceptance: Option<Acceptance>,
     pub registered_by: String,
+    /// Keyed pseudonyms for routing (see `CaseRegistered`): the complainant, the matter.
+    pub complainant_ref: String,
+    pub matter_ref: String,
 }
 
 /// The acknowledgement deadline of a policy, counted from receipt; `None` when the policy sets
@@ -162,6 +165,30 @@ pub fn classify(reported: &str) -> Option<&'static str> {
         .map(|(code, _, _)| *code)
 }
 
+/// What a case is about, for finding many complainants on one matter: the unit complained
+/// about (or named) with the category or the subject line; `None` when there is too little.
+fn matter(complaint: &NewComplaint) -> Option<String> {
+    let unit = complaint.refs.subject_unit.as_deref().or(complaint.unit.as_deref())?;
+    let about = complaint
+        .category_code
+        .clone()
+        .or_else(|| {
+            complaint
+                .reported_category
+                .as_deref()
+                .and_then(classify)
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            complaint
+                .subject
+                .as_deref()
+                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())
+                .filter(|s| !s.is_empty())
+        })?;
+    Some(format!("{unit}|{about}"))
+}
+
 /// Signals routing's rules read: derived facts, never the text itself.
 pub fn signals(complaint: &NewComplaint) -> Vec<String> {
     let mut found = Vec::new();
@@ -191,6 +218,48 @@ pub fn signals(complaint: &NewComplaint) -> Vec<String> {
     }
     if any(&["堵门", "拉横幅", "闹事", "blocking the door", "protest"]) {
         found.push("keyword:disturbance".to_owned());
+    }
+    if any(&["厂家", "主机厂", "厂方", "manufacturer"]) {
+        found.push("keyword:manufacturer".to_owned());
+    }
+    if any(&[
+        "12315",
+        "12378",
+        "12363",
+        "市场监管",
+        "消协",
+        "消费者协会",
+        "金融监管",
+        "银保监",
+        "监管局",
+        "regulator",
+        "consumer association",
+    ]) {
+        found.push("keyword:regulator".to_owned());
+    }
+    if any(&[
+        "集体投诉",
+        "联名",
+        "多名车主",
+        "多位业主",
+        "我们几个",
+        "collective complaint",
+        "group of customers",
+    ]) {
+        found.push("collective".to_owned());
+    }
+    if any(&[
+        "漏水",
+        "停电",
+        "停水",
+        "燃气泄漏",
+        "电梯困人",
+        "火灾",
+        "gas leak",
+        "flooding",
+        "trapped in the lift",
+    ]) {
+        found.push("keyword:emergency".to_owned());
     }
     for demand in &complaint.demands {
         let demand = demand.to_lowercase();
@@ -254,7 +323,22 @@ impl Desk {
             }),
             policy_version: policy.version,
         });
+        let complainant_ref = complaint
+            .complainant
+            .as_ref()
+            .and_then(|p| p.phone.as_deref())
+            .filter(|_| !complaint.anonymous)
+            .map(|phone| {
+                self.cipher
+                    .blind_index(tenant.as_str(), "repeat", &phone.replace([' ', '-'], ""))
+            })
+            .unwrap_or_default();
+        let matter_ref = matter(&complaint)
+            .map(|matter| self.cipher.blind_index(tenant.as_str(), "matter", &matter))
+            .unwrap_or_default();
         Ok(Prepared {
+            complainant_ref,
+            matter_ref,
             tenant: tenant.clone(),
             now,
             day: now.with_timezone(&Shanghai).format("%Y%m%d").to_string(),

@@ -13,6 +13,9 @@ use crate::grpc::RoutingGrpc;
 use crate::handler::RoutingHandler;
 use crate::store::MIGRATIONS;
 
+/// How often due take and acknowledgement timers are looked for.
+const TIMER_TICK: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Where routing keeps its data and listens.
 pub type Config = HostConfig;
 
@@ -36,13 +39,22 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let host = self.host;
+        let mut host = self.host;
+        host.spawn(crate::timers::run(
+            host.db.clone(),
+            host.platform.clock.clone(),
+            TIMER_TICK,
+            shutdown.clone(),
+        ));
         let handler = Arc::new(RoutingHandler {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
-        let service = RoutingServer::new(RoutingGrpc { db: host.db.clone() });
+        let service = RoutingServer::new(RoutingGrpc {
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+        });
         host.serve_consuming(
             handler,
             options,

@@ -6,9 +6,12 @@
 //! the consumer, [`app`] for the wiring.
 
 pub mod org;
-pub mod rules;
 pub mod ruleset;
+pub mod demo;
+pub mod catalog;
 pub mod store;
+pub mod dispatch;
+pub mod timers;
 pub mod handler;
 pub mod grpc;
 pub mod app;

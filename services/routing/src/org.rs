@@ -97,7 +97,8 @@ pub struct Shift {
 }
 
 /// The tenant's defaults, which the root inherits.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Defaults {
     pub calendar: String,
     pub policy: String,
@@ -115,6 +116,52 @@ impl Default for Defaults {
         }
     }
 }
+
+/// An organisation as published: the document routing versions and `Org::new` checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgDocument {
+    #[serde(default)]
+    pub defaults: Defaults,
+    pub units: Vec<Unit>,
+    #[serde(default)]
+    pub staff: Vec<Staff>,
+    #[serde(default)]
+    pub shifts: Vec<Shift>,
+}
+
+impl OrgDocument {
+    /// Checks the document and builds the directory.
+    pub fn build(self) -> Result<Org, Invalid> {
+        Org::new(self.defaults, self.units, self.staff, self.shifts)
+    }
+
+    /// The directory of a tenant that has published none: head office alone, with whatever unit
+    /// a submission named accepted beneath it (so a newcomer's cases go where they say).
+    pub fn provisional(named: Option<&str>) -> Self {
+        let unit = |id: &str, kind: UnitKind, parent: Option<&str>| Unit {
+            id: id.to_owned(),
+            kind,
+            parent: parent.map(str::to_owned),
+            name_zh: id.to_owned(),
+            name_en: id.to_owned(),
+            tags: BTreeSet::new(),
+            division_codes: BTreeSet::new(),
+            settings: Settings::default(),
+        };
+        let mut units = vec![unit(HEAD_OFFICE, UnitKind::Group, None)];
+        if let Some(named) = named.filter(|n| is_id(n) && *n != HEAD_OFFICE) {
+            units.push(unit(named, UnitKind::Store, Some(HEAD_OFFICE)));
+        }
+        Self {
+            units,
+            ..Self::default()
+        }
+    }
+}
+
+/// The root of a provisional directory.
+pub const HEAD_OFFICE: &str = "hq";
 
 /// A unit's settings after inheritance.
 #[derive(Debug, Clone, PartialEq, Eq)]

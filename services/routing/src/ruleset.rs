@@ -8,7 +8,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::org::Org;
+use crate::org::{Invalid, Org, UnitKind};
+
+fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        rule: rule.into(),
+    }
+}
 
 /// Which rules a rule is among: the first matching dispatch rule chooses the unit; every
 /// matching escalate rule raises its trigger.
@@ -60,6 +67,20 @@ pub struct When {
     /// Whether the case arrived outside the business hours of the unit chosen so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outside_business_hours: Option<bool>,
+    /// Any of these brands (a dealer's make, a bank's product family).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brand: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub product: Vec<String>,
+    /// Whether the case names a unit it is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_subject_unit: Option<bool>,
+    /// The same complainant complained before, at most this many days earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_within_days: Option<u32>,
+    /// Escalate rules: the severity decided so far is one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severity: Vec<String>,
 }
 
 /// What a rule decides.
@@ -87,6 +108,9 @@ pub struct Then {
     pub trigger: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
+    /// Escalate rules: hours the recipients have to acknowledge (24 when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledge_within_hours: Option<u32>,
 }
 
 /// One rule.
@@ -104,11 +128,149 @@ pub struct Rule {
     pub then: Then,
 }
 
+/// One level of the tenant's severity scale and who approves at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityLevel {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    /// The staff role that approves a resolution at this level.
+    pub approver: String,
+}
+
+/// Whether the resolution clock runs on while a returned case waits for re-dispatch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockOnReturn {
+    #[default]
+    Continue,
+    Pause,
+}
+
 /// A tenant's rules as one published version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RuleSet {
+    /// Set from the store when loaded; ignored when published.
+    #[serde(default)]
     pub version: u32,
+    /// Ordered from least to most severe; the default scale when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severities: Vec<SeverityLevel>,
+    #[serde(default)]
+    pub clock_on_return: ClockOnReturn,
+    #[serde(default)]
+    pub batches: BatchPolicy,
     pub rules: Vec<Rule>,
+}
+
+/// When many complainants on one matter make a batch (群体投诉), and when the regulator must hear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BatchPolicy {
+    pub window_days: u32,
+    /// Distinct complainants that raise a batch alert.
+    pub alert_at: u32,
+    /// Distinct complainants that make the batch reportable to the regulator.
+    pub reportable_at: u32,
+}
+
+impl Default for BatchPolicy {
+    fn default() -> Self {
+        Self {
+            window_days: 7,
+            alert_at: 3,
+            reportable_at: 10,
+        }
+    }
+}
+
+/// Acknowledgement hours when an escalate rule sets none.
+pub const DEFAULT_ACKNOWLEDGE_HOURS: u32 = 24;
+
+impl RuleSet {
+    /// The severity scale in force: the tenant's, or minor < general < major < urgent.
+    pub fn scale(&self) -> Vec<SeverityLevel> {
+        if !self.severities.is_empty() {
+            return self.severities.clone();
+        }
+        [
+            ("minor", "一般轻微", "minor", "handler"),
+            ("general", "一般", "general", "crm_manager"),
+            ("major", "重大", "major", "general_manager"),
+            ("urgent", "紧急", "urgent", "general_manager"),
+        ]
+        .into_iter()
+        .map(|(id, zh, en, approver)| SeverityLevel {
+            id: id.to_owned(),
+            name_zh: zh.to_owned(),
+            name_en: en.to_owned(),
+            approver: approver.to_owned(),
+        })
+        .collect()
+    }
+
+    /// The rules every tenant starts with: the unit the submission named, else head office;
+    /// DOMAIN.md's major-complaint triggers raised to legal, management, the brand division and
+    /// the manufacturer.
+    pub fn starter() -> Self {
+        serde_json::from_str(include_str!("../rules/starter.json")).expect("the starter rule set parses")
+    }
+
+    /// Checks a rule set a tenant publishes; names the field and the rule of the first problem.
+    pub fn check(&self, org: &Org) -> Result<(), Invalid> {
+        let scale: Vec<String> = self.scale().into_iter().map(|l| l.id).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for (n, level) in self.severities.iter().enumerate() {
+            if level.id.is_empty() || !seen.insert(level.id.clone()) {
+                return Err(invalid(format!("severities[{n}].id"), "unique and not empty"));
+            }
+        }
+        let batches = self.batches;
+        if batches.window_days == 0 || batches.alert_at < 2 || batches.reportable_at < batches.alert_at {
+            return Err(invalid(
+                "batches",
+                "window_days ≥ 1, alert_at ≥ 2 and reportable_at ≥ alert_at",
+            ));
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for (n, rule) in self.rules.iter().enumerate() {
+            let field = |name: &str| format!("rules[{n}].{name}");
+            if rule.id.is_empty() || !ids.insert(rule.id.clone()) {
+                return Err(invalid(field("id"), "unique and not empty"));
+            }
+            for level in rule.then.severity.iter().chain(rule.when.severity.iter()) {
+                if !scale.contains(level) {
+                    return Err(invalid(
+                        field("then.severity"),
+                        format!("`{level}` is not on the severity scale ({})", scale.join(", ")),
+                    ));
+                }
+            }
+            if let Some(unit) = &rule.then.unit
+                && org.unit(unit).is_none()
+            {
+                return Err(invalid(
+                    field("then.unit"),
+                    format!("no unit `{unit}` in the organisation"),
+                ));
+            }
+            match rule.kind {
+                RuleKind::Dispatch if rule.then.unit.is_none() && rule.then.unit_by.is_none() => {
+                    return Err(invalid(field("then"), "a dispatch rule names `unit` or `unit_by`"));
+                }
+                RuleKind::Escalate if rule.then.recipients.is_empty() => {
+                    return Err(invalid(
+                        field("then.recipients"),
+                        "an escalate rule names who must hear of it",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
 }
 
 /// What routing knows of a case when it decides (references only: no personal data).
@@ -125,6 +287,31 @@ pub struct Facts {
     pub account_unit: Option<String>,
     pub division_code: Option<String>,
     pub customer_tier: Option<String>,
+    pub brand: Option<String>,
+    pub product: Option<String>,
+    /// Days since the same complainant's previous case, when there was one.
+    pub days_since_previous: Option<u32>,
+    /// Units and staff barred from this case by a declared conflict (and, for one re-dispatch,
+    /// the unit that returned it).
+    pub excluded_units: Vec<String>,
+    pub excluded_staff: Vec<String>,
+}
+
+/// The units a case may never go to: the accused unit, or for a report the accused's whole
+/// management line (ancestors up to, not including, the root); plus declared conflicts.
+pub fn barred_units(org: &Org, facts: &Facts) -> Vec<String> {
+    let mut barred: Vec<String> = match facts.subject_unit.as_deref().filter(|s| org.unit(s).is_some()) {
+        Some(subject) if facts.kind == "report" => org.line(subject).iter().map(|u| u.id.clone()).collect(),
+        Some(subject) => vec![subject.to_owned()],
+        None => Vec::new(),
+    };
+    barred.extend(facts.excluded_units.iter().cloned());
+    barred
+}
+
+/// Whether a member of staff may never be assigned the case.
+pub fn barred_staff(facts: &Facts, staff: &str) -> bool {
+    facts.subject_staff.as_deref() == Some(staff) || facts.excluded_staff.iter().any(|s| s == staff)
 }
 
 /// A raised trigger and who must hear of it.
@@ -132,7 +319,11 @@ pub struct Facts {
 pub struct Escalation {
     pub rule_id: String,
     pub trigger: String,
+    /// As the rule names them (`role:legal`, `brand_division`, `manufacturer`, a unit id …).
     pub recipients: Vec<String>,
+    /// The units they resolve to for this case.
+    pub units: Vec<String>,
+    pub acknowledge_within_hours: u32,
 }
 
 /// The decision and why.
@@ -157,7 +348,14 @@ pub struct Decision {
 const OFFSET_HOURS: i32 = 8;
 
 /// Checks a condition set against the facts; on a match returns what matched, in words.
-fn matches(when: &When, facts: &Facts, unit_so_far: &str, org: &Org, at: DateTime<Utc>) -> Option<Vec<String>> {
+fn matches(
+    when: &When,
+    facts: &Facts,
+    unit_so_far: &str,
+    severity_so_far: &str,
+    org: &Org,
+    at: DateTime<Utc>,
+) -> Option<Vec<String>> {
     let mut matched = Vec::new();
     let among = |name: &str, allowed: &[String], value: &str, matched: &mut Vec<String>| {
         if allowed.is_empty() {
@@ -185,8 +383,31 @@ fn matches(when: &When, facts: &Facts, unit_so_far: &str, org: &Org, at: DateTim
             facts.customer_tier.as_deref().unwrap_or(""),
             &mut matched,
         )
+        || !among("brand", &when.brand, facts.brand.as_deref().unwrap_or(""), &mut matched)
+        || !among(
+            "product",
+            &when.product,
+            facts.product.as_deref().unwrap_or(""),
+            &mut matched,
+        )
+        || !among("severity", &when.severity, severity_so_far, &mut matched)
     {
         return None;
+    }
+    if let Some(wanted) = when.has_subject_unit {
+        if facts.subject_unit.is_some() != wanted {
+            return None;
+        }
+        matched.push(format!(
+            "unit complained about {}",
+            if wanted { "named" } else { "not named" }
+        ));
+    }
+    if let Some(days) = when.repeat_within_days {
+        let since = facts.days_since_previous.filter(|since| *since <= days)?;
+        matched.push(format!(
+            "repeat: the previous case was {since} days earlier (within {days})"
+        ));
     }
     if !when.signal.is_empty() {
         let hit: Vec<&String> = facts.signals.iter().filter(|s| when.signal.contains(s)).collect();
@@ -245,6 +466,60 @@ fn target(then: &Then, facts: &Facts, org: &Org) -> Option<(String, String)> {
     org.unit(&id).map(|u| (u.id.clone(), format!("{by}: {id}")))
 }
 
+/// The units a list of recipients means for a case at `unit`, and the names nobody answers to.
+///
+/// `role:<r>` is every unit tagged so; `management` is the root; `brand_division` and `region`
+/// the nearest such ancestor of the unit; `manufacturer` the units tagged `role:manufacturer`
+/// sharing a `brand:` tag with the unit (or the case's brand), any of them when the unit has
+/// none; `parent` the unit's parent; anything else a unit id.
+pub fn recipients(org: &Org, unit: &str, facts: &Facts, names: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut units: Vec<String> = Vec::new();
+    let mut unresolved = Vec::new();
+    let ancestry = org.ancestry(unit);
+    let nearest = |kind: UnitKind| ancestry.iter().find(|u| u.kind == kind).map(|u| u.id.clone());
+    let mut brands: Vec<String> = ancestry
+        .iter()
+        .flat_map(|u| u.tags.iter())
+        .filter(|t| t.starts_with("brand:"))
+        .cloned()
+        .collect();
+    if let Some(brand) = &facts.brand {
+        brands.push(format!("brand:{brand}"));
+    }
+    for name in names {
+        let found: Vec<String> = match name.as_str() {
+            "management" => vec![org.root().id.clone()],
+            "brand_division" => nearest(UnitKind::Division).into_iter().collect(),
+            "region" => nearest(UnitKind::Region).into_iter().collect(),
+            "parent" => ancestry.get(1).map(|u| u.id.clone()).into_iter().collect(),
+            "manufacturer" => {
+                let all = org.with_tag("role:manufacturer");
+                let same_brand: Vec<String> = all
+                    .iter()
+                    .filter(|u| brands.iter().any(|b| u.tags.contains(b)))
+                    .map(|u| u.id.clone())
+                    .collect();
+                if same_brand.is_empty() && brands.is_empty() {
+                    all.iter().map(|u| u.id.clone()).collect()
+                } else {
+                    same_brand
+                }
+            }
+            role if role.starts_with("role:") => org.with_tag(role).iter().map(|u| u.id.clone()).collect(),
+            id => org.unit(id).map(|u| u.id.clone()).into_iter().collect(),
+        };
+        if found.is_empty() {
+            unresolved.push(name.clone());
+        }
+        for id in found {
+            if !units.contains(&id) {
+                units.push(id);
+            }
+        }
+    }
+    (units, unresolved)
+}
+
 /// Decides where a case goes, how severe it is, who is told, and why.
 pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> Decision {
     let mut ordered: Vec<&Rule> = rules.rules.iter().collect();
@@ -253,7 +528,7 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
     let mut because = Vec::new();
     let mut chosen: Option<(&Rule, String)> = None;
     for rule in ordered.iter().filter(|r| r.kind == RuleKind::Dispatch) {
-        let Some(matched) = matches(&rule.when, facts, &root, org, at) else {
+        let Some(matched) = matches(&rule.when, facts, &root, "", org, at) else {
             continue;
         };
         let Some((unit, how)) = target(&rule.then, facts, org) else {
@@ -282,12 +557,18 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
         }
     };
     // Recusal: never to the accused unit; a report never to any unit on its management line.
+    let barred = barred_units(org, facts);
+    if let Some(excluded) = facts.excluded_units.iter().find(|u| **u == unit) {
+        let instead = org
+            .ancestry(&unit)
+            .iter()
+            .map(|u| u.id.clone())
+            .find(|id| !barred.contains(id))
+            .unwrap_or_else(|| root.clone());
+        because.push(format!("{excluded} is barred from this case; moved up to {instead}"));
+        unit = instead;
+    }
     if let Some(subject) = facts.subject_unit.as_deref().filter(|s| org.unit(s).is_some()) {
-        let barred: Vec<String> = if facts.kind == "report" {
-            org.line(subject).iter().map(|u| u.id.clone()).collect()
-        } else {
-            vec![subject.to_owned()]
-        };
         if barred.contains(&unit) {
             let instead = org
                 .with_tag("role:integrity")
@@ -310,7 +591,7 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
             .on_duty(&unit, at, OFFSET_HOURS)
             .into_iter()
             .map(|s| s.id.clone())
-            .filter(|id| facts.subject_staff.as_deref() != Some(id))
+            .filter(|id| !barred_staff(facts, id))
             .collect();
         match on_duty.first() {
             Some(id) => {
@@ -331,7 +612,7 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
     let mut severity = then.severity.clone().unwrap_or_else(|| "general".to_owned());
     let mut escalations = Vec::new();
     for rule in ordered.iter().filter(|r| r.kind == RuleKind::Escalate) {
-        let Some(matched) = matches(&rule.when, facts, &unit, org, at) else {
+        let Some(matched) = matches(&rule.when, facts, &unit, &severity, org, at) else {
             continue;
         };
         let trigger = rule.then.trigger.clone().unwrap_or_else(|| rule.id.clone());
@@ -343,10 +624,16 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
         if let Some(level) = &rule.then.severity {
             severity = level.clone();
         }
+        let (units, unresolved) = recipients(org, &unit, facts, &rule.then.recipients);
+        if !unresolved.is_empty() {
+            because.push(format!("nobody in the organisation is {}", unresolved.join(", ")));
+        }
         escalations.push(Escalation {
             rule_id: rule.id.clone(),
             trigger,
             recipients: rule.then.recipients.clone(),
+            units,
+            acknowledge_within_hours: rule.then.acknowledge_within_hours.unwrap_or(DEFAULT_ACKNOWLEDGE_HOURS),
         });
     }
     Decision {

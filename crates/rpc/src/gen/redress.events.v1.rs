@@ -30,6 +30,29 @@ pub struct CaseRegistered {
     pub source_ref: ::prost::alloc::string::String,
     #[prost(string, tag = "12")]
     pub source_due_at: ::prost::alloc::string::String,
+    /// References for routing's rules (directory ids and codes, never names or text).
+    #[prost(string, tag = "13")]
+    pub subject_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "14")]
+    pub subject_staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "15")]
+    pub account_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "16")]
+    pub division_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "17")]
+    pub customer_tier: ::prost::alloc::string::String,
+    #[prost(string, tag = "18")]
+    pub brand: ::prost::alloc::string::String,
+    #[prost(string, tag = "19")]
+    pub product: ::prost::alloc::string::String,
+    /// A keyed pseudonym of the complainant's phone for finding repeats (never the phone, and not
+    /// intake's search index: another key purpose). Empty for anonymous cases.
+    #[prost(string, tag = "20")]
+    pub complainant_ref: ::prost::alloc::string::String,
+    /// What the case is about, for batches of many complainants: a keyed digest of the subject
+    /// unit, category and subject line; empty when there is too little to tell.
+    #[prost(string, tag = "21")]
+    pub matter_ref: ::prost::alloc::string::String,
 }
 /// intake: case.accepted
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -85,6 +108,169 @@ pub struct CaseDispatched {
     pub calendar_id: ::prost::alloc::string::String,
     #[prost(string, tag = "10")]
     pub kind: ::prost::alloc::string::String,
+    /// 1 for the first dispatch; each re-dispatch or transfer adds one.
+    #[prost(uint32, tag = "11")]
+    pub dispatch_no: u32,
+    #[prost(string, tag = "12")]
+    pub priority: ::prost::alloc::string::String,
+    /// The member of staff assigned (the duty supervisor after hours), if any.
+    #[prost(string, tag = "13")]
+    pub assignee: ::prost::alloc::string::String,
+    /// Units kept informed (head office's oversight, the store's customer-relations manager's unit).
+    #[prost(string, repeated, tag = "14")]
+    pub watchers: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Staff told of the dispatch: the unit's customer-relations managers.
+    #[prost(string, repeated, tag = "15")]
+    pub notify_staff: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(uint32, tag = "16")]
+    pub rule_set_version: u32,
+    /// Why, step by step.
+    #[prost(string, repeated, tag = "17")]
+    pub because: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The unit has to take (接单) or return (退单) it by then.
+    #[prost(string, tag = "18")]
+    pub take_due_at: ::prost::alloc::string::String,
+    /// `continue` or `pause`: whether the resolution clock runs while a returned case waits.
+    #[prost(string, tag = "19")]
+    pub clock_on_return: ::prost::alloc::string::String,
+}
+/// routing: case.taken
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseTaken {
+    #[prost(string, tag = "1")]
+    pub taken_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "4")]
+    pub dispatch_no: u32,
+    /// Taken after the take deadline.
+    #[prost(bool, tag = "5")]
+    pub late: bool,
+}
+/// routing: case.returned (退单): back to head office's queue for re-dispatch
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseReturned {
+    #[prost(string, tag = "1")]
+    pub returned_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub reason: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "5")]
+    pub dispatch_no: u32,
+    #[prost(string, tag = "6")]
+    pub clock_on_return: ::prost::alloc::string::String,
+}
+/// routing: case.transferred (then case.dispatched to the new unit)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseTransferred {
+    #[prost(string, tag = "1")]
+    pub transferred_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub from_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub to_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub reason: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub staff: ::prost::alloc::string::String,
+}
+/// routing: case.recused (a conflict declared or found); a re-dispatch follows
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseRecused {
+    #[prost(string, tag = "1")]
+    pub recused_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub reason: ::prost::alloc::string::String,
+}
+/// routing: case.escalated (a major-complaint trigger, a missed take or acknowledgement deadline)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseEscalated {
+    #[prost(string, tag = "1")]
+    pub escalation_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub escalated_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub trigger: ::prost::alloc::string::String,
+    /// 1 when first raised; each missed acknowledgement raises it one level up.
+    #[prost(uint32, tag = "4")]
+    pub level: u32,
+    /// Recipients as the rule names them (role:legal, brand_division, manufacturer, ...).
+    #[prost(string, repeated, tag = "5")]
+    pub recipients: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The units they resolve to.
+    #[prost(string, repeated, tag = "6")]
+    pub units: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "7")]
+    pub acknowledge_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub severity: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub rule_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub unit: ::prost::alloc::string::String,
+    /// The escalation this one re-raises, if any.
+    #[prost(string, tag = "11")]
+    pub previous_id: ::prost::alloc::string::String,
+}
+/// routing: escalation.acknowledged
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct EscalationAcknowledged {
+    #[prost(string, tag = "1")]
+    pub escalation_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub acknowledged_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub staff: ::prost::alloc::string::String,
+}
+/// routing: batch.alerted (many complainants on one matter within a window)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BatchAlerted {
+    #[prost(string, tag = "1")]
+    pub batch_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub alerted_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub matter_ref: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "4")]
+    pub complainants: u32,
+    #[prost(uint32, tag = "5")]
+    pub window_days: u32,
+    /// Past the regulator's threshold: to be reported.
+    #[prost(bool, tag = "6")]
+    pub reportable: bool,
+    #[prost(string, repeated, tag = "7")]
+    pub case_ids: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "8")]
+    pub unit: ::prost::alloc::string::String,
+}
+/// routing: catalog.published, rules.published, organisation.published (tenant-wide)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DocumentPublished {
+    /// organisation, catalog, rules
+    #[prost(string, tag = "1")]
+    pub document: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "2")]
+    pub version: u32,
+    #[prost(string, tag = "3")]
+    pub published_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub published_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub note: ::prost::alloc::string::String,
+    /// The whole document as JSON (the catalog tree; no personal data).
+    #[prost(string, tag = "6")]
+    pub body_json: ::prost::alloc::string::String,
 }
 /// investigation: case.opened
 #[derive(Clone, PartialEq, ::prost::Message)]

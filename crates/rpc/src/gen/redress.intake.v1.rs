@@ -73,6 +73,21 @@ pub struct RegisterRequest {
     /// An accept-language hint for the complainant's notices when no preference was given.
     #[prost(string, tag = "19")]
     pub language_hint: ::prost::alloc::string::String,
+    /// References for routing (directory ids and codes).
+    #[prost(string, tag = "20")]
+    pub subject_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "21")]
+    pub subject_staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "22")]
+    pub account_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "23")]
+    pub division_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "24")]
+    pub customer_tier: ::prost::alloc::string::String,
+    #[prost(string, tag = "25")]
+    pub brand: ::prost::alloc::string::String,
+    #[prost(string, tag = "26")]
+    pub product: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterReply {

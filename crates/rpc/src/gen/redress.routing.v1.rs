@@ -5,6 +5,31 @@ pub struct GetRoutingRequest {
     pub case_id: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct EscalationView {
+    #[prost(string, tag = "1")]
+    pub escalation_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub trigger: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "3")]
+    pub level: u32,
+    #[prost(string, repeated, tag = "4")]
+    pub recipients: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, repeated, tag = "5")]
+    pub units: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "6")]
+    pub raised_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub acknowledge_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub acknowledged_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub acknowledged_by: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "10")]
+    pub acknowledge_within_hours: u32,
+    #[prost(string, tag = "11")]
+    pub rule_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RoutingView {
     #[prost(bool, tag = "1")]
     pub known: bool,
@@ -12,10 +37,159 @@ pub struct RoutingView {
     pub unit: ::prost::alloc::string::String,
     #[prost(string, tag = "3")]
     pub severity: ::prost::alloc::string::String,
+    /// The explanation, one line per step, joined.
     #[prost(string, tag = "4")]
     pub reason: ::prost::alloc::string::String,
     #[prost(string, tag = "5")]
     pub dispatched_at: ::prost::alloc::string::String,
+    /// registered, dispatched, taken, returned
+    #[prost(string, tag = "6")]
+    pub state: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "7")]
+    pub dispatch_no: u32,
+    #[prost(uint64, tag = "8")]
+    pub version: u64,
+    #[prost(string, tag = "9")]
+    pub assignee: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub priority: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "11")]
+    pub watchers: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(uint32, tag = "12")]
+    pub rule_set_version: u32,
+    #[prost(string, tag = "13")]
+    pub rule_id: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "14")]
+    pub because: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "15")]
+    pub take_due_at: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "16")]
+    pub escalations: ::prost::alloc::vec::Vec<EscalationView>,
+    /// The actions the dispatch state allows now.
+    #[prost(string, repeated, tag = "17")]
+    pub allowed: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PublishDocumentRequest {
+    /// organisation, catalog, rules
+    #[prost(string, tag = "1")]
+    pub document: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub body_json: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub published_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub note: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetDocumentRequest {
+    #[prost(string, tag = "1")]
+    pub document: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "2")]
+    pub version: u32,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DocumentView {
+    #[prost(string, tag = "1")]
+    pub document: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "2")]
+    pub version: u32,
+    #[prost(string, tag = "3")]
+    pub published_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub published_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub note: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub body_json: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DryRunRequest {
+    #[prost(string, tag = "1")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub source: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub category_code: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "5")]
+    pub signals: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "6")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub subject_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub subject_staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub account_unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub division_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub customer_tier: ::prost::alloc::string::String,
+    #[prost(string, tag = "12")]
+    pub brand: ::prost::alloc::string::String,
+    #[prost(string, tag = "13")]
+    pub product: ::prost::alloc::string::String,
+    /// Days since the complainant's previous case; 0 with has_previous false means none.
+    #[prost(uint32, tag = "14")]
+    pub days_since_previous: u32,
+    #[prost(bool, tag = "15")]
+    pub has_previous: bool,
+    /// RFC 3339; empty means now. The rules and organisation in force then decide.
+    #[prost(string, tag = "16")]
+    pub received_at: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DecisionView {
+    #[prost(string, tag = "1")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub severity: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub policy: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub priority: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "5")]
+    pub watchers: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "6")]
+    pub assignee: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "7")]
+    pub rule_set_version: u32,
+    #[prost(string, tag = "8")]
+    pub rule_id: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "9")]
+    pub escalations: ::prost::alloc::vec::Vec<EscalationView>,
+    #[prost(string, repeated, tag = "10")]
+    pub because: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(uint32, tag = "11")]
+    pub organisation_version: u32,
+    #[prost(uint32, tag = "12")]
+    pub take_within_hours: u32,
+    #[prost(string, tag = "13")]
+    pub calendar_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ActRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    /// dispatch, take, return, transfer, recuse, acknowledge
+    #[prost(string, tag = "2")]
+    pub action: ::prost::alloc::string::String,
+    /// dispatch / transfer: the unit to send it to (dispatch: empty re-runs the rules).
+    #[prost(string, tag = "3")]
+    pub unit: ::prost::alloc::string::String,
+    /// Who acts (a staff id of the directory), or `admin`.
+    #[prost(string, tag = "4")]
+    pub staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub reason: ::prost::alloc::string::String,
+    /// The routing version the caller saw (If-Match); 0 skips the check.
+    #[prost(uint64, tag = "6")]
+    pub expected_version: u64,
+    /// acknowledge: which escalation.
+    #[prost(string, tag = "7")]
+    pub escalation_id: ::prost::alloc::string::String,
 }
 /// Generated client implementations.
 pub mod routing_client {
@@ -144,6 +318,97 @@ pub mod routing_client {
                 .insert(GrpcMethod::new("redress.routing.v1.Routing", "CaseHistory"));
             self.inner.unary(req, path, codec).await
         }
+        /// Publishes the next version of the organisation, the catalog or the rule set (checked whole).
+        pub async fn publish_document(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PublishDocumentRequest>,
+        ) -> std::result::Result<tonic::Response<super::DocumentView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.routing.v1.Routing/PublishDocument",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.routing.v1.Routing", "PublishDocument"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// A version of a document (0: the one in force now); NOT_FOUND before the first publication
+        /// (the catalog and the rules answer their starter versions, version 0).
+        pub async fn get_document(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetDocumentRequest>,
+        ) -> std::result::Result<tonic::Response<super::DocumentView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.routing.v1.Routing/GetDocument",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.routing.v1.Routing", "GetDocument"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Where a hypothetical case would go, and why; writes nothing.
+        pub async fn dry_run(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DryRunRequest>,
+        ) -> std::result::Result<tonic::Response<super::DecisionView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.routing.v1.Routing/DryRun",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.routing.v1.Routing", "DryRun"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// A dispatch action on a case: dispatch, take, return, transfer, recuse, acknowledge.
+        pub async fn act(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ActRequest>,
+        ) -> std::result::Result<tonic::Response<super::RoutingView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.routing.v1.Routing/Act",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.routing.v1.Routing", "Act"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -172,6 +437,27 @@ pub mod routing_server {
             tonic::Response<super::super::super::timeline::v1::CaseHistoryReply>,
             tonic::Status,
         >;
+        /// Publishes the next version of the organisation, the catalog or the rule set (checked whole).
+        async fn publish_document(
+            &self,
+            request: tonic::Request<super::PublishDocumentRequest>,
+        ) -> std::result::Result<tonic::Response<super::DocumentView>, tonic::Status>;
+        /// A version of a document (0: the one in force now); NOT_FOUND before the first publication
+        /// (the catalog and the rules answer their starter versions, version 0).
+        async fn get_document(
+            &self,
+            request: tonic::Request<super::GetDocumentRequest>,
+        ) -> std::result::Result<tonic::Response<super::DocumentView>, tonic::Status>;
+        /// Where a hypothetical case would go, and why; writes nothing.
+        async fn dry_run(
+            &self,
+            request: tonic::Request<super::DryRunRequest>,
+        ) -> std::result::Result<tonic::Response<super::DecisionView>, tonic::Status>;
+        /// A dispatch action on a case: dispatch, take, return, transfer, recuse, acknowledge.
+        async fn act(
+            &self,
+            request: tonic::Request<super::ActRequest>,
+        ) -> std::result::Result<tonic::Response<super::RoutingView>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct RoutingServer<T> {
@@ -327,6 +613,182 @@ pub mod routing_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CaseHistorySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.routing.v1.Routing/PublishDocument" => {
+                    #[allow(non_camel_case_types)]
+                    struct PublishDocumentSvc<T: Routing>(pub Arc<T>);
+                    impl<
+                        T: Routing,
+                    > tonic::server::UnaryService<super::PublishDocumentRequest>
+                    for PublishDocumentSvc<T> {
+                        type Response = super::DocumentView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PublishDocumentRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Routing>::publish_document(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PublishDocumentSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.routing.v1.Routing/GetDocument" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetDocumentSvc<T: Routing>(pub Arc<T>);
+                    impl<
+                        T: Routing,
+                    > tonic::server::UnaryService<super::GetDocumentRequest>
+                    for GetDocumentSvc<T> {
+                        type Response = super::DocumentView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetDocumentRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Routing>::get_document(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetDocumentSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.routing.v1.Routing/DryRun" => {
+                    #[allow(non_camel_case_types)]
+                    struct DryRunSvc<T: Routing>(pub Arc<T>);
+                    impl<T: Routing> tonic::server::UnaryService<super::DryRunRequest>
+                    for DryRunSvc<T> {
+                        type Response = super::DecisionView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DryRunRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Routing>::dry_run(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DryRunSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.routing.v1.Routing/Act" => {
+                    #[allow(non_camel_case_types)]
+                    struct ActSvc<T: Routing>(pub Arc<T>);
+                    impl<T: Routing> tonic::server::UnaryService<super::ActRequest>
+                    for ActSvc<T> {
+                        type Response = super::RoutingView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ActRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Routing>::act(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ActSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -119,6 +119,27 @@ pub struct ComplaintRequest {
     /// The channel-specific block (caller number, call reference, postal metadata …).
     #[schema(value_type = Option<Object>)]
     pub channel_details: Option<serde_json::Value>,
+    /// The unit the case is about (a directory id): never routed to it.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub subject_unit: Option<String>,
+    /// The member of staff the case is about (a directory id): never assigned to them.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub subject_staff: Option<String>,
+    /// The branch holding the complainant's account (a directory id): local responsibility.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub account_unit: Option<String>,
+    /// Where it happened: a 2-, 4- or 6-digit administrative division code.
+    #[schema(pattern = "^([0-9]{2}|[0-9]{4}|[0-9]{6})$")]
+    pub division_code: Option<String>,
+    /// `standard`, `vip`, `private_banking` … as the tenant's rules name them.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub customer_tier: Option<String>,
+    /// The brand (a dealer's make) as the tenant's rules name it.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub brand: Option<String>,
+    /// The product as the tenant's rules name it.
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub product: Option<String>,
 }
 
 /// A deadline of a case.
@@ -342,5 +363,12 @@ fn to_register(
         channel_details_json: request.channel_details.map(|v| v.to_string()).unwrap_or_default(),
         registered_by: registered_by.to_owned(),
         language_hint,
+        subject_unit: request.subject_unit.unwrap_or_default(),
+        subject_staff: request.subject_staff.unwrap_or_default(),
+        account_unit: request.account_unit.unwrap_or_default(),
+        division_code: request.division_code.unwrap_or_default(),
+        customer_tier: request.customer_tier.unwrap_or_default(),
+        brand: request.brand.unwrap_or_default(),
+        product: request.product.unwrap_or_default(),
     }
 }
