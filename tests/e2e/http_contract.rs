@@ -189,6 +189,9 @@ async fn concurrent_registrations_share_transactions_without_mixing_up_their_ans
         .post_complaint(&body(999), Some("burst-0"))
         .await
         .expect("answered");
-    assert_eq!((status, answer["error"]["code"].as_str()), (422, Some("idempotency_key_reused")));
+    assert_eq!(
+        (status, answer["error"]["code"].as_str()),
+        (422, Some("idempotency_key_reused"))
+    );
     sandbox.stop().await;
 }

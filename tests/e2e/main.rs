@@ -25,3 +25,4 @@ macro_rules! on_both_stores {
 mod http_contract;
 mod deadlines;
 mod lifecycle;
+mod routing;

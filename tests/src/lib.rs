@@ -134,6 +134,13 @@ impl Sandbox {
         Ok((response.status().as_u16(), response.json().await?))
     }
 
+    /// A request to the API as the administrator.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base_url))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
     /// Stops the product and waits for it to drain.
     pub async fn stop(mut self) {
         if let Some(running) = self.running.take() {

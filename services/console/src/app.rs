@@ -129,6 +129,20 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
         .route("/api/v1/complaints", post(api::complaints::create))
         .route("/api/v1/cases/{id}", get(api::cases::show))
+        .route("/api/v1/cases/{id}/{action}", post(api::routing::act))
+        .route(
+            "/api/v1/org",
+            get(api::routing::get_organisation).put(api::routing::put_organisation),
+        )
+        .route(
+            "/api/v1/routing/rules",
+            get(api::routing::get_rules).put(api::routing::put_rules),
+        )
+        .route(
+            "/api/v1/catalog",
+            get(api::routing::get_catalog).put(api::routing::put_catalog),
+        )
+        .route("/api/v1/routing/dry-run", post(api::routing::dry_run))
         .route("/api/v1/analytics/kpis", get(api::analytics::kpis))
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))

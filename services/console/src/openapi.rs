@@ -10,7 +10,19 @@ use crate::api;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Redress API", version = "1.0.0", description = "Complaint handling: register cases from every channel, follow them, read KPIs."),
-    paths(api::complaints::create, api::cases::show, api::analytics::kpis),
+    paths(
+        api::complaints::create,
+        api::cases::show,
+        api::analytics::kpis,
+        api::routing::act,
+        api::routing::put_organisation,
+        api::routing::get_organisation,
+        api::routing::put_rules,
+        api::routing::get_rules,
+        api::routing::put_catalog,
+        api::routing::get_catalog,
+        api::routing::dry_run,
+    ),
     components(schemas(
         api::complaints::ComplaintRequest,
         api::complaints::ComplainantBody,
@@ -19,6 +31,13 @@ use crate::api;
         api::cases::CaseView,
         api::cases::TimelineEntry,
         api::analytics::KpiReport,
+        api::routing::PublishBody,
+        api::routing::DocumentReply,
+        api::routing::DryRunBody,
+        api::routing::DecisionReply,
+        api::routing::EscalationReply,
+        api::routing::ActionBody,
+        api::routing::DispatchReply,
         api::error::ErrorBody,
     )),
     modifiers(&Bearer)

@@ -145,7 +145,12 @@ impl Handler for RoutingHandler {
                 case.policy_version = i64::from(accepted.policy_version);
                 case.calendar_id = text(accepted.calendar_id);
                 let facts = case.facts(loaded.days_since_previous);
-                let plan = dispatch::plan(&loaded.context, &facts, self.clock.now(), None);
+                // Business hours and duty rosters are read at the moment the case arrived.
+                let arrived = match case.received_at.as_deref() {
+                    Some(at) => dispatch::parse(at)?,
+                    None => self.clock.now(),
+                };
+                let plan = dispatch::plan(&loaded.context, &facts, arrived, None);
                 Ok(vec![Effect::Dispatch {
                     case: Box::new(case),
                     plan: Box::new(plan),

@@ -528,10 +528,11 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
     let mut because = Vec::new();
     let mut chosen: Option<(&Rule, String)> = None;
     for rule in ordered.iter().filter(|r| r.kind == RuleKind::Dispatch) {
-        let Some(matched) = matches(&rule.when, facts, &root, "", org, at) else {
+        // Business hours are the candidate unit's own.
+        let Some((unit, how)) = target(&rule.then, facts, org) else {
             continue;
         };
-        let Some((unit, how)) = target(&rule.then, facts, org) else {
+        let Some(matched) = matches(&rule.when, facts, &unit, "", org, at) else {
             continue;
         };
         let conditions = if matched.is_empty() {
@@ -610,6 +611,7 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
         because.push(format!("{root} watches what its call centre dispatched"));
     }
     let mut severity = then.severity.clone().unwrap_or_else(|| "general".to_owned());
+    let scale: Vec<String> = rules.scale().into_iter().map(|l| l.id).collect();
     let mut escalations = Vec::new();
     for rule in ordered.iter().filter(|r| r.kind == RuleKind::Escalate) {
         let Some(matched) = matches(&rule.when, facts, &unit, &severity, org, at) else {
@@ -621,8 +623,12 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
             rule.id,
             matched.join("; ")
         ));
+        // The gravest level any trigger sets stands, whatever the order of the rules.
         if let Some(level) = &rule.then.severity {
-            severity = level.clone();
+            let rank = |id: &str| scale.iter().position(|l| l == id);
+            if rank(level) > rank(&severity) {
+                severity = level.clone();
+            }
         }
         let (units, unresolved) = recipients(org, &unit, facts, &rule.then.recipients);
         if !unresolved.is_empty() {

@@ -53,6 +53,8 @@ pub struct CaseView {
     pub pending: Vec<String>,
     /// The case's version, for `If-Match` on actions.
     pub version: u64,
+    /// Who handles it and why (routing's dispatch state, explanation and escalations).
+    pub dispatch: super::routing::DispatchReply,
 }
 
 /// The HTTP form of a deadline.
@@ -141,6 +143,7 @@ pub async fn show(
         analytics_h.case_history(history(&case_id)),
     );
     let routing = routing.map_err(|s| ApiError::from_status(s, "routing"))?.into_inner();
+    let routing_version = routing.version;
     let file = file
         .map_err(|s| ApiError::from_status(s, "investigation"))?
         .into_inner();
@@ -193,12 +196,13 @@ pub async fn show(
             case.category_code
         },
         reported_category: text(case.reported_category),
-        unit: text(routing.unit).or_else(|| text(case.unit)),
-        severity: text(routing.severity),
+        unit: text(routing.unit.clone()).or_else(|| text(case.unit)),
+        severity: text(routing.severity.clone()),
         received_at: case.received_at,
         deadlines,
         timeline,
         pending,
-        version: case.version + file.version,
+        version: case.version + file.version + routing_version,
+        dispatch: super::routing::dispatch_reply(routing, case.version + file.version + routing_version),
     }))
 }

@@ -80,17 +80,20 @@ impl ApiError {
         let wire_code = metadata(runtime::grpc::ERROR_CODE_METADATA);
         let details = metadata("x-redress-error-details")
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-            .map(|errors| serde_json::json!({ "errors": errors }))
+            .map(|details| match details {
+                serde_json::Value::Object(_) => details,
+                errors => serde_json::json!({ "errors": errors }),
+            })
             .unwrap_or_else(|| serde_json::json!({}));
         let (http, code) = match status.code() {
             tonic::Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed".to_owned()),
             tonic::Code::NotFound => (StatusCode::NOT_FOUND, "not_found".to_owned()),
             tonic::Code::FailedPrecondition | tonic::Code::AlreadyExists => {
                 let code = wire_code.unwrap_or_else(|| "conflict".to_owned());
-                let http = if code == "idempotency_key_reused" {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                } else {
-                    StatusCode::CONFLICT
+                let http = match code.as_str() {
+                    "idempotency_key_reused" => StatusCode::UNPROCESSABLE_ENTITY,
+                    "version_mismatch" => StatusCode::PRECONDITION_FAILED,
+                    _ => StatusCode::CONFLICT,
                 };
                 (http, code)
             }

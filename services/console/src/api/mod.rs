@@ -5,5 +5,6 @@ pub mod auth;
 pub mod cases;
 pub mod complaints;
 pub mod error;
+pub mod routing;
 
 pub use error::ApiError;
