@@ -132,6 +132,7 @@ pub fn plan(context: &Context, facts: &Facts, at: DateTime<Utc>, unit: Option<(&
 }
 
 /// Appends one event and its timeline entry, by `actor`.
+#[allow(clippy::too_many_arguments)]
 pub async fn emit(
     conn: &mut store::Conn,
     origin: &Origin,

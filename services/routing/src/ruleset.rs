@@ -569,22 +569,22 @@ pub fn decide(org: &Org, rules: &RuleSet, facts: &Facts, at: DateTime<Utc>) -> D
         because.push(format!("{excluded} is barred from this case; moved up to {instead}"));
         unit = instead;
     }
-    if let Some(subject) = facts.subject_unit.as_deref().filter(|s| org.unit(s).is_some()) {
-        if barred.contains(&unit) {
-            let instead = org
-                .with_tag("role:integrity")
-                .into_iter()
-                .map(|u| u.id.clone())
-                .find(|id| !barred.contains(id))
-                .unwrap_or_else(|| root.clone());
-            let why = if facts.kind == "report" && unit != subject {
-                format!("{unit} is on the management line of {subject}, which the report accuses")
-            } else {
-                format!("{unit} is the unit the case accuses")
-            };
-            because.push(format!("recusal: {why}; moved to {instead}"));
-            unit = instead;
-        }
+    if let Some(subject) = facts.subject_unit.as_deref().filter(|s| org.unit(s).is_some())
+        && barred.contains(&unit)
+    {
+        let instead = org
+            .with_tag("role:integrity")
+            .into_iter()
+            .map(|u| u.id.clone())
+            .find(|id| !barred.contains(id))
+            .unwrap_or_else(|| root.clone());
+        let why = if facts.kind == "report" && unit != subject {
+            format!("{unit} is on the management line of {subject}, which the report accuses")
+        } else {
+            format!("{unit} is the unit the case accuses")
+        };
+        because.push(format!("recusal: {why}; moved to {instead}"));
+        unit = instead;
     }
     let mut assignee = None;
     if then.to_duty_supervisor {
