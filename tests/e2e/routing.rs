@@ -39,14 +39,17 @@ async fn act(sandbox: &Sandbox, id: &str, action: &str, body: Value, if_match: O
     (response.status().as_u16(), response.json().await.expect("json"))
 }
 
-/// Registers a case and waits until routing has dispatched it; returns (id, case view).
+/// Registers a case and waits until routing has dispatched it and every service has it;
+/// returns (id, case view).
 async fn dispatched(sandbox: &Sandbox, body: Value) -> (String, Value) {
     let (status, created) = sandbox.post_complaint(&body, None).await.expect("posted");
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().expect("id").to_owned();
     let case = wait_until(Duration::from_secs(10), || async {
         let (_, case) = sandbox.case(&id).await.ok()?;
-        (case["dispatch"]["state"] == "dispatched").then_some(case)
+        // Every service has it, so its version holds still until someone acts.
+        let settled = case["pending"].as_array().is_some_and(Vec::is_empty);
+        (case["dispatch"]["state"] == "dispatched" && settled).then_some(case)
     })
     .await
     .expect("dispatched");
@@ -246,6 +249,36 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
         .find(|e| e["level"] == 2)
         .expect("level 2");
     assert_eq!(second["trigger"], "media");
+    // Transferred with a reason, the case goes to the other store; its warning is not raised twice.
+    let (status, moved) = act(
+        &sandbox,
+        &media,
+        "transfer",
+        json!({"unit": "gz-tianhe-byd", "reason": "客户改到天河店处理"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!(
+        (moved["unit"].as_str(), moved["dispatch_no"].as_u64()),
+        (Some("gz-tianhe-byd"), Some(2))
+    );
+    let first_level = |e: &&Value| e["trigger"] == "media" && e["level"] == 1;
+    assert_eq!(
+        moved["escalations"]
+            .as_array()
+            .expect("escalations")
+            .iter()
+            .filter(first_level)
+            .count(),
+        1
+    );
+    let (status, refused) = act(&sandbox, &media, "transfer", json!({"unit": "gz-tianhe-byd"}), None).await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{refused}"
+    );
     // The repeat warning is acknowledged by the division head; a second acknowledgement conflicts.
     let case = until(&sandbox, &repeat, |case| !escalations(case).is_empty()).await;
     let first = escalations(&case)
@@ -268,16 +301,68 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
         complaint(
             "销售顾问态度恶劣",
             "13800000004",
-            json!({"unit": "gz-tianhe-byd", "subject_staff": "gz-tianhe-byd-sales"}),
+            // Received during the store's hours (the clock is past them now).
+            json!({"unit": "gz-tianhe-byd", "subject_staff": "gz-tianhe-byd-sales",
+                "received_at": "2026-11-23T03:00:00Z"}),
         ),
     )
     .await;
+    assert_eq!(case["dispatch"]["unit"], "gz-tianhe-byd", "{}", case["dispatch"]);
     assert_ne!(case["dispatch"]["assignee"], "gz-tianhe-byd-sales");
     let (status, refused) = act(&sandbox, &about, "take", json!({"staff": "gz-tianhe-byd-sales"}), None).await;
     assert_eq!(
-        (status, refused["error"]["field"].as_str()),
-        (422, Some("staff")),
+        (status, refused["error"]["details"]["errors"][0]["rule"].as_str()),
+        (422, Some("recusal")),
+        "the salesperson is of the unit, but the case is about them: {refused}"
+    );
+    // A handler declares a conflict (a relative of the complainant): they can no longer take it.
+    let body = json!({"staff": "gz-tianhe-byd-service", "reason": "投诉人是我的亲属"});
+    let (status, recused) = act(&sandbox, &about, "recuse", body, None).await;
+    assert_eq!(
+        (status, recused["state"].as_str()),
+        (200, Some("dispatched")),
+        "{recused}"
+    );
+    let (status, refused) = act(
+        &sandbox,
+        &about,
+        "take",
+        json!({"staff": "gz-tianhe-byd-service"}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["details"]["errors"][0]["rule"].as_str()),
+        (422, Some("recusal")),
         "{refused}"
+    );
+    let (status, _) = act(&sandbox, &about, "take", json!({"staff": "gz-tianhe-byd-crm"}), None).await;
+    assert_eq!(status, 200, "a colleague takes it");
+
+    // Three complainants on one matter within the window raise one batch alert.
+    let mut batch = Vec::new();
+    for n in 0..3 {
+        let body = complaint(
+            "店里加价提车",
+            &format!("1370000000{n}"),
+            json!({"subject_unit": "sh-pudong-byd", "brand": "byd", "category_code": "dealer.sales.price_markup"}),
+        );
+        batch.push(dispatched(&sandbox, body).await.0);
+    }
+    let third = until(&sandbox, &batch[2], |case| {
+        e2e::count_entries(case, "routing", "batch_alerted") == 1
+    })
+    .await;
+    assert_ne!(
+        third["dispatch"]["unit"], "sh-pudong-byd",
+        "never the accused store: {}",
+        third["dispatch"]
+    );
+    let (_, first) = sandbox.case(&batch[0]).await.expect("case");
+    assert_eq!(
+        e2e::count_entries(&first, "routing", "batch_alerted"),
+        0,
+        "two complainants are no batch"
     );
 
     // A VIP takes the green channel; the dry-run shows the same decision without writing anything.

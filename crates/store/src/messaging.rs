@@ -127,12 +127,24 @@ pub async fn emit(
     action: &str,
     detail: &serde_json::Value,
 ) -> Result<Envelope, Error> {
+    emit_by(conn, origin, event, "system", action, detail).await
+}
+
+/// [`emit`] for an action someone took: the timeline names `actor` (a staff id, `admin`).
+pub async fn emit_by(
+    conn: &mut Conn,
+    origin: &Origin,
+    event: NewEvent,
+    actor: &str,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<Envelope, Error> {
     let entry = HistoryEntry {
         tenant: event.tenant.clone(),
         case_id: event.case_id,
         at: origin.occurred_at,
         action: action.to_owned(),
-        actor: "system".to_owned(),
+        actor: actor.to_owned(),
         detail_json: detail.to_string(),
     };
     let mut written = append_events(conn, origin, vec![event]).await?;

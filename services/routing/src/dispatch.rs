@@ -6,7 +6,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use prost::Message;
 use rpc::events::v1::{BatchAlerted, CaseDispatched, CaseEscalated};
-use store::{Db, Error, HistoryEntry, NewEvent, Origin};
+use store::{Db, Error, NewEvent, Origin};
 use uuid::Uuid;
 
 use crate::org::{Org, OrgDocument};
@@ -131,42 +131,14 @@ pub fn plan(context: &Context, facts: &Facts, at: DateTime<Utc>, unit: Option<(&
     }
 }
 
-/// Appends one event and its timeline entry, by `actor`.
-#[allow(clippy::too_many_arguments)]
-pub async fn emit(
-    conn: &mut store::Conn,
-    origin: &Origin,
-    tenant: &str,
-    case_id: Uuid,
-    event_type: &'static str,
-    payload: Vec<u8>,
-    actor: &str,
-    action: &str,
-    detail: serde_json::Value,
-) -> Result<(), Error> {
-    store::messaging::append_events(
-        conn,
-        origin,
-        vec![NewEvent {
-            tenant: tenant.to_owned(),
-            event_type,
-            case_id,
-            payload: Bytes::from(payload),
-        }],
-    )
-    .await?;
-    store::messaging::append_history(
-        conn,
-        &[HistoryEntry {
-            tenant: tenant.to_owned(),
-            case_id,
-            at: origin.occurred_at,
-            action: action.to_owned(),
-            actor: actor.to_owned(),
-            detail_json: detail.to_string(),
-        }],
-    )
-    .await
+/// An event of a case (or of a tenant's document stream) to emit.
+pub fn new_event(tenant: &str, case_id: Uuid, event_type: &'static str, payload: Vec<u8>) -> NewEvent {
+    NewEvent {
+        tenant: tenant.to_owned(),
+        event_type,
+        case_id,
+        payload: Bytes::from(payload),
+    }
 }
 
 fn case_uuid(case: &CaseRow) -> Result<Uuid, Error> {
@@ -216,6 +188,7 @@ pub async fn write_dispatch(
     case.because = decision.because.clone();
     case.rule_set_version = i64::from(decision.rule_set_version);
     case.take_due_at = Some(instant(take_due));
+    case.returned_by = None;
     sql::save_state(conn, case).await?;
     sql::disarm(conn, &case.case_id, "take").await?;
     sql::arm(
@@ -259,19 +232,18 @@ pub async fn write_dispatch(
         "assignee": decision.assignee, "watchers": decision.watchers, "because": decision.because,
         "take_due_at": dispatched.take_due_at});
     let case_id = case_uuid(case)?;
-    emit(
+    store::messaging::emit_by(
         conn,
         origin,
-        &case.tenant,
-        case_id,
-        "case.dispatched",
-        dispatched.encode_to_vec(),
+        new_event(&case.tenant, case_id, "case.dispatched", dispatched.encode_to_vec()),
         actor,
         "dispatched",
-        detail,
+        &detail,
     )
     .await?;
-    for escalation in &decision.escalations {
+    // A re-dispatch or transfer re-runs the triggers; one already raised is not raised again.
+    let raised = sql::raised_triggers(conn, &case.case_id).await?;
+    for escalation in decision.escalations.iter().filter(|e| !raised.contains(&e.trigger)) {
         raise(conn, origin, case, escalation, 1, None).await?;
     }
     Ok(())
@@ -331,16 +303,13 @@ pub async fn raise(
     };
     let detail = serde_json::json!({"escalation_id": row.escalation_id, "trigger": row.trigger, "level": level,
         "recipients": row.recipients, "units": row.units, "acknowledge_by": row.acknowledge_by});
-    emit(
+    store::messaging::emit_by(
         conn,
         origin,
-        &case.tenant,
-        case_uuid(case)?,
-        "case.escalated",
-        event.encode_to_vec(),
+        new_event(&case.tenant, case_uuid(case)?, "case.escalated", event.encode_to_vec()),
         "system",
         "escalated",
-        detail,
+        &detail,
     )
     .await?;
     Ok(row.escalation_id)
@@ -364,20 +333,23 @@ pub async fn count_batch(
     let received = parse(received_at)?;
     let window_start = instant(received - Duration::days(i64::from(policy.window_days)));
     sql::lock_matter(conn, &case.tenant, matter).await?;
-    let mut batch = match sql::open_batch(conn, &case.tenant, matter, &window_start).await? {
-        Some(batch) => batch,
-        None => BatchRow {
-            batch_id: Uuid::now_v7().to_string(),
-            started_at: received_at.to_owned(),
-            alerted_at: None,
-            reportable_at: None,
-        },
+    let (mut batch, new) = match sql::open_batch(conn, &case.tenant, matter, &window_start).await? {
+        Some(batch) => (batch, false),
+        None => (
+            BatchRow {
+                batch_id: Uuid::now_v7().to_string(),
+                started_at: received_at.to_owned(),
+                alerted_at: None,
+                reportable_at: None,
+            },
+            true,
+        ),
     };
     let (complainants, case_ids) = sql::matter_cases(conn, &case.tenant, matter, &window_start, received_at).await?;
     let reportable = complainants >= policy.reportable_at && batch.reportable_at.is_none();
     let alert = complainants >= policy.alert_at && batch.alerted_at.is_none();
     if !(alert || reportable) {
-        if batch.alerted_at.is_none() {
+        if new {
             sql::save_batch(conn, &case.tenant, matter, &batch).await?;
         }
         return Ok(());
@@ -402,16 +374,79 @@ pub async fn count_batch(
     };
     let detail = serde_json::json!({"batch_id": batch.batch_id, "complainants": complainants,
         "window_days": policy.window_days, "reportable": event.reportable, "cases": case_ids});
-    emit(
+    store::messaging::emit_by(
         conn,
         origin,
-        &case.tenant,
-        case_uuid(case)?,
-        "batch.alerted",
-        event.encode_to_vec(),
+        new_event(&case.tenant, case_uuid(case)?, "batch.alerted", event.encode_to_vec()),
         "system",
         "batch_alerted",
-        detail,
+        &detail,
     )
-    .await
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn dealer() -> Context {
+        let demo = crate::demo::DEMOS
+            .iter()
+            .find(|d| d.tenant == "dealer")
+            .expect("the dealer demo");
+        let mut rules = demo.rules();
+        rules.version = 1;
+        Context {
+            org: demo.organisation().build().expect("valid"),
+            org_version: 1,
+            rules,
+        }
+    }
+
+    #[test]
+    fn a_dispatch_tells_the_stores_customer_relations_manager_and_carries_its_settings() {
+        let facts = Facts {
+            kind: "complaint".into(),
+            channel: "phone".into(),
+            source: "hq_call_centre".into(),
+            requested_unit: Some("gz-tianhe-byd".into()),
+            ..Facts::default()
+        };
+        // Monday 10:00 in Beijing.
+        let at = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).unwrap();
+        let plan = plan(&dealer(), &facts, at, None);
+        assert_eq!(plan.decision.unit, "gz-tianhe-byd");
+        assert_eq!(plan.notify_staff, vec!["gz-tianhe-byd-crm"]);
+        assert_eq!(
+            (plan.take_within_hours, plan.policy.as_deref()),
+            (2, Some("dealership_group"))
+        );
+        // Head office's choice of unit replaces the rules' and says who chose.
+        let manual = super::plan(&dealer(), &facts, at, Some(("nj-gulou-toyota", "admin")));
+        assert_eq!(
+            (manual.decision.unit.as_str(), manual.decision.rule_id.as_str()),
+            ("nj-gulou-toyota", "manual")
+        );
+        assert_eq!(manual.notify_staff, vec!["nj-gulou-toyota-crm"]);
+        assert_eq!(
+            manual.take_within_hours, 4,
+            "the Toyota division inherits the group's four hours"
+        );
+        assert!(
+            manual.decision.because[0].contains("by admin"),
+            "{:?}",
+            manual.decision.because
+        );
+    }
+
+    #[test]
+    fn only_the_states_that_allow_an_action_list_it() {
+        assert!(allowed("dispatched").contains(&"take"));
+        assert!(!allowed("taken").contains(&"take"));
+        assert_eq!(allowed("returned"), &["dispatch", "acknowledge"]);
+        assert!(allowed("registered").is_empty());
+    }
 }

@@ -342,16 +342,13 @@ impl RoutingGrpc {
                     late,
                 };
                 let detail = serde_json::json!({"unit": current_unit, "late": late, "dispatch_no": case.dispatch_no});
-                dispatch::emit(
+                store::messaging::emit_by(
                     &mut tx,
                     &origin,
-                    tenant,
-                    case_uuid,
-                    "case.taken",
-                    event.encode_to_vec(),
+                    dispatch::new_event(tenant, case_uuid, "case.taken", event.encode_to_vec()),
                     &actor,
                     "taken",
-                    detail,
+                    &detail,
                 )
                 .await
                 .map_err(internal)?;
@@ -363,7 +360,8 @@ impl RoutingGrpc {
                 case.version += 1;
                 case.unit = Some(context.org.root().id.clone());
                 case.assignee = None;
-                case.because = vec![format!("{RETURNED_BY}{current_unit}: {reason}")];
+                case.because = vec![format!("returned by {current_unit}: {reason}")];
+                case.returned_by = Some(current_unit.clone());
                 sql::save_state(&mut tx, &case).await.map_err(internal)?;
                 sql::disarm(&mut tx, &case.case_id, "take").await.map_err(internal)?;
                 let clock = match context.rules.clock_on_return {
@@ -380,16 +378,13 @@ impl RoutingGrpc {
                 };
                 let detail = serde_json::json!({"unit": current_unit, "reason": reason, "clock": clock,
                     "back_to": context.org.root().id});
-                dispatch::emit(
+                store::messaging::emit_by(
                     &mut tx,
                     &origin,
-                    tenant,
-                    case_uuid,
-                    "case.returned",
-                    event.encode_to_vec(),
+                    dispatch::new_event(tenant, case_uuid, "case.returned", event.encode_to_vec()),
                     &actor,
                     "returned",
-                    detail,
+                    &detail,
                 )
                 .await
                 .map_err(internal)?;
@@ -404,7 +399,7 @@ impl RoutingGrpc {
                     None => {
                         // Re-run the rules, passing over the unit that returned or sat on it.
                         let mut facts = facts.clone();
-                        facts.excluded_units.extend(previous_unit(&case));
+                        facts.excluded_units.extend(case.returned_by.clone());
                         dispatch::plan(&context, &facts, now, None)
                     }
                 };
@@ -434,16 +429,13 @@ impl RoutingGrpc {
                     staff: actor.clone(),
                 };
                 let detail = serde_json::json!({"from": current_unit, "to": unit, "reason": reason});
-                dispatch::emit(
+                store::messaging::emit_by(
                     &mut tx,
                     &origin,
-                    tenant,
-                    case_uuid,
-                    "case.transferred",
-                    event.encode_to_vec(),
+                    dispatch::new_event(tenant, case_uuid, "case.transferred", event.encode_to_vec()),
                     &actor,
                     "transferred",
-                    detail,
+                    &detail,
                 )
                 .await
                 .map_err(internal)?;
@@ -493,16 +485,13 @@ impl RoutingGrpc {
                     reason: reason.clone(),
                 };
                 let detail = serde_json::json!({"unit": declared_unit, "staff": staff, "reason": reason});
-                dispatch::emit(
+                store::messaging::emit_by(
                     &mut tx,
                     &origin,
-                    tenant,
-                    case_uuid,
-                    "case.recused",
-                    event.encode_to_vec(),
+                    dispatch::new_event(tenant, case_uuid, "case.recused", event.encode_to_vec()),
                     &actor,
                     "recused",
-                    detail,
+                    &detail,
                 )
                 .await
                 .map_err(internal)?;
@@ -545,16 +534,13 @@ impl RoutingGrpc {
                     staff: actor.clone(),
                 };
                 let detail = serde_json::json!({"escalation_id": escalation_id, "trigger": escalation.trigger});
-                dispatch::emit(
+                store::messaging::emit_by(
                     &mut tx,
                     &origin,
-                    tenant,
-                    case_uuid,
-                    "escalation.acknowledged",
-                    event.encode_to_vec(),
+                    dispatch::new_event(tenant, case_uuid, "escalation.acknowledged", event.encode_to_vec()),
                     &actor,
                     "escalation_acknowledged",
-                    detail,
+                    &detail,
                 )
                 .await
                 .map_err(internal)?;
@@ -569,18 +555,6 @@ impl RoutingGrpc {
         let escalations = sql::escalations_of(&self.db, &id).await.map_err(internal)?;
         Ok(routing_view(&case, &escalations))
     }
-}
-
-/// How a returned case's explanation starts: the unit that returned it, then the reason.
-const RETURNED_BY: &str = "returned by ";
-
-/// The unit that returned a case (the rules pass over it when head office re-runs them).
-fn previous_unit(case: &CaseRow) -> Option<String> {
-    case.because.iter().find_map(|line| {
-        line.strip_prefix(RETURNED_BY)
-            .and_then(|rest| rest.split(':').next())
-            .map(str::to_owned)
-    })
 }
 
 #[tonic::async_trait]
@@ -658,19 +632,11 @@ impl Routing for RoutingGrpc {
             DocumentKind::Catalog => "catalog.published",
             DocumentKind::Rules => "rules.published",
         };
-        dispatch::emit(
-            &mut tx,
-            &origin(now),
-            tenant.as_str(),
-            document_stream(tenant.as_str(), kind),
-            event_type,
-            event.encode_to_vec(),
-            &published_by,
-            "published",
-            detail,
-        )
-        .await
-        .map_err(internal)?;
+        let stream = document_stream(tenant.as_str(), kind);
+        let new_event = dispatch::new_event(tenant.as_str(), stream, event_type, event.encode_to_vec());
+        store::messaging::emit_by(&mut tx, &origin(now), new_event, &published_by, "published", &detail)
+            .await
+            .map_err(internal)?;
         self.db.commit(tx).await.map_err(internal)?;
         Ok(Response::new(DocumentView {
             document: kind.as_str().to_owned(),

@@ -215,7 +215,12 @@ impl RuleSet {
     /// DOMAIN.md's major-complaint triggers raised to legal, management, the brand division and
     /// the manufacturer.
     pub fn starter() -> Self {
-        serde_json::from_str(include_str!("../rules/starter.json")).expect("the starter rule set parses")
+        static STARTER: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        STARTER
+            .get_or_init(|| {
+                serde_json::from_str(include_str!("../rules/starter.json")).expect("the starter rule set parses")
+            })
+            .clone()
     }
 
     /// Checks a rule set a tenant publishes; names the field and the rule of the first problem.

@@ -171,6 +171,8 @@ pub struct CaseRow {
     pub take_due_at: Option<String>,
     /// Units and staff (`staff:<id>`) a recusal or a return barred from this case.
     pub excluded: Vec<String>,
+    /// The unit that returned the case while it waits in head office's queue.
+    pub returned_by: Option<String>,
     pub accepted_at: Option<String>,
     pub policy: Option<String>,
     pub policy_version: i64,
@@ -213,8 +215,8 @@ impl CaseRow {
 const CASE_COLUMNS: &str = "case_id, tenant, kind, channel, source, requested_unit, category_code, signals_json,
     received_at, subject_unit, subject_staff, account_unit, division_code, customer_tier, brand, product,
     complainant_ref, matter_ref, state, dispatch_no, version, unit, severity, reason, rule_id, dispatched_at,
-    assignee, priority, watchers_json, because_json, rule_set_version, take_due_at, excluded_json, accepted_at,
-    policy, policy_version, calendar_id";
+    assignee, priority, watchers_json, because_json, rule_set_version, take_due_at, excluded_json, returned_by,
+    accepted_at, policy, policy_version, calendar_id";
 
 fn json_list(text: &str) -> Result<Vec<String>, Error> {
     serde_json::from_str(text).map_err(|e| Error::Corrupt(e.to_string()))
@@ -259,6 +261,7 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, Error> {
         rule_set_version: row.try_get("rule_set_version")?,
         take_due_at: row.try_get("take_due_at")?,
         excluded: json_list(&row.try_get::<String, _>("excluded_json")?)?,
+        returned_by: row.try_get("returned_by")?,
         accepted_at: row.try_get("accepted_at")?,
         policy: row.try_get("policy")?,
         policy_version: row.try_get("policy_version")?,
@@ -330,8 +333,8 @@ pub async fn save_state(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Er
         "UPDATE cases SET state = $1, dispatch_no = $2, version = $3, unit = $4, severity = $5, reason = $6,
             rule_id = $7, dispatched_at = $8, assignee = $9, priority = $10, watchers_json = $11, because_json = $12,
             rule_set_version = $13, take_due_at = $14, excluded_json = $15, accepted_at = $16, policy = $17,
-            policy_version = $18, calendar_id = $19
-         WHERE case_id = $20",
+            policy_version = $18, calendar_id = $19, returned_by = $20
+         WHERE case_id = $21",
     )
     .bind(&case.state)
     .bind(case.dispatch_no)
@@ -352,6 +355,7 @@ pub async fn save_state(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Er
     .bind(&case.policy)
     .bind(case.policy_version)
     .bind(&case.calendar_id)
+    .bind(&case.returned_by)
     .bind(&case.case_id)
     .execute(&mut *conn)
     .await?;
@@ -448,6 +452,16 @@ pub async fn escalations_of(db: &Db, case_id: &str) -> Result<Vec<EscalationRow>
     let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE case_id = $1 ORDER BY raised_at, level");
     let rows = sqlx::query(&sql).bind(case_id).fetch_all(db.reader()).await?;
     rows.iter().map(escalation_row).collect()
+}
+
+/// The triggers already raised for a case, read inside the caller's transaction.
+pub async fn raised_triggers(conn: &mut store::Conn, case_id: &str) -> Result<Vec<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT trigger_name FROM escalations WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }
 
 /// One escalation inside the caller's transaction.

@@ -208,46 +208,7 @@ pub async fn create(
         error.retry_after_seconds = Some(wait.as_secs().max(1));
         return Err(error);
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
-        )
-        .with_field("Content-Type"));
-    }
-    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("the body is not valid JSON: {e}"),
-        )
-    })?;
-    if !value.is_object() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            "the body must be a JSON object",
-        )
-        .with_field("body"));
-    }
-    let request: ComplaintRequest = serde_path_to_error::deserialize(value.clone()).map_err(|error| {
-        let field = field_of(&error.path().to_string(), &error.inner().to_string());
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            format!("{field}: {}", error.inner()),
-        )
-        .with_field(field)
-    })?;
+    let (request, value): (ComplaintRequest, _) = super::body::json(&headers, &body)?;
     let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
     let language_hint = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -280,22 +241,6 @@ pub async fn create(
 
 /// The JSON path a deserialisation error blames: serde reports a missing or unknown field at its
 /// parent, naming the field only in the message.
-fn field_of(path: &str, message: &str) -> String {
-    let parent = if path == "." { String::new() } else { format!("{path}.") };
-    for prefix in ["missing field `", "unknown field `"] {
-        if let Some(rest) = message.strip_prefix(prefix)
-            && let Some((name, _)) = rest.split_once('`')
-        {
-            return format!("{parent}{name}");
-        }
-    }
-    if path == "." {
-        "body".to_owned()
-    } else {
-        path.to_owned()
-    }
-}
-
 fn idempotency(headers: &HeaderMap, body: &serde_json::Value, scope: &str) -> Result<Option<Idempotency>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);

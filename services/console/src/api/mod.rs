@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod body;
 pub mod cases;
 pub mod complaints;
 pub mod error;

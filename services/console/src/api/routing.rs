@@ -223,34 +223,6 @@ fn document_reply(view: DocumentView) -> Result<DocumentReply, ApiError> {
     })
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> Result<T, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
-        ));
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        let status = if e.is_data() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        let code = if e.is_data() {
-            "validation_failed"
-        } else {
-            "malformed_json"
-        };
-        ApiError::new(status, code, format!("the body does not fit: {e}"))
-    })
-}
-
 async fn admin(state: &State, headers: &HeaderMap) -> Result<Caller, ApiError> {
     let caller = auth::required_caller(state, headers).await?;
     if !caller.is_admin() {
@@ -265,7 +237,7 @@ async fn admin(state: &State, headers: &HeaderMap) -> Result<Caller, ApiError> {
 
 async fn publish(state: State, headers: HeaderMap, body: Bytes, document: &'static str) -> Result<Response, ApiError> {
     let caller = admin(&state, &headers).await?;
-    let body: PublishBody = json_body(&headers, &body)?;
+    let body: PublishBody = super::body::json(&headers, &body)?.0;
     let request = PublishDocumentRequest {
         document: document.to_owned(),
         body_json: body.document.to_string(),
@@ -396,7 +368,7 @@ pub async fn dry_run(
     body: Bytes,
 ) -> Result<axum::Json<DecisionReply>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
-    let body: DryRunBody = json_body(&headers, &body)?;
+    let body: DryRunBody = super::body::json(&headers, &body)?.0;
     let request = DryRunRequest {
         kind: body.kind.unwrap_or_default(),
         channel: body.channel.unwrap_or_default(),
@@ -531,7 +503,7 @@ pub async fn act(
     let body: ActionBody = if body.is_empty() {
         ActionBody::default()
     } else {
-        json_body(&headers, &body)?
+        super::body::json(&headers, &body)?.0
     };
     let (version, routing_version) = case_version(&state, &caller.tenant, &id).await?;
     if let Some(expected) = if_match
@@ -568,6 +540,7 @@ pub async fn act(
         .await
         .map_err(|s| ApiError::from_status(s, "routing"))?
         .into_inner();
-    let (version, _) = case_version(&state, &caller.tenant, &id).await?;
+    // Only routing's part of the version moved.
+    let version = version - routing_version + view.version;
     Ok(axum::Json(dispatch_reply(view, version)))
 }
