@@ -11,6 +11,7 @@ pub mod error;
 pub mod ids;
 pub mod masking;
 pub mod vocabulary;
+pub mod lifecycle;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{ErrorCode, FieldError};

@@ -37,11 +37,17 @@ impl Language {
     }
 }
 
+/// Declares a closed vocabulary: an enum whose values each have a snake-case wire name and a
+/// label in every [`Language`]. Used here and by [`crate::lifecycle`].
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal, $zh:literal, $en:literal;)+ }) => {
+    (
+        $(#[$meta:meta])* $name:ident {
+            $($(#[$variant_meta:meta])* $variant:ident => $wire:literal, $zh:literal, $en:literal;)+
+        }
+    ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant,)+ }
+        pub enum $name { $($(#[$variant_meta])* $variant,)+ }
 
         impl $name {
             /// Every value, in display order.
@@ -72,6 +78,8 @@ macro_rules! vocabulary {
         }
     };
 }
+
+pub(crate) use vocabulary;
 
 vocabulary!(
     /// How a case arrived.
@@ -118,15 +126,33 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// The case's status as the complainant and staff see it.
+    /// The case's status as the complainant and staff see it, in lifecycle order. Which action
+    /// leads from which status to which is [`crate::lifecycle`]'s business.
     Status {
+        /// Registered (登记); waiting for initial verification, to be accepted or rejected.
         Received => "received", "已登记", "received";
+        /// Accepted (受理); waiting to be dispatched to the responsible unit.
         Accepted => "accepted", "已受理", "accepted";
+        /// Not accepted (不予受理), with a reason and a suggestion. Terminal.
         Rejected => "rejected", "不予受理", "not accepted";
+        /// Dispatched (转办) to a unit; waiting for the unit to take it (接单).
         Dispatched => "dispatched", "已转办", "dispatched";
+        /// Returned by the unit (退单) with a reason; waiting for head office to dispatch it again.
+        Returned => "returned", "已退单", "returned by the unit";
+        /// Taken by a unit and being handled: contact, investigation, plan, approvals.
         Investigating => "investigating", "处理中", "being handled";
+        /// Resolved by the unit; waiting for head office to review the result (审核).
+        UnderReview => "under_review", "待审核", "awaiting review";
+        /// Resolved (办结): reviewed, or needing no review; waiting for the result notice.
         Resolved => "resolved", "已办结", "resolved";
+        /// The complainant was told the result; waiting for the callback (回访).
+        AwaitingCallback => "awaiting_callback", "待回访", "awaiting callback";
+        /// The callback found the complainant not satisfied; waiting to be reopened or formally
+        /// concluded.
+        Dissatisfied => "dissatisfied", "不满意", "not satisfied";
+        /// Closed (结案). Final, except that quality inspection may send it back for rework.
         Closed => "closed", "已结案", "closed";
+        /// Withdrawn by the complainant (撤回), which ends processing. Terminal.
         Withdrawn => "withdrawn", "已撤回", "withdrawn";
     }
 );
