@@ -465,10 +465,19 @@ async fn a_bank_routes_by_the_account_branch_and_keeps_reports_off_the_accused_l
     let (_, case) = dispatched(
         &sandbox,
         json!({"channel": "phone", "narrative": "信用卡年费被重复收取", "complainant": {"phone": "13900000001"},
-            "account_unit": "js-xuanwu", "division_code": "440106"}),
+            "account_unit": "js-xuanwu", "division_code": "440106", "category_code": "bank.credit_card"}),
     )
     .await;
     assert_eq!(case["dispatch"]["unit"], "js-xuanwu", "{}", case["dispatch"]);
+    // The case carries the central bank's three codes (channel and cause from the `bank` branch
+    // of the tree, the business type from the category) and the regulator's category.
+    assert_eq!(
+        case["dispatch"]["codes"],
+        json!({"jrt0169": {"channel": "A011", "business": "B032", "cause": "C01"}, "nfra": "bank.credit_card",
+            "cfpb": {"product": "Credit card"}}),
+        "{}",
+        case["dispatch"]
+    );
     assert!(
         case["dispatch"]["because"][0]
             .as_str()
@@ -477,6 +486,57 @@ async fn a_bank_routes_by_the_account_branch_and_keeps_reports_off_the_accused_l
         "{}",
         case["dispatch"]
     );
+
+    // The bank's own tree: intake refuses a code the tenant has not published ...
+    let green = json!({"channel": "web", "narrative": "绿色信贷利率与宣传不符", "complainant": {"phone": "13900000002"},
+        "account_unit": "js-xuanwu", "category_code": "bank.green_credit"});
+    let (status, refused) = sandbox.post_complaint(&green, None).await.expect("posted");
+    assert_eq!(
+        (status, &refused["error"]["field"]),
+        (422, &json!("category_code")),
+        "{refused}"
+    );
+    let mut tree: Value =
+        serde_json::from_str(include_str!("../../crates/catalog/data/starter-bank.json")).expect("json");
+    tree["categories"].as_array_mut().expect("categories").push(json!({"code": "bank.green_credit",
+        "name_zh": "绿色信贷", "name_en": "green credit", "synonyms": ["绿色贷款"], "maps": {"nfra": "bank.personal_loan"}}));
+    assert_eq!(
+        publish(&sandbox, "/api/v1/catalog", tree, "the bank's tree").await.0,
+        201
+    );
+    // ... and accepts it once routing's `catalog.published` has reached intake.
+    let created = wait_until(Duration::from_secs(10), || async {
+        let (status, created) = sandbox.post_complaint(&green, None).await.ok()?;
+        (status == 201).then_some(created)
+    })
+    .await
+    .expect("intake learns the published tree");
+    let green_case = until(&sandbox, created["id"].as_str().expect("id"), |c| {
+        c["dispatch"]["state"] == "dispatched"
+    })
+    .await;
+    assert_eq!(green_case["category"], "bank.green_credit");
+    assert_eq!(
+        green_case["dispatch"]["codes"]["nfra"], "bank.personal_loan",
+        "{}",
+        green_case["dispatch"]
+    );
+    // Free text naming one of its synonyms is classified against the same tree.
+    let (status, classified) = sandbox
+        .post_complaint(
+            &json!({"channel": "phone", "narrative": "贷款利率问题", "complainant": {"phone": "13900000003"},
+                "category": "绿色贷款"}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{classified}");
+    let (_, classified) = sandbox
+        .case(classified["id"].as_str().expect("id"))
+        .await
+        .expect("case");
+    assert_eq!(classified["category"], "bank.green_credit", "{classified}");
+    assert_eq!(classified["reported_category"], "绿色贷款");
 
     // A misconduct report against a sub-branch president never reaches that sub-branch or its branch.
     let (_, report) = dispatched(

@@ -34,7 +34,8 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             let config = redress::serve_config::ServeConfig::load(config.as_deref())?;
             let transport = redress::serve::connect_bus(&config, "provision").await?;
             println!("streams and lease bucket declared on {}", config.bus.nats_url);
-            let consumers: [(&str, &[&str]); 4] = [
+            let consumers: [(&str, &[&str]); 5] = [
+                (intake::SERVICE, intake::CONSUMES),
                 (routing::SERVICE, routing::CONSUMES),
                 (investigation::SERVICE, investigation::CONSUMES),
                 (notification::SERVICE, notification::CONSUMES),

@@ -54,6 +54,8 @@ pub struct Running {
     pub created_admin_token_at: Option<PathBuf>,
     /// Where intake's gRPC listens (for seeding demonstration cases).
     pub intake_url: String,
+    /// Where routing's gRPC listens (for publishing the demonstration organisations).
+    pub routing_url: String,
     /// Cancel to stop everything.
     pub shutdown: CancellationToken,
     /// Every service's task.
@@ -224,6 +226,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
     .map_err(boxed)?;
     let console_addr = console.addr();
     let intake_url = url(intake.addr());
+    let routing_url = url(routing.addr());
     let created_token = console.created_admin_token_at.clone();
 
     let shutdown = CancellationToken::new();
@@ -263,6 +266,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
         console_addr,
         created_admin_token_at: created_token,
         intake_url,
+        routing_url,
         shutdown,
         services,
     })

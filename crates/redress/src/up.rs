@@ -43,9 +43,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     })
     .await?;
     if args.demo {
-        match redress::demo::seed(&running.intake_url).await {
-            Ok(new) => println!("demo: {new} demonstration cases registered"),
-            Err(error) => tracing::error!(%error, "seeding the demonstration cases failed"),
+        match redress::demo::seed(&running.intake_url, &running.routing_url).await {
+            Ok(seeded) => println!(
+                "demo: {} documents published, {} demonstration cases registered (tenants default and bank)",
+                seeded.documents, seeded.cases
+            ),
+            Err(error) => tracing::error!(%error, "seeding the demonstration failed"),
         }
     }
     if let Some(path) = &running.created_admin_token_at {

@@ -80,7 +80,11 @@ impl Handler for AnalyticsHandler {
             "case.dispatched" => {
                 let dispatched = CaseDispatched::decode(payload)?;
                 FactUpdate {
-                    dispatched_at: Some(instant(&dispatched.dispatched_at)?),
+                    // Time to dispatch counts to the first dispatch; a re-dispatch or transfer
+                    // moves the unit and the severity, not that instant.
+                    dispatched_at: (dispatched.dispatch_no <= 1)
+                        .then(|| instant(&dispatched.dispatched_at))
+                        .transpose()?,
                     unit: Some(dispatched.unit),
                     severity: Some(dispatched.severity),
                     ..FactUpdate::default()

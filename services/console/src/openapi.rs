@@ -38,6 +38,9 @@ use crate::api;
         api::routing::EscalationReply,
         api::routing::ActionBody,
         api::routing::DispatchReply,
+        api::routing::RegulatoryCodes,
+        api::routing::Jrt0169Codes,
+        api::routing::CfpbCodes,
         api::error::ErrorBody,
     )),
     modifiers(&Bearer)

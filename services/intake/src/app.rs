@@ -1,13 +1,15 @@
-//! Intake's wiring: its store, the cipher, calendars, gRPC, the outbox relay.
+//! Intake's wiring: its store, the cipher, calendars, the catalog consumer, gRPC, the outbox relay.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use bus::consumer::ConsumerOptions;
 use prometheus_client::registry::Registry;
 use rpc::intake::v1::intake_server::IntakeServer;
 use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
+use crate::catalogs::{CatalogHandler, Catalogs};
 use crate::cipher::DefaultCipher;
 use crate::config::Config;
 use crate::grpc::IntakeGrpc;
@@ -51,7 +53,9 @@ impl App {
             calendar_id: config.calendar_id.clone(),
         }
         .start();
+        let catalogs = Arc::new(Catalogs::new(host.db.clone()));
         let desk = Arc::new(Desk {
+            catalogs,
             ledger,
             db: host.db.clone(),
             cipher: Arc::new(cipher),
@@ -71,9 +75,16 @@ impl App {
 
     /// Serves until `shutdown`, then drains the relay and closes the store.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
+        let handler = Arc::new(CatalogHandler {
+            db: self.host.db.clone(),
+            catalogs: self.desk.catalogs.clone(),
+        });
+        let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, self.host.platform.partitions);
         let service = IntakeServer::new(IntakeGrpc { desk: self.desk });
         self.host
-            .serve(
+            .serve_consuming(
+                handler,
+                options,
                 "redress.intake.v1.Intake",
                 |router| router.add_service(service),
                 shutdown,

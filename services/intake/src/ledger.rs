@@ -19,7 +19,7 @@ use store::{Db, HistoryEntry, NewEvent, Origin};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::SERVICE;
-use crate::register::{Acceptance, Error, Prepared, Registered, classify, signals};
+use crate::register::{Acceptance, Error, Prepared, Registered, signals};
 use crate::store as sql;
 
 /// The most registrations one transaction writes.
@@ -198,17 +198,7 @@ impl Ledger {
         registered_by: &str,
         (complainant_ref, matter_ref): (&str, &str),
     ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
-        let category_code = complaint
-            .category_code
-            .clone()
-            .or_else(|| {
-                complaint
-                    .reported_category
-                    .as_deref()
-                    .and_then(classify)
-                    .map(str::to_owned)
-            })
-            .unwrap_or_default();
+        let category_code = complaint.category_code.clone().unwrap_or_default();
         let registered = CaseRegistered {
             case_number: case_number.to_owned(),
             kind: complaint.kind.as_str().to_owned(),

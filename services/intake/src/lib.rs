@@ -3,11 +3,13 @@
 //! acceptance gate with its acknowledgement deadline.
 //!
 //! Emits `case.registered` (with derived signals, not text) and `case.accepted`. Consumes
-//! nothing yet. Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and `CaseHistory`
-//! over gRPC. Read [`app`] for the wiring, [`register`] for the flow.
+//! routing's events for one of them, `catalog.published`: its copy of each tenant's category
+//! tree ([`catalogs`]). Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and
+//! `CaseHistory` over gRPC. Read [`app`] for the wiring, [`register`] for the flow.
 
 pub mod config;
 pub mod cipher;
+pub mod catalogs;
 pub mod register;
 pub mod ledger;
 pub mod store;
@@ -19,3 +21,6 @@ pub use config::Config;
 
 /// This service's name on the bus and in the timeline.
 pub const SERVICE: &str = "intake";
+
+/// The producers whose events this service consumes (all of their events; see decision 0001).
+pub const CONSUMES: &[&str] = &["routing"];

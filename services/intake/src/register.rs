@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use catalog::Catalog;
 use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use domain::complaint::{ComplaintInput, NewComplaint};
@@ -117,75 +118,25 @@ pub struct Desk {
     pub clock: Arc<dyn Clock>,
     pub calendars: Arc<calendar::Registry>,
     pub calendar_id: String,
+    /// The tenants' category catalogs.
+    pub catalogs: Arc<crate::catalogs::Catalogs>,
     pub policy: String,
     pub auto_accept: bool,
     /// The one writer of new cases.
     pub ledger: crate::ledger::Handle,
 }
 
-/// Category codes every tenant starts with (DOMAIN.md's scope categories and the dealer tree).
-pub const STARTER_CATEGORIES: &[(&str, &str, &str)] = &[
-    ("service.attitude", "服务态度", "staff attitude"),
-    ("service.efficiency", "服务效率", "service efficiency"),
-    ("service.process", "未按流程办理", "process not followed"),
-    (
-        "result.product",
-        "产品或结果与承诺不符",
-        "product or result not as promised",
-    ),
-    ("result.information", "信息错误或缺失", "wrong or missing information"),
-    ("misconduct.abuse_of_power", "滥用职权", "abuse of power"),
-    ("misconduct.bribery", "收受贿赂", "bribery"),
-    ("environment.facilities", "设施环境", "facilities"),
-    (
-        "dealer.sales.promise_not_kept",
-        "优惠或承诺未兑现",
-        "discount or promise not kept",
-    ),
-    ("dealer.sales.price_markup", "加价销售", "price mark-up"),
-    ("dealer.sales.late_delivery", "延迟交车", "late delivery"),
-    ("dealer.after_sales.repair_quality", "维修质量", "repair quality"),
-    ("dealer.after_sales.overcharging", "维修乱收费", "over-charging"),
-    ("dealer.product_quality", "产品质量", "product quality"),
-    ("bank.credit_card", "信用卡", "credit cards"),
-    ("bank.debt_collection", "催收", "debt collection"),
-];
-
-/// Whether a category code is known.
-pub fn is_known_category(code: &str) -> bool {
-    STARTER_CATEGORIES.iter().any(|(known, _, _)| *known == code)
-}
-
-/// The code whose label equals the free text, if any.
-pub fn classify(reported: &str) -> Option<&'static str> {
-    let text = reported.trim();
-    STARTER_CATEGORIES
-        .iter()
-        .find(|(code, zh, en)| *code == text || *zh == text || en.eq_ignore_ascii_case(text))
-        .map(|(code, _, _)| *code)
-}
-
 /// What a case is about, for finding many complainants on one matter: the unit complained
 /// about (or named) with the category or the subject line; `None` when there is too little.
 fn matter(complaint: &NewComplaint) -> Option<String> {
     let unit = complaint.refs.subject_unit.as_deref().or(complaint.unit.as_deref())?;
-    let about = complaint
-        .category_code
-        .clone()
-        .or_else(|| {
-            complaint
-                .reported_category
-                .as_deref()
-                .and_then(classify)
-                .map(str::to_owned)
-        })
-        .or_else(|| {
-            complaint
-                .subject
-                .as_deref()
-                .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())
-                .filter(|s| !s.is_empty())
-        })?;
+    let about = complaint.category_code.clone().or_else(|| {
+        complaint
+            .subject
+            .as_deref()
+            .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase())
+            .filter(|s| !s.is_empty())
+    })?;
     Some(format!("{unit}|{about}"))
 }
 
@@ -278,16 +229,27 @@ impl Desk {
     /// Registers a submission; replays an earlier registration with the same idempotency key
     /// and body.
     pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
-        let prepared = self.prepare(tenant, submission)?;
+        let catalog = self.catalogs.get(tenant).await?;
+        let prepared = self.prepare(tenant, submission, &catalog)?;
         self.ledger.write(prepared).await
     }
 
     /// Everything that needs no lock: validation, deadlines, encryption. The case number, the
     /// idempotency check and the writes happen in the ledger's transaction.
-    fn prepare(&self, tenant: &Tenant, submission: Submission) -> Result<Prepared, Error> {
+    ///
+    /// `category_code` must be a code of the tenant's catalog; free text in `category` that names
+    /// one of its categories (code, name or synonym) is classified as that code.
+    fn prepare(&self, tenant: &Tenant, submission: Submission, catalog: &Catalog) -> Result<Prepared, Error> {
         let now = self.clock.now();
-        let complaint =
-            domain::complaint::validate(submission.input, now, &is_known_category).map_err(Error::Invalid)?;
+        let mut complaint = domain::complaint::validate(submission.input, now, &|code| catalog.contains(code))
+            .map_err(Error::Invalid)?;
+        if complaint.category_code.is_none() {
+            complaint.category_code = complaint
+                .reported_category
+                .as_deref()
+                .and_then(|text| catalog.classify(text))
+                .map(str::to_owned);
+        }
         let idempotency = submission.idempotency.as_ref().map(|key| {
             let key_hash = hex::encode(Sha256::digest(format!("{}\0{}", key.scope, key.key).as_bytes()));
             (key_hash, key.body_sha256.clone())
@@ -392,13 +354,6 @@ impl Desk {
                 self.cipher
                     .blind_index(tenant.as_str(), "phone", &phone.replace([' ', '-'], ""))
             });
-        let category_code = complaint.category_code.clone().or_else(|| {
-            complaint
-                .reported_category
-                .as_deref()
-                .and_then(classify)
-                .map(str::to_owned)
-        });
         Ok(CaseRow {
             id: id.clone(),
             tenant: tenant.to_string(),
@@ -416,7 +371,7 @@ impl Desk {
             demands_json: serde_json::to_string(&complaint.demands).unwrap_or_else(|_| "[]".into()),
             unit: complaint.unit.clone(),
             reported_category: complaint.reported_category.clone(),
-            category_code,
+            category_code: complaint.category_code.clone(),
             anonymous: complaint.anonymous,
             personal_data,
             narrative: self

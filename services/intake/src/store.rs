@@ -8,12 +8,20 @@ use sqlx::Row;
 use store::{Error, Migration};
 
 /// Intake's migrations (after the platform's).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 100,
-    name: "intake",
-    sqlite: include_str!("../migrations/sqlite/0100_intake.sql"),
-    postgres: include_str!("../migrations/postgres/0100_intake.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 100,
+        name: "intake",
+        sqlite: include_str!("../migrations/sqlite/0100_intake.sql"),
+        postgres: include_str!("../migrations/postgres/0100_intake.sql"),
+    },
+    Migration {
+        version: 101,
+        name: "catalogs",
+        sqlite: include_str!("../migrations/sqlite/0101_catalogs.sql"),
+        postgres: include_str!("../migrations/postgres/0101_catalogs.sql"),
+    },
+];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).
 #[derive(Debug, Clone)]

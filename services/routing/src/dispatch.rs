@@ -3,6 +3,7 @@
 //! transaction each with the events they emit, shared by the consumer, the actions and the timers.
 
 use bytes::Bytes;
+use catalog::{Catalog, Maps};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use prost::Message;
 use rpc::events::v1::{BatchAlerted, CaseDispatched, CaseEscalated};
@@ -45,11 +46,13 @@ pub struct Context {
     /// 0 for the provisional directory of a tenant that has published none.
     pub org_version: i64,
     pub rules: RuleSet,
+    /// The catalog in force at `received_at` (or the starter tree of every sector).
+    pub catalog: Catalog,
 }
 
 impl Context {
-    /// The directory in force now (or the provisional one naming `requested`) and the rules in
-    /// force at `received_at` (or the starter rules).
+    /// The directory in force now (or the provisional one naming `requested`), the rules and the
+    /// catalog in force at `received_at` (or the starter rules and tree).
     pub async fn load(
         db: &Db,
         tenant: &str,
@@ -80,10 +83,15 @@ impl Context {
             }
             None => RuleSet::starter(),
         };
+        let catalog = match sql::in_force(db, tenant, DocumentKind::Catalog, received_at).await? {
+            Some(document) => Catalog::from_json(&document.body_json).map_err(|e| Error::Corrupt(e.to_string()))?,
+            None => Catalog::starter("default").map_err(|e| Error::Corrupt(e.to_string()))?,
+        };
         Ok(Self {
             org,
             org_version,
             rules,
+            catalog,
         })
     }
 }
@@ -99,6 +107,8 @@ pub struct Plan {
     /// The unit's customer-relations managers, told of the dispatch.
     pub notify_staff: Vec<String>,
     pub clock_on_return: ClockOnReturn,
+    /// The regulatory codes of the case's category.
+    pub codes: Option<Maps>,
 }
 
 /// Plans a dispatch: the rules' decision, or (`unit` given) head office's choice of unit.
@@ -127,6 +137,10 @@ pub fn plan(context: &Context, facts: &Facts, at: DateTime<Utc>, unit: Option<(&
             .map(|s| s.id.clone())
             .collect(),
         clock_on_return: context.rules.clock_on_return,
+        codes: facts
+            .category_code
+            .as_deref()
+            .and_then(|code| context.catalog.maps(code)),
         decision,
     }
 }
@@ -189,6 +203,11 @@ pub async fn write_dispatch(
     case.rule_set_version = i64::from(decision.rule_set_version);
     case.take_due_at = Some(instant(take_due));
     case.returned_by = None;
+    case.codes_json = plan
+        .codes
+        .as_ref()
+        .map(|codes| serde_json::to_string(codes).map_err(|e| Error::Corrupt(e.to_string())))
+        .transpose()?;
     sql::save_state(conn, case).await?;
     sql::disarm(conn, &case.case_id, "take").await?;
     sql::arm(
@@ -226,6 +245,7 @@ pub async fn write_dispatch(
             ClockOnReturn::Pause => "pause",
         }
         .to_owned(),
+        codes_json: case.codes_json.clone().unwrap_or_default(),
     };
     let detail = serde_json::json!({"unit": decision.unit, "severity": decision.severity, "priority": decision.priority,
         "rule": decision.rule_id, "rule_set_version": decision.rule_set_version, "dispatch_no": case.dispatch_no,
@@ -403,6 +423,7 @@ mod tests {
             org: demo.organisation().build().expect("valid"),
             org_version: 1,
             rules,
+            catalog: Catalog::starter("dealer").expect("the dealer tree"),
         }
     }
 

@@ -20,11 +20,11 @@ use store::{Db, Origin};
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
-use crate::catalog::Catalog;
 use crate::dispatch::{self, Context, Plan};
 use crate::org::{Invalid, Org, OrgDocument};
 use crate::ruleset::{self, Decision, Facts, RuleSet};
 use crate::store::{self as sql, CaseRow, DocumentKind, EscalationRow};
+use catalog::Catalog;
 
 /// The gRPC face of routing.
 pub struct RoutingGrpc {
@@ -161,6 +161,7 @@ fn routing_view(case: &CaseRow, escalations: &[EscalationRow]) -> RoutingView {
         take_due_at: case.take_due_at.clone().unwrap_or_default(),
         escalations: escalations.iter().map(escalation_view).collect(),
         allowed: dispatch::allowed(&case.state).iter().map(|a| (*a).to_owned()).collect(),
+        codes_json: case.codes_json.clone().unwrap_or_default(),
     }
 }
 
@@ -196,6 +197,11 @@ fn decision_view(plan: &Plan, context: &Context) -> DecisionView {
         organisation_version: u32::try_from(context.org_version).unwrap_or(0),
         take_within_hours: plan.take_within_hours,
         calendar_id: plan.calendar_id.clone().unwrap_or_default(),
+        codes_json: plan
+            .codes
+            .as_ref()
+            .and_then(|codes| serde_json::to_string(codes).ok())
+            .unwrap_or_default(),
     }
 }
 

@@ -1,14 +1,16 @@
-//! Routing decides who handles a case, how severe it is, and why.
+//! Routing decides who handles a case, how severe it is, who must be warned, and why. It owns the
+//! organisation directory, the tenant's category catalog (the pure [`catalog`] crate) and the
+//! rule sets, each a versioned document (decision 0003).
 //!
-//! Consumes every intake event (`case.registered` is remembered, `case.accepted` is
-//! dispatched) and emits `case.dispatched` with the unit, the severity and the reason.
-//! Answers `GetRouting` and `CaseHistory`. Read [`rules`] for the decision, [`handler`] for
-//! the consumer, [`app`] for the wiring.
+//! Consumes intake's events (`case.registered` is remembered, `case.accepted` is dispatched) and
+//! emits `case.dispatched`, `case.taken`, `case.returned`, `case.transferred`, `case.recused`,
+//! `case.escalated`, `escalation.acknowledged`, `batch.alerted` and the documents' `*.published`. Answers `GetRouting`, the document RPCs, `DryRun`, `Act` and
+//! `CaseHistory`. Read [`ruleset`] for the decision, [`dispatch`] and [`handler`] for the
+//! consumer, [`grpc`] for the actions, [`app`] for the wiring.
 
 pub mod org;
 pub mod ruleset;
 pub mod demo;
-pub mod catalog;
 pub mod store;
 pub mod dispatch;
 pub mod timers;

@@ -172,13 +172,9 @@ pub struct Resolved {
     pub take_within_hours: u32,
 }
 
-/// A directory that does not hold together: the field and the rule it breaks.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {rule}")]
-pub struct Invalid {
-    pub field: String,
-    pub rule: String,
-}
+/// A directory that does not hold together: the field and the rule it breaks (one type for every
+/// document routing checks: the directory, the catalog and the rule set).
+pub use catalog::Invalid;
 
 fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Invalid {
     Invalid {

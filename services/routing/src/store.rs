@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0102_dispatch.sql"),
         postgres: include_str!("../migrations/postgres/0102_dispatch.sql"),
     },
+    Migration {
+        version: 103,
+        name: "codes",
+        sqlite: include_str!("../migrations/sqlite/0103_codes.sql"),
+        postgres: include_str!("../migrations/postgres/0103_codes.sql"),
+    },
 ];
 
 /// Which versioned document of a tenant.
@@ -177,6 +183,8 @@ pub struct CaseRow {
     pub policy: Option<String>,
     pub policy_version: i64,
     pub calendar_id: Option<String>,
+    /// The regulatory codes of its category ([`catalog::Maps`] as JSON).
+    pub codes_json: Option<String>,
 }
 
 impl CaseRow {
@@ -216,7 +224,7 @@ const CASE_COLUMNS: &str = "case_id, tenant, kind, channel, source, requested_un
     received_at, subject_unit, subject_staff, account_unit, division_code, customer_tier, brand, product,
     complainant_ref, matter_ref, state, dispatch_no, version, unit, severity, reason, rule_id, dispatched_at,
     assignee, priority, watchers_json, because_json, rule_set_version, take_due_at, excluded_json, returned_by,
-    accepted_at, policy, policy_version, calendar_id";
+    accepted_at, policy, policy_version, calendar_id, codes_json";
 
 fn json_list(text: &str) -> Result<Vec<String>, Error> {
     serde_json::from_str(text).map_err(|e| Error::Corrupt(e.to_string()))
@@ -266,6 +274,7 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, Error> {
         policy: row.try_get("policy")?,
         policy_version: row.try_get("policy_version")?,
         calendar_id: row.try_get("calendar_id")?,
+        codes_json: row.try_get("codes_json")?,
     })
 }
 
@@ -333,8 +342,8 @@ pub async fn save_state(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Er
         "UPDATE cases SET state = $1, dispatch_no = $2, version = $3, unit = $4, severity = $5, reason = $6,
             rule_id = $7, dispatched_at = $8, assignee = $9, priority = $10, watchers_json = $11, because_json = $12,
             rule_set_version = $13, take_due_at = $14, excluded_json = $15, accepted_at = $16, policy = $17,
-            policy_version = $18, calendar_id = $19, returned_by = $20
-         WHERE case_id = $21",
+            policy_version = $18, calendar_id = $19, returned_by = $20, codes_json = $21
+         WHERE case_id = $22",
     )
     .bind(&case.state)
     .bind(case.dispatch_no)
@@ -356,6 +365,7 @@ pub async fn save_state(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Er
     .bind(case.policy_version)
     .bind(&case.calendar_id)
     .bind(&case.returned_by)
+    .bind(&case.codes_json)
     .bind(&case.case_id)
     .execute(&mut *conn)
     .await?;

@@ -80,31 +80,6 @@ fn calendar_due_prints_one_line() {
 }
 
 #[test]
-fn demo_cases_are_seeded_once() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut first = Product::start_with(dir.path(), &[], &["--demo"]);
-    assert!(
-        first
-            .startup_lines
-            .iter()
-            .any(|l| l == "demo: 6 demonstration cases registered"),
-        "{:?}",
-        first.startup_lines
-    );
-    assert!(first.signal("TERM").success());
-    let mut again = Product::start_with(dir.path(), &[], &["--demo"]);
-    assert!(
-        again
-            .startup_lines
-            .iter()
-            .any(|l| l == "demo: 0 demonstration cases registered"),
-        "{:?}",
-        again.startup_lines
-    );
-    assert!(again.signal("TERM").success());
-}
-
-#[test]
 fn an_administrator_loads_next_years_notice_and_a_bad_one_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
     let good = dir.path().join("cn-2027.json");
@@ -211,4 +186,70 @@ fn an_administrator_loads_a_hong_kong_calendar() {
     // Hong Kong is off on 1 October only (this test data): 2 and 5 October; the mainland works 8 and 9.
     assert_eq!(due("hk"), "2026-10-05T23:59:59+08:00");
     assert_eq!(due("cn"), "2026-10-09T23:59:59+08:00");
+}
+
+async fn get_json(base_url: &str, path: &str) -> serde_json::Value {
+    crate::harness::client()
+        .get(format!("{base_url}{path}"))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// Cases analytics counted for the default tenant from yesterday to tomorrow (Beijing time).
+async fn counted(base_url: &str) -> u64 {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8");
+    let today = chrono::Utc::now().with_timezone(&beijing).date_naive();
+    let (from, to) = (today.pred_opt().expect("a day"), today.succ_opt().expect("a day"));
+    let report = get_json(base_url, &format!("/api/v1/analytics/kpis?from={from}&to={to}")).await;
+    report["by_channel"].as_object().map_or(0, |channels| {
+        channels.values().filter_map(|c| c["count"].as_u64()).sum()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn up_with_demo_publishes_the_dealer_group_and_the_bank_and_registers_their_cases_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut product = Product::start_with(dir.path(), &[], &["--demo"]);
+    let said = product.startup_lines.join("\n");
+    assert!(
+        said.contains("demo: 6 documents published, 6 demonstration cases registered"),
+        "{said}"
+    );
+    let base = product.base_url.clone();
+    // The administrator's tenant holds the dealership group, its rules and the dealer tree.
+    let org = get_json(&base, "/api/v1/org").await;
+    assert_eq!(org["version"], 1, "{org}");
+    let units = org["body"]["units"].as_array().expect("units");
+    let stores = units.iter().filter(|u| u["kind"] == "store").count();
+    assert_eq!(stores, 6, "six 4S stores: {org}");
+    let rules = get_json(&base, "/api/v1/routing/rules").await;
+    assert_eq!(rules["version"], 1, "{rules}");
+    let catalog = get_json(&base, "/api/v1/catalog").await;
+    assert_eq!(catalog["body"]["sector"], "dealer", "{catalog}");
+    // Four of the six cases are the dealership group's; the bank's two are in tenant `bank`.
+    let four = testkit::wait_until(std::time::Duration::from_secs(20), || async {
+        (counted(&base).await == 4).then_some(())
+    })
+    .await;
+    assert!(
+        four.is_some(),
+        "analytics counts the group's four cases: {}",
+        counted(&base).await
+    );
+    assert!(product.signal("TERM").success());
+
+    // Again on the same directory: nothing more is published or registered.
+    let mut again = Product::start_with(dir.path(), &[], &["--demo"]);
+    let said = again.startup_lines.join("\n");
+    assert!(
+        said.contains("demo: 0 documents published, 0 demonstration cases registered"),
+        "{said}"
+    );
+    assert_eq!(counted(&again.base_url).await, 4);
+    assert!(again.signal("INT").success());
 }

@@ -133,6 +133,11 @@ pub struct CaseDispatched {
     /// `continue` or `pause`: whether the resolution clock runs while a returned case waits.
     #[prost(string, tag = "19")]
     pub clock_on_return: ::prost::alloc::string::String,
+    /// The regulatory codes the case's category maps to in the catalog in force when it was
+    /// received (`{"jrt0169": {"channel", "business", "cause"}, "nfra": "...", "cfpb": {...}}`);
+    /// empty when the case has no category or the category maps to none.
+    #[prost(string, tag = "20")]
+    pub codes_json: ::prost::alloc::string::String,
 }
 /// routing: case.taken
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

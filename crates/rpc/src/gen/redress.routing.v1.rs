@@ -68,6 +68,9 @@ pub struct RoutingView {
     /// The actions the dispatch state allows now.
     #[prost(string, repeated, tag = "17")]
     pub allowed: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The regulatory codes of the case's category, as in `CaseDispatched.codes_json`.
+    #[prost(string, tag = "18")]
+    pub codes_json: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PublishDocumentRequest {
@@ -168,6 +171,9 @@ pub struct DecisionView {
     pub take_within_hours: u32,
     #[prost(string, tag = "13")]
     pub calendar_id: ::prost::alloc::string::String,
+    /// The regulatory codes of the category, as in `CaseDispatched.codes_json`.
+    #[prost(string, tag = "14")]
+    pub codes_json: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ActRequest {

@@ -102,6 +102,49 @@ pub struct EscalationReply {
     pub acknowledged_by: Option<String>,
 }
 
+/// The regulatory codes a case's category maps to (decision 0003), each from the nearest category
+/// of its branch that sets it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegulatoryCodes {
+    /// The central bank's JR/T 0169-2018 codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jrt0169: Option<Jrt0169Codes>,
+    /// The financial regulator's (NFRA) reporting category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nfra: Option<String>,
+    /// The US CFPB product and issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cfpb: Option<CfpbCodes>,
+}
+
+/// JR/T 0169-2018's three codes of a complaint.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Jrt0169Codes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+/// A CFPB product and issue.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CfpbCodes {
+    pub product: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issue: Option<String>,
+}
+
+/// The codes carried as JSON by routing; none when empty (a stored value that does not parse is
+/// not shown rather than failing the whole case).
+fn codes(json: &str) -> Option<RegulatoryCodes> {
+    if json.is_empty() {
+        return None;
+    }
+    serde_json::from_str(json).ok()
+}
+
 /// Where a case would go and why.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DecisionReply {
@@ -118,6 +161,8 @@ pub struct DecisionReply {
     /// Why, step by step.
     pub because: Vec<String>,
     pub take_within_hours: u32,
+    /// The regulatory codes of the category.
+    pub codes: Option<RegulatoryCodes>,
 }
 
 /// A dispatch action's details.
@@ -159,6 +204,8 @@ pub struct DispatchReply {
     pub allowed: Vec<String>,
     /// The case's version after the action (the next `If-Match`).
     pub version: u64,
+    /// The regulatory codes of the case's category (a bank's case: JR/T 0169-2018 and NFRA).
+    pub codes: Option<RegulatoryCodes>,
 }
 
 fn text(value: String) -> Option<String> {
@@ -202,6 +249,7 @@ pub fn dispatch_reply(view: RoutingView, version: u64) -> DispatchReply {
         escalations: view.escalations.into_iter().map(escalation_reply).collect(),
         allowed: view.allowed,
         version,
+        codes: codes(&view.codes_json),
     }
 }
 
@@ -408,6 +456,7 @@ pub async fn dry_run(
         escalations: view.escalations.into_iter().map(escalation_reply).collect(),
         because: view.because,
         take_within_hours: view.take_within_hours,
+        codes: codes(&view.codes_json),
     }))
 }
 

@@ -1,5 +1,8 @@
 //! The category catalog, pure (decision 0003): a tenant's category tree, the starter trees and the
-//! regulatory code sets that ship as data under `services/routing/catalog/`.
+//! regulatory code sets that ship as data under `crates/catalog/data/`. Shared by routing (which
+//! publishes a tenant's tree and maps cases onto the code sets) and intake (which checks a case's
+//! `category_code` and classifies free text against its copy of the published tree), so neither
+//! service depends on the other.
 //!
 //! [`Catalog::new`] checks a whole tree (codes, parents, names, labels that would make free text
 //! ambiguous, mappings against the code set editions) and names the field and the rule of the
@@ -15,7 +18,13 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::org::Invalid;
+/// A document that does not hold together: the field and the rule it breaks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {rule}")]
+pub struct Invalid {
+    pub field: String,
+    pub rule: String,
+}
 
 /// The sectors with a starter tree; `default` is the union of all the others.
 pub const SECTORS: &[&str] = &["general", "dealer", "bank", "hospital", "default"];
@@ -130,19 +139,19 @@ pub struct CodeSet {
 
 /// The shipped code sets, oldest edition of a name first, so the last of a name is its newest.
 const SHIPPED_CODE_SETS: &[(&str, &str, &str)] = &[
-    ("jrt0169", "2018", include_str!("../catalog/codeset-jrt0169-2018.json")),
-    ("nfra", "2023", include_str!("../catalog/codeset-nfra-2023.json")),
-    ("cfpb", "2023-08", include_str!("../catalog/codeset-cfpb-2023-08.json")),
+    ("jrt0169", "2018", include_str!("../data/codeset-jrt0169-2018.json")),
+    ("nfra", "2023", include_str!("../data/codeset-nfra-2023.json")),
+    ("cfpb", "2023-08", include_str!("../data/codeset-cfpb-2023-08.json")),
 ];
 
 /// The general scope categories, which every starter tree begins with.
-const GENERAL: &str = include_str!("../catalog/starter-general.json");
+const GENERAL: &str = include_str!("../data/starter-general.json");
 
 /// Each sector's additions to the general categories.
 const SECTOR_ADDITIONS: &[(&str, &str)] = &[
-    ("dealer", include_str!("../catalog/starter-dealer.json")),
-    ("bank", include_str!("../catalog/starter-bank.json")),
-    ("hospital", include_str!("../catalog/starter-hospital.json")),
+    ("dealer", include_str!("../data/starter-dealer.json")),
+    ("bank", include_str!("../data/starter-bank.json")),
+    ("hospital", include_str!("../data/starter-hospital.json")),
 ];
 
 fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Invalid {
