@@ -49,7 +49,7 @@ async fn a_complaint_reaches_every_service_within_two_seconds(stores: Stores) {
 
     assert_eq!(case["case_number"], number);
     assert_eq!(case["category"], "dealer.sales.promise_not_kept");
-    assert_eq!(case["status"], "investigating");
+    assert_eq!(case["status"], "dispatched", "the unit has yet to take it");
     assert_eq!(case["unit"], "hq");
     assert!(case["pending"].as_array().expect("pending").is_empty());
     let deadline_kinds: Vec<&str> = case["deadlines"]

@@ -149,6 +149,8 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
         (returned["state"].as_str(), returned["unit"].as_str()),
         (Some("returned"), Some("hq"))
     );
+    // The case's status follows (investigation's file, decision 0004).
+    until(&sandbox, &id, |case| case["status"] == "returned").await;
     let (status, refused) = act(&sandbox, &id, "take", json!({"staff": "gz-tianhe-byd-crm"}), None).await;
     assert_eq!(status, 409, "{refused}");
     assert_eq!(refused["error"]["code"], "invalid_transition");
@@ -180,6 +182,10 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
         (again["unit"].as_str(), again["dispatch_no"].as_u64()),
         (Some("sz-futian-byd"), Some(2))
     );
+    until(&sandbox, &id, |case| {
+        case["status"] == "dispatched" && case["unit"] == "sz-futian-byd"
+    })
+    .await;
 
     // Nobody at Futian takes it within the BYD division's two hours: it escalates one level up.
     clock.advance(chrono::Duration::hours(3));
@@ -194,6 +200,7 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
     assert_eq!(units_of(&overdue), vec!["byd-division", "hq"], "{overdue}");
     let (status, taken) = act(&sandbox, &id, "take", json!({"staff": "sz-futian-byd-service"}), None).await;
     assert_eq!((status, taken["state"].as_str()), (200, Some("taken")), "{taken}");
+    until(&sandbox, &id, |case| case["status"] == "investigating").await;
 
     // A repeat of the same complainant, a vehicle-return demand and a media mention each raise
     // an early warning that reaches the manufacturer's liaison and legal.

@@ -1,4 +1,7 @@
-//! Investigation's consumer: a dispatched case gets a file, its deadlines and their timers.
+//! Investigation's consumer: a dispatched case gets a file, its deadlines and their timers; the
+//! file then follows routing's dispatch loop (decision 0004): a re-dispatch or transfer moves it
+//! to the new unit (`dispatched`), a take starts the investigation (`investigating`), a return
+//! sends it back to head office's queue (`returned`).
 
 use std::sync::Arc;
 
@@ -9,7 +12,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::Clock;
 use prost::Message as _;
-use rpc::events::v1::{CaseDispatched, CaseOpened};
+use rpc::events::v1::{CaseDispatched, CaseOpened, CaseReturned, CaseTaken};
 use store::{Db, NewEvent, Origin};
 
 use crate::SERVICE;
@@ -26,6 +29,18 @@ pub struct Opening {
     pub deadlines: Vec<Planned>,
 }
 
+/// What an event of routing does to a file.
+#[derive(Debug)]
+pub enum Effect {
+    /// A dispatch: opens the file, or (a re-dispatch) moves it to the new unit.
+    Dispatched(Opening),
+    /// A take (`investigating`, the staff who took it) or a return (`returned`).
+    Follow {
+        status: &'static str,
+        handler: Option<String>,
+    },
+}
+
 /// The consumer of routing's events.
 pub struct InvestigationHandler {
     pub db: Db,
@@ -40,17 +55,37 @@ fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
 #[async_trait]
 impl Handler for InvestigationHandler {
     type State = ();
-    type Effect = Opening;
+    type Effect = Effect;
 
     fn handles(&self, event: &Envelope) -> bool {
-        event.event_type == "case.dispatched"
+        matches!(
+            event.event_type.as_str(),
+            "case.dispatched" | "case.taken" | "case.returned"
+        )
     }
 
     async fn load(&self, _events: &[Envelope]) -> Result<(), HandlerError> {
         Ok(())
     }
 
-    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<Opening>, HandlerError> {
+    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<Effect>, HandlerError> {
+        match event.event_type.as_str() {
+            "case.taken" => {
+                let taken = CaseTaken::decode(event.payload.as_ref())?;
+                return Ok(vec![Effect::Follow {
+                    status: "investigating",
+                    handler: Some(taken.staff).filter(|s| !s.is_empty() && s != "admin"),
+                }]);
+            }
+            "case.returned" => {
+                CaseReturned::decode(event.payload.as_ref())?;
+                return Ok(vec![Effect::Follow {
+                    status: "returned",
+                    handler: None,
+                }]);
+            }
+            _ => {}
+        }
         let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
         let calendar_id = if dispatched.calendar_id.is_empty() {
             "cn".to_owned()
@@ -82,11 +117,11 @@ impl Handler for InvestigationHandler {
             };
             planned.extend(deadlines::plan(&self.calendars, &basis)?);
         }
-        Ok(vec![Opening {
+        Ok(vec![Effect::Dispatched(Opening {
             file: File {
                 case_id,
                 tenant: event.tenant.clone(),
-                status: "investigating".into(),
+                status: "dispatched".into(),
                 unit: dispatched.unit,
                 kind: dispatched.kind,
                 policy: dispatched.policy,
@@ -95,17 +130,34 @@ impl Handler for InvestigationHandler {
                 version: 1,
             },
             deadlines: planned,
-        }])
+        })])
     }
 
-    async fn apply(&self, batch: Batch<Opening>) -> Result<(), HandlerError> {
+    async fn apply(&self, batch: Batch<Effect>) -> Result<(), HandlerError> {
         let now = self.clock.now();
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.db.begin().await?;
-        for (event, openings) in batch.decided {
-            for mut opening in openings {
+        for (event, effects) in batch.decided {
+            for effect in effects {
+                let mut opening = match effect {
+                    Effect::Follow { status, handler } => {
+                        sql::follow(&mut tx, &event.case_id.to_string(), status, None, handler.as_deref()).await?;
+                        continue;
+                    }
+                    Effect::Dispatched(opening) => opening,
+                };
                 opening.file.opened_at = at.clone();
                 if !sql::open_file(&mut tx, &opening.file).await? {
+                    // A re-dispatch or a transfer: the file moves to the new unit; its deadlines
+                    // stay the case's (the clock runs on, decision 0003's `clock_on_return`).
+                    sql::follow(
+                        &mut tx,
+                        &opening.file.case_id,
+                        "dispatched",
+                        Some(&opening.file.unit),
+                        None,
+                    )
+                    .await?;
                     continue;
                 }
                 for planned in &opening.deadlines {

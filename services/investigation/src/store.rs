@@ -17,6 +17,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0101_deadlines_and_timers.sql"),
         postgres: include_str!("../migrations/postgres/0101_deadlines_and_timers.sql"),
     },
+    Migration {
+        version: 102,
+        name: "handler",
+        sqlite: include_str!("../migrations/sqlite/0102_handler.sql"),
+        postgres: include_str!("../migrations/postgres/0102_handler.sql"),
+    },
 ];
 
 /// A case file.
@@ -60,6 +66,30 @@ pub struct TimerRow {
     pub deadline_version: i64,
     pub fraction: f64,
     pub fire_at: String,
+}
+
+/// Moves a file along routing's dispatch loop: its status, the unit when a re-dispatch names
+/// one, the handler when a member of staff took it. The file's version stays: routing's part of
+/// the case's version already moved for the same change, and an `If-Match` taken from routing's
+/// answer must not turn stale when investigation catches up.
+pub async fn follow(
+    conn: &mut store::Conn,
+    case_id: &str,
+    status: &str,
+    unit: Option<&str>,
+    handler: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE files SET status = $1, unit = COALESCE($2, unit), handler = COALESCE($3, handler)
+         WHERE case_id = $4",
+    )
+    .bind(status)
+    .bind(unit)
+    .bind(handler)
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Opens a file; returns false when the case already has one.

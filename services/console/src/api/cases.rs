@@ -168,6 +168,11 @@ pub async fn show(
             detail: serde_json::from_str(&entry.detail_json).unwrap_or_else(|_| serde_json::json!({})),
         }));
     }
+    // The file and its history are read side by side: a file opened between the two reads has
+    // history but no version yet, and the case's version would move under the caller's feet.
+    if !file.known && !pending.iter().any(|p| p == "investigation") {
+        pending.push("investigation".to_owned());
+    }
     timeline.sort_by(|a, b| a.at.cmp(&b.at));
     let status = if file.known {
         file.status.clone()
