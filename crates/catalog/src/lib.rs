@@ -14,7 +14,7 @@
 //! edition: JR/T 0169-2018, the NFRA reporting categories, the CFPB products and issues.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -268,6 +268,15 @@ impl Catalog {
             by_code,
             by_label,
         })
+    }
+
+    /// The starter tree of every sector (`starter("default")`), built once and shared: what a
+    /// tenant that has published no tree has, in routing and in intake alike.
+    pub fn default_starter() -> Arc<Catalog> {
+        static STARTER: OnceLock<Arc<Catalog>> = OnceLock::new();
+        STARTER
+            .get_or_init(|| Arc::new(Catalog::starter("default").expect("the shipped starter trees are valid")))
+            .clone()
     }
 
     /// Parses and checks a tree carried as JSON (an event payload, a stored version).

@@ -9,7 +9,7 @@
 //! reaches every registration within that long after intake has stored it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -24,14 +24,6 @@ use store::{Db, Error};
 
 /// How long a copy is used before the stored version is read again.
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
-
-/// The starter tree of every sector (routing's `Catalog::starter("default")`).
-pub fn starter() -> Arc<Catalog> {
-    static STARTER: OnceLock<Arc<Catalog>> = OnceLock::new();
-    STARTER
-        .get_or_init(|| Arc::new(Catalog::starter("default").expect("the shipped starter trees are valid")))
-        .clone()
-}
 
 struct Copy {
     version: i64,
@@ -68,7 +60,7 @@ impl Catalogs {
             .fetch_optional(self.db.reader())
             .await?;
         let catalog = match stored {
-            None => starter(),
+            None => Catalog::default_starter(),
             Some(version) if Some(version) == known => {
                 let mut copies = self.copies.lock().expect("catalog copies");
                 let copy = copies.get_mut(tenant.as_str()).expect("a copy was there");

@@ -2,6 +2,8 @@
 //! decision is taken in, and the writes of a dispatch, an escalation and a batch alert — one
 //! transaction each with the events they emit, shared by the consumer, the actions and the timers.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use catalog::{Catalog, Maps};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
@@ -46,8 +48,8 @@ pub struct Context {
     /// 0 for the provisional directory of a tenant that has published none.
     pub org_version: i64,
     pub rules: RuleSet,
-    /// The catalog in force at `received_at` (or the starter tree of every sector).
-    pub catalog: Catalog,
+    /// The catalog in force at `received_at` (or the shared starter tree of every sector).
+    pub catalog: Arc<Catalog>,
 }
 
 impl Context {
@@ -84,8 +86,10 @@ impl Context {
             None => RuleSet::starter(),
         };
         let catalog = match sql::in_force(db, tenant, DocumentKind::Catalog, received_at).await? {
-            Some(document) => Catalog::from_json(&document.body_json).map_err(|e| Error::Corrupt(e.to_string()))?,
-            None => Catalog::starter("default").map_err(|e| Error::Corrupt(e.to_string()))?,
+            Some(document) => {
+                Arc::new(Catalog::from_json(&document.body_json).map_err(|e| Error::Corrupt(e.to_string()))?)
+            }
+            None => Catalog::default_starter(),
         };
         Ok(Self {
             org,
@@ -423,7 +427,7 @@ mod tests {
             org: demo.organisation().build().expect("valid"),
             org_version: 1,
             rules,
-            catalog: Catalog::starter("dealer").expect("the dealer tree"),
+            catalog: Arc::new(Catalog::starter("dealer").expect("the dealer tree")),
         }
     }
 

@@ -684,7 +684,7 @@ impl Routing for RoutingGrpc {
             (None, DocumentKind::Catalog, 0) => DocumentView {
                 document: kind.as_str().to_owned(),
                 note: "the starter catalog (nothing published yet)".to_owned(),
-                body_json: Catalog::starter("default").map_err(internal)?.to_json(),
+                body_json: Catalog::default_starter().to_json(),
                 ..DocumentView::default()
             },
             _ => {
