@@ -9,6 +9,7 @@
 
 pub mod store;
 pub mod deadlines;
+pub mod directory;
 pub mod handler;
 pub mod timers;
 pub mod grpc;
