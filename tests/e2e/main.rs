@@ -26,3 +26,4 @@ mod http_contract;
 mod deadlines;
 mod lifecycle;
 mod routing;
+mod casework;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::ManualClock;
-use e2e::{Sandbox, Stores};
+use e2e::{Sandbox, Stores, act, dispatched, publish, until};
 use reqwest::Method;
 use serde_json::{Value, json};
 use testkit::wait_until;
@@ -17,53 +17,6 @@ on_both_stores!(
     a_dealership_group_dispatches_returns_warns_and_recuses,
     a_bank_routes_by_the_account_branch_and_keeps_reports_off_the_accused_line
 );
-
-async fn publish(sandbox: &Sandbox, path: &str, document: Value, note: &str) -> (u16, Value) {
-    let response = sandbox
-        .api(Method::PUT, path)
-        .json(&json!({"document": document, "note": note}))
-        .send()
-        .await
-        .expect("sent");
-    (response.status().as_u16(), response.json().await.expect("json"))
-}
-
-async fn act(sandbox: &Sandbox, id: &str, action: &str, body: Value, if_match: Option<u64>) -> (u16, Value) {
-    let mut request = sandbox
-        .api(Method::POST, &format!("/api/v1/cases/{id}/{action}"))
-        .json(&body);
-    if let Some(version) = if_match {
-        request = request.header("If-Match", version.to_string());
-    }
-    let response = request.send().await.expect("sent");
-    (response.status().as_u16(), response.json().await.expect("json"))
-}
-
-/// Registers a case and waits until routing has dispatched it and every service has it;
-/// returns (id, case view).
-async fn dispatched(sandbox: &Sandbox, body: Value) -> (String, Value) {
-    let (status, created) = sandbox.post_complaint(&body, None).await.expect("posted");
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().expect("id").to_owned();
-    let case = wait_until(Duration::from_secs(10), || async {
-        let (_, case) = sandbox.case(&id).await.ok()?;
-        // Every service has it, so its version holds still until someone acts.
-        let settled = case["pending"].as_array().is_some_and(Vec::is_empty);
-        (case["dispatch"]["state"] == "dispatched" && settled).then_some(case)
-    })
-    .await
-    .expect("dispatched");
-    (id, case)
-}
-
-async fn until(sandbox: &Sandbox, id: &str, what: impl Fn(&Value) -> bool) -> Value {
-    wait_until(Duration::from_secs(10), || async {
-        let (_, case) = sandbox.case(id).await.ok()?;
-        what(&case).then_some(case)
-    })
-    .await
-    .expect("the case reached the expected state")
-}
 
 fn escalations(case: &Value) -> Vec<Value> {
     case["dispatch"]["escalations"].as_array().cloned().unwrap_or_default()

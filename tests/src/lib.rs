@@ -7,6 +7,9 @@ use std::time::Duration;
 
 use redress::embedded::{self, Options, Running};
 use redress::settings::Settings;
+use reqwest::Method;
+use serde_json::{Value, json};
+use testkit::wait_until;
 
 /// The administrator token every Sandbox uses.
 pub const ADMIN_TOKEN: &str = "sandbox-admin-token-0123456789";
@@ -160,4 +163,54 @@ pub fn count_entries(case: &serde_json::Value, service: &str, action: &str) -> u
                 .count()
         })
         .unwrap_or(0)
+}
+
+/// Publishes a routing document (`/api/v1/org`, `/api/v1/routing/rules`, `/api/v1/catalog`).
+pub async fn publish(sandbox: &Sandbox, path: &str, document: Value, note: &str) -> (u16, Value) {
+    let response = sandbox
+        .api(Method::PUT, path)
+        .json(&json!({"document": document, "note": note}))
+        .send()
+        .await
+        .expect("sent");
+    (response.status().as_u16(), response.json().await.expect("json"))
+}
+
+/// `POST /api/v1/cases/{id}/{action}`, with `If-Match` when a version is given.
+pub async fn act(sandbox: &Sandbox, id: &str, action: &str, body: Value, if_match: Option<u64>) -> (u16, Value) {
+    let mut request = sandbox
+        .api(Method::POST, &format!("/api/v1/cases/{id}/{action}"))
+        .json(&body);
+    if let Some(version) = if_match {
+        request = request.header("If-Match", version.to_string());
+    }
+    let response = request.send().await.expect("sent");
+    (response.status().as_u16(), response.json().await.expect("json"))
+}
+
+/// Registers a case and waits until routing has dispatched it and every service has it;
+/// returns (id, case view).
+pub async fn dispatched(sandbox: &Sandbox, body: Value) -> (String, Value) {
+    let (status, created) = sandbox.post_complaint(&body, None).await.expect("posted");
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let case = wait_until(Duration::from_secs(10), || async {
+        let (_, case) = sandbox.case(&id).await.ok()?;
+        // Every service has it, so its version holds still until someone acts.
+        let settled = case["pending"].as_array().is_some_and(Vec::is_empty);
+        (case["dispatch"]["state"] == "dispatched" && settled).then_some(case)
+    })
+    .await
+    .expect("dispatched");
+    (id, case)
+}
+
+/// The case once `what` holds of it (10 s at most).
+pub async fn until(sandbox: &Sandbox, id: &str, what: impl Fn(&Value) -> bool) -> Value {
+    wait_until(Duration::from_secs(10), || async {
+        let (_, case) = sandbox.case(id).await.ok()?;
+        what(&case).then_some(case)
+    })
+    .await
+    .expect("the case reached the expected state")
 }

@@ -64,6 +64,30 @@ pub fn status(code: ErrorCode, wire_code: &str, message: &str, field: Option<&st
     status
 }
 
+/// An invalid argument: `validation_failed` naming the field, with `details` listing the field,
+/// the rule and the message (the console answers 422 with them).
+pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Status {
+    let message = message.into();
+    let mut status = status(ErrorCode::Invalid, "validation_failed", &message, Some(field));
+    let details = serde_json::json!([{"field": field, "rule": rule, "message": message}]);
+    if let Ok(value) = details.to_string().parse() {
+        status.metadata_mut().insert("x-redress-error-details", value);
+    }
+    status
+}
+
+/// A refusal in the current state (`FAILED_PRECONDITION` under a stable code, e.g.
+/// `invalid_transition`), with optional `details` (JSON in metadata, ASCII only).
+pub fn conflict(code: &str, message: impl Into<String>, details: Option<serde_json::Value>) -> Status {
+    let mut status = status(ErrorCode::Conflict, code, &message.into(), None);
+    if let Some(details) = details
+        && let Ok(value) = details.to_string().parse()
+    {
+        status.metadata_mut().insert("x-redress-error-details", value);
+    }
+    status
+}
+
 /// An internal failure, logged with its cause and answered without it.
 pub fn internal(error: impl std::fmt::Display) -> Status {
     tracing::error!(%error, "internal error");

@@ -129,7 +129,12 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
         .route("/api/v1/complaints", post(api::complaints::create))
         .route("/api/v1/cases/{id}", get(api::cases::show))
-        .route("/api/v1/cases/{id}/{action}", post(api::routing::act))
+        .route(
+            "/api/v1/cases/{id}/hearing-summary",
+            get(api::casework::hearing_summary),
+        )
+        .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
+        .route("/api/v1/credentials", post(api::casework::issue_credential))
         .route(
             "/api/v1/org",
             get(api::routing::get_organisation).put(api::routing::put_organisation),

@@ -4,12 +4,20 @@ use sha2::{Digest, Sha256};
 use store::{Db, Error, Migration};
 
 /// The console's migrations.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 100,
-    name: "console",
-    sqlite: include_str!("../migrations/sqlite/0100_console.sql"),
-    postgres: include_str!("../migrations/postgres/0100_console.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 100,
+        name: "console",
+        sqlite: include_str!("../migrations/sqlite/0100_console.sql"),
+        postgres: include_str!("../migrations/postgres/0100_console.sql"),
+    },
+    Migration {
+        version: 101,
+        name: "staff_credentials",
+        sqlite: include_str!("../migrations/sqlite/0101_staff_credentials.sql"),
+        postgres: include_str!("../migrations/postgres/0101_staff_credentials.sql"),
+    },
+];
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +27,8 @@ pub struct Caller {
     pub tenant: String,
     /// `admin`, `staff`, `integration` or `public`.
     pub role: String,
+    /// The member of staff a `staff` credential belongs to (a directory id).
+    pub staff: Option<String>,
 }
 
 impl Caller {
@@ -28,6 +38,7 @@ impl Caller {
             credential_id: "public".into(),
             tenant: tenant.to_owned(),
             role: "public".into(),
+            staff: None,
         }
     }
 
@@ -80,14 +91,42 @@ pub async fn has_admin(db: &Db) -> Result<bool, Error> {
 
 /// The caller a bearer token belongs to.
 pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Caller>, Error> {
-    let row: Option<(String, String, String)> =
-        sqlx::query_as("SELECT id, tenant, role FROM credentials WHERE token_sha256 = $1 AND revoked_at IS NULL")
-            .bind(digest(token))
-            .fetch_optional(db.reader())
-            .await?;
-    Ok(row.map(|(credential_id, tenant, role)| Caller {
+    let row: Option<(String, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, tenant, role, staff FROM credentials WHERE token_sha256 = $1 AND revoked_at IS NULL",
+    )
+    .bind(digest(token))
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(row.map(|(credential_id, tenant, role, staff)| Caller {
         credential_id,
         tenant,
         role,
+        staff,
     }))
+}
+
+/// Issues a credential for a member of staff of `tenant`: its id and the token, shown once. An
+/// earlier credential of the same member is revoked.
+pub async fn issue_staff_credential(db: &Db, tenant: &str, staff: &str, now: &str) -> Result<(String, String), Error> {
+    let token = new_token();
+    let id = format!("staff-{}", uuid::Uuid::now_v7());
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE credentials SET revoked_at = $1 WHERE tenant = $2 AND staff = $3 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(tenant)
+        .bind(staff)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO credentials (id, tenant, role, token_sha256, created_at, staff) VALUES ($1, $2, 'staff', $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(tenant)
+    .bind(digest(&token))
+    .bind(now)
+    .bind(staff)
+    .execute(&mut *tx)
+    .await?;
+    db.commit(tx).await?;
+    Ok((id, token))
 }

@@ -9,6 +9,8 @@ use rpc::investigation::v1::investigation_server::InvestigationServer;
 use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
+use crate::act::Casework;
+use crate::directory::{Directories, DirectoryHandler, WithDirectory};
 use crate::grpc::InvestigationGrpc;
 use crate::handler::InvestigationHandler;
 use crate::store::MIGRATIONS;
@@ -48,6 +50,7 @@ impl App {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
         let mut host = self.host;
         let clock = host.platform.clock.clone();
+        let directories = Arc::new(Directories::new(host.db.clone()));
         match crate::timers::recompute_provisional(&host.db, clock.as_ref(), &self.calendars).await {
             Ok(0) => {}
             Ok(moved) => tracing::info!(moved, "provisional deadlines recomputed with the loaded calendars"),
@@ -56,16 +59,29 @@ impl App {
         host.spawn(crate::timers::run(
             host.db.clone(),
             clock,
+            directories.clone(),
             self.timer_tick,
             shutdown.clone(),
         ));
-        let handler = Arc::new(InvestigationHandler {
-            db: host.db.clone(),
-            clock: host.platform.clock.clone(),
-            calendars: self.calendars,
+        let handler = Arc::new(WithDirectory {
+            main: InvestigationHandler {
+                db: host.db.clone(),
+                clock: host.platform.clock.clone(),
+                calendars: self.calendars.clone(),
+            },
+            directory: DirectoryHandler {
+                db: host.db.clone(),
+                directories: directories.clone(),
+            },
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
-        let service = InvestigationServer::new(InvestigationGrpc { db: host.db.clone() });
+        let casework = Arc::new(Casework {
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+            calendars: self.calendars.clone(),
+            directories,
+        });
+        let service = InvestigationServer::new(InvestigationGrpc { casework });
         let name = "redress.investigation.v1.Investigation";
         host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)
             .await

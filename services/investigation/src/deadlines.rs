@@ -40,13 +40,36 @@ fn instant(at: DateTime<Utc>) -> String {
 
 /// Plans a deadline; `None` when the policy has no rule of that kind.
 pub fn plan(calendars: &calendar::Registry, basis: &Basis<'_>) -> Result<Option<Planned>, Error> {
+    plan_with(calendars, basis, &[])
+}
+
+/// The extension ladder of a policy's deadline: `None` when the policy has no such rule or the
+/// rule cannot be extended.
+pub fn ladder(policy: &str, kind: calendar::DeadlineKind) -> Result<Option<calendar::ExtensionLadder>, Error> {
+    let policy = calendar::presets::get(policy).ok_or_else(|| Error::UnknownPolicy(policy.to_owned()))?;
+    if policy.rule(kind, None).is_none() {
+        return Ok(None);
+    }
+    Ok(policy.clock_rule(kind, None)?.extension_ladder)
+}
+
+/// Plans a deadline whose clock has seen `events` after it started (extensions, pauses), in
+/// order; the calendar crate checks each against the rule (an extension needs the ladder's next
+/// step, its reason and its approval level).
+pub fn plan_with(
+    calendars: &calendar::Registry,
+    basis: &Basis<'_>,
+    events: &[calendar::ClockEvent],
+) -> Result<Option<Planned>, Error> {
     let policy = calendar::presets::get(basis.policy).ok_or_else(|| Error::UnknownPolicy(basis.policy.to_owned()))?;
     if policy.rule(basis.kind, None).is_none() {
         return Ok(None);
     }
     let rule = policy.clock_rule(basis.kind, None)?;
     let calendar = calendars.get(basis.calendar_id)?;
-    let clock = calendar::SlaClock::from_events(rule, &[calendar::ClockEvent::Started { at: basis.started_at }])?;
+    let mut all = vec![calendar::ClockEvent::Started { at: basis.started_at }];
+    all.extend_from_slice(events);
+    let clock = calendar::SlaClock::from_events(rule, &all)?;
     let due = clock.due(calendar);
     let kind = basis.kind.to_string();
     let timer = |fraction: f64, at: DateTime<Utc>| TimerRow {
@@ -79,6 +102,48 @@ pub fn plan(calendars: &calendar::Registry, basis: &Basis<'_>) -> Result<Option<
         },
         timers,
     }))
+}
+
+/// Plans a deadline with a due instant someone set (a sub-task's due date, the next contact a
+/// progress update promised, a supervision notice's deadline): a warning when 80% of the time
+/// has passed and the breach at the due instant.
+pub fn plan_fixed(
+    tenant: &str,
+    case_id: &str,
+    kind: &str,
+    started_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+) -> Planned {
+    let timer = |fraction: f64, at: DateTime<Utc>| TimerRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        tenant: tenant.to_owned(),
+        case_id: case_id.to_owned(),
+        deadline_kind: kind.to_owned(),
+        deadline_version: 1,
+        fraction,
+        fire_at: instant(at),
+    };
+    let mut timers = Vec::new();
+    if due_at > started_at {
+        let warning = started_at + (due_at - started_at) * 4 / 5;
+        timers.push(timer(0.8, warning));
+    }
+    timers.push(timer(1.0, due_at));
+    Planned {
+        deadline: DeadlineRow {
+            case_id: case_id.to_owned(),
+            tenant: tenant.to_owned(),
+            kind: kind.to_owned(),
+            policy: String::new(),
+            calendar_id: String::new(),
+            started_at: instant(started_at),
+            due_at: instant(due_at),
+            provisional: false,
+            state: "open".to_owned(),
+            version: 1,
+        },
+        timers,
+    }
 }
 
 /// The wire form of a stored deadline.

@@ -1,18 +1,19 @@
 //! Investigation's gRPC adapter.
 
+use std::sync::Arc;
+
 use rpc::investigation::v1::investigation_server::Investigation;
-use rpc::investigation::v1::{FileView, GetFileRequest};
+use rpc::investigation::v1::{ActRequest, FileView, GetFileRequest, HearingSummaryRequest, HearingSummaryView};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
-use runtime::grpc::{case_id, internal, tenant_of};
-use store::Db;
+use runtime::grpc::{case_id, invalid, tenant_of};
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
-use crate::store as sql;
+use crate::act::Casework;
 
 /// The gRPC face of investigation.
 pub struct InvestigationGrpc {
-    pub db: Db,
+    pub casework: Arc<Casework>,
 }
 
 #[tonic::async_trait]
@@ -20,27 +21,36 @@ impl Investigation for InvestigationGrpc {
     async fn get_file(&self, request: Request<GetFileRequest>) -> Result<Response<FileView>, Status> {
         let tenant = tenant_of(&request)?;
         let id = case_id(&request.get_ref().case_id)?;
-        let file = sql::file(&self.db, tenant.as_str(), &id.to_string())
-            .await
-            .map_err(internal)?;
-        Ok(Response::new(match file {
-            None => FileView::default(),
-            Some(file) => {
-                let deadlines = sql::deadlines_of(&self.db, tenant.as_str(), &file.case_id)
-                    .await
-                    .map_err(internal)?;
-                FileView {
-                    known: true,
-                    status: file.status,
-                    unit: file.unit,
-                    deadlines: deadlines.iter().map(crate::deadlines::wire).collect(),
-                    version: u64::try_from(file.version).unwrap_or(0),
-                }
-            }
-        }))
+        Ok(Response::new(
+            self.casework.view(tenant.as_str(), &id.to_string(), None).await?,
+        ))
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
-        runtime::grpc::case_history(&self.db, SERVICE, request).await
+        runtime::grpc::case_history(&self.casework.db, SERVICE, request).await
+    }
+
+    async fn act(&self, request: Request<ActRequest>) -> Result<Response<FileView>, Status> {
+        let tenant = tenant_of(&request)?;
+        Ok(Response::new(
+            self.casework.act(tenant.as_str(), request.into_inner()).await?,
+        ))
+    }
+
+    async fn hearing_summary(
+        &self,
+        request: Request<HearingSummaryRequest>,
+    ) -> Result<Response<HearingSummaryView>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let id = case_id(&request.case_id)?;
+        if request.staff.is_empty() {
+            return Err(invalid("staff", "required", "staff: whose hearings"));
+        }
+        Ok(Response::new(
+            self.casework
+                .hearing_summary(tenant.as_str(), &id.to_string(), &request.staff)
+                .await?,
+        ))
     }
 }

@@ -128,6 +128,8 @@ impl Handler for InvestigationHandler {
                 calendar_id,
                 opened_at: String::new(),
                 version: 1,
+                review_unit: Some(dispatched.review_unit).filter(|u| !u.is_empty()),
+                anonymous: dispatched.anonymous,
             },
             deadlines: planned,
         })])

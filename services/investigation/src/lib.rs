@@ -12,6 +12,7 @@ pub mod deadlines;
 pub mod directory;
 pub mod handler;
 pub mod timers;
+pub mod act;
 pub mod grpc;
 pub mod app;
 

@@ -113,6 +113,9 @@ pub struct Plan {
     pub clock_on_return: ClockOnReturn,
     /// The regulatory codes of the case's category.
     pub codes: Option<Maps>,
+    /// Head office reviews the unit's result before the complainant is told: its call centre
+    /// registered the case, or its staff chose the unit (decision 0004).
+    pub review_unit: Option<String>,
 }
 
 /// Plans a dispatch: the rules' decision, or (`unit` given) head office's choice of unit.
@@ -130,7 +133,10 @@ pub fn plan(context: &Context, facts: &Facts, at: DateTime<Utc>, unit: Option<(&
     }
     let resolved = context.org.resolve(&decision.unit);
     let published = context.org_version > 0;
+    let root = context.org.root().id.clone();
+    let review_unit = (decision.unit != root && (facts.source == "hq_call_centre" || unit.is_some())).then_some(root);
     Plan {
+        review_unit,
         take_within_hours: resolved.as_ref().map_or(24, |r| r.take_within_hours),
         calendar_id: resolved.as_ref().filter(|_| published).map(|r| r.calendar.clone()),
         policy: resolved.as_ref().filter(|_| published).map(|r| r.policy.clone()),
@@ -250,6 +256,8 @@ pub async fn write_dispatch(
         }
         .to_owned(),
         codes_json: case.codes_json.clone().unwrap_or_default(),
+        review_unit: plan.review_unit.clone().unwrap_or_default(),
+        anonymous: case.anonymous,
     };
     let detail = serde_json::json!({"unit": decision.unit, "severity": decision.severity, "priority": decision.priority,
         "rule": decision.rule_id, "rule_set_version": decision.rule_set_version, "dispatch_no": case.dispatch_no,

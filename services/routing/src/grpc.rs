@@ -15,7 +15,7 @@ use rpc::routing::v1::{
     PublishDocumentRequest, RoutingView,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
-use runtime::grpc::{case_id, internal, status, tenant_of};
+use runtime::grpc::{case_id, conflict, internal, invalid, status, tenant_of};
 use store::{Db, Origin};
 use tonic::{Request, Response, Status};
 
@@ -26,20 +26,24 @@ use crate::ruleset::{self, Decision, Facts, RuleSet};
 use crate::store::{self as sql, CaseRow, DocumentKind, EscalationRow};
 use catalog::Catalog;
 
+/// The organisation as it rides the bus (investigation keeps a copy for who may act and the
+/// manager chain, decision 0004): units, roles and reporting lines, with each member of staff's
+/// display name replaced by their id, so no one's name travels on the bus.
+fn bus_directory(body: &str) -> Result<String, Status> {
+    let mut document: serde_json::Value = serde_json::from_str(body).map_err(internal)?;
+    if let Some(staff) = document.get_mut("staff").and_then(serde_json::Value::as_array_mut) {
+        for member in staff {
+            let id = member.get("id").cloned().unwrap_or_default();
+            member["display_name"] = id;
+        }
+    }
+    Ok(document.to_string())
+}
+
 /// The gRPC face of routing.
 pub struct RoutingGrpc {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
-}
-
-fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Status {
-    let message = message.into();
-    let mut status = status(ErrorCode::Invalid, "validation_failed", &message, Some(field));
-    let details = serde_json::json!([{"field": field, "rule": rule, "message": message}]);
-    if let Ok(value) = details.to_string().parse() {
-        status.metadata_mut().insert("x-redress-error-details", value);
-    }
-    status
 }
 
 fn refused(error: &Invalid, prefix: &str) -> Status {
@@ -49,16 +53,6 @@ fn refused(error: &Invalid, prefix: &str) -> Status {
         format!("{prefix}.{}", error.field)
     };
     invalid(&field, "document", format!("{field}: {}", error.rule))
-}
-
-fn conflict(code: &str, message: impl Into<String>, details: Option<serde_json::Value>) -> Status {
-    let mut status = status(ErrorCode::Conflict, code, &message.into(), None);
-    if let Some(details) = details
-        && let Ok(value) = details.to_string().parse()
-    {
-        status.metadata_mut().insert("x-redress-error-details", value);
-    }
-    status
 }
 
 fn origin(now: DateTime<Utc>) -> Origin {
@@ -162,6 +156,7 @@ fn routing_view(case: &CaseRow, escalations: &[EscalationRow]) -> RoutingView {
         escalations: escalations.iter().map(escalation_view).collect(),
         allowed: dispatch::allowed(&case.state).iter().map(|a| (*a).to_owned()).collect(),
         codes_json: case.codes_json.clone().unwrap_or_default(),
+        subject_staff: case.subject_staff.clone().unwrap_or_default(),
     }
 }
 
@@ -627,10 +622,10 @@ impl Routing for RoutingGrpc {
             published_at: now_text.clone(),
             published_by: published_by.clone(),
             note: request.note.clone(),
-            body_json: if kind == DocumentKind::Catalog {
-                body.clone()
-            } else {
-                String::new()
+            body_json: match kind {
+                DocumentKind::Catalog => body.clone(),
+                DocumentKind::Organisation => bus_directory(&body)?,
+                DocumentKind::Rules => String::new(),
             },
         };
         let event_type = match kind {

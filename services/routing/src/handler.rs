@@ -67,6 +67,7 @@ fn registration(event: &Envelope) -> Result<CaseRow, HandlerError> {
         product: text(registered.product),
         complainant_ref: text(registered.complainant_ref),
         matter_ref: text(registered.matter_ref),
+        anonymous: registered.anonymous,
         state: "registered".to_owned(),
         ..CaseRow::default()
     })

@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0103_codes.sql"),
         postgres: include_str!("../migrations/postgres/0103_codes.sql"),
     },
+    Migration {
+        version: 104,
+        name: "anonymous",
+        sqlite: include_str!("../migrations/sqlite/0104_anonymous.sql"),
+        postgres: include_str!("../migrations/postgres/0104_anonymous.sql"),
+    },
 ];
 
 /// Which versioned document of a tenant.
@@ -185,6 +191,8 @@ pub struct CaseRow {
     pub calendar_id: Option<String>,
     /// The regulatory codes of its category ([`catalog::Maps`] as JSON).
     pub codes_json: Option<String>,
+    /// The complainant left no channel back (so no first contact, result notice or callback).
+    pub anonymous: bool,
 }
 
 impl CaseRow {
@@ -224,7 +232,7 @@ const CASE_COLUMNS: &str = "case_id, tenant, kind, channel, source, requested_un
     received_at, subject_unit, subject_staff, account_unit, division_code, customer_tier, brand, product,
     complainant_ref, matter_ref, state, dispatch_no, version, unit, severity, reason, rule_id, dispatched_at,
     assignee, priority, watchers_json, because_json, rule_set_version, take_due_at, excluded_json, returned_by,
-    accepted_at, policy, policy_version, calendar_id, codes_json";
+    accepted_at, policy, policy_version, calendar_id, codes_json, anonymous";
 
 fn json_list(text: &str) -> Result<Vec<String>, Error> {
     serde_json::from_str(text).map_err(|e| Error::Corrupt(e.to_string()))
@@ -275,6 +283,7 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, Error> {
         policy_version: row.try_get("policy_version")?,
         calendar_id: row.try_get("calendar_id")?,
         codes_json: row.try_get("codes_json")?,
+        anonymous: store::flag(row, "anonymous")?,
     })
 }
 
@@ -283,8 +292,8 @@ pub async fn remember(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Erro
     sqlx::query(
         "INSERT INTO cases (case_id, tenant, kind, channel, source, requested_unit, category_code, signals_json,
             received_at, subject_unit, subject_staff, account_unit, division_code, customer_tier, brand, product,
-            complainant_ref, matter_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+            complainant_ref, matter_ref, anonymous)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
          ON CONFLICT (case_id) DO NOTHING",
     )
     .bind(&case.case_id)
@@ -305,6 +314,7 @@ pub async fn remember(conn: &mut store::Conn, case: &CaseRow) -> Result<(), Erro
     .bind(&case.product)
     .bind(&case.complainant_ref)
     .bind(&case.matter_ref)
+    .bind(i64::from(case.anonymous))
     .execute(&mut *conn)
     .await?;
     Ok(())

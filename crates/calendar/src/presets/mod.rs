@@ -10,7 +10,7 @@ use crate::{
 };
 
 /// The names of all presets, in the order of the domain's deadline table.
-pub const NAMES: [&str; 16] = [
+pub const NAMES: [&str; 17] = [
     "service_commitment",
     "corporate_misconduct_reports",
     "bank_2012_notice",
@@ -22,6 +22,7 @@ pub const NAMES: [&str; 16] = [
     "hospital_variant",
     "logistics_service_desk",
     "dealership_group",
+    "dealership_store",
     "retail",
     "market_regulator_12315",
     "uk_fca_disp",
@@ -35,8 +36,8 @@ mod mainland;
 use international::{eu_whistleblowing, uk_fca_disp, us_cfpb};
 use mainland::{
     bank_2012_notice, bank_2020_measures, corporate_misconduct_reports, credit_report_disputes, dealership_group,
-    handling_unit_first_contact, hospital, hospital_variant, logistics_service_desk, market_regulator_12315,
-    property_management, retail, service_commitment,
+    dealership_store, handling_unit_first_contact, hospital, hospital_variant, logistics_service_desk,
+    market_regulator_12315, property_management, retail, service_commitment,
 };
 
 /// The preset with this name.
@@ -53,6 +54,7 @@ pub fn get(name: &str) -> Option<Policy> {
         "hospital_variant" => hospital_variant(),
         "logistics_service_desk" => logistics_service_desk(),
         "dealership_group" => dealership_group(),
+        "dealership_store" => dealership_store(),
         "retail" => retail(),
         "market_regulator_12315" => market_regulator_12315(),
         "uk_fca_disp" => uk_fca_disp(),

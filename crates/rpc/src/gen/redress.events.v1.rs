@@ -138,6 +138,13 @@ pub struct CaseDispatched {
     /// empty when the case has no category or the category maps to none.
     #[prost(string, tag = "20")]
     pub codes_json: ::prost::alloc::string::String,
+    /// The unit that reviews the handling unit's result before the complainant is told (head office,
+    /// when its call centre dispatched the case); empty when there is no review.
+    #[prost(string, tag = "21")]
+    pub review_unit: ::prost::alloc::string::String,
+    /// The complainant left no channel back: no first contact, result notice or callback is due.
+    #[prost(bool, tag = "22")]
+    pub anonymous: bool,
 }
 /// routing: case.taken
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -273,7 +280,8 @@ pub struct DocumentPublished {
     pub published_by: ::prost::alloc::string::String,
     #[prost(string, tag = "5")]
     pub note: ::prost::alloc::string::String,
-    /// The whole document as JSON (the catalog tree; no personal data).
+    /// The whole document as JSON: the catalog tree; the organisation with each member of staff's
+    /// display name replaced by their id (no one's name rides the bus); empty for the rules.
     #[prost(string, tag = "6")]
     pub body_json: ::prost::alloc::string::String,
 }
@@ -300,6 +308,43 @@ pub struct DeadlineAlert {
     pub fraction: f64,
     #[prost(string, tag = "3")]
     pub fired_at: ::prost::alloc::string::String,
+    /// How far up the manager chain this alert goes: 0 the handler, 1 their manager, and so on,
+    /// one level further with each alert of the same deadline.
+    #[prost(uint32, tag = "4")]
+    pub level: u32,
+    /// The staff it goes to at that level (directory ids; empty when the chain ends).
+    #[prost(string, repeated, tag = "5")]
+    pub recipients: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "6")]
+    pub unit: ::prost::alloc::string::String,
+}
+/// investigation: case.progressed, case.resolved, case.closed, case.reopened: one accepted
+/// casework action. Public facts only: never free text that could carry personal data.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseProgressed {
+    /// The API action (`contact`, `findings`, …) and the lifecycle step it took (`first_contact`, …).
+    #[prost(string, tag = "1")]
+    pub action: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub step: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub previous_status: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub status: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub actor: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub unit: ::prost::alloc::string::String,
+    /// Set when the step closed the case.
+    #[prost(string, tag = "8")]
+    pub closing_reason: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "9")]
+    pub reopen_count: u32,
+    /// The step's public facts (outcome, amounts in fen, dates, counts, levels), JSON.
+    #[prost(string, tag = "10")]
+    pub facts_json: ::prost::alloc::string::String,
 }
 /// investigation: case.deadline_recomputed (a calendar notice or correction moved it)
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

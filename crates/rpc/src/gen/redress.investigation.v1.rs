@@ -4,6 +4,22 @@ pub struct GetFileRequest {
     #[prost(string, tag = "1")]
     pub case_id: ::prost::alloc::string::String,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ActRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub action: ::prost::alloc::string::String,
+    /// Who acts: a staff id of the organisation, or `admin`.
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+    /// The file's version as last read; 0 when the caller sent no If-Match.
+    #[prost(uint64, tag = "4")]
+    pub expected_version: u64,
+    /// The action's body (decision 0004's table), JSON.
+    #[prost(string, tag = "5")]
+    pub body_json: ::prost::alloc::string::String,
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct FileView {
     #[prost(bool, tag = "1")]
@@ -16,6 +32,63 @@ pub struct FileView {
     pub deadlines: ::prost::alloc::vec::Vec<super::super::timeline::v1::Deadline>,
     #[prost(uint64, tag = "5")]
     pub version: u64,
+    /// The member of staff handling it inside the unit.
+    #[prost(string, tag = "6")]
+    pub handler: ::prost::alloc::string::String,
+    /// The API actions the file's status and facts allow now.
+    #[prost(string, repeated, tag = "7")]
+    pub allowed: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Why it closed, once closed (`satisfied`, `unreachable`, `concluded`, `no_callback`, `on_the_spot`).
+    #[prost(string, tag = "8")]
+    pub closing_reason: ::prost::alloc::string::String,
+    /// The unit that reviews the result before the complainant is told; empty when none.
+    #[prost(string, tag = "9")]
+    pub review_unit: ::prost::alloc::string::String,
+    /// The counters the guards read and the file's records (tasks, hearings, findings, plans,
+    /// approvals, extensions, callbacks, supervisions, notes, inspections), JSON.
+    #[prost(string, tag = "10")]
+    pub casework_json: ::prost::alloc::string::String,
+    /// What the action just recorded (`{"kind": "task", "n": 1}`), JSON; empty for GetFile.
+    #[prost(string, tag = "11")]
+    pub recorded_json: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct HearingSummaryRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    /// The accused: only hearings of this member of staff are answered.
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct HearingSummary {
+    #[prost(uint32, tag = "1")]
+    pub n: u32,
+    #[prost(string, tag = "2")]
+    pub held_at: ::prost::alloc::string::String,
+    /// What the handler wrote for the accused: never the complainant's words or identity.
+    #[prost(string, tag = "3")]
+    pub summary: ::prost::alloc::string::String,
+    #[prost(bool, tag = "4")]
+    pub signed_off: bool,
+    /// The finding about them, once made: outcome and, when unfounded, the clearance note.
+    #[prost(string, tag = "5")]
+    pub outcome: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub clearance_note: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct HearingSummaryView {
+    #[prost(bool, tag = "1")]
+    pub known: bool,
+    #[prost(string, tag = "2")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub status: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub opened_at: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "5")]
+    pub hearings: ::prost::alloc::vec::Vec<HearingSummary>,
 }
 /// Generated client implementations.
 pub mod investigation_client {
@@ -151,6 +224,64 @@ pub mod investigation_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// A casework action on a case: the API action (`assign`, `contact`, `tasks`, `hearings`,
+        /// `findings`, `plans`, `approvals`, `extensions`, `resolve`, `review`, `callbacks`, `reopen`,
+        /// `close`, `withdraw`, `supervise`, `notes`, `inspections`) with its body as JSON. Refusals:
+        /// FAILED_PRECONDITION `invalid_transition` or a guard's code (details: current_state,
+        /// allowed), `version_mismatch`, `not_ready`; INVALID_ARGUMENT naming the field and the rule.
+        pub async fn act(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ActRequest>,
+        ) -> std::result::Result<tonic::Response<super::FileView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.investigation.v1.Investigation/Act",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.investigation.v1.Investigation", "Act"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        /// What the accused may see of the hearings about them: the handler's summaries only.
+        pub async fn hearing_summary(
+            &mut self,
+            request: impl tonic::IntoRequest<super::HearingSummaryRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::HearingSummaryView>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.investigation.v1.Investigation/HearingSummary",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "redress.investigation.v1.Investigation",
+                        "HearingSummary",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -177,6 +308,23 @@ pub mod investigation_server {
             >,
         ) -> std::result::Result<
             tonic::Response<super::super::super::timeline::v1::CaseHistoryReply>,
+            tonic::Status,
+        >;
+        /// A casework action on a case: the API action (`assign`, `contact`, `tasks`, `hearings`,
+        /// `findings`, `plans`, `approvals`, `extensions`, `resolve`, `review`, `callbacks`, `reopen`,
+        /// `close`, `withdraw`, `supervise`, `notes`, `inspections`) with its body as JSON. Refusals:
+        /// FAILED_PRECONDITION `invalid_transition` or a guard's code (details: current_state,
+        /// allowed), `version_mismatch`, `not_ready`; INVALID_ARGUMENT naming the field and the rule.
+        async fn act(
+            &self,
+            request: tonic::Request<super::ActRequest>,
+        ) -> std::result::Result<tonic::Response<super::FileView>, tonic::Status>;
+        /// What the accused may see of the hearings about them: the handler's summaries only.
+        async fn hearing_summary(
+            &self,
+            request: tonic::Request<super::HearingSummaryRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::HearingSummaryView>,
             tonic::Status,
         >;
     }
@@ -334,6 +482,94 @@ pub mod investigation_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CaseHistorySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.investigation.v1.Investigation/Act" => {
+                    #[allow(non_camel_case_types)]
+                    struct ActSvc<T: Investigation>(pub Arc<T>);
+                    impl<T: Investigation> tonic::server::UnaryService<super::ActRequest>
+                    for ActSvc<T> {
+                        type Response = super::FileView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ActRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Investigation>::act(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ActSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.investigation.v1.Investigation/HearingSummary" => {
+                    #[allow(non_camel_case_types)]
+                    struct HearingSummarySvc<T: Investigation>(pub Arc<T>);
+                    impl<
+                        T: Investigation,
+                    > tonic::server::UnaryService<super::HearingSummaryRequest>
+                    for HearingSummarySvc<T> {
+                        type Response = super::HearingSummaryView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::HearingSummaryRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Investigation>::hearing_summary(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = HearingSummarySvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -71,6 +71,9 @@ pub struct RoutingView {
     /// The regulatory codes of the case's category, as in `CaseDispatched.codes_json`.
     #[prost(string, tag = "18")]
     pub codes_json: ::prost::alloc::string::String,
+    /// The member of staff the case is about (a directory id), whom it must never reach.
+    #[prost(string, tag = "19")]
+    pub subject_staff: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PublishDocumentRequest {

@@ -55,6 +55,16 @@ pub struct CaseView {
     pub version: u64,
     /// Who handles it and why (routing's dispatch state, explanation and escalations).
     pub dispatch: super::routing::DispatchReply,
+    /// The actions allowed now (the case file's once investigation has it, else routing's).
+    pub allowed: Vec<String>,
+    /// The member of staff handling it inside the unit.
+    pub handler: Option<String>,
+    /// Why it closed, once closed.
+    pub closing_reason: Option<String>,
+    /// The casework (decision 0004): the guards' facts and every record of the file; absent
+    /// before the first dispatch.
+    #[schema(value_type = Option<Object>)]
+    pub casework: Option<serde_json::Value>,
 }
 
 /// The HTTP form of a deadline.
@@ -67,6 +77,20 @@ pub fn deadline_view(deadline: Deadline) -> DeadlineView {
     }
 }
 
+/// Whether a member of staff is whom the case is about: the subject it names, or the person
+/// of one of its hearings or findings.
+fn about(staff: &str, subject_staff: &str, casework_json: &str) -> bool {
+    if subject_staff == staff {
+        return true;
+    }
+    let casework: serde_json::Value = serde_json::from_str(casework_json).unwrap_or_default();
+    casework["records"].as_array().is_some_and(|records| {
+        records
+            .iter()
+            .any(|r| (r["kind"] == "hearing" || r["kind"] == "finding") && r["subject"] == staff)
+    })
+}
+
 /// The case as the caller may see it.
 #[utoipa::path(
     get,
@@ -75,6 +99,7 @@ pub fn deadline_view(deadline: Deadline) -> DeadlineView {
     responses(
         (status = 200, description = "The case", body = CaseView),
         (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "The case is about the caller (see hearing-summary)", body = crate::api::error::ErrorBody),
         (status = 404, description = "No such case for this tenant", body = crate::api::error::ErrorBody),
         (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
     ),
@@ -143,6 +168,19 @@ pub async fn show(
         analytics_h.case_history(history(&case_id)),
     );
     let routing = routing.map_err(|s| ApiError::from_status(s, "routing"))?.into_inner();
+    let file_view = file
+        .as_ref()
+        .map_err(|s| ApiError::from_status(s.clone(), "investigation"))?
+        .get_ref();
+    if let Some(staff) = &caller.staff
+        && about(staff, &routing.subject_staff, &file_view.casework_json)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "the case is about you: only the summary written for you is yours to read (hearing-summary)",
+        ));
+    }
     let routing_version = routing.version;
     let file = file
         .map_err(|s| ApiError::from_status(s, "investigation"))?
@@ -188,7 +226,20 @@ pub async fn show(
         .map(deadline_view)
         .collect();
     let text = |s: String| if s.is_empty() { None } else { Some(s) };
+    let allowed = if file.known {
+        file.allowed.clone()
+    } else {
+        routing.allowed.clone()
+    };
+    let casework = file
+        .known
+        .then(|| serde_json::from_str(&file.casework_json).unwrap_or_else(|_| serde_json::json!({})));
+    let (handler, closing_reason) = (text(file.handler.clone()), text(file.closing_reason.clone()));
     Ok(axum::Json(CaseView {
+        allowed,
+        handler,
+        closing_reason,
+        casework,
         id: case.case_id,
         case_number: case.case_number,
         status,

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod auth;
 pub mod body;
+pub mod casework;
 pub mod cases;
 pub mod complaints;
 pub mod error;

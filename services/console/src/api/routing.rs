@@ -3,8 +3,8 @@
 //! actions on a case (`dispatch`, `take`, `return`, `transfer`, `recuse`, `acknowledge`).
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State as Extract};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Query, State as Extract};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rpc::intake::v1::GetCaseRequest;
 use rpc::investigation::v1::GetFileRequest;
@@ -463,8 +463,18 @@ pub async fn dry_run(
 /// The dispatch actions this endpoint serves.
 pub const ACTIONS: &[&str] = &["dispatch", "take", "return", "transfer", "recuse", "acknowledge"];
 
-/// The case's version as `GET /api/v1/cases/{id}` shows it, with routing's own part.
-pub async fn case_version(state: &State, tenant: &str, case_id: &str) -> Result<(u64, u64), ApiError> {
+/// The parts of a case's version: `total` is what `GET /api/v1/cases/{id}` shows (intake's,
+/// investigation's and routing's versions added up), `routing` and `file` the two parts the
+/// actions check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Versions {
+    pub total: u64,
+    pub routing: u64,
+    pub file: u64,
+}
+
+/// The case's version as `GET /api/v1/cases/{id}` shows it, with its parts.
+pub async fn case_version(state: &State, tenant: &str, case_id: &str) -> Result<Versions, ApiError> {
     let peers = &state.peers;
     let (mut intake, mut routing, mut investigation) =
         (peers.intake.clone(), peers.routing.clone(), peers.investigation.clone());
@@ -488,97 +498,40 @@ pub async fn case_version(state: &State, tenant: &str, case_id: &str) -> Result<
     let file = file
         .map_err(|s| ApiError::from_status(s, "investigation"))?
         .into_inner();
-    Ok((case.version + file.version + dispatch.version, dispatch.version))
+    Ok(Versions {
+        total: case.version + file.version + dispatch.version,
+        routing: dispatch.version,
+        file: file.version,
+    })
 }
 
-/// A dispatch action on a case.
-#[utoipa::path(
-    post,
-    path = "/api/v1/cases/{id}/{action}",
-    params(
-        ("id" = String, Path, description = "The case id"),
-        ("action" = String, Path, description = "dispatch, take, return, transfer, recuse or acknowledge"),
-        ("If-Match" = Option<String>, Header, description = "The case's version as last read; a stale one is refused with 412"),
-    ),
-    request_body = ActionBody,
-    responses(
-        (status = 200, description = "Done: the dispatch now", body = DispatchReply),
-        (status = 400, description = "Malformed JSON or header", body = crate::api::error::ErrorBody),
-        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
-        (status = 404, description = "No such case or action", body = crate::api::error::ErrorBody),
-        (status = 409, description = "`invalid_transition` (details: current_state, allowed) or `not_ready`", body = crate::api::error::ErrorBody),
-        (status = 412, description = "The case changed since the version in If-Match", body = crate::api::error::ErrorBody),
-        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
-        (status = 422, description = "A field breaks a rule (unknown unit, recusal, missing reason …)", body = crate::api::error::ErrorBody),
-        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn act(
-    Extract(state): Extract<State>,
-    headers: HeaderMap,
-    Path((id, action)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<axum::Json<DispatchReply>, ApiError> {
-    let caller = auth::required_caller(&state, &headers).await?;
-    if !ACTIONS.contains(&action.as_str()) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no action `{action}`"),
-        ));
-    }
-    if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"));
-    }
-    let if_match = match headers.get(header::IF_MATCH) {
-        None => None,
-        Some(value) => Some(
-            value
-                .to_str()
-                .ok()
-                .map(|v| v.trim().trim_matches('"'))
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_header",
-                        "If-Match must be the case's version",
-                    )
-                    .with_field("If-Match")
-                })?,
-        ),
-    };
-    let body: ActionBody = if body.is_empty() {
-        ActionBody::default()
-    } else {
-        super::body::json(&headers, &body)?.0
-    };
-    let (version, routing_version) = case_version(&state, &caller.tenant, &id).await?;
+/// A dispatch action on a case (the console's action endpoint sends routing's actions here).
+pub async fn act_on(
+    state: &State,
+    caller: &Caller,
+    id: &str,
+    action: String,
+    if_match: Option<u64>,
+    body: ActionBody,
+) -> Result<DispatchReply, ApiError> {
+    let versions = case_version(state, &caller.tenant, id).await?;
     if let Some(expected) = if_match
-        && expected != version
+        && expected != versions.total
     {
         return Err(ApiError::new(
             StatusCode::PRECONDITION_FAILED,
             "version_mismatch",
-            format!("the case is at version {version}, not {expected}"),
+            format!("the case is at version {}, not {expected}", versions.total),
         )
         .with_field("If-Match"));
     }
-    let staff = body.staff.unwrap_or_else(|| {
-        if caller.is_admin() {
-            "admin".to_owned()
-        } else {
-            caller.credential_id.clone()
-        }
-    });
     let request = ActRequest {
-        case_id: id.clone(),
+        case_id: id.to_owned(),
         action,
         unit: body.unit.unwrap_or_default(),
-        staff,
+        staff: body.staff.unwrap_or_else(|| "admin".to_owned()),
         reason: body.reason.unwrap_or_default(),
-        expected_version: if if_match.is_some() { routing_version } else { 0 },
+        expected_version: if if_match.is_some() { versions.routing } else { 0 },
         escalation_id: body.escalation_id.unwrap_or_default(),
     };
     let view = state
@@ -590,6 +543,6 @@ pub async fn act(
         .map_err(|s| ApiError::from_status(s, "routing"))?
         .into_inner();
     // Only routing's part of the version moved.
-    let version = version - routing_version + view.version;
-    Ok(axum::Json(dispatch_reply(view, version)))
+    let version = versions.total - versions.routing + view.version;
+    Ok(dispatch_reply(view, version))
 }
