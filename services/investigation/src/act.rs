@@ -1752,6 +1752,190 @@ mod tests {
         assert_eq!(required_level("refund", 1_000_001), ApprovalLevel::SeniorManagement);
     }
 
+    const STORE_ORG: &str = r#"{"units": [
+        {"id": "hq", "kind": "group", "name_zh": "总部", "name_en": "Head office"},
+        {"id": "store", "kind": "store", "parent": "hq", "name_zh": "门店", "name_en": "Store"}],
+      "staff": [
+        {"id": "store-crm", "unit": "store", "display_name": "store-crm", "roles": ["crm_manager"]},
+        {"id": "store-service", "unit": "store", "display_name": "store-service", "roles": ["handler"]},
+        {"id": "accused", "unit": "store", "display_name": "accused", "roles": ["handler"]}]}"#;
+
+    async fn casework() -> (tempfile::TempDir, Casework) {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("investigation.db").display());
+        let db = Db::connect(&url, crate::store::MIGRATIONS, store::OpenOptions::default())
+            .await
+            .expect("opens");
+        let mut tx = db.begin().await.expect("tx");
+        sqlx::query("INSERT INTO directories (tenant, version, published_at, body_json) VALUES ('t', 1, '', $1)")
+            .bind(STORE_ORG)
+            .execute(&mut *tx)
+            .await
+            .expect("directory stored");
+        db.commit(tx).await.expect("commits");
+        let start = DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z")
+            .expect("instant")
+            .with_timezone(&Utc);
+        let casework = Casework {
+            directories: Arc::new(Directories::new(db.clone())),
+            db,
+            clock: Arc::new(domain::clock::ManualClock::new(start)),
+            calendars: Arc::new(calendar::Registry::builtin()),
+        };
+        (dir, casework)
+    }
+
+    /// A file of the store in `status`, with its resolution deadline, as a dispatch opens it.
+    async fn file_in(casework: &Casework, status: CaseStatus) -> String {
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let now = casework.clock.now();
+        let mut tx = casework.db.begin().await.expect("tx");
+        let file = sql::File {
+            case_id: case_id.clone(),
+            tenant: "t".into(),
+            status: status.as_str().into(),
+            unit: "store".into(),
+            kind: "complaint".into(),
+            policy: "dealership_store".into(),
+            calendar_id: "cn".into(),
+            opened_at: instant(now),
+            version: 1,
+            review_unit: None,
+            anonymous: false,
+        };
+        assert!(sql::open_file(&mut tx, &file).await.expect("opens"));
+        let basis = Basis {
+            tenant: "t",
+            case_id: &case_id,
+            kind: calendar::DeadlineKind::Resolution,
+            policy: "dealership_store",
+            calendar_id: "cn",
+            started_at: now,
+            version: 1,
+        };
+        let planned = deadlines::plan(&casework.calendars, &basis)
+            .expect("plans")
+            .expect("a resolution rule");
+        sql::insert_deadline(&mut tx, &planned.deadline, &planned.timers)
+            .await
+            .expect("deadline");
+        casework.db.commit(tx).await.expect("commits");
+        case_id
+    }
+
+    /// Every API action with a body that breaks no rule of its own, one per lifecycle step.
+    fn bodies() -> Vec<(&'static str, Value)> {
+        let later = "2026-11-30T02:00:00Z";
+        vec![
+            ("assign", json!({"assignee": "store-service"})),
+            ("contact", json!({"purpose": "first", "method": "phone"})),
+            (
+                "contact",
+                json!({"purpose": "progress", "method": "sms", "next_contact_at": later}),
+            ),
+            ("contact", json!({"purpose": "result", "method": "letter"})),
+            (
+                "tasks",
+                json!({"department": "parts", "title": "check stock", "due_at": later}),
+            ),
+            ("tasks", json!({"task_id": 1, "outcome": "done"})),
+            (
+                "hearings",
+                json!({"subject_staff": "accused", "statement": "s", "summary": "s", "signed_off": true}),
+            ),
+            ("findings", json!({"outcome": "unsubstantiated"})),
+            ("plans", json!({"measures": ["apologise"]})),
+            ("approvals", json!({"approval_id": 1, "decision": "approved"})),
+            ("extensions", json!({"reason": "complex"})),
+            ("resolve", json!({"result": "r"})),
+            ("review", json!({"outcome": "approve"})),
+            ("review", json!({"outcome": "rework", "note": "n"})),
+            ("callbacks", json!({"outcome": "failed"})),
+            ("callbacks", json!({"outcome": "satisfied"})),
+            ("callbacks", json!({"outcome": "dissatisfied"})),
+            ("reopen", json!({"reason": "r"})),
+            ("reopen", json!({"reason": "r", "escalate_senior": true})),
+            ("close", json!({"conclusion": "c"})),
+            ("withdraw", json!({"reason": "r"})),
+            ("supervise", json!({"kind": "chase", "text": "t"})),
+            ("notes", json!({"text": "t"})),
+            ("inspections", json!({"passed": true})),
+            ("inspections", json!({"passed": false, "note": "n"})),
+        ]
+    }
+
+    /// The table of every status against every action through the Act RPC's implementation: each
+    /// is taken exactly when the lifecycle allows it (to the status it says), and refused with the
+    /// lifecycle's reason otherwise, an illegal step as `invalid_transition` naming the current
+    /// status and the API actions allowed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_action_in_every_status_is_taken_or_refused_as_the_lifecycle_says() {
+        let (_dir, casework) = casework().await;
+        let mut taken = 0;
+        let mut refused = 0;
+        for status in CaseStatus::ALL.iter().copied() {
+            for (api, body) in bodies() {
+                let case_id = file_in(&casework, status).await;
+                let fields = body.as_object().expect("object").clone();
+                let action = step_of(api, status, &fields).expect("a step");
+                let file = sql::casefile(&casework.db, "t", &case_id)
+                    .await
+                    .expect("reads")
+                    .expect("file");
+                let facts = facts(&file, &[]);
+                let expected = lifecycle::step(status, action, &facts);
+                let request = ActRequest {
+                    case_id: case_id.clone(),
+                    action: api.to_owned(),
+                    staff: "admin".to_owned(),
+                    expected_version: 1,
+                    body_json: body.to_string(),
+                };
+                let answer = casework.act("t", request).await;
+                let pair = format!("{} × {api} ({})", status.as_str(), action.as_str());
+                match (expected, answer) {
+                    (Ok(step), Ok(view)) => {
+                        assert_eq!(view.status, step.next.as_str(), "{pair}");
+                        assert_eq!(view.version, 2, "{pair}");
+                        taken += 1;
+                    }
+                    (Err(refusal), Err(error)) => {
+                        assert_eq!(error.code(), tonic::Code::FailedPrecondition, "{pair}: {error:?}");
+                        let code = error.metadata().get(runtime::grpc::ERROR_CODE_METADATA);
+                        assert_eq!(
+                            code.and_then(|c| c.to_str().ok()),
+                            Some(refusal.reason.as_str()),
+                            "{pair}"
+                        );
+                        let details: Value = serde_json::from_str(
+                            error
+                                .metadata()
+                                .get("x-redress-error-details")
+                                .and_then(|d| d.to_str().ok())
+                                .expect("details"),
+                        )
+                        .expect("json");
+                        assert_eq!(details["current_state"], status.as_str(), "{pair}");
+                        assert_eq!(details["allowed"], json!(allowed_api(status, &facts)), "{pair}");
+                        let after = sql::casefile(&casework.db, "t", &case_id)
+                            .await
+                            .expect("reads")
+                            .expect("file");
+                        assert_eq!(
+                            (after.status.as_str(), after.version),
+                            (status.as_str(), 1),
+                            "{pair}: unchanged"
+                        );
+                        refused += 1;
+                    }
+                    (expected, answer) => panic!("{pair}: the lifecycle says {expected:?}, the API {answer:?}"),
+                }
+            }
+        }
+        assert_eq!(taken + refused, CaseStatus::ALL.len() * bodies().len());
+        assert!(taken > 40 && refused > 200, "taken {taken}, refused {refused}");
+    }
+
     #[test]
     fn a_nested_field_error_names_its_path() {
         let error = within(invalid("owner", "required", "owner: required"), "corrective_actions[1]");
