@@ -100,6 +100,8 @@ fn every_preset_has_a_worked_example() {
             None,
             "2026-10-01T10:00:00+08:00",
         ),
+        // 8, 9, 10 (Sat), 12 … 15 Oct.
+        ("dealership_store", Resolution, None, "2026-10-15T23:59:59+08:00"),
         ("retail", Resolution, None, "2026-10-07T23:59:59+08:00"),
         // 45 working days after 30 Sep: Tue 8 Dec.
         ("market_regulator_12315", Resolution, None, "2026-12-08T23:59:59+08:00"),
