@@ -343,6 +343,245 @@ async fn two_replicas_of_a_service_share_the_work_and_one_killed_loses_and_dupli
     }
 }
 
+/// Investigation's PostgreSQL store, as the test reads and (to let time pass) updates it.
+async fn investigation_store(stores: &Stores) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&stores.url("investigation"))
+        .await
+        .expect("investigation's database")
+}
+
+/// How many armed timers a case has left.
+async fn armed(store: &sqlx::PgPool, case_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM timers WHERE case_id = $1 AND state = 'armed'")
+        .bind(case_id)
+        .fetch_one(store)
+        .await
+        .expect("timers")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_of_investigation_fire_every_due_timer_once_each_alert_one_level_further_up() {
+    use sqlx::Row;
+
+    let test = "timers on two replicas on PostgreSQL";
+    if testkit::nats::server_or_skip(test).is_none() {
+        return;
+    }
+    let Some(stores) = Stores::postgres(test) else {
+        return;
+    };
+    let nats = NatsServer::start().await.expect("nats-server starts");
+    let dir = tempfile::tempdir().expect("dir");
+    let deployment = Deployment::start(dir.path(), &stores, &nats);
+    let replicas = [("REDRESS__DATABASE__REPLICAS".to_owned(), "2".to_owned())];
+    let _second = start_service("investigation", dir.path(), &stores, &nats, &replicas);
+    // Head office, where a complaint naming no unit goes: its CRM manager answers for it, under
+    // a general manager, under another.
+    let organisation = json!({
+        "units": [{"id": "hq", "kind": "group", "name_zh": "总部", "name_en": "Head office"}],
+        "staff": [
+            {"id": "li", "unit": "hq", "display_name": "Li", "roles": ["crm_manager"], "manager": "zhou"},
+            {"id": "zhou", "unit": "hq", "display_name": "Zhou", "roles": ["general_manager"], "manager": "ma"},
+            {"id": "ma", "unit": "hq", "display_name": "Ma", "roles": ["general_manager"]}],
+    });
+    let published = client()
+        .put(format!("{}/api/v1/org", deployment.base_url))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&json!({"document": organisation, "note": "the chain"}))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(published.status().as_u16(), 201);
+    let store = investigation_store(&stores).await;
+    let copied = testkit::wait_until(Duration::from_secs(30), || async {
+        let version: Option<i64> = sqlx::query_scalar("SELECT version FROM directories WHERE tenant = 'default'")
+            .fetch_optional(&store)
+            .await
+            .ok()?;
+        version
+    })
+    .await;
+    assert_eq!(copied, Some(1), "investigation keeps the published directory");
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let created = post(&deployment.base_url, 200 + n).await;
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    for id in &ids {
+        let counts = complete(&deployment.base_url, id).await;
+        assert!(counts.values().all(|n| *n == 1), "case {id}: {counts:?}");
+    }
+    let mut timers_of: BTreeMap<String, Vec<(String, String, f64)>> = BTreeMap::new();
+    let rows = sqlx::query(
+        "SELECT id, case_id, deadline_kind, fraction FROM timers WHERE state = 'armed' AND case_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&store)
+    .await
+    .expect("timers");
+    for row in &rows {
+        let case_id: String = row.get("case_id");
+        timers_of
+            .entry(case_id)
+            .or_default()
+            .push((row.get("id"), row.get("deadline_kind"), row.get("fraction")));
+    }
+    for id in &ids {
+        let kinds: std::collections::BTreeSet<&str> = timers_of
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|(_, kind, _)| kind.as_str())
+            .collect();
+        assert!(kinds.len() >= 2, "case {id} has timers for its deadlines: {kinds:?}");
+    }
+
+    // Time passes for one case after another: its timers become due (the firing path is the
+    // real one), and whichever replica looks first fires them, the deadline claimed whole.
+    for id in &ids {
+        sqlx::query("UPDATE timers SET fire_at = '2000-01-01T00:00:00Z' WHERE case_id = $1 AND state = 'armed'")
+            .bind(id)
+            .execute(&store)
+            .await
+            .expect("time passes");
+        testkit::wait_until(Duration::from_secs(30), || async {
+            (armed(&store, id).await == 0).then_some(())
+        })
+        .await
+        .unwrap_or_else(|| panic!("the timers of case {id} did not fire"));
+    }
+
+    let mut replicas_seen = std::collections::BTreeSet::new();
+    let mut levels_seen = std::collections::BTreeSet::new();
+    let mut fired_total = 0;
+    for id in &ids {
+        let expected = &timers_of[id];
+        let states: Vec<(String, String)> = sqlx::query("SELECT id, state FROM timers WHERE case_id = $1")
+            .bind(id)
+            .fetch_all(&store)
+            .await
+            .expect("timers")
+            .iter()
+            .map(|row| (row.get("id"), row.get("state")))
+            .collect();
+        assert_eq!(states.len(), expected.len(), "case {id}: no timer came or went");
+        assert!(
+            states.iter().all(|(_, state)| state == "fired"),
+            "case {id}: every timer fired: {states:?}"
+        );
+        let entries = sqlx::query(
+            "SELECT action, detail_json FROM history WHERE case_id = $1
+             AND action IN ('deadline_warned', 'deadline_breached') ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&store)
+        .await
+        .expect("history");
+        let mut alerts: BTreeMap<String, Vec<(f64, u64, String)>> = BTreeMap::new();
+        for entry in &entries {
+            let action: String = entry.get("action");
+            let detail: serde_json::Value = serde_json::from_str(entry.get::<&str, _>("detail_json")).expect("detail");
+            assert_eq!(
+                action == "deadline_breached",
+                detail["fraction"].as_f64() == Some(1.0),
+                "case {id}: {detail}"
+            );
+            // Level 0 the unit's CRM manager (nobody took the case), then up the chain, then nobody.
+            let chain = [json!(["li"]), json!(["zhou"]), json!(["ma"]), json!([])];
+            let level = detail["level"].as_u64().expect("a level") as usize;
+            levels_seen.insert(level);
+            assert_eq!(detail["recipients"], chain[level.min(3)], "case {id}: {detail}");
+            assert_eq!(detail["unit"], "hq", "case {id}: {detail}");
+            replicas_seen.insert(detail["replica"].as_str().expect("a replica").to_owned());
+            alerts
+                .entry(detail["deadline"].as_str().expect("a deadline").to_owned())
+                .or_default()
+                .push((
+                    detail["fraction"].as_f64().expect("a fraction"),
+                    detail["level"].as_u64().expect("a level"),
+                    detail["replica"].as_str().expect("a replica").to_owned(),
+                ));
+        }
+        // Exactly one entry per timer: the same (deadline, fraction) pairs, once each.
+        let mut timers: Vec<(String, u64)> = expected
+            .iter()
+            .map(|(_, kind, fraction)| (kind.clone(), (fraction * 1000.0) as u64))
+            .collect();
+        let mut written: Vec<(String, u64)> = alerts
+            .iter()
+            .flat_map(|(kind, fired)| fired.iter().map(move |(f, _, _)| (kind.clone(), (f * 1000.0) as u64)))
+            .collect();
+        timers.sort();
+        written.sort();
+        assert_eq!(written, timers, "case {id}: one alert per timer");
+        for (kind, fired) in &alerts {
+            let levels: Vec<u64> = fired.iter().map(|(_, level, _)| *level).collect();
+            let fractions: Vec<f64> = fired.iter().map(|(f, _, _)| *f).collect();
+            assert_eq!(
+                levels,
+                (0..fired.len() as u64).collect::<Vec<_>>(),
+                "case {id} {kind}: each alert one level further up"
+            );
+            assert!(
+                fractions.windows(2).all(|w| w[0] < w[1]),
+                "case {id} {kind}: warnings before the breach: {fractions:?}"
+            );
+            let by: std::collections::BTreeSet<&str> = fired.iter().map(|(_, _, r)| r.as_str()).collect();
+            assert_eq!(by.len(), 1, "case {id} {kind}: one replica fired the whole deadline");
+        }
+        fired_total += entries.len();
+    }
+    assert_eq!(fired_total, rows.len(), "one alert per armed timer");
+    assert!(
+        levels_seen.is_superset(&[0, 1, 2].into()),
+        "alerts climbed the chain: {levels_seen:?}"
+    );
+    assert_eq!(
+        replicas_seen.len(),
+        2,
+        "both replicas fired some timers: {replicas_seen:?}"
+    );
+
+    // Every alert left the outbox, and analytics read each case's investigation events in an
+    // unbroken sequence up to the last alert: the case's opening, then one event per timer.
+    let drained = testkit::wait_until(Duration::from_secs(30), || async {
+        let left: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE case_id = ANY($1)
+             AND event_type IN ('case.deadline_warned', 'case.deadline_breached')",
+        )
+        .bind(&ids)
+        .fetch_one(&store)
+        .await
+        .ok()?;
+        (left == 0).then_some(())
+    })
+    .await;
+    assert!(drained.is_some(), "the alerts were relayed");
+    let analytics = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&stores.url("analytics"))
+        .await
+        .expect("analytics' database");
+    for id in &ids {
+        let expected = 1 + timers_of[id].len() as i64;
+        let seen = testkit::wait_until(Duration::from_secs(30), || async {
+            let seq: i64 = sqlx::query_scalar(
+                "SELECT seq FROM inbox_marks WHERE consumer = 'analytics' AND case_id = $1 AND producer = 'investigation'",
+            )
+            .bind(id)
+            .fetch_optional(&analytics)
+            .await
+            .ok()??;
+            (seq == expected).then_some(seq)
+        })
+        .await;
+        assert_eq!(seen, Some(expected), "case {id}: analytics read every alert once");
+    }
+    drop(deployment);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn provisioning_declares_every_consumer_on_every_partition_and_can_run_again() {
     if testkit::nats::server_or_skip("bus provisioning").is_none() {
