@@ -108,10 +108,17 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
 
     // Before the take the casework is refused with the state and the steps allowed.
     let (status, error) = case.refused("assign", crm, json!({"assignee": service})).await;
-    assert_eq!((status, error["code"].as_str()), (409, Some("invalid_transition")), "{error}");
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("invalid_transition")),
+        "{error}"
+    );
     assert_eq!(error["details"]["current_state"], "dispatched", "{error}");
     assert!(
-        error["details"]["allowed"].as_array().expect("allowed").contains(&json!("take")),
+        error["details"]["allowed"]
+            .as_array()
+            .expect("allowed")
+            .contains(&json!("take")),
         "{error}"
     );
 
@@ -129,7 +136,9 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         )
         .await;
     assert_eq!(reply["status"], "investigating", "{reply}");
-    let (status, error) = case.refused("contact", crm, json!({"purpose": "first", "method": "phone"})).await;
+    let (status, error) = case
+        .refused("contact", crm, json!({"purpose": "first", "method": "phone"}))
+        .await;
     assert_eq!(
         (status, error["code"].as_str()),
         (409, Some("first_contact_already_recorded")),
@@ -137,7 +146,9 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
     );
 
     // Assignment inside the store; someone of another store is refused.
-    let (status, error) = case.refused("assign", crm, json!({"assignee": "sz-futian-byd-service"})).await;
+    let (status, error) = case
+        .refused("assign", crm, json!({"assignee": "sz-futian-byd-service"}))
+        .await;
     assert_eq!((status, error["field"].as_str()), (422, Some("assignee")), "{error}");
     let reply = case.ok("assign", crm, json!({"assignee": service})).await;
     assert_eq!(reply["handler"], service, "{reply}");
@@ -152,13 +163,21 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         .await;
     let task = reply["recorded"]["n"].as_u64().expect("task n");
     assert!(
-        reply["deadlines"].as_array().expect("deadlines").iter().any(|d| d["kind"] == format!("task.{task}")),
+        reply["deadlines"]
+            .as_array()
+            .expect("deadlines")
+            .iter()
+            .any(|d| d["kind"] == format!("task.{task}")),
         "{reply}"
     );
     let (status, error) = case
         .refused("contact", service, json!({"purpose": "progress", "method": "sms"}))
         .await;
-    assert_eq!((status, error["field"].as_str()), (422, Some("next_contact_at")), "{error}");
+    assert_eq!(
+        (status, error["field"].as_str()),
+        (422, Some("next_contact_at")),
+        "{error}"
+    );
     case.ok(
         "contact",
         service,
@@ -171,7 +190,11 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         "responsible_staff": sales, "against_named_person": true,
         "corrective_actions": [{"action": "赠品必须写入订单", "owner": gm, "due_at": case.at(10), "code": "CA-SALES-PROMISES"}]});
     let (status, error) = case.refused("findings", crm, finding.clone()).await;
-    assert_eq!((status, error["code"].as_str()), (409, Some("hearing_required")), "{error}");
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("hearing_required")),
+        "{error}"
+    );
     let (status, error) = case
         .refused(
             "hearings",
@@ -179,7 +202,11 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
             json!({"subject_staff": sales, "statement": "x", "summary": "x", "signed_off": true}),
         )
         .await;
-    assert_eq!((status, error["field"].as_str()), (422, Some("subject_staff")), "{error}");
+    assert_eq!(
+        (status, error["field"].as_str()),
+        (422, Some("subject_staff")),
+        "{error}"
+    );
     case.ok(
         "hearings",
         crm,
@@ -210,12 +237,18 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
     assert_eq!(approvals[0]["level"], "department_head", "{reply}");
     assert_eq!(approvals[1]["level"], "supervisor", "{reply}");
     let (compensation, apology) = (approvals[0]["approval_id"].clone(), approvals[1]["approval_id"].clone());
+    let (status, error) = case.refused("resolve", service, json!({"result": "已补发"})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("pending_approvals")),
+        "{error}"
+    );
     let (status, error) = case
-        .refused("resolve", service, json!({"result": "已补发"}))
-        .await;
-    assert_eq!((status, error["code"].as_str()), (409, Some("pending_approvals")), "{error}");
-    let (status, error) = case
-        .refused("approvals", crm, json!({"approval_id": compensation, "decision": "approved"}))
+        .refused(
+            "approvals",
+            crm,
+            json!({"approval_id": compensation, "decision": "approved"}),
+        )
         .await;
     assert_eq!((status, error["field"].as_str()), (422, Some("staff")), "{error}");
     case.ok(
@@ -224,11 +257,17 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         json!({"approval_id": compensation, "decision": "approved", "note": "同意补偿2000元"}),
     )
     .await;
-    case.ok("approvals", crm, json!({"approval_id": apology, "decision": "approved"}))
-        .await;
+    case.ok(
+        "approvals",
+        crm,
+        json!({"approval_id": apology, "decision": "approved"}),
+    )
+    .await;
 
     // An extension along the ladder: the handler may not grant it, the general manager may.
-    let (status, error) = case.refused("extensions", service, json!({"reason": "等待厂家答复"})).await;
+    let (status, error) = case
+        .refused("extensions", service, json!({"reason": "等待厂家答复"}))
+        .await;
     assert_eq!((status, error["field"].as_str()), (422, Some("staff")), "{error}");
     let before = e2e::until(&sandbox, &case.id, |_| true).await;
     let due = |view: &Value| {
@@ -240,10 +279,16 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
             .map(|d| d["due_at"].as_str().expect("due").to_owned())
             .expect("a resolution deadline")
     };
-    let reply = case.ok("extensions", gm, json!({"reason": "等待厂家确认补偿方案"})).await;
+    let reply = case
+        .ok("extensions", gm, json!({"reason": "等待厂家确认补偿方案"}))
+        .await;
     assert!(due(&reply) > due(&before), "the extension moves the deadline: {reply}");
     let (status, error) = case.refused("extensions", gm, json!({"reason": "再次延期"})).await;
-    assert_eq!((status, error["code"].as_str()), (409, Some("extension_cap_reached")), "{error}");
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (409, Some("extension_cap_reached")),
+        "{error}"
+    );
 
     // Money changes hands, so the resolution needs the signed settlement; head office reviews it.
     let resolution = json!({"result": "补发脚垫并补偿2000元", "basis": "销售承诺", "improvements": "赠品写入订单",
@@ -258,7 +303,11 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
     let (status, error) = case.refused("review", gm, json!({"outcome": "approve"})).await;
     assert_eq!((status, error["field"].as_str()), (422, Some("staff")), "{error}");
     let reply = case
-        .ok("review", cc_manager, json!({"outcome": "rework", "note": "补偿依据未写明"}))
+        .ok(
+            "review",
+            cc_manager,
+            json!({"outcome": "rework", "note": "补偿依据未写明"}),
+        )
         .await;
     assert_eq!(reply["status"], "investigating", "{reply}");
     let reply = case.ok("resolve", service, settled.clone()).await;
@@ -277,7 +326,9 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         (422, Some("validation_failed"), Some("staff")),
         "{error}"
     );
-    let reply = case.ok("callbacks", cc_agent, json!({"outcome": "failed", "note": "无人接听"})).await;
+    let reply = case
+        .ok("callbacks", cc_agent, json!({"outcome": "failed", "note": "无人接听"}))
+        .await;
     assert_eq!(reply["status"], "awaiting_callback", "{reply}");
     let reply = case
         .ok(
@@ -287,7 +338,9 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         )
         .await;
     assert_eq!(reply["status"], "dissatisfied", "{reply}");
-    let reply = case.ok("reopen", cc_manager, json!({"reason": "客户对时长不满意，二次核查"})).await;
+    let reply = case
+        .ok("reopen", cc_manager, json!({"reason": "客户对时长不满意，二次核查"}))
+        .await;
     assert_eq!(reply["status"], "investigating", "{reply}");
     assert_eq!(reply["casework"]["facts"]["reopen_count"], 1, "{reply}");
 
@@ -303,25 +356,49 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
             json!({"outcome": "satisfied", "scores": {"channel": 5, "attitude": 5, "time": 4, "result": 5}}),
         )
         .await;
-    assert_eq!((reply["status"].as_str(), reply["closing_reason"].as_str()), (Some("closed"), Some("satisfied")), "{reply}");
+    assert_eq!(
+        (reply["status"].as_str(), reply["closing_reason"].as_str()),
+        (Some("closed"), Some("satisfied")),
+        "{reply}"
+    );
     let reply = case
-        .ok("inspections", cc_manager, json!({"passed": true, "scores": {"process": 92, "record": 88}}))
+        .ok(
+            "inspections",
+            cc_manager,
+            json!({"passed": true, "scores": {"process": 92, "record": 88}}),
+        )
         .await;
     assert_eq!(reply["status"], "closed", "{reply}");
 
     // A stale version is refused.
-    let (status, error) = act(&sandbox, &case.id, "notes", json!({"text": "x"}), Some(case.version - 1)).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (412, Some("version_mismatch")), "{error}");
+    let (status, error) = act(
+        &sandbox,
+        &case.id,
+        "notes",
+        json!({"text": "x"}),
+        Some(case.version - 1),
+    )
+    .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (412, Some("version_mismatch")),
+        "{error}"
+    );
 
     // Every step is on the timeline, with who and when, in order.
     let view = e2e::until(&sandbox, &case.id, |c| c["status"] == "closed").await;
     assert_eq!(view["closing_reason"], "satisfied", "{view}");
     let steps: Vec<(String, String)> = entries(&view, "investigation")
         .into_iter()
-        .filter(|e| !["file_opened", "deadline_warned", "deadline_breached"].contains(&e["action"].as_str().unwrap_or("")))
+        .filter(|e| {
+            !["file_opened", "deadline_warned", "deadline_breached"].contains(&e["action"].as_str().unwrap_or(""))
+        })
         .map(|e| {
             assert!(e["at"].as_str().is_some_and(|at| !at.is_empty()), "{e}");
-            (e["action"].as_str().expect("action").to_owned(), e["actor"].as_str().expect("actor").to_owned())
+            (
+                e["action"].as_str().expect("action").to_owned(),
+                e["actor"].as_str().expect("actor").to_owned(),
+            )
         })
         .collect();
     let expected: Vec<(String, String)> = [
@@ -358,13 +435,19 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    assert!(routing.contains(&"dispatched") && routing.contains(&"taken"), "{routing:?}");
+    assert!(
+        routing.contains(&"dispatched") && routing.contains(&"taken"),
+        "{routing:?}"
+    );
     let records = view["casework"]["records"].as_array().expect("records");
     let corrective = records
         .iter()
         .find(|r| r["kind"] == "corrective_action")
         .expect("a corrective action");
-    assert_eq!((corrective["link"].as_str(), corrective["subject"].as_str()), (Some("CA-SALES-PROMISES"), Some(gm)));
+    assert_eq!(
+        (corrective["link"].as_str(), corrective["subject"].as_str()),
+        (Some("CA-SALES-PROMISES"), Some(gm))
+    );
     assert_eq!(view["unit"], store);
     sandbox.stop().await;
 }
@@ -426,19 +509,39 @@ async fn the_accused_sees_the_hearing_summary_and_nothing_that_identifies_the_re
             .get(format!("{}{path}", sandbox.base_url))
             .bearer_auth(token.clone())
     };
-    let response = as_accused(format!("/api/v1/cases/{id}/hearing-summary")).send().await.expect("sent");
+    let response = as_accused(format!("/api/v1/cases/{id}/hearing-summary"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.expect("body");
     let view: Value = serde_json::from_str(&text).expect("json");
     assert_eq!(view["hearings"][0]["summary"], summary, "{view}");
     assert_eq!(view["hearings"][0]["outcome"], "unsubstantiated", "{view}");
-    assert_eq!(view["hearings"][0]["clearance_note"], "经核查，举报事项不属实，予以澄清", "{view}");
-    for secret in [reporter, phone, narrative, "转账截图", "举报人提供", "statement", "evidence", "complainant", "channel"] {
+    assert_eq!(
+        view["hearings"][0]["clearance_note"], "经核查，举报事项不属实，予以澄清",
+        "{view}"
+    );
+    for secret in [
+        reporter,
+        phone,
+        narrative,
+        "转账截图",
+        "举报人提供",
+        "statement",
+        "evidence",
+        "complainant",
+        "channel",
+    ] {
         assert!(!text.contains(secret), "the accused's view shows `{secret}`: {text}");
     }
     let mut keys: Vec<&str> = view.as_object().expect("object").keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["case_id", "category", "hearings", "kind", "opened_at", "status"], "{view}");
+    assert_eq!(
+        keys,
+        ["case_id", "category", "hearings", "kind", "opened_at", "status"],
+        "{view}"
+    );
     // The case itself stays closed to the accused, and so do other people's summaries.
     let response = as_accused(format!("/api/v1/cases/{id}")).send().await.expect("sent");
     assert_eq!(response.status().as_u16(), 403);
