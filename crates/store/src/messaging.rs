@@ -30,6 +30,18 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// The origin of events a service produces on its own (an action, a timer): no cause, no
+    /// correlation, no trace.
+    pub fn at(source: &'static str, occurred_at: DateTime<Utc>) -> Self {
+        Self {
+            source,
+            occurred_at,
+            causation_id: None,
+            correlation_id: None,
+            traceparent: None,
+        }
+    }
+
     /// The origin of events a service produces in reaction to `cause`: same correlation and
     /// trace, `cause` as the causation.
     pub fn caused_by(source: &'static str, occurred_at: DateTime<Utc>, cause: &Envelope) -> Self {

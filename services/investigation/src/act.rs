@@ -100,15 +100,20 @@ pub fn api_of(action: Action) -> &'static str {
     }
 }
 
-/// The API actions the lifecycle allows now, each once, in the lifecycle's order.
-pub fn allowed_api(status: CaseStatus, facts: &Facts) -> Vec<String> {
+/// The API actions of lifecycle steps, each once, in the steps' order.
+fn api_names(steps: &[Action]) -> Vec<String> {
     let mut seen = BTreeSet::new();
-    lifecycle::allowed(status, facts)
-        .into_iter()
-        .map(api_of)
+    steps
+        .iter()
+        .map(|step| api_of(*step))
         .filter(|name| seen.insert(*name))
         .map(str::to_owned)
         .collect()
+}
+
+/// The API actions the lifecycle allows now, each once, in the lifecycle's order.
+pub fn allowed_api(status: CaseStatus, facts: &Facts) -> Vec<String> {
+    api_names(&lifecycle::allowed(status, facts))
 }
 
 /// The approval level the authority matrix requires for a remedy of `amount_fen` (分).
@@ -420,15 +425,20 @@ fn within(error: Status, prefix: &str) -> Status {
     if error.code() != tonic::Code::InvalidArgument {
         return error;
     }
-    let field = error
-        .metadata()
-        .get(runtime::grpc::ERROR_FIELD_METADATA)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let metadata = |key: &str| {
+        error
+            .metadata()
+            .get(key)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let field = metadata(runtime::grpc::ERROR_FIELD_METADATA);
+    let details: Value = serde_json::from_str(&metadata("x-redress-error-details")).unwrap_or_default();
+    let rule = details[0]["rule"].as_str().unwrap_or("invalid");
     let path = format!("{prefix}.{field}");
     let message = error.message().replacen(&format!("{field}:"), &format!("{path}:"), 1);
-    invalid(&path, "nested", message)
+    invalid(&path, rule, message)
 }
 
 fn instant(at: DateTime<Utc>) -> String {
@@ -1243,16 +1253,6 @@ impl Doing<'_> {
         })
     }
 
-    async fn reopen_deadline(&mut self, kind: &str) -> Result<(), Status> {
-        sqlx::query("UPDATE deadlines SET state = 'open' WHERE case_id = $1 AND kind = $2 AND state = 'met'")
-            .bind(&self.file.case_id)
-            .bind(kind)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(internal)?;
-        Ok(())
-    }
-
     async fn review(&mut self, body: &Body<'_>, action: Action) -> Result<Written, Status> {
         let note = body.text("note", 1000)?;
         let rework = action == Action::ReviewRework;
@@ -1261,7 +1261,9 @@ impl Doing<'_> {
         }
         if rework {
             self.file.resolved_at = None;
-            self.reopen_deadline("resolution").await?;
+            sql::reopen_deadline(self.tx, &self.file.case_id, "resolution")
+                .await
+                .map_err(internal)?;
         }
         let outcome = if rework { "rework" } else { "approve" };
         let n = self
@@ -1528,16 +1530,7 @@ impl Casework {
             guard_facts.hearing_signed_off = responsible.as_deref().is_some_and(|s| signed_hearing(&records, s));
         }
         let step = lifecycle::step(current, action, &guard_facts).map_err(|refused| {
-            let allowed: Vec<String> = {
-                let mut seen = BTreeSet::new();
-                refused
-                    .allowed
-                    .iter()
-                    .map(|a| api_of(*a))
-                    .filter(|n| seen.insert(*n))
-                    .map(str::to_owned)
-                    .collect()
-            };
+            let allowed = api_names(&refused.allowed);
             conflict(
                 refused.reason.as_str(),
                 format!(
@@ -1642,13 +1635,7 @@ impl Casework {
                 map.insert("closing_reason".into(), json!(reason.as_str()));
             }
         }
-        let origin = Origin {
-            source: SERVICE,
-            occurred_at: now,
-            causation_id: None,
-            correlation_id: None,
-            traceparent: None,
-        };
+        let origin = Origin::at(SERVICE, now);
         let new_event = NewEvent {
             tenant: tenant.to_owned(),
             event_type,
@@ -1947,5 +1934,11 @@ mod tests {
             Some("corrective_actions[1].owner")
         );
         assert_eq!(error.message(), "corrective_actions[1].owner: required");
+        let details = error
+            .metadata()
+            .get("x-redress-error-details")
+            .and_then(|v| v.to_str().ok())
+            .expect("details");
+        assert!(details.contains(r#""rule":"required""#), "{details}");
     }
 }

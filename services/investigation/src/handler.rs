@@ -33,7 +33,7 @@ pub struct Opening {
 #[derive(Debug)]
 pub enum Effect {
     /// A dispatch: opens the file, or (a re-dispatch) moves it to the new unit.
-    Dispatched(Opening),
+    Dispatched(Box<Opening>),
     /// A take (`investigating`, the staff who took it) or a return (`returned`).
     Follow {
         status: &'static str,
@@ -117,7 +117,7 @@ impl Handler for InvestigationHandler {
             };
             planned.extend(deadlines::plan(&self.calendars, &basis)?);
         }
-        Ok(vec![Effect::Dispatched(Opening {
+        Ok(vec![Effect::Dispatched(Box::new(Opening {
             file: File {
                 case_id,
                 tenant: event.tenant.clone(),
@@ -132,7 +132,7 @@ impl Handler for InvestigationHandler {
                 anonymous: dispatched.anonymous,
             },
             deadlines: planned,
-        })])
+        }))])
     }
 
     async fn apply(&self, batch: Batch<Effect>) -> Result<(), HandlerError> {
@@ -146,7 +146,7 @@ impl Handler for InvestigationHandler {
                         sql::follow(&mut tx, &event.case_id.to_string(), status, None, handler.as_deref()).await?;
                         continue;
                     }
-                    Effect::Dispatched(opening) => opening,
+                    Effect::Dispatched(opening) => *opening,
                 };
                 opening.file.opened_at = at.clone();
                 if !sql::open_file(&mut tx, &opening.file).await? {

@@ -132,34 +132,6 @@ pub async fn open_file(conn: &mut store::Conn, file: &File) -> Result<bool, Erro
     Ok(inserted == 1)
 }
 
-/// A case's file within a tenant.
-pub async fn file(db: &Db, tenant: &str, case_id: &str) -> Result<Option<File>, Error> {
-    let row = sqlx::query(
-        "SELECT case_id, tenant, status, unit, kind, policy, calendar_id, opened_at, version, review_unit, anonymous
-         FROM files WHERE case_id = $1 AND tenant = $2",
-    )
-    .bind(case_id)
-    .bind(tenant)
-    .fetch_optional(db.reader())
-    .await?;
-    row.map(|row| -> Result<File, Error> {
-        Ok(File {
-            case_id: row.try_get("case_id")?,
-            tenant: row.try_get("tenant")?,
-            status: row.try_get("status")?,
-            unit: row.try_get("unit")?,
-            kind: row.try_get("kind")?,
-            policy: row.try_get("policy")?,
-            calendar_id: row.try_get("calendar_id")?,
-            opened_at: row.try_get("opened_at")?,
-            version: row.try_get("version")?,
-            review_unit: row.try_get("review_unit")?,
-            anonymous: store::flag(&row, "anonymous")?,
-        })
-    })
-    .transpose()
-}
-
 /// Inserts a deadline and the timers armed for it.
 pub async fn insert_deadline(conn: &mut store::Conn, deadline: &DeadlineRow, timers: &[TimerRow]) -> Result<(), Error> {
     sqlx::query(
@@ -577,6 +549,17 @@ pub async fn settle_deadlines(conn: &mut store::Conn, case_id: &str, kinds: &[&s
             .execute(&mut *conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Opens again a case's deadline of `kind` that was met (a result sent back for rework); its
+/// timers not yet due still fire.
+pub async fn reopen_deadline(conn: &mut store::Conn, case_id: &str, kind: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE deadlines SET state = 'open' WHERE case_id = $1 AND kind = $2 AND state = 'met'")
+        .bind(case_id)
+        .bind(kind)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 

@@ -62,13 +62,7 @@ pub async fn run(
 }
 
 fn origin(now: DateTime<Utc>) -> Origin {
-    Origin {
-        source: SERVICE,
-        occurred_at: now,
-        causation_id: None,
-        correlation_id: None,
-        traceparent: None,
-    }
+    Origin::at(SERVICE, now)
 }
 
 fn case_uuid(case_id: &str) -> Result<uuid::Uuid, store::Error> {

@@ -56,13 +56,7 @@ fn refused(error: &Invalid, prefix: &str) -> Status {
 }
 
 fn origin(now: DateTime<Utc>) -> Origin {
-    Origin {
-        source: SERVICE,
-        occurred_at: now,
-        causation_id: None,
-        correlation_id: None,
-        traceparent: None,
-    }
+    Origin::at(SERVICE, now)
 }
 
 fn text(value: &str) -> Option<String> {

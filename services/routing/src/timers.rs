@@ -35,13 +35,7 @@ pub async fn run(db: Db, clock: Arc<dyn Clock>, tick: Duration, shutdown: Cancel
 }
 
 fn origin(now: DateTime<Utc>) -> Origin {
-    Origin {
-        source: SERVICE,
-        occurred_at: now,
-        causation_id: None,
-        correlation_id: None,
-        traceparent: None,
-    }
+    Origin::at(SERVICE, now)
 }
 
 /// Fires the timers due now; returns how many it settled.

@@ -374,6 +374,17 @@ pub async fn act(
         super::body::json::<CaseActionBody>(&headers, &body)?
     };
     let staff = acting(&caller, body.staff.clone())?;
+    let versions = dispatch::case_version(&state, &caller.tenant, &id).await?;
+    if let Some(expected) = expected
+        && expected != versions.total
+    {
+        return Err(ApiError::new(
+            StatusCode::PRECONDITION_FAILED,
+            "version_mismatch",
+            format!("the case is at version {}, not {expected}", versions.total),
+        )
+        .with_field("If-Match"));
+    }
     if routing {
         let used = ["staff", "unit", "reason", "escalation_id"];
         if let Some(field) = raw
@@ -393,19 +404,8 @@ pub async fn act(
             reason: body.reason,
             escalation_id: body.escalation_id,
         };
-        let reply = dispatch::act_on(&state, &caller, &id, action, expected, body).await?;
+        let reply = dispatch::act_on(&state, &caller, &id, action, versions, expected, body).await?;
         return Ok(axum::Json(ActionReply::Dispatch(reply)));
-    }
-    let versions = dispatch::case_version(&state, &caller.tenant, &id).await?;
-    if let Some(expected) = expected
-        && expected != versions.total
-    {
-        return Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "version_mismatch",
-            format!("the case is at version {}, not {expected}", versions.total),
-        )
-        .with_field("If-Match"));
     }
     let mut forwarded = raw;
     if let Some(fields) = forwarded.as_object_mut() {

@@ -505,26 +505,17 @@ pub async fn case_version(state: &State, tenant: &str, case_id: &str) -> Result<
     })
 }
 
-/// A dispatch action on a case (the console's action endpoint sends routing's actions here).
+/// A dispatch action on a case (the console's action endpoint sends routing's actions here,
+/// having checked `If-Match` against `versions`).
 pub async fn act_on(
     state: &State,
     caller: &Caller,
     id: &str,
     action: String,
+    versions: Versions,
     if_match: Option<u64>,
     body: ActionBody,
 ) -> Result<DispatchReply, ApiError> {
-    let versions = case_version(state, &caller.tenant, id).await?;
-    if let Some(expected) = if_match
-        && expected != versions.total
-    {
-        return Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "version_mismatch",
-            format!("the case is at version {}, not {expected}", versions.total),
-        )
-        .with_field("If-Match"));
-    }
     let request = ActRequest {
         case_id: id.to_owned(),
         action,
