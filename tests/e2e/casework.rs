@@ -370,6 +370,25 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         .await;
     assert_eq!(reply["status"], "closed", "{reply}");
 
+    // Head office holds the salesperson to account for the promises; a complaint earns no reward.
+    let reply = case
+        .ok(
+            "sanctions",
+            cc_manager,
+            json!({"subject_staff": gm, "ground": "missed_deadline", "sanction": "criticism",
+                "note": "承诺的赠品未按期兑现"}),
+        )
+        .await;
+    assert_eq!(reply["recorded"]["kind"], "sanction", "{reply}");
+    let (status, error) = case
+        .refused(
+            "rewards",
+            cc_manager,
+            json!({"reporter_consent": true, "basis": "discretionary", "amount_fen": 10_000}),
+        )
+        .await;
+    assert_eq!((status, error["code"].as_str()), (409, Some("not_a_report")), "{error}");
+
     // A stale version is refused.
     let (status, error) = act(
         &sandbox,
@@ -426,6 +445,7 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         ("result_notice", crm),
         ("callback_satisfied", cc_agent),
         ("inspect_pass", cc_manager),
+        ("sanction", cc_manager),
     ]
     .iter()
     .map(|(a, s)| ((*a).to_owned(), (*s).to_owned()))

@@ -148,6 +148,10 @@ vocabulary!(
         InspectPass => "inspect_pass", "质检通过", "quality inspection passed";
         /// A quality inspection failed the closed case and sends it back for rework (质检重办).
         InspectRework => "inspect_rework", "质检重办", "quality inspection: rework";
+        /// Record a staff member's accountability for this case and its sanction (问责).
+        Sanction => "sanction", "问责记录", "accountability record";
+        /// Grant the reporter of a substantiated report a reward, with their consent (举报奖励).
+        Reward => "reward", "举报奖励", "reward for the report";
     }
 );
 
@@ -202,6 +206,10 @@ vocabulary!(
         CallbackRequired => "callback_required", "须经回访方可结案", "the case closes only through the callback";
         /// The complainant left no channel back, so there is nobody to send a notice to.
         NoContactChannel => "no_contact_channel", "无可联系投诉人的渠道", "the complainant left no channel back";
+        /// A reward needs a finding that substantiates the report, at least in part.
+        FindingNotSubstantiated => "finding_not_substantiated",
+            "举报未经查实，不能奖励",
+            "the report is not substantiated, so there is nothing to reward";
     }
 );
 
@@ -236,6 +244,8 @@ pub struct Facts {
     pub reopen_count: u32,
     /// Reopens the organisation allows before the case must be formally concluded.
     pub reopen_cap: u32,
+    /// The latest finding substantiates the report, wholly or in part.
+    pub finding_substantiated: bool,
 }
 
 impl Default for Facts {
@@ -255,6 +265,7 @@ impl Default for Facts {
             callback_attempts_max: 0,
             reopen_count: 0,
             reopen_cap: 0,
+            finding_substantiated: false,
         }
     }
 }
@@ -443,6 +454,22 @@ fn decide(status: Status, action: Action, facts: &Facts) -> Result<Step, Refusal
         (S::Closed, A::InspectPass) => Ok(stay),
         (S::Closed, A::InspectRework) => Ok(Step::to(S::Investigating)),
 
+        (
+            S::Dispatched
+            | S::Returned
+            | S::Investigating
+            | S::UnderReview
+            | S::Resolved
+            | S::AwaitingCallback
+            | S::Dissatisfied
+            | S::Closed,
+            A::Sanction,
+        ) => Ok(stay),
+        (S::Resolved | S::AwaitingCallback | S::Dissatisfied | S::Closed, A::Reward) => {
+            require(facts.finding_substantiated, Refusal::FindingNotSubstantiated)?;
+            Ok(stay)
+        }
+
         _ => Err(Refusal::InvalidTransition),
     }
 }
@@ -539,6 +566,8 @@ mod tests {
         (S::Received, A::Supervise, Go(S::Received)),
         (S::Received, A::InspectPass, INVALID),
         (S::Received, A::InspectRework, INVALID),
+        (S::Received, A::Sanction, INVALID),
+        (S::Received, A::Reward, INVALID),
         // accepted
         (S::Accepted, A::Accept, INVALID),
         (S::Accepted, A::Reject, INVALID),
@@ -574,6 +603,8 @@ mod tests {
         (S::Accepted, A::Supervise, Go(S::Accepted)),
         (S::Accepted, A::InspectPass, INVALID),
         (S::Accepted, A::InspectRework, INVALID),
+        (S::Accepted, A::Sanction, INVALID),
+        (S::Accepted, A::Reward, INVALID),
         // rejected
         (S::Rejected, A::Accept, INVALID),
         (S::Rejected, A::Reject, INVALID),
@@ -609,6 +640,8 @@ mod tests {
         (S::Rejected, A::Supervise, INVALID),
         (S::Rejected, A::InspectPass, INVALID),
         (S::Rejected, A::InspectRework, INVALID),
+        (S::Rejected, A::Sanction, INVALID),
+        (S::Rejected, A::Reward, INVALID),
         // dispatched
         (S::Dispatched, A::Accept, INVALID),
         (S::Dispatched, A::Reject, INVALID),
@@ -644,6 +677,8 @@ mod tests {
         (S::Dispatched, A::Supervise, Go(S::Dispatched)),
         (S::Dispatched, A::InspectPass, INVALID),
         (S::Dispatched, A::InspectRework, INVALID),
+        (S::Dispatched, A::Sanction, Go(S::Dispatched)),
+        (S::Dispatched, A::Reward, INVALID),
         // returned
         (S::Returned, A::Accept, INVALID),
         (S::Returned, A::Reject, INVALID),
@@ -679,6 +714,8 @@ mod tests {
         (S::Returned, A::Supervise, Go(S::Returned)),
         (S::Returned, A::InspectPass, INVALID),
         (S::Returned, A::InspectRework, INVALID),
+        (S::Returned, A::Sanction, Go(S::Returned)),
+        (S::Returned, A::Reward, INVALID),
         // investigating
         (S::Investigating, A::Accept, INVALID),
         (S::Investigating, A::Reject, INVALID),
@@ -718,6 +755,8 @@ mod tests {
         (S::Investigating, A::Supervise, Go(S::Investigating)),
         (S::Investigating, A::InspectPass, INVALID),
         (S::Investigating, A::InspectRework, INVALID),
+        (S::Investigating, A::Sanction, Go(S::Investigating)),
+        (S::Investigating, A::Reward, INVALID),
         // under_review
         (S::UnderReview, A::Accept, INVALID),
         (S::UnderReview, A::Reject, INVALID),
@@ -753,6 +792,8 @@ mod tests {
         (S::UnderReview, A::Supervise, Go(S::UnderReview)),
         (S::UnderReview, A::InspectPass, INVALID),
         (S::UnderReview, A::InspectRework, INVALID),
+        (S::UnderReview, A::Sanction, Go(S::UnderReview)),
+        (S::UnderReview, A::Reward, INVALID),
         // resolved
         (S::Resolved, A::Accept, INVALID),
         (S::Resolved, A::Reject, INVALID),
@@ -788,6 +829,8 @@ mod tests {
         (S::Resolved, A::Supervise, Go(S::Resolved)),
         (S::Resolved, A::InspectPass, INVALID),
         (S::Resolved, A::InspectRework, INVALID),
+        (S::Resolved, A::Sanction, Go(S::Resolved)),
+        (S::Resolved, A::Reward, No(Refusal::FindingNotSubstantiated)),
         // awaiting_callback
         (S::AwaitingCallback, A::Accept, INVALID),
         (S::AwaitingCallback, A::Reject, INVALID),
@@ -827,6 +870,8 @@ mod tests {
         (S::AwaitingCallback, A::Supervise, Go(S::AwaitingCallback)),
         (S::AwaitingCallback, A::InspectPass, INVALID),
         (S::AwaitingCallback, A::InspectRework, INVALID),
+        (S::AwaitingCallback, A::Sanction, Go(S::AwaitingCallback)),
+        (S::AwaitingCallback, A::Reward, No(Refusal::FindingNotSubstantiated)),
         // dissatisfied
         (S::Dissatisfied, A::Accept, INVALID),
         (S::Dissatisfied, A::Reject, INVALID),
@@ -862,6 +907,8 @@ mod tests {
         (S::Dissatisfied, A::Supervise, Go(S::Dissatisfied)),
         (S::Dissatisfied, A::InspectPass, INVALID),
         (S::Dissatisfied, A::InspectRework, INVALID),
+        (S::Dissatisfied, A::Sanction, Go(S::Dissatisfied)),
+        (S::Dissatisfied, A::Reward, No(Refusal::FindingNotSubstantiated)),
         // closed
         (S::Closed, A::Accept, INVALID),
         (S::Closed, A::Reject, INVALID),
@@ -897,6 +944,8 @@ mod tests {
         (S::Closed, A::Supervise, INVALID),
         (S::Closed, A::InspectPass, Go(S::Closed)),
         (S::Closed, A::InspectRework, Go(S::Investigating)),
+        (S::Closed, A::Sanction, Go(S::Closed)),
+        (S::Closed, A::Reward, No(Refusal::FindingNotSubstantiated)),
         // withdrawn
         (S::Withdrawn, A::Accept, INVALID),
         (S::Withdrawn, A::Reject, INVALID),
@@ -932,6 +981,8 @@ mod tests {
         (S::Withdrawn, A::Supervise, INVALID),
         (S::Withdrawn, A::InspectPass, INVALID),
         (S::Withdrawn, A::InspectRework, INVALID),
+        (S::Withdrawn, A::Sanction, INVALID),
+        (S::Withdrawn, A::Reward, INVALID),
     ];
 
     fn outcome(status: Status, action: Action, facts: &Facts) -> Expect {
@@ -1002,6 +1053,7 @@ mod tests {
                 extension_cap: 3,
                 callback_attempts_max: 5,
                 reopen_cap: 1,
+                finding_substantiated: true,
                 ..Facts::default()
             },
         ]
@@ -1010,7 +1062,7 @@ mod tests {
     #[test]
     fn the_table_covers_every_pair_exactly_once() {
         assert_eq!(S::ALL.len(), 12);
-        assert_eq!(A::ALL.len(), 34);
+        assert_eq!(A::ALL.len(), 36);
         assert_eq!(TABLE.len(), S::ALL.len() * A::ALL.len());
         for status in S::ALL {
             for action in A::ALL {
@@ -1058,19 +1110,20 @@ mod tests {
     #[test]
     fn the_table_allows_no_more_than_the_design_lists() {
         // Counts of accepted pairs per status under the table's facts, as the design lists them
-        // (including note everywhere and supervise where processing goes on).
+        // (including note everywhere, supervise where processing goes on, and the accountability
+        // record from the dispatch on).
         let expected = [
             (S::Received, 6),
             (S::Accepted, 5),
             (S::Rejected, 1),
-            (S::Dispatched, 8),
-            (S::Returned, 4),
-            (S::Investigating, 13),
-            (S::UnderReview, 5),
-            (S::Resolved, 4),
-            (S::AwaitingCallback, 5),
-            (S::Dissatisfied, 4),
-            (S::Closed, 3),
+            (S::Dispatched, 9),
+            (S::Returned, 5),
+            (S::Investigating, 14),
+            (S::UnderReview, 6),
+            (S::Resolved, 5),
+            (S::AwaitingCallback, 6),
+            (S::Dissatisfied, 5),
+            (S::Closed, 4),
             (S::Withdrawn, 1),
         ];
         for (status, count) in expected {
@@ -1123,12 +1176,28 @@ mod tests {
                 A::Extension,
                 A::Withdraw,
                 A::Note,
-                A::Supervise
+                A::Supervise,
+                A::Sanction
             ]
         );
         assert_eq!(
             allowed(S::Resolved, &facts),
-            [A::ResultNotice, A::Withdraw, A::Note, A::Supervise]
+            [A::ResultNotice, A::Withdraw, A::Note, A::Supervise, A::Sanction]
+        );
+        let substantiated = Facts {
+            finding_substantiated: true,
+            ..facts.clone()
+        };
+        assert_eq!(
+            allowed(S::Resolved, &substantiated),
+            [
+                A::ResultNotice,
+                A::Withdraw,
+                A::Note,
+                A::Supervise,
+                A::Sanction,
+                A::Reward
+            ]
         );
         let anonymous = Facts {
             contactable: false,
@@ -1136,14 +1205,20 @@ mod tests {
         };
         assert_eq!(
             allowed(S::Resolved, &anonymous),
-            [A::Close, A::Withdraw, A::Note, A::Supervise]
+            [A::Close, A::Withdraw, A::Note, A::Supervise, A::Sanction]
         );
-        assert_eq!(allowed(S::Closed, &facts), [A::Note, A::InspectPass, A::InspectRework]);
+        assert_eq!(
+            allowed(S::Closed, &facts),
+            [A::Note, A::InspectPass, A::InspectRework, A::Sanction]
+        );
         let capped = Facts {
             reopen_count: 2,
             ..facts
         };
-        assert_eq!(allowed(S::Dissatisfied, &capped), [A::Conclude, A::Note, A::Supervise]);
+        assert_eq!(
+            allowed(S::Dissatisfied, &capped),
+            [A::Conclude, A::Note, A::Supervise, A::Sanction]
+        );
     }
 
     #[test]
@@ -1164,7 +1239,10 @@ mod tests {
     fn a_refusal_says_what_and_why() {
         let refusal = step(S::Resolved, A::Close, &table_facts()).expect_err("refused");
         assert_eq!(refusal.reason, Refusal::CallbackRequired);
-        assert_eq!(refusal.allowed, [A::ResultNotice, A::Withdraw, A::Note, A::Supervise]);
+        assert_eq!(
+            refusal.allowed,
+            [A::ResultNotice, A::Withdraw, A::Note, A::Supervise, A::Sanction]
+        );
         assert_eq!(
             refusal.to_string(),
             "`close` is not allowed while the case is resolved: callback_required"

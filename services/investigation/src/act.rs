@@ -49,6 +49,8 @@ pub const API_ACTIONS: &[&str] = &[
     "supervise",
     "notes",
     "inspections",
+    "sanctions",
+    "rewards",
 ];
 
 /// Callback attempts before a case closes as unreachable, until the organisation sets its own.
@@ -59,6 +61,23 @@ pub const REOPEN_CAP: u32 = 2;
 pub const SATISFIED_FROM: f64 = 4.0;
 /// The highest score of a callback survey's dimension.
 pub const SCORE_SCALE: u64 = 5;
+/// The share of a fine a reporter's reward may take, in percent (DOMAIN.md: e.g. fee abuse).
+pub const FINE_SHARE: std::ops::RangeInclusive<u64> = 20..=50;
+/// The share of the value recovered a reporter's reward may take, in percent.
+pub const RECOVERED_SHARE: std::ops::RangeInclusive<u64> = 10..=20;
+
+/// Why a member of staff is held to account (DOMAIN.md, "Rewards and accountability").
+pub const SANCTION_GROUNDS: &[&str] = &["missed_deadline", "leak", "obstruction", "retaliation"];
+/// The sanctions an accountability record may carry, mildest first.
+pub const SANCTIONS: &[&str] = &[
+    "reminder",
+    "warning",
+    "criticism",
+    "demerit",
+    "fine",
+    "demotion",
+    "dismissal",
+];
 
 /// The casework of investigation.
 pub struct Casework {
@@ -97,6 +116,8 @@ pub fn api_of(action: Action) -> &'static str {
         A::Supervise => "supervise",
         A::Note => "notes",
         A::InspectPass | A::InspectRework => "inspections",
+        A::Sanction => "sanctions",
+        A::Reward => "rewards",
     }
 }
 
@@ -224,7 +245,8 @@ fn who(action: Action) -> Who {
         | A::Close
         | A::Conclude
         | A::InspectPass
-        | A::InspectRework => Who::Independent,
+        | A::InspectRework
+        | A::Reward => Who::Independent,
         _ => Who::Anyone,
     }
 }
@@ -487,6 +509,8 @@ pub fn step_of(api: &str, status: CaseStatus, fields: &Map<String, Value>) -> Re
             Some(false) => Action::InspectRework,
             None => return Err(invalid("passed", "required", "passed: required, true or false")),
         },
+        "sanctions" => Action::Sanction,
+        "rewards" => Action::Reward,
         other => {
             return Err(invalid(
                 "action",
@@ -552,6 +576,11 @@ pub fn facts(file: &Casefile, records: &[Record]) -> Facts {
         callback_attempts_max: CALLBACK_ATTEMPTS,
         reopen_count: u32::try_from(file.reopen_count).unwrap_or(u32::MAX),
         reopen_cap: REOPEN_CAP,
+        finding_substantiated: records
+            .iter()
+            .filter(|r| r.kind == "finding")
+            .max_by_key(|r| (r.round, r.n))
+            .is_some_and(|r| matches!(r.body["outcome"].as_str(), Some("substantiated" | "partly"))),
     }
 }
 
@@ -570,6 +599,7 @@ fn facts_json(facts: &Facts) -> Value {
         "callback_attempts_max": facts.callback_attempts_max,
         "reopen_count": facts.reopen_count,
         "reopen_cap": facts.reopen_cap,
+        "finding_substantiated": facts.finding_substantiated,
     })
 }
 
@@ -1445,6 +1475,167 @@ impl Doing<'_> {
             recorded: json!({"kind": "inspection", "n": n}),
         })
     }
+    /// An accountability record: who, on what ground, with which sanction. Recorded by someone at
+    /// supervisor level or above who is not the person held to account; a leak, obstruction or
+    /// retaliation is judged by someone outside the unit that handles the case.
+    async fn sanction(&mut self, body: &Body<'_>) -> Result<Written, Status> {
+        let staff = body.required_text("subject_staff", 64)?;
+        self.staff_known("subject_staff", &staff)?;
+        let ground = body.required_one_of("ground", SANCTION_GROUNDS)?;
+        let sanction = body.required_one_of("sanction", SANCTIONS)?;
+        let note = body.required_text("note", 2000)?;
+        let amount = body.count("amount_fen")?;
+        match (sanction.as_str(), amount) {
+            ("fine", None | Some(0)) => {
+                return Err(invalid(
+                    "amount_fen",
+                    "required",
+                    "amount_fen: a fine needs its amount in fen, more than 0",
+                ));
+            }
+            ("fine", _) | (_, None) => {}
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "amount_fen",
+                    "only_for_fine",
+                    "amount_fen: only a fine carries an amount",
+                ));
+            }
+        }
+        if !self.actor.admin {
+            if self.actor.id == staff {
+                return Err(invalid(
+                    "subject_staff",
+                    "self",
+                    "subject_staff: nobody records their own accountability",
+                ));
+            }
+            if self.actor.level < ApprovalLevel::Supervisor {
+                return Err(invalid(
+                    "staff",
+                    "approval_level",
+                    format!(
+                        "staff: an accountability record needs {} or higher; `{}` is {}",
+                        ApprovalLevel::Supervisor,
+                        self.actor.id,
+                        self.actor.level
+                    ),
+                ));
+            }
+            if ground != "missed_deadline" && self.actor.inside(&self.file.unit) {
+                return Err(invalid(
+                    "staff",
+                    "independence",
+                    format!(
+                        "staff: `{}` is of {}, which handles the case; {ground} is judged from outside it",
+                        self.actor.id, self.file.unit
+                    ),
+                ));
+            }
+        }
+        let unit = self.org.staff(&staff).map(|m| m.unit.clone());
+        let content = json!({"staff": staff, "unit": unit, "ground": ground, "sanction": sanction,
+            "amount_fen": amount, "note": note});
+        let mut record = self.record("sanction", 0, "recorded", content);
+        record.subject = Some(staff.clone());
+        let n = self.add(record).await?;
+        let facts = json!({"sanction_id": n, "staff": staff, "unit": unit, "ground": ground, "sanction": sanction,
+            "amount_fen": amount});
+        Ok(Written {
+            detail: facts.clone(),
+            public: facts,
+            recorded: json!({"kind": "sanction", "n": n}),
+        })
+    }
+
+    /// The reward for a substantiated report: only with the reporter's consent, once per case,
+    /// as a share of the fine or of the value recovered within the shares allowed, or a
+    /// discretionary amount; decided outside the handling unit at the level the authority
+    /// matrix sets for the amount. The record never names the reporter.
+    async fn reward(&mut self, body: &Body<'_>) -> Result<Written, Status> {
+        if body.flag("reporter_consent")? != Some(true) {
+            return Err(invalid(
+                "reporter_consent",
+                "consent_required",
+                "reporter_consent: a reward is granted only with the reporter's consent (true)",
+            ));
+        }
+        if self.file.kind != "report" {
+            return Err(conflict(
+                "not_a_report",
+                format!(
+                    "a reward is for a report of misconduct; this case is a {}",
+                    self.file.kind
+                ),
+                None,
+            ));
+        }
+        if self.records.iter().any(|r| r.kind == "reward") {
+            return Err(conflict(
+                "already_rewarded",
+                "the report has already been rewarded",
+                None,
+            ));
+        }
+        let basis = body.required_one_of("basis", &["fine_share", "recovered_share", "discretionary"])?;
+        let amount_of = |field: &str| -> Result<u64, Status> {
+            match body.count(field)? {
+                Some(amount) if amount > 0 => Ok(amount),
+                _ => Err(invalid(
+                    field,
+                    "required",
+                    format!("{field}: required, in fen, more than 0"),
+                )),
+            }
+        };
+        let (base, percent, amount) = match basis.as_str() {
+            "discretionary" => (None, None, amount_of("amount_fen")?),
+            share => {
+                let base = amount_of("base_amount_fen")?;
+                let range = if share == "fine_share" {
+                    FINE_SHARE
+                } else {
+                    RECOVERED_SHARE
+                };
+                let percent = body
+                    .count("percent")?
+                    .ok_or_else(|| invalid("percent", "required", "percent: required for a share"))?;
+                if !range.contains(&percent) {
+                    return Err(invalid(
+                        "percent",
+                        "range",
+                        format!("percent: a {share} is {}% to {}%", range.start(), range.end()),
+                    ));
+                }
+                let amount = base.saturating_mul(percent) / 100;
+                (Some(base), Some(percent), amount)
+            }
+        };
+        let needed = required_level("reward", amount);
+        if self.actor.level < needed {
+            return Err(invalid(
+                "staff",
+                "approval_level",
+                format!(
+                    "staff: a reward of {amount} fen needs {needed} or higher; `{}` is {}",
+                    self.actor.id, self.actor.level
+                ),
+            ));
+        }
+        let publicise = body.flag("publicise")?.unwrap_or(false);
+        let note = body.text("note", 2000)?;
+        let content = json!({"basis": basis, "base_amount_fen": base, "percent": percent, "amount_fen": amount,
+            "reporter_consent": true, "publicise": publicise, "note": note});
+        let mut record = self.record("reward", 0, "granted", content);
+        record.level = Some(level_name(needed));
+        let n = self.add(record).await?;
+        let facts = json!({"reward_id": n, "basis": basis, "amount_fen": amount, "level": level_name(needed)});
+        Ok(Written {
+            detail: facts.clone(),
+            public: facts,
+            recorded: json!({"kind": "reward", "n": n}),
+        })
+    }
 }
 
 impl Casework {
@@ -1578,6 +1769,8 @@ impl Casework {
                 A::Supervise => doing.supervise(&body).await?,
                 A::Note => doing.note(&body).await?,
                 A::InspectPass | A::InspectRework => doing.inspection(&body, action).await?,
+                A::Sanction => doing.sanction(&body).await?,
+                A::Reward => doing.reward(&body).await?,
                 other => {
                     return Err(invalid(
                         "action",
@@ -1745,7 +1938,9 @@ mod tests {
       "staff": [
         {"id": "store-crm", "unit": "store", "display_name": "store-crm", "roles": ["crm_manager"]},
         {"id": "store-service", "unit": "store", "display_name": "store-service", "roles": ["handler"]},
-        {"id": "accused", "unit": "store", "display_name": "accused", "roles": ["handler"]}]}"#;
+        {"id": "accused", "unit": "store", "display_name": "accused", "roles": ["handler"]},
+        {"id": "hq-agent", "unit": "hq", "display_name": "hq-agent", "roles": ["handler"]},
+        {"id": "hq-gm", "unit": "hq", "display_name": "hq-gm", "roles": ["general_manager"]}]}"#;
 
     async fn casework() -> (tempfile::TempDir, Casework) {
         let dir = tempfile::tempdir().expect("dir");
@@ -1848,6 +2043,14 @@ mod tests {
             ("notes", json!({"text": "t"})),
             ("inspections", json!({"passed": true})),
             ("inspections", json!({"passed": false, "note": "n"})),
+            (
+                "sanctions",
+                json!({"subject_staff": "accused", "ground": "missed_deadline", "sanction": "warning", "note": "n"}),
+            ),
+            (
+                "rewards",
+                json!({"reporter_consent": true, "basis": "discretionary", "amount_fen": 10_000}),
+            ),
         ]
     }
 
@@ -1921,6 +2124,177 @@ mod tests {
         }
         assert_eq!(taken + refused, CaseStatus::ALL.len() * bodies().len());
         assert!(taken > 40 && refused > 200, "taken {taken}, refused {refused}");
+    }
+
+    /// Takes `api` on the case as `staff`, answering the error's field and rule on a refusal.
+    async fn try_act(
+        casework: &Casework,
+        case_id: &str,
+        staff: &str,
+        api: &str,
+        body: Value,
+    ) -> Result<FileView, String> {
+        let request = ActRequest {
+            case_id: case_id.to_owned(),
+            action: api.to_owned(),
+            staff: staff.to_owned(),
+            expected_version: 0,
+            body_json: body.to_string(),
+        };
+        casework.act("t", request).await.map_err(|error| {
+            let meta = |key: &str| {
+                error
+                    .metadata()
+                    .get(key)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let details = meta("x-redress-error-details");
+            let rule = serde_json::from_str::<Value>(&details)
+                .ok()
+                .and_then(|d| d[0]["rule"].as_str().map(str::to_owned));
+            format!(
+                "{}:{}",
+                meta(runtime::grpc::ERROR_FIELD_METADATA),
+                rule.unwrap_or_else(|| meta(runtime::grpc::ERROR_CODE_METADATA))
+            )
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn accountability_and_rewards_keep_their_rules() {
+        let (_dir, casework) = casework().await;
+        let case_id = file_in(&casework, CaseStatus::Investigating).await;
+        let sanction = |staff: &str, ground: &str, sanction: &str| json!({"subject_staff": staff, "ground": ground, "sanction": sanction, "note": "did not call back in time"});
+        let refusals = [
+            (
+                "store-service",
+                sanction("accused", "missed_deadline", "warning"),
+                "staff:approval_level",
+            ),
+            (
+                "store-crm",
+                sanction("store-crm", "missed_deadline", "warning"),
+                "subject_staff:self",
+            ),
+            (
+                "store-crm",
+                sanction("accused", "retaliation", "demerit"),
+                "staff:independence",
+            ),
+            ("hq-gm", sanction("accused", "gossip", "warning"), "ground:one_of"),
+            ("hq-gm", sanction("accused", "leak", "fine"), "amount_fen:required"),
+            ("hq-gm", sanction("nobody", "leak", "warning"), "subject_staff:unknown"),
+        ];
+        for (staff, body, expected) in refusals {
+            let error = try_act(&casework, &case_id, staff, "sanctions", body.clone())
+                .await
+                .expect_err("refused");
+            assert_eq!(error, expected, "{staff} {body}");
+        }
+        let mut fine = sanction("accused", "leak", "fine");
+        fine["amount_fen"] = json!(50_000);
+        let view = try_act(&casework, &case_id, "hq-gm", "sanctions", fine)
+            .await
+            .expect("recorded");
+        assert_eq!(view.status, "investigating");
+        try_act(
+            &casework,
+            &case_id,
+            "store-crm",
+            "sanctions",
+            sanction("accused", "missed_deadline", "reminder"),
+        )
+        .await
+        .expect("the unit's manager records a missed deadline");
+        let casework_json: Value =
+            serde_json::from_str(&casework.view("t", &case_id, None).await.expect("view").casework_json).expect("json");
+        let sanctions: Vec<&Value> = casework_json["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .filter(|r| r["kind"] == "sanction")
+            .collect();
+        assert_eq!(sanctions.len(), 2);
+        assert_eq!(sanctions[0]["subject"], "accused");
+        assert_eq!(sanctions[0]["body"]["amount_fen"], 50_000);
+        assert_eq!(sanctions[0]["body"]["unit"], "store");
+
+        let reward =
+            json!({"reporter_consent": true, "basis": "fine_share", "base_amount_fen": 1_000_000, "percent": 30});
+        let refused = try_act(&casework, &case_id, "hq-gm", "rewards", reward.clone())
+            .await
+            .expect_err("refused");
+        assert_eq!(refused, ":invalid_transition", "no reward while investigating");
+        try_act(
+            &casework,
+            &case_id,
+            "store-crm",
+            "findings",
+            json!({"outcome": "substantiated", "root_cause": "fee abuse"}),
+        )
+        .await
+        .expect("finding");
+        let mut tx = casework.db.begin().await.expect("tx");
+        sqlx::query("UPDATE files SET status = 'closed' WHERE case_id = $1")
+            .bind(&case_id)
+            .execute(&mut *tx)
+            .await
+            .expect("closed");
+        casework.db.commit(tx).await.expect("commits");
+        let refused = try_act(&casework, &case_id, "hq-gm", "rewards", reward.clone())
+            .await
+            .expect_err("refused");
+        assert_eq!(refused, ":not_a_report", "a complaint earns no reward");
+        let mut tx = casework.db.begin().await.expect("tx");
+        sqlx::query("UPDATE files SET kind = 'report' WHERE case_id = $1")
+            .bind(&case_id)
+            .execute(&mut *tx)
+            .await
+            .expect("a report");
+        casework.db.commit(tx).await.expect("commits");
+        let without_consent = json!({"basis": "discretionary", "amount_fen": 10_000});
+        let cases = [
+            ("hq-gm", without_consent, "reporter_consent:consent_required"),
+            ("store-crm", reward.clone(), "staff:independence"),
+            ("hq-agent", reward.clone(), "staff:approval_level"),
+            (
+                "hq-gm",
+                json!({"reporter_consent": true, "basis": "fine_share", "base_amount_fen": 1_000_000, "percent": 60}),
+                "percent:range",
+            ),
+            (
+                "hq-gm",
+                json!({"reporter_consent": true, "basis": "recovered_share", "percent": 15}),
+                "base_amount_fen:required",
+            ),
+        ];
+        for (staff, body, expected) in cases {
+            let error = try_act(&casework, &case_id, staff, "rewards", body.clone())
+                .await
+                .expect_err("refused");
+            assert_eq!(error, expected, "{staff} {body}");
+        }
+        let granted = try_act(&casework, &case_id, "hq-gm", "rewards", reward.clone())
+            .await
+            .expect("granted");
+        let recorded: Value = serde_json::from_str(&granted.recorded_json).expect("json");
+        assert_eq!(recorded["kind"], "reward");
+        let casework_json: Value = serde_json::from_str(&granted.casework_json).expect("json");
+        let reward_record = casework_json["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .find(|r| r["kind"] == "reward")
+            .expect("reward")
+            .clone();
+        assert_eq!(reward_record["body"]["amount_fen"], 300_000, "30% of 10 000 yuan");
+        assert_eq!(reward_record["level"], "department_head");
+        let again = try_act(&casework, &case_id, "hq-gm", "rewards", reward)
+            .await
+            .expect_err("once");
+        assert_eq!(again, ":already_rewarded");
     }
 
     #[test]

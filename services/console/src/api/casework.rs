@@ -40,6 +40,8 @@ pub const ACTIONS: &[&str] = &[
     "supervise",
     "notes",
     "inspections",
+    "sanctions",
+    "rewards",
 ];
 
 /// A corrective action decided by a finding.
@@ -103,7 +105,13 @@ pub struct SettlementBody {
 ///   dimension), `note`, `at`; `reopen`: `reason`, `escalate_senior`; `close`: `conclusion`;
 ///   `withdraw`: `reason`; `supervise`: `kind` (`chase`, `notice`, `instruction`), `text`,
 ///   `due_at` (a notice's deadline); `notes`: `text`; `inspections`: `passed`, `scores` (0–100),
-///   `note`.
+///   `note`;
+/// - `sanctions` (an accountability record): `subject_staff`, `ground` (`missed_deadline`,
+///   `leak`, `obstruction`, `retaliation`), `sanction` (`reminder`, `warning`, `criticism`,
+///   `demerit`, `fine`, `demotion`, `dismissal`), `amount_fen` (a fine's), `note`;
+/// - `rewards` (for a substantiated report): `reporter_consent` (must be true), `basis`
+///   (`fine_share` 20–50 %, `recovered_share` 10–20 %, `discretionary`), `base_amount_fen` and
+///   `percent` for a share, `amount_fen` for a discretionary reward, `publicise`, `note`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseActionBody {
@@ -230,6 +238,30 @@ pub struct CaseActionBody {
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passed: Option<bool>,
+    /// An accountability record's ground.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ground: Option<String>,
+    /// An accountability record's sanction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sanction: Option<String>,
+    /// In fen (分): a fine's amount, or a discretionary reward's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub amount_fen: Option<u64>,
+    /// In fen (分): the fine or the value recovered that a reward is a share of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub base_amount_fen: Option<u64>,
+    /// A reward's share, in percent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 100)]
+    pub percent: Option<u64>,
+    /// The reporter consents to the reward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporter_consent: Option<bool>,
+    /// The reporter consents to the reward being made public (never their name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub publicise: Option<bool>,
 }
 
 /// The case file after a casework action.
@@ -331,7 +363,7 @@ fn acting(caller: &Caller, named: Option<String>) -> Result<String, ApiError> {
     path = "/api/v1/cases/{id}/{action}",
     params(
         ("id" = String, Path, description = "The case id"),
-        ("action" = String, Path, description = "dispatch, take, return, transfer, recuse, acknowledge (routing); assign, contact, tasks, hearings, findings, plans, approvals, extensions, resolve, review, callbacks, reopen, close, withdraw, supervise, notes, inspections (the casework)"),
+        ("action" = String, Path, description = "dispatch, take, return, transfer, recuse, acknowledge (routing); assign, contact, tasks, hearings, findings, plans, approvals, extensions, resolve, review, callbacks, reopen, close, withdraw, supervise, notes, inspections, sanctions, rewards (the casework)"),
         ("If-Match" = Option<String>, Header, description = "The case's version as last read; a stale one is refused with 412"),
     ),
     request_body = CaseActionBody,
