@@ -370,6 +370,32 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         .await;
     assert_eq!(reply["status"], "closed", "{reply}");
 
+    // Analytics scores the store by its inspections, counted on the inspection's day.
+    let kpis = testkit::wait_until(std::time::Duration::from_secs(10), || async {
+        let kpis: Value = sandbox
+            .api(Method::GET, "/api/v1/analytics/kpis?from=2026-11-01&to=2026-12-31")
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        (kpis["inspections_by_unit"][store]["inspected"] == 1).then_some(kpis)
+    })
+    .await
+    .expect("analytics counts the inspection");
+    assert_eq!(
+        kpis["inspections_by_unit"][store],
+        json!({"inspected": 1, "passed": 1, "scored": 1, "mean_score": 90.0}),
+        "{kpis}"
+    );
+    assert_eq!(
+        kpis["kpis"]["inspection_pass"],
+        json!({"value": 1.0, "numerator": 1, "denominator": 1}),
+        "{kpis}"
+    );
+    assert_eq!(kpis["kpis"]["inspection_score"]["value"], 90.0, "{kpis}");
+
     // Head office holds the salesperson to account for the promises; a complaint earns no reward.
     let reply = case
         .ok(

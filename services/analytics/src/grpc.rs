@@ -2,7 +2,7 @@
 
 use domain::ErrorCode;
 use rpc::analytics::v1::analytics_server::Analytics;
-use rpc::analytics::v1::{Breakdown, KpisReply, KpisRequest, Ratio};
+use rpc::analytics::v1::{Breakdown, Inspections, KpisReply, KpisRequest, Ratio};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
 use store::Db;
@@ -74,6 +74,41 @@ impl Analytics for AnalyticsGrpc {
             ratio(figures.acknowledged_on_time, figures.accepted),
         );
         kpis.insert("acceptance".to_owned(), ratio(figures.accepted, figures.total));
+        let inspections = sql::inspections(&self.db, tenant.as_str(), &from, &to, unit)
+            .await
+            .map_err(internal)?;
+        let (inspected, passed) = inspections
+            .values()
+            .fold((0, 0), |(i, p), u| (i + u.inspected, p + u.passed));
+        kpis.insert("inspection_pass".to_owned(), ratio(passed, inspected));
+        let (scored, total_score) = inspections
+            .values()
+            .fold((0, 0.0), |(n, t), u| (n + u.scored, t + u.score_total));
+        kpis.insert(
+            "inspection_score".to_owned(),
+            Ratio {
+                value: if scored == 0 { 0.0 } else { total_score / scored as f64 },
+                numerator: total_score.round() as u64,
+                denominator: scored,
+            },
+        );
+        let inspections_by_unit = inspections
+            .into_iter()
+            .map(|(unit, u)| {
+                let mean_score = if u.scored == 0 {
+                    0.0
+                } else {
+                    u.score_total / u.scored as f64
+                };
+                let figures = Inspections {
+                    inspected: u.inspected,
+                    passed: u.passed,
+                    scored: u.scored,
+                    mean_score,
+                };
+                (unit, figures)
+            })
+            .collect();
         Ok(Response::new(KpisReply {
             from,
             to,
@@ -82,6 +117,7 @@ impl Analytics for AnalyticsGrpc {
             by_channel: breakdown(figures.by_channel),
             by_unit: breakdown(figures.by_unit),
             by_category: breakdown(figures.by_category),
+            inspections_by_unit,
         }))
     }
 

@@ -8,10 +8,10 @@ use bus::consumer::{Batch, Handler, HandlerError};
 use chrono::{DateTime, Utc};
 use domain::Clock;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseOpened, CaseRegistered, NoticeRecorded};
+use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseOpened, CaseProgressed, CaseRegistered, NoticeRecorded};
 use store::{Db, HistoryEntry};
 
-use crate::store::{self as sql, FactUpdate};
+use crate::store::{self as sql, FactUpdate, Inspection, Update};
 
 /// The consumer of every producer's events.
 pub struct AnalyticsHandler {
@@ -33,6 +33,26 @@ fn local_day(text: &str) -> Result<String, HandlerError> {
         .to_string())
 }
 
+/// The inspection a casework event records, if it is one (`inspect_pass`, `inspect_rework`).
+fn inspection(tenant: &str, progressed: &CaseProgressed) -> Result<Option<Inspection>, HandlerError> {
+    if !matches!(progressed.step.as_str(), "inspect_pass" | "inspect_rework") {
+        return Ok(None);
+    }
+    let facts: serde_json::Value = serde_json::from_str(&progressed.facts_json)?;
+    let n = facts["inspection"]
+        .as_i64()
+        .ok_or_else(|| format!("an inspection event without its number: {}", progressed.facts_json))?;
+    Ok(Some(Inspection {
+        tenant: tenant.to_owned(),
+        n,
+        unit: progressed.unit.clone(),
+        passed: progressed.step == "inspect_pass",
+        score: facts["score"].as_f64(),
+        at: instant(&progressed.at)?,
+        day: local_day(&progressed.at)?,
+    }))
+}
+
 fn text(value: String) -> Option<String> {
     if value.is_empty() { None } else { Some(value) }
 }
@@ -40,12 +60,18 @@ fn text(value: String) -> Option<String> {
 #[async_trait]
 impl Handler for AnalyticsHandler {
     type State = ();
-    type Effect = FactUpdate;
+    type Effect = Update;
 
     fn handles(&self, event: &Envelope) -> bool {
         matches!(
             event.event_type.as_str(),
-            "case.registered" | "case.accepted" | "case.dispatched" | "case.opened" | "notice.recorded"
+            "case.registered"
+                | "case.accepted"
+                | "case.dispatched"
+                | "case.opened"
+                | "notice.recorded"
+                | "case.progressed"
+                | "case.reopened"
         )
     }
 
@@ -53,9 +79,16 @@ impl Handler for AnalyticsHandler {
         Ok(())
     }
 
-    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<FactUpdate>, HandlerError> {
+    fn decide(&self, _state: &(), event: &Envelope) -> Result<Vec<Update>, HandlerError> {
         let payload = event.payload.as_ref();
         let update = match event.event_type.as_str() {
+            "case.progressed" | "case.reopened" => {
+                let progressed = CaseProgressed::decode(payload)?;
+                return Ok(inspection(&event.tenant, &progressed)?
+                    .map(Update::Inspection)
+                    .into_iter()
+                    .collect());
+            }
             "case.registered" => {
                 let registered = CaseRegistered::decode(payload)?;
                 FactUpdate {
@@ -110,14 +143,21 @@ impl Handler for AnalyticsHandler {
             }
             _ => return Ok(vec![]),
         };
-        Ok(vec![update])
+        Ok(vec![Update::Facts(update)])
     }
 
-    async fn apply(&self, batch: Batch<FactUpdate>) -> Result<(), HandlerError> {
+    async fn apply(&self, batch: Batch<Update>) -> Result<(), HandlerError> {
         let now = self.clock.now();
         let mut tx = self.db.begin().await?;
         for (event, updates) in batch.decided {
             for update in updates {
+                let update = match update {
+                    Update::Inspection(inspection) => {
+                        sql::add_inspection(&mut tx, &event.case_id.to_string(), &inspection).await?;
+                        continue;
+                    }
+                    Update::Facts(update) => update,
+                };
                 sql::merge(&mut tx, &event.case_id.to_string(), &update).await?;
                 if event.event_type == "case.registered" {
                     let detail = serde_json::json!({"period": update.received_day, "channel": update.channel});

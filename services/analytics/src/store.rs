@@ -6,12 +6,102 @@ use sqlx::Row;
 use store::{Db, Error, Migration};
 
 /// Analytics' migrations (after the platform's).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 100,
-    name: "analytics",
-    sqlite: include_str!("../migrations/sqlite/0100_analytics.sql"),
-    postgres: include_str!("../migrations/postgres/0100_analytics.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 100,
+        name: "analytics",
+        sqlite: include_str!("../migrations/sqlite/0100_analytics.sql"),
+        postgres: include_str!("../migrations/postgres/0100_analytics.sql"),
+    },
+    Migration {
+        version: 101,
+        name: "inspections",
+        sqlite: include_str!("../migrations/sqlite/0101_inspections.sql"),
+        postgres: include_str!("../migrations/postgres/0101_inspections.sql"),
+    },
+];
+
+/// What one event changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    Facts(FactUpdate),
+    Inspection(Inspection),
+}
+
+/// A quality inspection of a closed case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Inspection {
+    pub tenant: String,
+    /// The inspection's number on the case.
+    pub n: i64,
+    pub unit: String,
+    pub passed: bool,
+    /// The mean of its scores (0–100), when scored.
+    pub score: Option<f64>,
+    pub at: String,
+    pub day: String,
+}
+
+/// Records an inspection once (a redelivered event changes nothing).
+pub async fn add_inspection(conn: &mut store::Conn, case_id: &str, inspection: &Inspection) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO inspections (case_id, n, tenant, unit, passed, score, at, day)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (case_id, n) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(inspection.n)
+    .bind(&inspection.tenant)
+    .bind(&inspection.unit)
+    .bind(i64::from(inspection.passed))
+    .bind(inspection.score)
+    .bind(&inspection.at)
+    .bind(&inspection.day)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Inspections of one unit in a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnitInspections {
+    pub inspected: u64,
+    pub passed: u64,
+    pub scored: u64,
+    pub score_total: f64,
+}
+
+/// Inspections held between two local days (inclusive) by unit, optionally of one unit.
+pub async fn inspections(
+    db: &Db,
+    tenant: &str,
+    from: &str,
+    to: &str,
+    unit: Option<&str>,
+) -> Result<BTreeMap<String, UnitInspections>, Error> {
+    let rows = sqlx::query(
+        "SELECT unit, passed, score FROM inspections
+         WHERE tenant = $1 AND day BETWEEN $2 AND $3 AND ($4 IS NULL OR unit = $4)",
+    )
+    .bind(tenant)
+    .bind(from)
+    .bind(to)
+    .bind(unit)
+    .fetch_all(db.reader())
+    .await?;
+    let mut by_unit: BTreeMap<String, UnitInspections> = BTreeMap::new();
+    for row in rows {
+        let entry = by_unit.entry(row.try_get("unit")?).or_default();
+        entry.inspected += 1;
+        if store::flag(&row, "passed")? {
+            entry.passed += 1;
+        }
+        if let Some(score) = row.try_get::<Option<f64>, _>("score")? {
+            entry.scored += 1;
+            entry.score_total += score;
+        }
+    }
+    Ok(by_unit)
+}
 
 /// Columns of a case's facts one event knows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

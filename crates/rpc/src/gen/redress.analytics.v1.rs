@@ -23,6 +23,19 @@ pub struct Breakdown {
     #[prost(uint64, tag = "1")]
     pub count: u64,
 }
+/// Quality inspections of one unit's closed cases, held in the period.
+#[derive(Clone, Copy, PartialEq, ::prost::Message)]
+pub struct Inspections {
+    #[prost(uint64, tag = "1")]
+    pub inspected: u64,
+    #[prost(uint64, tag = "2")]
+    pub passed: u64,
+    /// Inspections that gave scores, and the mean of their scores (0-100).
+    #[prost(uint64, tag = "3")]
+    pub scored: u64,
+    #[prost(double, tag = "4")]
+    pub mean_score: f64,
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct KpisReply {
     #[prost(string, tag = "1")]
@@ -45,6 +58,12 @@ pub struct KpisReply {
     >,
     #[prost(uint64, tag = "7")]
     pub total: u64,
+    /// By the unit that handled the inspected case; by the inspection's local day, not receipt.
+    #[prost(map = "string, message", tag = "8")]
+    pub inspections_by_unit: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        Inspections,
+    >,
 }
 /// Generated client implementations.
 pub mod analytics_client {

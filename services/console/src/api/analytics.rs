@@ -38,6 +38,17 @@ pub struct Count {
     pub count: u64,
 }
 
+/// Quality inspections of one unit's closed cases held in the period.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitInspections {
+    pub inspected: u64,
+    pub passed: u64,
+    /// Inspections that gave scores.
+    pub scored: u64,
+    /// The mean of their scores, 0–100; 0 when none was scored.
+    pub mean_score: f64,
+}
+
 /// The period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Period {
@@ -54,6 +65,9 @@ pub struct KpiReport {
     pub by_channel: BTreeMap<String, Count>,
     pub by_unit: BTreeMap<String, Count>,
     pub by_category: BTreeMap<String, Count>,
+    /// Quality inspections by the unit that handled the case, counted by the inspection's day
+    /// (the KPIs `inspection_pass` and `inspection_score` sum them).
+    pub inspections_by_unit: BTreeMap<String, UnitInspections>,
 }
 
 /// KPIs for cases received in a period.
@@ -123,5 +137,18 @@ pub async fn kpis(
         by_channel: counts(reply.by_channel),
         by_unit: counts(reply.by_unit),
         by_category: counts(reply.by_category),
+        inspections_by_unit: reply
+            .inspections_by_unit
+            .into_iter()
+            .map(|(unit, i)| {
+                let figures = UnitInspections {
+                    inspected: i.inspected,
+                    passed: i.passed,
+                    scored: i.scored,
+                    mean_score: i.mean_score,
+                };
+                (unit, figures)
+            })
+            .collect(),
     }))
 }
