@@ -6,6 +6,8 @@ COPY . .
 RUN cargo build --release --locked --package redress
 
 FROM debian:bookworm-slim
+# The dossier's PDF summary is drawn in a CJK font.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --home /var/lib/redress redress && mkdir -p /var/lib/redress && chown redress /var/lib/redress
 COPY --from=build /src/target/release/redress /usr/local/bin/redress
 USER redress

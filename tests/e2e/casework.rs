@@ -495,7 +495,84 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         (Some("CA-SALES-PROMISES"), Some(gm))
     );
     assert_eq!(view["unit"], store);
+
+    // The dossier: the whole file as a ZIP with a PDF summary, its hash in the console's audit log.
+    let response = sandbox
+        .api(Method::GET, &format!("/api/v1/cases/{}/dossier?lang=zh-CN", case.id))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/zip");
+    let sha256 = response.headers()["x-redress-dossier-sha256"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let zip = response.bytes().await.expect("body").to_vec();
+    assert_eq!(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&zip)), sha256);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a ZIP");
+    let names: Vec<String> = archive.file_names().map(|n| n.expect("a name").into_owned()).collect();
+    for expected in [
+        "summary.pdf",
+        "timeline.csv",
+        "records.json",
+        "case.json",
+        "manifest.json",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "{expected} in {names:?}");
+    }
+    assert!(
+        names.iter().any(|n| n.starts_with("letters/acknowledgement")),
+        "the acknowledgement letter in {names:?}"
+    );
+    let read = |archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut archive.by_name(name).expect("in the ZIP"), &mut bytes).expect("reads");
+        bytes
+    };
+    let case_json: Value = serde_json::from_slice(&read(&mut archive, "case.json")).expect("json");
+    assert_eq!(case_json["id"], view["id"]);
+    let timeline = String::from_utf8(read(&mut archive, "timeline.csv")).expect("utf-8");
+    assert!(timeline.contains("hq-cc-agent-huang"), "{timeline}");
+    let pdf = read(&mut archive, "summary.pdf");
+    let text = pdf_text(&pdf);
+    let case_number = view["case_number"].as_str().expect("case number");
+    for expected in [case_number, "案件档案", "问责记录", "承诺的赠品未按期兑现", "质检"] {
+        assert!(text.contains(expected), "the summary lacks `{expected}`:\n{text}");
+    }
+    let audit = sandbox.audit_log("console").await.expect("audit log");
+    let exported = audit.last().expect("an entry");
+    assert_eq!(
+        (
+            exported.action.as_str(),
+            exported.subject.as_str(),
+            exported.actor.as_str()
+        ),
+        ("dossier.exported", view["id"].as_str().expect("id"), "admin")
+    );
+    let detail: Value = serde_json::from_str(&exported.detail_json).expect("json");
+    assert_eq!(detail["sha256"], sha256, "{detail}");
+    let response = sandbox
+        .api(Method::GET, &format!("/api/v1/cases/{}/dossier?lang=fr", case.id))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 422);
     sandbox.stop().await;
+}
+
+/// The text of a PDF, by poppler's pdftotext (Debian's poppler-utils; scripts/test installs it).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("summary.pdf");
+    std::fs::write(&path, pdf).expect("written");
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install poppler-utils)");
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    String::from_utf8(output.stdout).expect("utf-8")
 }
 
 async fn the_accused_sees_the_hearing_summary_and_nothing_that_identifies_the_reporter(stores: Stores) {
@@ -591,6 +668,11 @@ async fn the_accused_sees_the_hearing_summary_and_nothing_that_identifies_the_re
     // The case itself stays closed to the accused, and so do other people's summaries.
     let response = as_accused(format!("/api/v1/cases/{id}")).send().await.expect("sent");
     assert_eq!(response.status().as_u16(), 403);
+    let response = as_accused(format!("/api/v1/cases/{id}/dossier"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 403, "nor may they export its dossier");
     let response = as_accused(format!("/api/v1/cases/{id}/hearing-summary?staff=hq-integrity-officer"))
         .send()
         .await

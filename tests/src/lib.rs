@@ -97,6 +97,19 @@ impl Sandbox {
         }
     }
 
+    /// The default tenant's audit log of one service's store (`intake`, `routing`, `console`),
+    /// oldest first.
+    pub async fn audit_log(&self, service: &str) -> anyhow::Result<Vec<store::audit::Recorded>> {
+        let url = match &self.databases {
+            Some(databases) => databases.urls.get(service).cloned().unwrap_or_default(),
+            None => store::sqlite_url(&self.data_dir.path().join(format!("{service}.db"))),
+        };
+        let db = store::Db::connect(&url, &[], store::OpenOptions::default()).await?;
+        let entries = store::audit::entries(&db, "default").await;
+        db.close().await;
+        Ok(entries?)
+    }
+
     /// Stops the product and starts it again on the same data directory.
     pub async fn restart(&mut self, clock: Arc<dyn domain::Clock>) -> anyhow::Result<()> {
         if let Some(running) = self.running.take() {

@@ -4,6 +4,14 @@ use anyhow::Context;
 
 use crate::cli::{AdminBusCommand, AdminCalendarCommand, AdminCommand, AuditCommand};
 
+/// The stores that keep an audit log: intake (reads of personal data), routing (published
+/// documents), the console (dossier exports).
+const AUDITED: [(&str, &[store::Migration]); 3] = [
+    ("intake", intake::store::MIGRATIONS),
+    ("routing", routing::store::MIGRATIONS),
+    ("console", console::identity::MIGRATIONS),
+];
+
 /// Runs an operator's command.
 pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
     match command {
@@ -49,27 +57,33 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Audit(AuditCommand::Verify { data_dir }) => {
-            let path = data_dir.join("intake.db");
-            anyhow::ensure!(path.exists(), "no intake store at {}", path.display());
-            let db = store::Db::open(&path, intake::store::MIGRATIONS, store::OpenOptions::default())
-                .await
-                .with_context(|| format!("opening {}", path.display()))?;
-            let verdict = store::audit::verify(&db).await?;
-            db.close().await;
-            match verdict {
-                store::audit::Verdict::Intact { entries } => {
-                    println!("intake: audit chain intact ({entries} entries)");
-                    Ok(())
-                }
-                store::audit::Verdict::Broken {
-                    tenant,
-                    entry_id,
-                    reason,
-                } => {
-                    println!("intake: audit chain BROKEN for tenant {tenant} at entry {entry_id}: {reason}");
-                    std::process::exit(1);
+            let mut broken = false;
+            for (service, migrations) in AUDITED {
+                let path = data_dir.join(format!("{service}.db"));
+                anyhow::ensure!(path.exists(), "no {service} store at {}", path.display());
+                let db = store::Db::open(&path, migrations, store::OpenOptions::default())
+                    .await
+                    .with_context(|| format!("opening {}", path.display()))?;
+                let verdict = store::audit::verify(&db).await?;
+                db.close().await;
+                match verdict {
+                    store::audit::Verdict::Intact { entries } => {
+                        println!("{service}: audit chain intact ({entries} entries)");
+                    }
+                    store::audit::Verdict::Broken {
+                        tenant,
+                        entry_id,
+                        reason,
+                    } => {
+                        println!("{service}: audit chain BROKEN for tenant {tenant} at entry {entry_id}: {reason}");
+                        broken = true;
+                    }
                 }
             }
+            if broken {
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }

@@ -146,3 +146,38 @@ pub async fn verify(db: &Db) -> Result<Verdict, Error> {
     }
     Ok(Verdict::Intact { entries })
 }
+
+/// An entry as the log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail_json: String,
+    pub hash: String,
+}
+
+/// A tenant's entries, oldest first.
+pub async fn entries(db: &Db, tenant: &str) -> Result<Vec<Recorded>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, at, actor, action, subject, detail_json, hash FROM audit_log WHERE tenant = $1 ORDER BY id",
+    )
+    .bind(tenant)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Recorded {
+                id: row.try_get("id")?,
+                at: row.try_get("at")?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                subject: row.try_get("subject")?,
+                detail_json: row.try_get("detail_json")?,
+                hash: row.try_get("hash")?,
+            })
+        })
+        .collect()
+}

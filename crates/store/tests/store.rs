@@ -182,6 +182,15 @@ async fn the_audit_chain_detects_an_altered_and_a_removed_entry(target: &StoreTa
         audit::verify(&db).await.expect("verified"),
         Verdict::Intact { entries: 4 }
     );
+    let listed = audit::entries(&db, "default").await.expect("listed");
+    let subjects: Vec<&str> = listed.iter().map(|e| e.subject.as_str()).collect();
+    assert_eq!(subjects, ["case-0", "case-1", "case-2", "case-3"]);
+    assert!(
+        listed
+            .iter()
+            .all(|e| e.action == "contact.released" && e.hash.len() == 64)
+    );
+    assert!(audit::entries(&db, "other").await.expect("listed").is_empty());
     sqlx::query("UPDATE audit_log SET actor = 'someone-else' WHERE id = 2")
         .execute(db.writer())
         .await

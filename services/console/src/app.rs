@@ -31,6 +31,8 @@ pub struct State {
     pub public_limiter: Arc<RateLimiter>,
     /// Every service's registry in this process (each service's own in the distributed shape).
     pub registries: Arc<Vec<Arc<Registry>>>,
+    /// The CJK font of the dossier's PDF summary, loaded at the first export.
+    pub fonts: api::dossier::FontCache,
 }
 
 /// How the administrator credential is set on start.
@@ -85,6 +87,7 @@ impl App {
             peers,
             public_limiter: Arc::new(RateLimiter::new(config.public_per_minute)),
             registries: Arc::new(registries),
+            fonts: api::dossier::FontCache::default(),
         };
         Ok(Self {
             listener,
@@ -133,6 +136,7 @@ pub fn router(state: State) -> Router {
             "/api/v1/cases/{id}/hearing-summary",
             get(api::casework::hearing_summary),
         )
+        .route("/api/v1/cases/{id}/dossier", get(api::dossier::export))
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
         .route("/api/v1/credentials", post(api::casework::issue_credential))
         .route(

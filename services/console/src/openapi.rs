@@ -16,6 +16,7 @@ use crate::api;
         api::analytics::kpis,
         api::casework::act,
         api::casework::hearing_summary,
+        api::dossier::export,
         api::casework::issue_credential,
         api::routing::put_organisation,
         api::routing::get_organisation,

@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use super::complaints::DeadlineView;
 use super::{ApiError, auth};
 use crate::app::State;
+use crate::identity::Caller;
 
 /// One entry of the timeline.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -111,6 +112,12 @@ pub async fn show(
     Path(id): Path<String>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
+    view(&state, &caller, id).await.map(axum::Json)
+}
+
+/// The case by id or case number as `caller` may see it; refused (403) to the member of staff
+/// it is about.
+pub async fn view(state: &State, caller: &Caller, id: String) -> Result<CaseView, ApiError> {
     if id.is_empty() || id.len() > 64 {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such case").with_field("id"));
     }
@@ -235,7 +242,7 @@ pub async fn show(
         .known
         .then(|| serde_json::from_str(&file.casework_json).unwrap_or_else(|_| serde_json::json!({})));
     let (handler, closing_reason) = (text(file.handler.clone()), text(file.closing_reason.clone()));
-    Ok(axum::Json(CaseView {
+    Ok(CaseView {
         allowed,
         handler,
         closing_reason,
@@ -260,5 +267,5 @@ pub async fn show(
         pending,
         version: case.version + file.version + routing_version,
         dispatch: super::routing::dispatch_reply(routing, case.version + file.version + routing_version),
-    }))
+    })
 }

@@ -6,6 +6,7 @@ pub mod body;
 pub mod casework;
 pub mod cases;
 pub mod complaints;
+pub mod dossier;
 pub mod error;
 pub mod routing;
 
