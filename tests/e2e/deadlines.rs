@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use domain::clock::ManualClock;
-use e2e::{Sandbox, Stores, count_entries};
+use e2e::{Sandbox, Stores, act, count_entries, dispatched, publish, until};
 use serde_json::json;
 use testkit::wait_until;
 
 on_both_stores!(
     warnings_and_breaches_fire_once_each_when_time_passes,
-    a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded
+    a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded,
+    a_return_pauses_the_resolution_clock_until_the_next_dispatch_where_the_rules_say_so
 );
 
 fn complaint(n: u32) -> serde_json::Value {
@@ -138,5 +139,124 @@ async fn a_provisional_deadline_becomes_final_when_next_years_notice_is_loaded(s
     // With 1 January off: 22–25 (4), 28–31 December (8), 4–8 (13), 11, 12 January (15).
     assert_eq!(after["provisional"], false);
     assert_eq!(after["due_at"], "2027-01-12T15:59:59Z");
+    sandbox.stop().await;
+}
+
+fn resolution(case: &serde_json::Value) -> serde_json::Value {
+    case["deadlines"]
+        .as_array()
+        .and_then(|all| all.iter().rev().find(|d| d["kind"] == "resolution"))
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn a_return_pauses_the_resolution_clock_until_the_next_dispatch_where_the_rules_say_so(stores: Stores) {
+    // Monday 23 November 2026, 10:00 in Beijing.
+    let start: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().expect("valid");
+    let clock = Arc::new(ManualClock::new(start));
+    let mut sandbox = Sandbox::start_on(stores, clock.clone()).await.expect("sandbox starts");
+    let mut organisation: serde_json::Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
+    for unit in organisation["units"].as_array_mut().expect("units") {
+        // The store's own process: 7 working days to answer.
+        unit["settings"]["policy"] = json!("dealership_store");
+    }
+    let mut rules: serde_json::Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
+    rules["clock_on_return"] = json!("pause");
+    assert_eq!(publish(&sandbox, "/api/v1/org", organisation, "the group").await.0, 201);
+    assert_eq!(
+        publish(&sandbox, "/api/v1/routing/rules", rules, "pause on return")
+            .await
+            .0,
+        201
+    );
+    let (id, case) = dispatched(
+        &sandbox,
+        json!({"channel": "phone", "source": "hq_call_centre", "unit": "gz-tianhe-byd", "brand": "byd",
+            "narrative": "保养后发动机故障灯常亮", "complainant": {"phone": "13800000002"}}),
+    )
+    .await;
+    let opened = until(&sandbox, &id, |c| resolution(c)["state"] == "open").await;
+    let due_before = resolution(&opened)["due_at"].as_str().expect("due").to_owned();
+
+    // The store returns it on Monday; head office sits on it for 32 days.
+    let (status, returned) = act(
+        &sandbox,
+        &id,
+        "return",
+        json!({"staff": "gz-tianhe-byd-crm", "reason": "车辆在深圳购买"}),
+        case["version"].as_u64(),
+    )
+    .await;
+    assert_eq!(status, 200, "{returned}");
+    let paused = until(&sandbox, &id, |c| resolution(c)["state"] == "paused").await;
+    assert_eq!(
+        resolution(&paused)["due_at"],
+        due_before.as_str(),
+        "a pause alone moves nothing"
+    );
+    // Paused, the deadline neither warns nor breaches however long it waits.
+    clock.advance(chrono::Duration::days(32));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, waiting) = sandbox.case(&id).await.expect("case");
+    assert_eq!(resolution(&waiting)["state"], "paused", "{waiting}");
+    assert!(fired(&waiting, "deadline_warned", "resolution").is_empty(), "{waiting}");
+    assert!(
+        fired(&waiting, "deadline_breached", "resolution").is_empty(),
+        "{waiting}"
+    );
+
+    // Re-dispatched 32 days later: the clock resumes, later by the working days the pause covered.
+    let (status, again) = act(
+        &sandbox,
+        &id,
+        "dispatch",
+        json!({"unit": "sz-futian-byd"}),
+        returned["version"].as_u64(),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    let resumed = until(&sandbox, &id, |c| {
+        resolution(c)["state"] == "open" && c["unit"] == "sz-futian-byd"
+    })
+    .await;
+    let due_after = resolution(&resumed)["due_at"].as_str().expect("due").to_owned();
+    // Due Wednesday 2 December; the pause from Monday 23 November 10:00 (the clock's first day,
+    // not one it counts) to Friday 25 December 10:00 covered the ends of the 23 counted working
+    // days from 24 November to 24 December, so it moves 23 working days on: into January 2027,
+    // whose calendar is not published yet, so the ordinary weekday rule counts 1 January and the
+    // deadline is provisional.
+    assert_eq!(due_before, "2026-12-02T15:59:59Z");
+    assert_eq!(due_after, "2027-01-04T15:59:59Z", "{resumed}");
+    assert_eq!(resolution(&resumed)["provisional"], true);
+
+    // When the 2027 notice arrives (1–3 January off), the recomputation replays the pause too.
+    let notice = json!({"year": 2027, "days": [
+        {"name": "元旦", "date": "2027-01-01", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-02", "isOffDay": true},
+        {"name": "元旦", "date": "2027-01-03", "isOffDay": true}
+    ]});
+    redress::calendars::install_notice(sandbox.data_dir.path(), "cn", 2027, &notice.to_string()).expect("kept");
+    sandbox.restart(clock.clone()).await.expect("restarts");
+    let recomputed = until(&sandbox, &id, |c| {
+        count_entries(c, "investigation", "deadline_recomputed") == 1
+    })
+    .await;
+    assert_eq!(
+        resolution(&recomputed)["due_at"],
+        "2027-01-05T15:59:59Z",
+        "{recomputed}"
+    );
+    assert_eq!(resolution(&recomputed)["provisional"], false);
+    let entries = |action: &str| count_entries(&resumed, "investigation", action);
+    assert_eq!((entries("clock_paused"), entries("clock_resumed")), (1, 1), "{resumed}");
+    let records = resumed["casework"]["records"].as_array().expect("records");
+    let clock_records: Vec<&str> = records
+        .iter()
+        .filter(|r| r["kind"] == "clock")
+        .filter_map(|r| r["body"]["event"].as_str())
+        .collect();
+    assert_eq!(clock_records, ["paused", "resumed"]);
     sandbox.stop().await;
 }

@@ -152,7 +152,7 @@ impl SlaClock {
                 if self.paused_since.is_some() {
                     return Err(Error::clock_event(index, "the clock is already paused"));
                 }
-                if !self.rule.pause_reasons.contains(reason) {
+                if *reason != PauseReason::Returned && !self.rule.pause_reasons.contains(reason) {
                     return Err(Error::clock_event(
                         index,
                         format!("this deadline does not pause for `{reason}`"),

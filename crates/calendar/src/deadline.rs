@@ -120,6 +120,10 @@ pub enum PauseReason {
     /// External appraisal or testing, excluded from the clock by rules such as the 2020
     /// bank and insurance measures.
     ExternalAppraisal,
+    /// The unit returned the case to the dispatcher and the organisation's routing policy stops
+    /// the clock until the next dispatch (`clock_on_return: pause`). Every rule accepts it: the
+    /// organisation decides, not the deadline's rule.
+    Returned,
 }
 
 impl std::fmt::Display for PauseReason {
@@ -127,6 +131,7 @@ impl std::fmt::Display for PauseReason {
         formatter.write_str(match self {
             PauseReason::AwaitingComplainant => "awaiting_complainant",
             PauseReason::ExternalAppraisal => "external_appraisal",
+            PauseReason::Returned => "returned",
         })
     }
 }

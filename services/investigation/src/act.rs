@@ -1166,19 +1166,13 @@ impl Doing<'_> {
         let ladder = deadlines::ladder(&deadline.policy, kind)
             .map_err(internal)?
             .ok_or_else(|| conflict("extension_cap_reached", "this deadline cannot be extended", None))?;
-        let mut events: Vec<calendar::ClockEvent> = Vec::new();
-        for earlier in self.records.iter().filter(|r| r.kind == "extension") {
-            let at = DateTime::parse_from_rfc3339(&earlier.at)
-                .map_err(internal)?
-                .with_timezone(&Utc);
-            events.push(calendar::ClockEvent::Extended {
-                at: at.max(started_at),
-                reason: earlier.body["reason"].as_str().unwrap_or_default().to_owned(),
-                approved_by: parse_level(earlier.level.as_deref().unwrap_or_default()),
-            });
-        }
-        let number = events.len() + 1;
-        let step = ladder.steps.get(events.len()).cloned().ok_or_else(|| {
+        let mut events = deadlines::resolution_events(self.records, started_at).map_err(internal)?;
+        let granted = events
+            .iter()
+            .filter(|e| matches!(e, calendar::ClockEvent::Extended { .. }))
+            .count();
+        let number = granted + 1;
+        let step = ladder.steps.get(granted).cloned().ok_or_else(|| {
             conflict(
                 "extension_cap_reached",
                 format!("no extension is left: the cap is {}", ladder.cap),

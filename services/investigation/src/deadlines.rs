@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use rpc::timeline::v1::Deadline;
 
-use crate::store::{DeadlineRow, TimerRow};
+use crate::store::{DeadlineRow, Record, TimerRow};
 
 /// A deadline with its timers, ready to store.
 #[derive(Debug, Clone)]
@@ -32,6 +32,74 @@ pub enum Error {
     UnknownPolicy(String),
     #[error(transparent)]
     Calendar(#[from] calendar::Error),
+    #[error("record {kind} {n}: {problem}")]
+    Record { kind: String, n: i64, problem: String },
+}
+
+/// The events a case's resolution clock has seen since it started at `started_at`, from the
+/// casework's records, in the order they happened: every extension (its reason and approval
+/// level; one granted before a restart still counts at the restart, since the ladder is the
+/// case's) and every pause and resumption since the start (records of kind `clock`).
+pub fn resolution_events(records: &[Record], started_at: DateTime<Utc>) -> Result<Vec<calendar::ClockEvent>, Error> {
+    let mut events: Vec<(DateTime<Utc>, calendar::ClockEvent)> = Vec::new();
+    for record in records {
+        let wrong = |problem: &str| Error::Record {
+            kind: record.kind.clone(),
+            n: record.n,
+            problem: problem.to_owned(),
+        };
+        let at = || -> Result<DateTime<Utc>, Error> {
+            Ok(DateTime::parse_from_rfc3339(&record.at)
+                .map_err(|_| wrong("its time is not RFC 3339"))?
+                .with_timezone(&Utc))
+        };
+        match record.kind.as_str() {
+            "extension" => {
+                let at = at()?.max(started_at);
+                let approved_by = match record.level.as_deref() {
+                    Some("senior_management") => calendar::ApprovalLevel::SeniorManagement,
+                    Some("department_head") => calendar::ApprovalLevel::DepartmentHead,
+                    Some("supervisor") => calendar::ApprovalLevel::Supervisor,
+                    _ => calendar::ApprovalLevel::Handler,
+                };
+                let reason = record.body["reason"].as_str().unwrap_or_default().to_owned();
+                events.push((
+                    at,
+                    calendar::ClockEvent::Extended {
+                        at,
+                        reason,
+                        approved_by,
+                    },
+                ));
+            }
+            "clock" => {
+                let at = at()?;
+                if at < started_at {
+                    continue;
+                }
+                let event = match (record.body["event"].as_str(), record.body["reason"].as_str()) {
+                    (Some("paused"), Some("returned")) => calendar::ClockEvent::Paused {
+                        at,
+                        reason: calendar::PauseReason::Returned,
+                    },
+                    (Some("paused"), Some("awaiting_complainant")) => calendar::ClockEvent::Paused {
+                        at,
+                        reason: calendar::PauseReason::AwaitingComplainant,
+                    },
+                    (Some("paused"), Some("external_appraisal")) => calendar::ClockEvent::Paused {
+                        at,
+                        reason: calendar::PauseReason::ExternalAppraisal,
+                    },
+                    (Some("resumed"), _) => calendar::ClockEvent::Resumed { at },
+                    _ => return Err(wrong("neither a known pause nor a resumption")),
+                };
+                events.push((at, event));
+            }
+            _ => {}
+        }
+    }
+    events.sort_by_key(|(at, _)| *at);
+    Ok(events.into_iter().map(|(_, event)| event).collect())
 }
 
 fn instant(at: DateTime<Utc>) -> String {

@@ -4,7 +4,8 @@
 //! Consumes routing's events: `case.dispatched` opens a file with its deadlines (resolution from
 //! the case's policy, the handling unit's first contact) and arms their timers. Emits
 //! `case.opened`, `case.deadline_warned`, `case.deadline_breached` (each timer fires once) and
-//! `case.deadline_recomputed` (a provisional deadline after a calendar notice). Answers
+//! `case.deadline_recomputed` (a provisional deadline after a calendar notice, a resolution clock
+//! a return paused or the next dispatch resumed). Answers
 //! `GetFile` and `CaseHistory`.
 
 pub mod store;

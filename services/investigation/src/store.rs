@@ -67,7 +67,7 @@ pub struct DeadlineRow {
     pub started_at: String,
     pub due_at: String,
     pub provisional: bool,
-    /// `open`, `met` or `breached`.
+    /// `open`, `paused` (a return stopped its clock), `met`, `breached` or `cancelled`.
     pub state: String,
     pub version: i64,
 }
@@ -530,11 +530,11 @@ pub async fn move_record(
     Ok(moved == 1)
 }
 
-/// Settles a case's open deadlines of the given kinds (all when `kinds` is empty) as `state`
-/// (`met` or `cancelled`); their armed timers are then superseded when they come due.
+/// Settles a case's open or paused deadlines of the given kinds (all when `kinds` is empty) as
+/// `state` (`met` or `cancelled`); their armed timers are then superseded when they come due.
 pub async fn settle_deadlines(conn: &mut store::Conn, case_id: &str, kinds: &[&str], state: &str) -> Result<(), Error> {
     if kinds.is_empty() {
-        sqlx::query("UPDATE deadlines SET state = $1 WHERE case_id = $2 AND state = 'open'")
+        sqlx::query("UPDATE deadlines SET state = $1 WHERE case_id = $2 AND state IN ('open', 'paused')")
             .bind(state)
             .bind(case_id)
             .execute(&mut *conn)
@@ -542,7 +542,7 @@ pub async fn settle_deadlines(conn: &mut store::Conn, case_id: &str, kinds: &[&s
         return Ok(());
     }
     for kind in kinds {
-        sqlx::query("UPDATE deadlines SET state = $1 WHERE case_id = $2 AND kind = $3 AND state = 'open'")
+        sqlx::query("UPDATE deadlines SET state = $1 WHERE case_id = $2 AND kind = $3 AND state IN ('open', 'paused')")
             .bind(state)
             .bind(case_id)
             .bind(kind)
@@ -550,6 +550,27 @@ pub async fn settle_deadlines(conn: &mut store::Conn, case_id: &str, kinds: &[&s
             .await?;
     }
     Ok(())
+}
+
+/// Pauses a case's open deadline of `kind`: its state becomes `paused` and its armed timers are
+/// superseded, so nothing warns or breaches until it is planned again. False when it was not open.
+pub async fn pause_deadline(conn: &mut store::Conn, case_id: &str, kind: &str) -> Result<bool, Error> {
+    let paused =
+        sqlx::query("UPDATE deadlines SET state = 'paused' WHERE case_id = $1 AND kind = $2 AND state = 'open'")
+            .bind(case_id)
+            .bind(kind)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    if paused == 0 {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE timers SET state = 'superseded' WHERE case_id = $1 AND deadline_kind = $2 AND state = 'armed'")
+        .bind(case_id)
+        .bind(kind)
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
 }
 
 /// Opens again a case's deadline of `kind` that was met (a result sent back for rework); its

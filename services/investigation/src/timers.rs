@@ -241,8 +241,9 @@ pub async fn fire_due(
     Ok(settled)
 }
 
-/// Recomputes every open provisional deadline with the calendars as now loaded; a deadline that
-/// moved or became final gets a new version, new timers and a `case.deadline_recomputed` event.
+/// Recomputes every open provisional deadline with the calendars as now loaded (a resolution
+/// deadline with the extensions and pauses its clock has seen); a deadline that moved or became
+/// final gets a new version, new timers and a `case.deadline_recomputed` event.
 /// Returns how many moved.
 pub async fn recompute_provisional(
     db: &Db,
@@ -266,7 +267,17 @@ pub async fn recompute_provisional(
             started_at,
             version: previous.version + 1,
         };
-        let Some(planned) = deadlines::plan(calendars, &basis).map_err(|e| e.to_string())? else {
+        // The resolution clock replays what it has seen (extensions, pauses); the others have
+        // no such events.
+        let events = if kind == calendar::DeadlineKind::Resolution {
+            let records = sql::records(db, &previous.tenant, &previous.case_id)
+                .await
+                .map_err(|e| e.to_string())?;
+            deadlines::resolution_events(&records, started_at).map_err(|e| e.to_string())?
+        } else {
+            Vec::new()
+        };
+        let Some(planned) = deadlines::plan_with(calendars, &basis, &events).map_err(|e| e.to_string())? else {
             continue;
         };
         if planned.deadline.due_at == previous.due_at && planned.deadline.provisional {

@@ -81,6 +81,32 @@ fn a_pause_adds_the_working_days_whose_end_it_covered() {
 }
 
 #[test]
+fn a_return_pauses_any_rule_but_other_reasons_only_where_the_rule_lists_them() {
+    // A rule that lists no pause reason at all: the organisation's `clock_on_return: pause`
+    // still stops it while the case is back with the dispatcher.
+    let rule = ClockRule {
+        warnings: vec![0.8],
+        ..ClockRule::new(Period::WorkingDays(5), EndOf::EndOfDay)
+    };
+    let returned = [
+        started("2026-03-02T10:00:00+08:00"),
+        ClockEvent::Paused {
+            at: instant("2026-03-03T15:00:00+08:00"),
+            reason: PauseReason::Returned,
+        },
+        resumed("2026-03-05T10:00:00+08:00"),
+    ];
+    let clock = SlaClock::from_events(rule.clone(), &returned).expect("a return pauses any rule");
+    assert_eq!(due_text(&clock), "2026-03-11T23:59:59+08:00");
+    let waiting = [
+        started("2026-03-02T10:00:00+08:00"),
+        paused("2026-03-03T15:00:00+08:00"),
+    ];
+    let refused = SlaClock::from_events(rule, &waiting).expect_err("not a reason of this rule");
+    assert!(refused.to_string().contains("awaiting_complainant"), "{refused}");
+}
+
+#[test]
 fn a_pause_after_the_due_instant_does_not_move_it() {
     let events = [
         started("2026-03-02T10:00:00+08:00"),
