@@ -101,6 +101,37 @@ async fn warnings_and_breaches_fire_once_each_when_time_passes(stores: Stores) {
         warnings,
         "each warning fires once"
     );
+    // The counters agree with the timeline: two cases, each breached twice (resolution, first
+    // contact), every warning once.
+    let (_, second_case) = sandbox.case(&second).await.expect("case");
+    let all = |action: &str| {
+        ["resolution", "first_contact"]
+            .iter()
+            .map(|d| fired(&again, action, d).len() + fired(&second_case, action, d).len())
+            .sum::<usize>()
+    };
+    let metrics = sandbox
+        .http
+        .get(format!("{}/metrics", sandbox.base_url))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("text");
+    let counter = |name: &str| -> usize {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .map(|value| value as usize)
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+    };
+    assert_eq!(
+        counter("investigation_deadline_breaches_total"),
+        all("deadline_breached")
+    );
+    assert_eq!(counter("investigation_deadline_warnings_total"), all("deadline_warned"));
     sandbox.stop().await;
 }
 

@@ -22,6 +22,7 @@ pub type Config = HostConfig;
 pub struct App {
     host: ServiceHost,
     calendars: Arc<calendar::Registry>,
+    timer_metrics: crate::timers::TimerMetrics,
     /// How often due timers are looked for.
     pub timer_tick: std::time::Duration,
 }
@@ -34,8 +35,10 @@ impl App {
         calendars: Arc<calendar::Registry>,
         registry: &mut Registry,
     ) -> Result<Self, BoxError> {
+        let host = ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?;
         Ok(Self {
-            host: ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?,
+            host,
+            timer_metrics: crate::timers::TimerMetrics::register(registry),
             calendars,
             timer_tick: std::time::Duration::from_millis(500),
         })
@@ -60,6 +63,7 @@ impl App {
             host.db.clone(),
             clock,
             directories.clone(),
+            self.timer_metrics.clone(),
             self.timer_tick,
             shutdown.clone(),
         ));

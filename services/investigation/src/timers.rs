@@ -22,6 +22,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use directory::Org;
 use domain::Clock;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use prost::Message as _;
 use rpc::events::v1::{DeadlineAlert, DeadlineRecomputed};
 use sqlx::Row;
@@ -43,15 +45,22 @@ pub async fn run(
     db: Db,
     clock: Arc<dyn Clock>,
     directories: Arc<Directories>,
+    metrics: TimerMetrics,
     tick: Duration,
     shutdown: CancellationToken,
 ) {
     let replica = uuid::Uuid::now_v7().to_string();
     loop {
         match fire_due(&db, clock.as_ref(), &directories, &replica).await {
-            Ok(0) => {}
-            Ok(_) if !shutdown.is_cancelled() => continue,
-            Ok(_) => return,
+            Ok(settled) if settled.total() == 0 => {}
+            Ok(settled) if !shutdown.is_cancelled() => {
+                metrics.count(settled);
+                continue;
+            }
+            Ok(settled) => {
+                metrics.count(settled);
+                return;
+            }
             Err(error) => tracing::warn!(%error, "firing timers failed; retrying"),
         }
         tokio::select! {
@@ -172,22 +181,75 @@ async fn holder(conn: &mut store::Conn, case_id: &str) -> Result<Option<(String,
     .transpose()
 }
 
-/// Fires the timers due now, as replica `replica`; returns how many it settled (fired or
+/// What one round of [`fire_due`] settled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settled {
+    pub warned: u64,
+    pub breached: u64,
+    /// Timers of a deadline that moved, paused or ended before they came due.
+    pub superseded: u64,
+}
+
+impl Settled {
+    /// Every timer settled.
+    pub fn total(&self) -> u64 {
+        self.warned + self.breached + self.superseded
+    }
+}
+
+/// Counters of the timers this process settled (`investigation_deadline_warnings_total`, …).
+#[derive(Debug, Clone, Default)]
+pub struct TimerMetrics {
+    pub warned: Counter,
+    pub breached: Counter,
+    pub superseded: Counter,
+}
+
+impl TimerMetrics {
+    /// New counters registered in `registry` (already prefixed with the service's name).
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register(
+            "deadline_warnings",
+            "Deadline warnings fired (one per timer, once across replicas)",
+            metrics.warned.clone(),
+        );
+        registry.register(
+            "deadline_breaches",
+            "Deadline breaches declared",
+            metrics.breached.clone(),
+        );
+        registry.register(
+            "timers_superseded",
+            "Timers settled without firing because their deadline moved, paused or ended",
+            metrics.superseded.clone(),
+        );
+        metrics
+    }
+
+    fn count(&self, settled: Settled) {
+        self.warned.inc_by(settled.warned);
+        self.breached.inc_by(settled.breached);
+        self.superseded.inc_by(settled.superseded);
+    }
+}
+
+/// Fires the timers due now, as replica `replica`; returns what it settled (fired or
 /// superseded).
 pub async fn fire_due(
     db: &Db,
     clock: &dyn Clock,
     directories: &Directories,
     replica: &str,
-) -> Result<usize, store::Error> {
+) -> Result<Settled, store::Error> {
     let now = clock.now();
     let now_text = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut tx = db.begin().await?;
     let claimed = claim_deadlines(&mut tx, &now_text, BATCH).await?;
     if claimed.is_empty() {
-        return Ok(0);
+        return Ok(Settled::default());
     }
-    let mut settled = 0;
+    let mut settled = Settled::default();
     for claim in &claimed {
         let due = due_of(&mut tx, claim, &now_text).await?;
         let Some(first) = due.first() else {
@@ -197,11 +259,11 @@ pub async fn fire_due(
         let (unit, handler) = holder(&mut tx, &claim.case_id).await?.unwrap_or_default();
         let mut level = fired_before(&mut tx, claim).await?;
         for timer in &due {
-            settled += 1;
             let deadline = sql::deadline_in(&mut tx, &timer.case_id, &timer.deadline_kind).await?;
             let current = deadline.filter(|d| d.version == timer.deadline_version && d.state == "open");
             let Some(deadline) = current else {
                 sql::settle_timer(&mut tx, timer, "superseded", &now_text).await?;
+                settled.superseded += 1;
                 continue;
             };
             sql::settle_timer(&mut tx, timer, "fired", &now_text).await?;
@@ -220,8 +282,10 @@ pub async fn fire_due(
                 unit: unit.clone(),
             };
             let (event_type, action) = if breach {
+                settled.breached += 1;
                 ("case.deadline_breached", "deadline_breached")
             } else {
+                settled.warned += 1;
                 ("case.deadline_warned", "deadline_warned")
             };
             let new_event = NewEvent {
@@ -511,11 +575,15 @@ mod tests {
         let clock = ManualClock::new(at(12, 0));
         assert_eq!(
             fire_due(&db, &clock, &directories, "replica-a").await.expect("fires"),
-            3
+            Settled {
+                warned: 2,
+                breached: 1,
+                superseded: 0
+            }
         );
         assert_eq!(
             fire_due(&db, &clock, &directories, "replica-a").await.expect("fires"),
-            0,
+            Settled::default(),
             "once"
         );
         // The unhandled case's deadline moves (an extension): its armed timers are superseded
@@ -527,7 +595,10 @@ mod tests {
         db.commit(tx).await.expect("committed");
         clock.advance(chrono::Duration::days(18));
         assert_eq!(
-            fire_due(&db, &clock, &directories, "replica-a").await.expect("fires"),
+            fire_due(&db, &clock, &directories, "replica-a")
+                .await
+                .expect("fires")
+                .total(),
             5
         );
 
