@@ -29,6 +29,13 @@ async fn dealership(sandbox: &Sandbox) {
     }
     let rules: Value =
         serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
+    // The group's own casework rules: two callback attempts, a 1–5 survey satisfied from 4.
+    organisation["defaults"]["casework"] = json!({"callback_attempts": 2, "satisfied_from": 4});
+    let mut broken = organisation.clone();
+    broken["defaults"]["casework"]["satisfied_from"] = json!(6);
+    let (status, error) = publish(sandbox, "/api/v1/org", broken, "broken").await;
+    assert_eq!(status, 422, "{error}");
+    assert_eq!(error["error"]["field"], "defaults.casework.satisfied_from", "{error}");
     let (status, published) = publish(sandbox, "/api/v1/org", organisation, "the group").await;
     assert_eq!(status, 201, "{published}");
     let (status, published) = publish(sandbox, "/api/v1/routing/rules", rules, "dealer rules").await;
@@ -330,6 +337,10 @@ async fn a_dealership_complaint_goes_from_the_call_centre_through_every_step_to_
         .ok("callbacks", cc_agent, json!({"outcome": "failed", "note": "无人接听"}))
         .await;
     assert_eq!(reply["status"], "awaiting_callback", "{reply}");
+    assert_eq!(
+        reply["casework"]["facts"]["callback_attempts_max"], 2,
+        "the group's own rule: {reply}"
+    );
     let reply = case
         .ok(
             "callbacks",

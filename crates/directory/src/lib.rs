@@ -11,10 +11,14 @@
 //! management line), [`Org::with_tag`], [`Org::on_duty`], [`Org::chain`] (a member's managers going
 //! up) and [`Org::heads`] (who answers for a unit).
 
+mod casework;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveTime, Utc, Weekday};
 use serde::{Deserialize, Serialize};
+
+pub use casework::{AuthorityRule, CaseworkRules, LEVELS, PercentRange};
 
 /// What a unit is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +113,8 @@ pub struct Defaults {
     pub policy: String,
     pub business_hours: String,
     pub take_within_hours: u32,
+    /// How the organisation runs its casework: callbacks, reopens, the authority matrix.
+    pub casework: CaseworkRules,
 }
 
 impl Default for Defaults {
@@ -118,6 +124,7 @@ impl Default for Defaults {
             policy: "service_commitment".into(),
             business_hours: "09:00-18:00".into(),
             take_within_hours: 24,
+            casework: CaseworkRules::default(),
         }
     }
 }
@@ -181,7 +188,7 @@ pub struct Resolved {
 /// document routing checks: the directory, the catalog and the rule set).
 pub use catalog::Invalid;
 
-fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Invalid {
+pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> Invalid {
     Invalid {
         field: field.into(),
         rule: rule.into(),
@@ -198,7 +205,7 @@ pub struct Org {
     root: String,
 }
 
-fn is_id(id: &str) -> bool {
+pub(crate) fn is_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .bytes()
@@ -232,6 +239,7 @@ fn weekday(text: &str) -> Option<Weekday> {
 impl Org {
     /// Checks and builds a directory.
     pub fn new(defaults: Defaults, units: Vec<Unit>, staff: Vec<Staff>, shifts: Vec<Shift>) -> Result<Self, Invalid> {
+        defaults.casework.check()?;
         let mut by_id = BTreeMap::new();
         for (n, unit) in units.into_iter().enumerate() {
             let field = |name: &str| format!("units[{n}].{name}");
@@ -370,6 +378,11 @@ impl Org {
             shifts,
             root,
         })
+    }
+
+    /// How the organisation runs its casework.
+    pub fn casework(&self) -> &CaseworkRules {
+        &self.defaults.casework
     }
 
     /// The root unit (group or head office).

@@ -25,6 +25,8 @@ use serde_json::{Map, Value, json};
 use store::{Db, NewEvent, Origin};
 use tonic::Status;
 
+use directory::CaseworkRules;
+
 use crate::SERVICE;
 use crate::deadlines::{self, Basis};
 use crate::directory::Directories;
@@ -52,19 +54,6 @@ pub const API_ACTIONS: &[&str] = &[
     "sanctions",
     "rewards",
 ];
-
-/// Callback attempts before a case closes as unreachable, until the organisation sets its own.
-pub const CALLBACK_ATTEMPTS: u32 = 3;
-/// Reopens after a dissatisfied callback before the case must be formally concluded.
-pub const REOPEN_CAP: u32 = 2;
-/// A callback given as scores only counts as satisfied when their mean reaches this (1–5 scale).
-pub const SATISFIED_FROM: f64 = 4.0;
-/// The highest score of a callback survey's dimension.
-pub const SCORE_SCALE: u64 = 5;
-/// The share of a fine a reporter's reward may take, in percent (DOMAIN.md: e.g. fee abuse).
-pub const FINE_SHARE: std::ops::RangeInclusive<u64> = 20..=50;
-/// The share of the value recovered a reporter's reward may take, in percent.
-pub const RECOVERED_SHARE: std::ops::RangeInclusive<u64> = 10..=20;
 
 /// Why a member of staff is held to account (DOMAIN.md, "Rewards and accountability").
 pub const SANCTION_GROUNDS: &[&str] = &["missed_deadline", "leak", "obstruction", "retaliation"];
@@ -137,16 +126,10 @@ pub fn allowed_api(status: CaseStatus, facts: &Facts) -> Vec<String> {
     api_names(&lifecycle::allowed(status, facts))
 }
 
-/// The approval level the authority matrix requires for a remedy of `amount_fen` (分).
-pub fn required_level(kind: &str, amount_fen: u64) -> ApprovalLevel {
-    match kind {
-        "written_apology" => ApprovalLevel::Supervisor,
-        "gift" if amount_fen <= 50_000 => ApprovalLevel::Supervisor,
-        "gift" => ApprovalLevel::DepartmentHead,
-        _ if amount_fen <= 100_000 => ApprovalLevel::Supervisor,
-        _ if amount_fen <= 1_000_000 => ApprovalLevel::DepartmentHead,
-        _ => ApprovalLevel::SeniorManagement,
-    }
+/// The approval level the organisation's authority matrix requires for a remedy of
+/// `amount_fen` (分).
+pub fn required_level(rules: &CaseworkRules, kind: &str, amount_fen: u64) -> ApprovalLevel {
+    parse_level(rules.approver(kind, amount_fen))
 }
 
 fn level_name(level: ApprovalLevel) -> String {
@@ -468,7 +451,12 @@ fn instant(at: DateTime<Utc>) -> String {
 }
 
 /// The lifecycle step an API action takes with this body in this status.
-pub fn step_of(api: &str, status: CaseStatus, fields: &Map<String, Value>) -> Result<Action, Status> {
+pub fn step_of(
+    api: &str,
+    status: CaseStatus,
+    fields: &Map<String, Value>,
+    rules: &CaseworkRules,
+) -> Result<Action, Status> {
     let body = Body { fields };
     Ok(match api {
         "assign" => Action::Assign,
@@ -492,7 +480,7 @@ pub fn step_of(api: &str, status: CaseStatus, fields: &Map<String, Value>) -> Re
             "approve" => Action::ReviewApprove,
             _ => Action::ReviewRework,
         },
-        "callbacks" => match callback_outcome(&body)?.as_str() {
+        "callbacks" => match callback_outcome(&body, rules)?.as_str() {
             "failed" => Action::CallbackFailed,
             "satisfied" => Action::CallbackSatisfied,
             _ => Action::CallbackDissatisfied,
@@ -522,11 +510,11 @@ pub fn step_of(api: &str, status: CaseStatus, fields: &Map<String, Value>) -> Re
 }
 
 /// A callback's outcome: as given, or from the scores when only they are given.
-fn callback_outcome(body: &Body<'_>) -> Result<String, Status> {
+fn callback_outcome(body: &Body<'_>, rules: &CaseworkRules) -> Result<String, Status> {
     if let Some(outcome) = body.one_of("outcome", &["failed", "satisfied", "dissatisfied"])? {
         return Ok(outcome);
     }
-    let scores = body.scores("scores", 1, SCORE_SCALE)?;
+    let scores = body.scores("scores", 1, u64::from(rules.score_scale))?;
     if scores.is_empty() {
         return Err(invalid(
             "outcome",
@@ -536,7 +524,7 @@ fn callback_outcome(body: &Body<'_>) -> Result<String, Status> {
     }
     let total: u64 = scores.values().filter_map(Value::as_u64).sum();
     let mean = total as f64 / scores.len() as f64;
-    Ok(if mean >= SATISFIED_FROM {
+    Ok(if mean >= f64::from(rules.satisfied_from) {
         "satisfied"
     } else {
         "dissatisfied"
@@ -555,7 +543,7 @@ fn signed_hearing(records: &[Record], staff: &str) -> bool {
 }
 
 /// What the guards read, from the file and its records.
-pub fn facts(file: &Casefile, records: &[Record]) -> Facts {
+pub fn facts(file: &Casefile, records: &[Record], rules: &CaseworkRules) -> Facts {
     let ladder = deadlines::ladder(&file.policy, calendar::DeadlineKind::Resolution)
         .ok()
         .flatten();
@@ -573,9 +561,9 @@ pub fn facts(file: &Casefile, records: &[Record]) -> Facts {
         extensions_used: count(records, "extension", "recorded"),
         extension_cap: ladder.map_or(0, |l| u32::try_from(l.steps.len()).unwrap_or(u32::MAX)),
         callback_attempts_made: u32::try_from(file.callback_attempts).unwrap_or(u32::MAX),
-        callback_attempts_max: CALLBACK_ATTEMPTS,
+        callback_attempts_max: rules.callback_attempts,
         reopen_count: u32::try_from(file.reopen_count).unwrap_or(u32::MAX),
-        reopen_cap: REOPEN_CAP,
+        reopen_cap: rules.reopen_cap,
         finding_substantiated: records
             .iter()
             .filter(|r| r.kind == "finding")
@@ -1063,7 +1051,7 @@ impl Doing<'_> {
         let n = self.add(self.record("plan", 0, "recorded", content)).await?;
         let mut approvals = Vec::new();
         for (kind, amount) in &remedies {
-            let level = required_level(kind, *amount);
+            let level = required_level(self.org.casework(), kind, *amount);
             let mut record = self.record(
                 "approval",
                 0,
@@ -1301,7 +1289,7 @@ impl Doing<'_> {
     }
 
     async fn callback(&mut self, body: &Body<'_>, action: Action) -> Result<Written, Status> {
-        let scores = body.scores("scores", 1, SCORE_SCALE)?;
+        let scores = body.scores("scores", 1, u64::from(self.org.casework().score_scale))?;
         let note = body.text("note", 1000)?;
         let at = instant(body.instant("at")?.unwrap_or(self.now));
         let outcome = match action {
@@ -1586,26 +1574,27 @@ impl Doing<'_> {
             "discretionary" => (None, None, amount_of("amount_fen")?),
             share => {
                 let base = amount_of("base_amount_fen")?;
+                let rules = self.org.casework();
                 let range = if share == "fine_share" {
-                    FINE_SHARE
+                    rules.fine_share
                 } else {
-                    RECOVERED_SHARE
+                    rules.recovered_share
                 };
                 let percent = body
                     .count("percent")?
                     .ok_or_else(|| invalid("percent", "required", "percent: required for a share"))?;
-                if !range.contains(&percent) {
+                if !range.contains(percent) {
                     return Err(invalid(
                         "percent",
                         "range",
-                        format!("percent: a {share} is {}% to {}%", range.start(), range.end()),
+                        format!("percent: a {share} is {}% to {}%", range.from, range.to),
                     ));
                 }
                 let amount = base.saturating_mul(percent) / 100;
                 (Some(base), Some(percent), amount)
             }
         };
-        let needed = required_level("reward", amount);
+        let needed = required_level(self.org.casework(), "reward", amount);
         if self.actor.level < needed {
             return Err(invalid(
                 "staff",
@@ -1640,7 +1629,8 @@ impl Casework {
         };
         let records = sql::records(&self.db, tenant, case_id).await.map_err(internal)?;
         let deadlines = sql::deadlines_of(&self.db, tenant, case_id).await.map_err(internal)?;
-        let facts = facts(&file, &records);
+        let org = self.directories.get(tenant).await.map_err(internal)?;
+        let facts = facts(&file, &records, org.casework());
         let allowed = allowed_api(status_of(&file)?, &facts);
         let casework = json!({"facts": facts_json(&facts), "handler": file.handler,
             "first_contact_at": file.first_contact_at, "resolved_at": file.resolved_at, "closed_at": file.closed_at,
@@ -1706,8 +1696,8 @@ impl Casework {
         }
         let records = sql::records_in(&mut tx, &case_id).await.map_err(internal)?;
         let current = status_of(&file)?;
-        let action = step_of(api, current, &fields)?;
-        let mut guard_facts = facts(&file, &records);
+        let action = step_of(api, current, &fields, org.casework())?;
+        let mut guard_facts = facts(&file, &records, org.casework());
         if action == Action::Finding {
             let responsible = body.text("responsible_staff", 64)?;
             let named = body.flag("against_named_person")?.unwrap_or(responsible.is_some());
@@ -1889,9 +1879,9 @@ mod tests {
             let step = match *api {
                 "callbacks" => {
                     fields.insert("outcome".into(), json!("failed"));
-                    step_of(api, CaseStatus::AwaitingCallback, &fields)
+                    step_of(api, CaseStatus::AwaitingCallback, &fields, &CaseworkRules::default())
                 }
-                _ => step_of(api, CaseStatus::Investigating, &fields),
+                _ => step_of(api, CaseStatus::Investigating, &fields, &CaseworkRules::default()),
             }
             .expect("a step");
             assert_eq!(api_of(step), *api, "{api} → {}", step.as_str());
@@ -1900,7 +1890,7 @@ mod tests {
 
     #[test]
     fn a_callback_of_scores_only_is_satisfied_from_the_threshold() {
-        let scores = |values: &[u64]| {
+        let scores_under = |values: &[u64], rules: &CaseworkRules| {
             let mut fields = Map::new();
             let map: Map<String, Value> = values
                 .iter()
@@ -1908,22 +1898,65 @@ mod tests {
                 .map(|(i, v)| (format!("d{i}"), json!(v)))
                 .collect();
             fields.insert("scores".into(), Value::Object(map));
-            step_of("callbacks", CaseStatus::AwaitingCallback, &fields)
+            step_of("callbacks", CaseStatus::AwaitingCallback, &fields, rules)
         };
+        let shipped = CaseworkRules::default();
+        let scores = |values: &[u64]| scores_under(values, &shipped);
         assert_eq!(scores(&[4, 4, 5]).expect("step"), Action::CallbackSatisfied);
         assert_eq!(scores(&[4, 3, 4]).expect("step"), Action::CallbackDissatisfied);
         assert!(scores(&[6]).is_err(), "a score above the scale is refused");
-        assert!(step_of("callbacks", CaseStatus::AwaitingCallback, &Map::new()).is_err());
+        assert!(step_of("callbacks", CaseStatus::AwaitingCallback, &Map::new(), &shipped).is_err());
+        // An organisation on a 1–3 scale (satisfied / fairly satisfied / dissatisfied) that counts
+        // "fairly satisfied" (2) as satisfied.
+        let three = CaseworkRules {
+            score_scale: 3,
+            satisfied_from: 2,
+            ..CaseworkRules::default()
+        };
+        assert_eq!(scores_under(&[2, 2], &three).expect("step"), Action::CallbackSatisfied);
+        assert_eq!(
+            scores_under(&[1, 2], &three).expect("step"),
+            Action::CallbackDissatisfied
+        );
+        assert!(scores_under(&[4], &three).is_err(), "4 is off a 1–3 scale");
     }
 
     #[test]
     fn the_authority_matrix_rises_with_the_amount() {
-        assert_eq!(required_level("written_apology", 0), ApprovalLevel::Supervisor);
-        assert_eq!(required_level("gift", 50_000), ApprovalLevel::Supervisor);
-        assert_eq!(required_level("gift", 50_001), ApprovalLevel::DepartmentHead);
-        assert_eq!(required_level("compensation", 100_000), ApprovalLevel::Supervisor);
-        assert_eq!(required_level("compensation", 500_000), ApprovalLevel::DepartmentHead);
-        assert_eq!(required_level("refund", 1_000_001), ApprovalLevel::SeniorManagement);
+        let rules = CaseworkRules::default();
+        assert_eq!(required_level(&rules, "written_apology", 0), ApprovalLevel::Supervisor);
+        assert_eq!(required_level(&rules, "gift", 50_000), ApprovalLevel::Supervisor);
+        assert_eq!(required_level(&rules, "gift", 50_001), ApprovalLevel::DepartmentHead);
+        assert_eq!(
+            required_level(&rules, "compensation", 100_000),
+            ApprovalLevel::Supervisor
+        );
+        assert_eq!(
+            required_level(&rules, "compensation", 500_000),
+            ApprovalLevel::DepartmentHead
+        );
+        assert_eq!(
+            required_level(&rules, "refund", 1_000_001),
+            ApprovalLevel::SeniorManagement
+        );
+        // An organisation whose store managers may approve any gift.
+        let generous = CaseworkRules {
+            authority: vec![
+                directory::AuthorityRule {
+                    remedy: "gift".into(),
+                    up_to_fen: None,
+                    level: "supervisor".into(),
+                },
+                directory::AuthorityRule {
+                    remedy: "*".into(),
+                    up_to_fen: None,
+                    level: "senior_management".into(),
+                },
+            ],
+            ..CaseworkRules::default()
+        };
+        assert_eq!(required_level(&generous, "gift", 9_000_000), ApprovalLevel::Supervisor);
+        assert_eq!(required_level(&generous, "refund", 1), ApprovalLevel::SeniorManagement);
     }
 
     const STORE_ORG: &str = r#"{"units": [
@@ -2061,12 +2094,12 @@ mod tests {
             for (api, body) in bodies() {
                 let case_id = file_in(&casework, status).await;
                 let fields = body.as_object().expect("object").clone();
-                let action = step_of(api, status, &fields).expect("a step");
+                let action = step_of(api, status, &fields, &CaseworkRules::default()).expect("a step");
                 let file = sql::casefile(&casework.db, "t", &case_id)
                     .await
                     .expect("reads")
                     .expect("file");
-                let facts = facts(&file, &[]);
+                let facts = facts(&file, &[], &CaseworkRules::default());
                 let expected = lifecycle::step(status, action, &facts);
                 let request = ActRequest {
                     case_id: case_id.clone(),
