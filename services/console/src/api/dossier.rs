@@ -201,6 +201,73 @@ fn words(wire: &str, known: Option<&str>) -> String {
     known.unwrap_or(wire).to_owned()
 }
 
+/// An instant as people in Beijing read it (`2026-12-08 23:59`); as given when it does not parse.
+fn local(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at).map_or_else(
+        |_| at.to_owned(),
+        |t| {
+            t.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        },
+    )
+}
+
+/// A deadline's state in words.
+fn deadline_state(language: Language, state: &str) -> String {
+    let (zh, en) = match state {
+        "open" => ("进行中", "running"),
+        "paused" => ("已暂停", "paused"),
+        "met" => ("按时完成", "met"),
+        "breached" => ("已超时", "breached"),
+        "cancelled" => ("已取消", "cancelled"),
+        other => return other.to_owned(),
+    };
+    label(language, zh, en)
+}
+
+/// The service that wrote a timeline entry, in words.
+fn service(language: Language, name: &str) -> String {
+    let (zh, en) = match name {
+        "intake" => ("登记受理", "intake"),
+        "routing" => ("分派", "routing"),
+        "investigation" => ("调查处理", "investigation"),
+        "notification" => ("通知", "notification"),
+        "analytics" => ("统计", "analytics"),
+        other => return other.to_owned(),
+    };
+    label(language, zh, en)
+}
+
+/// A timeline entry's action in words: the services' own entries, else the lifecycle's steps.
+fn timeline_action(language: Language, action: &str) -> String {
+    let (zh, en) = match action {
+        "registered" => ("登记", "registered"),
+        "accepted" => ("受理", "accepted"),
+        "rejected" => ("不予受理", "not accepted"),
+        "dispatched" => ("转办", "dispatched"),
+        "taken" => ("接单", "taken by the unit"),
+        "returned" => ("退单", "returned by the unit"),
+        "transferred" => ("转派", "transferred"),
+        "recused" => ("回避", "recused"),
+        "escalated" => ("升级预警", "escalated"),
+        "acknowledged" => ("预警已确认", "escalation acknowledged"),
+        "batch_alerted" => ("群体投诉预警", "batch alert"),
+        "counted" => ("计入统计", "counted"),
+        "file_opened" => ("立卷", "file opened"),
+        "acknowledgement_recorded" => ("受理告知已记录", "acknowledgement recorded"),
+        "deadline_warned" => ("时限预警", "deadline warning"),
+        "deadline_breached" => ("时限超期", "deadline breached"),
+        "deadline_recomputed" => ("时限重算", "deadline recomputed"),
+        "clock_paused" => ("时限暂停", "clock paused"),
+        "clock_resumed" => ("时限恢复", "clock resumed"),
+        other => {
+            return Action::parse(other).map_or_else(|| other.to_owned(), |a| a.label(language).to_owned());
+        }
+    };
+    label(language, zh, en)
+}
+
 /// What a record of the casework is, in words.
 fn record_kind(language: Language, kind: &str) -> String {
     let (zh, en) = match kind {
@@ -282,7 +349,7 @@ fn assemble(
         (l("承办单位", "Handling unit"), view.unit.clone().unwrap_or_else(none)),
         (l("承办人", "Handler"), view.handler.clone().unwrap_or_else(none)),
         (l("严重程度", "Severity"), view.severity.clone().unwrap_or_else(none)),
-        (l("登记时间", "Received at"), view.received_at.clone()),
+        (l("登记时间", "Received at"), local(&view.received_at)),
         (
             l("结案原因", "Closing reason"),
             view.closing_reason
@@ -300,8 +367,8 @@ fn assemble(
         .iter()
         .map(|d| dossier::DeadlineLine {
             kind: words(&d.kind, DeadlineKind::parse(&d.kind).map(|k| k.label(language))),
-            due_at: d.due_at.clone(),
-            state: d.state.clone(),
+            due_at: local(&d.due_at),
+            state: deadline_state(language, &d.state),
             provisional: d.provisional,
         })
         .collect();
@@ -309,9 +376,9 @@ fn assemble(
         .timeline
         .iter()
         .map(|e| dossier::TimelineLine {
-            at: e.at.clone(),
-            service: e.service.clone(),
-            action: words(&e.action, Action::parse(&e.action).map(|a| a.label(language))),
+            at: local(&e.at),
+            service: service(language, &e.service),
+            action: timeline_action(language, &e.action),
             actor: e.actor.clone(),
         })
         .collect();
@@ -326,7 +393,7 @@ fn assemble(
                     kind: record_kind(language, r["kind"].as_str().unwrap_or_default()),
                     n: r["n"].as_i64().unwrap_or_default(),
                     state: r["state"].as_str().unwrap_or_default().to_owned(),
-                    at: r["at"].as_str().unwrap_or_default().to_owned(),
+                    at: local(r["at"].as_str().unwrap_or_default()),
                     by: r["actor"].as_str().unwrap_or_default().to_owned(),
                     summary: paragraph(language, &r["body"]),
                 })
