@@ -15,6 +15,9 @@
 //! without a font), `pdf` (drawing a layout with krilla, which embeds the font as a subset),
 //! `names` (file names from the caller made safe and unique) and `archive` (the ZIP and its
 //! manifest).
+//!
+//! Beside the dossier, [`letter_pdf`] prints a formal letter to a complainant ([`Letter`]) with
+//! the same font and wrapping; see the `letter` module.
 
 mod fonts;
 mod labels;
@@ -22,10 +25,12 @@ mod layout;
 mod pdf;
 mod names;
 mod archive;
+mod letter;
 
 use std::path::PathBuf;
 
 pub use fonts::{FONT_CANDIDATES, FONT_ENV, Fonts};
+pub use letter::{Letter, letter_pdf};
 
 /// The language of the PDF summary's headings and labels. The caller localizes the case's own
 /// values (facts, states, kinds) before they get here.

@@ -1,4 +1,4 @@
-//! Builds dossiers with the real CJK font and reads them back: the ZIP with the `zip` crate, the
+//! Builds dossiers and letters with the real CJK font and reads them back: the ZIP with the `zip` crate, the
 //! PDF with poppler's `pdftotext`, `pdfinfo` and `pdffonts`.
 //!
 //! Needs the Debian packages `fonts-wqy-microhei` (or another font `Fonts::discover` finds, or
@@ -12,7 +12,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use dossier::{
-    Attachment, Built, DeadlineLine, Dossier, Error, FONT_ENV, Fonts, Language, RecordLine, TimelineLine, build,
+    Attachment, Built, DeadlineLine, Dossier, Error, FONT_ENV, Fonts, Language, Letter, RecordLine, TimelineLine,
+    build, letter_pdf,
 };
 use sha2::{Digest, Sha256};
 
@@ -436,4 +437,147 @@ fn discover_uses_the_font_named_by_the_environment() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+const AMOUNT: &str = "人民币壹仟贰佰元整（¥1,200.00）";
+
+/// A result letter (处理结果告知书) from a dealership, its long paragraph naming the refund in
+/// capitals.
+fn chinese_letter() -> Letter {
+    Letter {
+        language: Language::Zh,
+        organisation: "广州天河比亚迪4S店".into(),
+        title: "处理结果告知书".into(),
+        reference: "TS-2026-000042".into(),
+        salutation: "王芳女士：".into(),
+        paragraphs: vec![
+            format!(
+                "您于2026年11月20日反映的“{}”一事，本店已受理并完成调查，现将处理结果告知如下。",
+                FILED[0]
+            ),
+            format!(
+                "经调查，您的车辆于保修期内三次进店检修，发动机舱异响问题属实，{FINDING_PHRASE}的做法不当。\
+                 本店已安排免费更换发动机悬置总成，并退还您此前自付的检测费及维修费共计{AMOUNT}，\
+                 款项将于十个工作日内原路退回您的付款账户。对于给您带来的不便，本店深表歉意，\
+                 并已对相关服务人员进行了批评教育，今后将严格按照《家用汽车产品修理更换退货责任规定》履行保修义务。"
+            ),
+            "如您对上述处理结果有异议，可自收到本告知书之日起十五日内向本店客户关系部申请复核，\
+             也可向当地市场监督管理部门投诉。"
+                .into(),
+        ],
+        closing: "特此告知。".into(),
+        signature: "广州天河比亚迪4S店".into(),
+        date: "2026年12月5日".into(),
+        contact: Some("咨询电话：400-800-1234　地址：广州市天河区黄埔大道西100号".into()),
+    }
+}
+
+fn english_letter() -> Letter {
+    Letter {
+        language: Language::En,
+        organisation: "China Merchants Bank, Shenzhen Futian Branch".into(),
+        title: "Notice of the result of your complaint".into(),
+        reference: "TS-2026-000043".into(),
+        salutation: "Dear Ms Wang,".into(),
+        paragraphs: vec![
+            "Thank you for your complaint of 20 November 2026 about the annual fee charged to your credit card.".into(),
+            "We have investigated and found that the fee should have been waived under the terms of your card. \
+             We will refund CNY 1,200.00 (one thousand two hundred yuan) to your card account within ten working days."
+                .into(),
+        ],
+        closing: "Yours sincerely,".into(),
+        signature: "Customer Relations, Shenzhen Futian Branch".into(),
+        date: "5 December 2026".into(),
+        contact: Some("Enquiries: 400-800-1234".into()),
+    }
+}
+
+fn pdf_of(letter: &Letter) -> Vec<u8> {
+    letter_pdf(letter, fonts()).unwrap_or_else(|error| panic!("{error}"))
+}
+
+#[test]
+fn a_chinese_letter_prints_its_title_case_number_amount_date_and_signature() {
+    let pdf = pdf_of(&chinese_letter());
+    assert!(pdf.len() < 200_000, "the letter is {} bytes", pdf.len());
+    assert_eq!(n_pages(&pdf), 1);
+    let text = pdf_text(&pdf, &[]);
+    for expected in [
+        "处理结果告知书",
+        "投诉单号：TS-2026-000042",
+        "王芳女士：",
+        AMOUNT,
+        FINDING_PHRASE,
+        "特此告知。",
+        // The signature with the date under it.
+        "广州天河比亚迪4S店2026年12月5日",
+        "咨询电话：400-800-1234",
+    ] {
+        assert!(
+            text.contains(&squeeze(expected)),
+            "{expected:?} missing from the letter's text: {text}"
+        );
+    }
+    assert!(!text.contains('页'), "a one-page letter has no page numbers: {text}");
+    let listing = poppler("pdffonts", &[], &pdf);
+    for line in listing.lines().skip(2) {
+        assert!(line.contains("yes yes"), "not an embedded subset: {line}\n{listing}");
+    }
+}
+
+#[test]
+fn an_english_letter_prints_its_title_case_number_amount_date_and_signature() {
+    let pdf = pdf_of(&english_letter());
+    assert!(pdf.len() < 200_000, "the letter is {} bytes", pdf.len());
+    assert_eq!(n_pages(&pdf), 1);
+    let text = pdf_text(&pdf, &[]);
+    for expected in [
+        "China Merchants Bank, Shenzhen Futian Branch",
+        "Notice of the result of your complaint",
+        "Case number: TS-2026-000043",
+        "Dear Ms Wang,",
+        "CNY 1,200.00 (one thousand two hundred yuan)",
+        "Yours sincerely,",
+        "Customer Relations, Shenzhen Futian Branch5 December 2026",
+        "Enquiries: 400-800-1234",
+    ] {
+        assert!(
+            text.contains(&squeeze(expected)),
+            "{expected:?} missing from the letter's text: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_very_long_letter_runs_onto_two_numbered_pages() {
+    let mut letter = chinese_letter();
+    let paragraph = letter.paragraphs[1].clone();
+    letter.paragraphs = std::iter::repeat_n(paragraph, 6).collect();
+    letter.paragraphs.push("全文完。".into());
+    let pdf = pdf_of(&letter);
+    assert_eq!(n_pages(&pdf), 2);
+    assert!(pdf.len() < 200_000, "the letter is {} bytes", pdf.len());
+    let first = pdf_text(&pdf, &["-f", "1", "-l", "1"]);
+    assert!(
+        first.contains("第1页，共2页") && first.contains("处理结果告知书"),
+        "{first}"
+    );
+    let second = pdf_text(&pdf, &["-f", "2", "-l", "2"]);
+    for expected in [
+        "第2页，共2页",
+        "投诉单号：TS-2026-000042",
+        "全文完。",
+        "特此告知。",
+        "2026年12月5日",
+    ] {
+        assert!(second.contains(expected), "{expected:?} missing from page 2: {second}");
+    }
+}
+
+#[test]
+fn the_same_letter_gives_the_same_bytes() {
+    let letter = chinese_letter();
+    assert_eq!(sha256_hex(&pdf_of(&letter)), sha256_hex(&pdf_of(&letter)));
+    let english = english_letter();
+    assert_eq!(pdf_of(&english), pdf_of(&english));
 }
