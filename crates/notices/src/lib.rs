@@ -83,7 +83,8 @@
 //! paragraphs are separated by one blank line. No HTML escaping. Filters, in the notice's
 //! language: `date`, `datetime`, `capitals` (fen → 人民币大写), `money` (fen → ¥1,000.00 /
 //! RMB 1,000.00), `deadline_label`, `supervision_label`, `trigger_label`. [`TemplateSet::check`]
-//! compiles every template, refuses variables its kind does not have, and renders the samples.
+//! compiles every template, refuses variables its kind does not have, and renders the samples
+//! with each of their branches (optional variables left out, flags flipped).
 
 mod error;
 mod format;

@@ -86,17 +86,67 @@ pub(crate) fn check_source(key: Key, source: &str) -> Result<(), Invalid> {
         ));
     }
     for sample in crate::samples::samples(key.kind, key.language) {
-        let context = crate::variables::prepare(key, &sample.context)
-            .map_err(|error| invalid(key, format!("the sample `{}` does not fit: {error}", sample.name)))?;
-        render_source(key, source, &context).map_err(|error| {
-            let problem = match error {
-                Error::Template(Invalid { problem, .. }) => problem,
-                other => other.to_string(),
-            };
-            invalid(key, format!("on the sample `{}`: {problem}", sample.name))
-        })?;
+        for (variant, context) in variants(key.kind, &sample.context) {
+            let context = crate::variables::prepare(key, &context).map_err(|error| {
+                invalid(
+                    key,
+                    format!("the sample `{}{variant}` does not fit: {error}", sample.name),
+                )
+            })?;
+            render_source(key, source, &context).map_err(|error| {
+                let problem = match error {
+                    Error::Template(Invalid { problem, .. }) => problem,
+                    other => other.to_string(),
+                };
+                invalid(key, format!("on the sample `{}{variant}`: {problem}", sample.name))
+            })?;
+        }
     }
     Ok(())
+}
+
+/// A sample and its neighbours, so that a check walks each branch a template is likely to
+/// have: without the optional variables, each flag flipped (with what it then requires), each
+/// count at 0 and at 2.
+fn variants(kind: Kind, sample: &Value) -> Vec<(String, Value)> {
+    use crate::variables::{Presence, Shape};
+    let mut variants = vec![(String::new(), sample.clone())];
+    let variables = kind.variables();
+    if variables.iter().any(|variable| variable.presence == Presence::Optional) {
+        let mut without = sample.clone();
+        for variable in variables
+            .iter()
+            .filter(|variable| variable.presence == Presence::Optional)
+        {
+            without[variable.name] = Value::Null;
+        }
+        variants.push((" without optional variables".to_owned(), without));
+    }
+    for variable in variables {
+        match variable.shape {
+            Shape::Bool => {
+                let flipped = !sample[variable.name].as_bool().unwrap_or(false);
+                let mut context = sample.clone();
+                context[variable.name] = Value::Bool(flipped);
+                for dependent in variables {
+                    if dependent.presence == Presence::RequiredWhen(variable.name) && context[dependent.name].is_null()
+                    {
+                        context[dependent.name] = Value::from("R7K3-9QXM");
+                    }
+                }
+                variants.push((format!(" with {} = {flipped}", variable.name), context));
+            }
+            Shape::Count => {
+                for count in [0, 2] {
+                    let mut context = sample.clone();
+                    context[variable.name] = Value::from(count);
+                    variants.push((format!(" with {} = {count}", variable.name), context));
+                }
+            }
+            _ => {}
+        }
+    }
+    variants
 }
 
 fn render_source(key: Key, source: &str, context: &Map<String, Value>) -> Result<Rendered, Error> {
@@ -167,27 +217,36 @@ fn environment<'source>(language: Language) -> Environment<'source> {
     environment.set_trim_blocks(true);
     environment.set_lstrip_blocks(true);
     environment.set_fuel(Some(FUEL));
-    environment.add_filter("date", move |text: &str| {
+    environment.add_filter("date", move |value: TemplateValue| {
+        let text = text_argument(&value)?;
         format::parse_date(text)
             .map(|date| format::localized_date(date, language))
             .ok_or_else(|| filter_error(format!("`{text}` is not a date (YYYY-MM-DD)")))
     });
-    environment.add_filter("datetime", move |text: &str| {
+    environment.add_filter("datetime", move |value: TemplateValue| {
+        let text = text_argument(&value)?;
         format::parse_datetime(text)
             .map(|at| format::localized_datetime(at, language))
             .ok_or_else(|| filter_error(format!("`{text}` is not a time (RFC 3339)")))
     });
-    environment.add_filter("capitals", format::amount_in_capitals);
-    environment.add_filter("money", move |fen: u64| format::amount_in_figures(fen, language));
-    environment.add_filter("deadline_label", move |name: &str| {
+    environment.add_filter("capitals", |value: TemplateValue| {
+        fen_argument(value).map(format::amount_in_capitals)
+    });
+    environment.add_filter("money", move |value: TemplateValue| {
+        fen_argument(value).map(|fen| format::amount_in_figures(fen, language))
+    });
+    environment.add_filter("deadline_label", move |value: TemplateValue| {
+        let name = text_argument(&value)?;
         format::deadline_label(name, language).ok_or_else(|| filter_error(format!("`{name}` is not a deadline")))
     });
-    environment.add_filter("supervision_label", move |name: &str| {
+    environment.add_filter("supervision_label", move |value: TemplateValue| {
+        let name = text_argument(&value)?;
         format::supervision_label(name, language)
             .ok_or_else(|| filter_error(format!("`{name}` is not chase, notice or instruction")))
     });
-    environment.add_filter("trigger_label", move |name: &str| {
-        format::trigger_label(name, language).map_or_else(|| name.to_owned(), str::to_owned)
+    environment.add_filter("trigger_label", move |value: TemplateValue| {
+        let name = text_argument(&value)?;
+        Ok::<_, minijinja::Error>(format::trigger_label(name, language).map_or_else(|| name.to_owned(), str::to_owned))
     });
     environment
 }
@@ -233,15 +292,32 @@ fn tidy(output: &str) -> String {
     text
 }
 
-/// The variable an undefined-value error points at: the expression at the error's span, up to
-/// the first filter or operator (`due_on` of `due_on | date`).
+/// The variable an undefined-value error points at: the expression at the error's span up to
+/// its first filter or operator (`due_on` of `due_on.year`), or, when the span is a filter
+/// (`date` in `due_on | date`), the expression the filter chain starts from.
 fn undefined_name(source: &str, error: &minijinja::Error) -> String {
-    let expression = error.range().and_then(|range| source.get(range)).unwrap_or_default();
-    let name: String = expression
-        .trim()
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-        .collect();
+    let Some(range) = error.range().filter(|range| source.get(range.clone()).is_some()) else {
+        return "(unknown)".to_owned();
+    };
+    let is_name = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let mut start = range.start;
+    // Walk back over `expression |` (and `| filter` of a longer chain) to the first expression.
+    loop {
+        let before = source[..start].trim_end();
+        let Some(before) = before.strip_suffix('|') else { break };
+        let before = before.trim_end();
+        let name_start = before
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_name(*c))
+            .last()
+            .map(|(index, _)| index);
+        match name_start {
+            Some(index) => start = index,
+            None => break,
+        }
+    }
+    let name: String = source[start..].chars().take_while(|c| is_name(*c)).collect();
     if name.is_empty() { "(unknown)".to_owned() } else { name }
 }
 
@@ -254,6 +330,26 @@ fn describe(error: &minijinja::Error) -> String {
         text.push_str(detail);
     }
     text
+}
+
+/// A filter's text argument; an undefined one is reported as undefined (so the error names
+/// the variable), not as a type mismatch.
+fn text_argument(value: &TemplateValue) -> Result<&str, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    value
+        .as_str()
+        .ok_or_else(|| filter_error(format!("expects text, not {value}")))
+}
+
+/// A filter's amount in fen, as [`text_argument`] does for text.
+fn fen_argument(value: TemplateValue) -> Result<u64, minijinja::Error> {
+    if value.is_undefined() {
+        return Err(minijinja::Error::from(ErrorKind::UndefinedError));
+    }
+    let shown = value.to_string();
+    u64::try_from(value).map_err(|_| filter_error(format!("expects an amount in fen, not {shown}")))
 }
 
 fn filter_error(detail: String) -> minijinja::Error {

@@ -115,7 +115,8 @@ impl TemplateSet {
 
     /// Checks every template and names the first that fails: it must compile, use only its
     /// kind's variables (and what it sets itself), render each of the kind's sample contexts
-    /// ([`crate::samples`]) within the engine's fuel, and set what its channel needs
+    /// ([`crate::samples`]) and their neighbours (optional variables left out, each flag
+    /// flipped, counts at 0 and 2) within the engine's fuel, and set what its channel needs
     /// (`subject`; for SMS `template_id` and `params`).
     pub fn check(&self) -> Result<(), Invalid> {
         for (key, source) in self.iter() {

@@ -139,6 +139,25 @@ fn a_missing_variable_is_an_error_that_names_it() {
         }
     );
 
+    // An optional variable used without `is defined`, through a filter.
+    let key = Key::new(Kind::Result, Channel::Letter, Language::ZhCn);
+    let set = TemplateSet::shipped()
+        .with_override(
+            key,
+            "{% set subject %}处理结果告知书{% endset %}金额：{{ amount_fen | capitals }}",
+        )
+        .expect("offered");
+    let mut context = main_sample(Kind::Result, Language::ZhCn);
+    context["amount_fen"] = Value::Null;
+    let error = render(&set, Kind::Result, Channel::Letter, Language::ZhCn, &context).expect_err("amount_fen");
+    assert_eq!(
+        error,
+        Error::MissingVariable {
+            key,
+            variable: "amount_fen".to_owned()
+        }
+    );
+
     let error = render(
         &TemplateSet::shipped(),
         Kind::Dispatch,
@@ -211,6 +230,15 @@ fn a_tenant_override_changes_the_text_and_check_names_a_broken_template() {
         .with_override(no_id, "{% set params = {} %}Your complaint {{ case_number }}")
         .expect("offered");
     assert!(set.check().expect_err("no template id").problem.contains("template_id"));
+
+    // A branch the main sample does not take is still walked: here the confidential one.
+    let branch = Key::new(Kind::Rejection, Channel::Sms, Language::ZhCn);
+    let source = "{% set template_id = 'SMS_1' %}{% set params = {} %}\
+                  {% if confidential %}{{ case_number | date }}{% else %}不予受理{% endif %}";
+    let set = TemplateSet::shipped().with_override(branch, source).expect("offered");
+    let invalid = set.check().expect_err("a case number is not a date");
+    assert_eq!(invalid.key, branch);
+    assert!(invalid.problem.contains("confidential = true"), "{invalid}");
 
     // A runaway loop runs out of fuel instead of hanging the service.
     let runaway = Key::new(Kind::BatchAlert, Channel::Inbox, Language::En);
