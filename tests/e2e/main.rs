@@ -27,3 +27,4 @@ mod deadlines;
 mod lifecycle;
 mod routing;
 mod casework;
+mod notification;

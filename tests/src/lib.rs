@@ -26,6 +26,8 @@ pub enum Stores {
 /// A running product on a temporary data directory.
 pub struct Sandbox {
     running: Option<Running>,
+    /// The settings it runs with (kept for a restart).
+    settings: Settings,
     pub base_url: String,
     pub http: reqwest::Client,
     pub data_dir: tempfile::TempDir,
@@ -52,6 +54,15 @@ impl Sandbox {
 
     /// Starts the product with its stores on SQLite or PostgreSQL, with the given clock.
     pub async fn start_on(stores: Stores, clock: Arc<dyn domain::Clock>) -> anyhow::Result<Self> {
+        Self::start_with(stores, clock, Settings::default()).await
+    }
+
+    /// Starts the product with these settings (the public rate limit raised for tests).
+    pub async fn start_with(stores: Stores, clock: Arc<dyn domain::Clock>, settings: Settings) -> anyhow::Result<Self> {
+        let settings = Settings {
+            public_per_minute: 1000,
+            ..settings
+        };
         let data_dir = tempfile::tempdir()?;
         let databases = match stores {
             Stores::Sqlite => None,
@@ -61,10 +72,11 @@ impl Sandbox {
                 Some(Arc::new(Databases { urls, _main: main }))
             }
         };
-        let running = embedded::start(Self::options(data_dir.path(), clock, &databases)).await?;
+        let running = embedded::start(Self::options(data_dir.path(), clock, &databases, &settings)).await?;
         let base_url = format!("http://{}", running.console_addr);
         Ok(Self {
             running: Some(running),
+            settings,
             base_url,
             http: reqwest::Client::new(),
             data_dir,
@@ -76,6 +88,7 @@ impl Sandbox {
         data_dir: &std::path::Path,
         clock: Arc<dyn domain::Clock>,
         databases: &Option<Arc<Databases>>,
+        settings: &Settings,
     ) -> Options {
         let store_url: Option<embedded::StoreUrl> = databases.clone().map(|databases| {
             let name: embedded::StoreUrl =
@@ -87,10 +100,7 @@ impl Sandbox {
             http: ([127, 0, 0, 1], 0).into(),
             admin_token: Some(ADMIN_TOKEN.to_owned()),
             fsync_full: false,
-            settings: Settings {
-                public_per_minute: 1000,
-                ..Settings::default()
-            },
+            settings: settings.clone(),
             clock,
             transport: None,
             store_url,
@@ -115,7 +125,13 @@ impl Sandbox {
         if let Some(running) = self.running.take() {
             running.stop(Duration::from_secs(10)).await;
         }
-        let running = embedded::start(Self::options(self.data_dir.path(), clock, &self.databases)).await?;
+        let running = embedded::start(Self::options(
+            self.data_dir.path(),
+            clock,
+            &self.databases,
+            &self.settings,
+        ))
+        .await?;
         self.base_url = format!("http://{}", running.console_addr);
         self.running = Some(running);
         Ok(())

@@ -175,6 +175,14 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             fsync_full,
             intake_url: url(intake.addr()),
             contact_line: settings.contact_line.clone(),
+            channels: {
+                let mut channels = settings.notification.clone();
+                if channels.outbox_dir.is_none() {
+                    channels.outbox_dir = Some(dir.join("outbox"));
+                }
+                channels
+            },
+            calendars: calendars.clone(),
         },
         platform.clone(),
         &mut notification_registry,

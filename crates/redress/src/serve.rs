@@ -110,6 +110,8 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     fsync_full,
                     intake_url: config.peers.intake.clone(),
                     contact_line: config.notification.contact_line.clone(),
+                    channels: config.notification.channels.clone(),
+                    calendars,
                 },
                 platform,
                 &mut registry,

@@ -97,6 +97,9 @@ pub struct IntakeConfig {
 #[serde(deny_unknown_fields)]
 pub struct NotificationConfig {
     pub contact_line: String,
+    /// The providers and retries (`[notification.channels.email]` …).
+    #[serde(default)]
+    pub channels: notification::channels::ChannelsConfig,
 }
 
 impl Default for ServeConfig {
@@ -135,6 +138,7 @@ impl Default for ServeConfig {
                 auto_accept: true,
             },
             notification: NotificationConfig {
+                channels: notification::channels::ChannelsConfig::default(),
                 contact_line: "400-000-0000".into(),
             },
         }

@@ -24,6 +24,11 @@ pub struct Settings {
     pub contact_line: String,
     /// Public submissions per minute per client address.
     pub public_per_minute: u32,
+    /// Where notices go out (`[notification.email]`, `[notification.sms]`, `outbox_dir`,
+    /// `[notification.delivery]`); without a provider a channel's notices are written under the
+    /// data directory's `outbox/`.
+    #[serde(default)]
+    pub notification: notification::channels::ChannelsConfig,
 }
 
 impl Default for Settings {
@@ -35,6 +40,7 @@ impl Default for Settings {
             auto_accept: true,
             contact_line: "400-000-0000".into(),
             public_per_minute: 30,
+            notification: notification::channels::ChannelsConfig::default(),
         }
     }
 }

@@ -8,7 +8,7 @@ use bus::consumer::{Batch, Handler, HandlerError};
 use chrono::{DateTime, Utc};
 use domain::Clock;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseOpened, CaseProgressed, CaseRegistered, NoticeRecorded};
+use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseOpened, CaseProgressed, CaseRegistered, NoticeSent};
 use store::{Db, HistoryEntry};
 
 use crate::store::{self as sql, FactUpdate, Inspection, Update};
@@ -69,7 +69,7 @@ impl Handler for AnalyticsHandler {
                 | "case.accepted"
                 | "case.dispatched"
                 | "case.opened"
-                | "notice.recorded"
+                | "notice.sent"
                 | "case.progressed"
                 | "case.reopened"
         )
@@ -131,13 +131,15 @@ impl Handler for AnalyticsHandler {
                     ..FactUpdate::default()
                 }
             }
-            "notice.recorded" => {
-                let notice = NoticeRecorded::decode(payload)?;
+            // The acknowledgement counts from when it went out (decision 0005), not when it was
+            // written.
+            "notice.sent" => {
+                let notice = NoticeSent::decode(payload)?;
                 if notice.notice_kind != "acknowledgement" {
                     return Ok(vec![]);
                 }
                 FactUpdate {
-                    acknowledged_at: Some(instant(&notice.recorded_at)?),
+                    acknowledged_at: Some(instant(&notice.sent_at)?),
                     ..FactUpdate::default()
                 }
             }

@@ -11,6 +11,8 @@ use rpc::notification::v1::notification_server::NotificationServer;
 use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
+use crate::channels::{Channels, ChannelsConfig};
+use crate::delivery::{Deliverer, DeliveryMetrics};
 use crate::grpc::NotificationGrpc;
 use crate::handler::NotificationHandler;
 use crate::store::MIGRATIONS;
@@ -26,12 +28,18 @@ pub struct Config {
     pub intake_url: String,
     /// The organisation's contact line printed on notices.
     pub contact_line: String,
+    /// The providers notices go out through, and how deliveries are retried.
+    pub channels: ChannelsConfig,
+    /// The calendars deadlines are counted in (the date a notice promises the result by).
+    pub calendars: Arc<calendar::Registry>,
 }
 
 /// A built notification service.
 pub struct App {
     host: ServiceHost,
     config: Config,
+    channels: Arc<Channels>,
+    metrics: DeliveryMetrics,
 }
 
 impl App {
@@ -42,9 +50,13 @@ impl App {
             grpc_addr: config.grpc_addr,
             fsync_full: config.fsync_full,
         };
+        let channels = Arc::new(Channels::new(&config.channels)?);
+        let host = ServiceHost::build(&host_config, MIGRATIONS, false, platform, registry).await?;
         Ok(Self {
-            host: ServiceHost::build(&host_config, MIGRATIONS, false, platform, registry).await?,
+            host,
             config,
+            channels,
+            metrics: DeliveryMetrics::register(registry),
         })
     }
 
@@ -55,10 +67,18 @@ impl App {
 
     /// Consumes, serves and relays until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let host = self.host;
+        let mut host = self.host;
         let channel = tonic::transport::Endpoint::from_shared(self.config.intake_url.clone())?
             .connect_timeout(std::time::Duration::from_secs(5))
             .connect_lazy();
+        let deliverer = Deliverer {
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+            intake: IntakeClient::new(channel.clone()),
+            channels: self.channels.clone(),
+            metrics: self.metrics.clone(),
+        };
+        host.spawn(deliverer.run(shutdown.clone()));
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),

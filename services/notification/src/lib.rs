@@ -2,12 +2,15 @@
 //!
 //! Consumes intake's events: `case.accepted` produces the acknowledgement notice (受理告知书),
 //! rendered in the complainant's language from the contact intake releases over gRPC for that
-//! purpose (one call per batch), recorded once per case with a masked recipient. Emits
-//! `notice.recorded`. Answers `ListNotices` and `CaseHistory`. Delivery over SMTP and SMS
-//! arrives with the notification issue.
+//! purpose (one call per batch), recorded once with a masked recipient, its delivery queued.
+//! The delivery loop sends it over SMTP or to the SMS provider (or into the outbox directory when
+//! the channel has none), retrying with backoff (decision 0005). Emits `notice.recorded`,
+//! `notice.sent`, `notice.failed`. Answers `ListNotices` and `CaseHistory`.
 
 pub mod templates;
 pub mod store;
+pub mod channels;
+pub mod delivery;
 pub mod handler;
 pub mod grpc;
 pub mod app;

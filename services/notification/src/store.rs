@@ -1,43 +1,77 @@
-//! Notification's SQL.
+//! Notification's SQL: notices as recorded, and their deliveries (decision 0005).
 
 use sqlx::Row;
-use store::{Db, Error, Migration};
+use store::{Backend, Db, Error, Migration};
 
 /// Notification's migrations (after the platform's).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 100,
-    name: "notification",
-    sqlite: include_str!("../migrations/sqlite/0100_notification.sql"),
-    postgres: include_str!("../migrations/postgres/0100_notification.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 100,
+        name: "notification",
+        sqlite: include_str!("../migrations/sqlite/0100_notification.sql"),
+        postgres: include_str!("../migrations/postgres/0100_notification.sql"),
+    },
+    Migration {
+        version: 101,
+        name: "deliveries",
+        sqlite: include_str!("../migrations/sqlite/0101_deliveries.sql"),
+        postgres: include_str!("../migrations/postgres/0101_deliveries.sql"),
+    },
+];
 
-/// A notice as recorded.
+/// A notice as recorded: the rendered text and a masked recipient, never a clear contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub notice_id: String,
     pub tenant: String,
     pub case_id: String,
     pub notice_kind: String,
+    /// `complainant`, or `staff:<id>`.
+    pub audience: String,
     pub channel: String,
     pub language: String,
     pub recipient_masked: String,
     pub subject: String,
     pub body: String,
+    /// `recorded` (waiting for its delivery), `sent`, `failed` or `delivered` (the inbox).
     pub state: String,
     pub recorded_at: String,
+    /// What the channel needs besides the text (an SMS's template id and parameters), as JSON.
+    pub detail_json: String,
 }
 
-/// Records a notice; returns false when the case already has a notice of that kind.
+const NOTICE_COLUMNS: &str = "notice_id, tenant, case_id, notice_kind, audience, channel, language, recipient_masked, \
+    subject, body, state, recorded_at, detail_json";
+
+fn notice_of(row: &sqlx::any::AnyRow) -> Result<Notice, Error> {
+    Ok(Notice {
+        notice_id: row.try_get("notice_id")?,
+        tenant: row.try_get("tenant")?,
+        case_id: row.try_get("case_id")?,
+        notice_kind: row.try_get("notice_kind")?,
+        audience: row.try_get("audience")?,
+        channel: row.try_get("channel")?,
+        language: row.try_get("language")?,
+        recipient_masked: row.try_get("recipient_masked")?,
+        subject: row.try_get("subject")?,
+        body: row.try_get("body")?,
+        state: row.try_get("state")?,
+        recorded_at: row.try_get("recorded_at")?,
+        detail_json: row.try_get("detail_json")?,
+    })
+}
+
+/// Records a notice; false when it is already recorded (the same event redelivered).
 pub async fn record(conn: &mut store::Conn, notice: &Notice) -> Result<bool, Error> {
-    let inserted = sqlx::query(
-        "INSERT INTO notices (notice_id, tenant, case_id, notice_kind, channel, language, recipient_masked, subject, body,
-            state, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (case_id, notice_kind) DO NOTHING",
-    )
+    let inserted = sqlx::query(&format!(
+        "INSERT INTO notices ({NOTICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (notice_id) DO NOTHING"
+    ))
     .bind(&notice.notice_id)
     .bind(&notice.tenant)
     .bind(&notice.case_id)
     .bind(&notice.notice_kind)
+    .bind(&notice.audience)
     .bind(&notice.channel)
     .bind(&notice.language)
     .bind(&notice.recipient_masked)
@@ -45,6 +79,7 @@ pub async fn record(conn: &mut store::Conn, notice: &Notice) -> Result<bool, Err
     .bind(&notice.body)
     .bind(&notice.state)
     .bind(&notice.recorded_at)
+    .bind(&notice.detail_json)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -53,29 +88,165 @@ pub async fn record(conn: &mut store::Conn, notice: &Notice) -> Result<bool, Err
 
 /// A case's notices, oldest first.
 pub async fn for_case(db: &Db, tenant: &str, case_id: &str) -> Result<Vec<Notice>, Error> {
-    let rows = sqlx::query(
-        "SELECT notice_id, tenant, case_id, notice_kind, channel, language, recipient_masked, subject, body, state, recorded_at
-         FROM notices WHERE case_id = $1 AND tenant = $2 ORDER BY recorded_at",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices WHERE case_id = $1 AND tenant = $2 ORDER BY recorded_at, notice_id"
+    ))
     .bind(case_id)
     .bind(tenant)
     .fetch_all(db.reader())
     .await?;
-    rows.iter()
-        .map(|row| -> Result<Notice, Error> {
-            Ok(Notice {
-                notice_id: row.try_get("notice_id")?,
-                tenant: row.try_get("tenant")?,
-                case_id: row.try_get("case_id")?,
-                notice_kind: row.try_get("notice_kind")?,
-                channel: row.try_get("channel")?,
-                language: row.try_get("language")?,
-                recipient_masked: row.try_get("recipient_masked")?,
-                subject: row.try_get("subject")?,
-                body: row.try_get("body")?,
-                state: row.try_get("state")?,
-                recorded_at: row.try_get("recorded_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(notice_of).collect()
+}
+
+/// One notice by id.
+pub async fn notice(conn: &mut store::Conn, notice_id: &str) -> Result<Option<Notice>, Error> {
+    let row = sqlx::query(&format!("SELECT {NOTICE_COLUMNS} FROM notices WHERE notice_id = $1"))
+        .bind(notice_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(notice_of).transpose()
+}
+
+/// Sets a notice's state.
+pub async fn set_notice_state(conn: &mut store::Conn, notice_id: &str, state: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE notices SET state = $1 WHERE notice_id = $2")
+        .bind(state)
+        .bind(notice_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A notice's delivery over a channel with a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub notice_id: String,
+    pub tenant: String,
+    pub case_id: String,
+    pub notice_kind: String,
+    pub channel: String,
+    /// `queued`, `sending`, `sent`, `failed` or `dead`.
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: String,
+    /// The e-mail Message-ID or the SMS out_id: the same on every attempt.
+    pub idempotency_key: String,
+    pub provider_reference: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<String>,
+    /// Goes out at once, even outside the SMS sending window.
+    pub urgent: bool,
+}
+
+const DELIVERY_COLUMNS: &str = "notice_id, tenant, case_id, notice_kind, channel, state, attempts, next_attempt_at, \
+    idempotency_key, provider_reference, last_error, sent_at, urgent";
+
+fn delivery_of(row: &sqlx::any::AnyRow) -> Result<Delivery, Error> {
+    Ok(Delivery {
+        notice_id: row.try_get("notice_id")?,
+        tenant: row.try_get("tenant")?,
+        case_id: row.try_get("case_id")?,
+        notice_kind: row.try_get("notice_kind")?,
+        channel: row.try_get("channel")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        next_attempt_at: row.try_get("next_attempt_at")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        provider_reference: row.try_get("provider_reference")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: row.try_get("sent_at")?,
+        urgent: store::flag(row, "urgent")?,
+    })
+}
+
+/// Queues a notice's delivery (once: the notice's id is its key).
+pub async fn enqueue(conn: &mut store::Conn, delivery: &Delivery) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (notice_id, tenant, case_id, notice_kind, channel, state, attempts, next_attempt_at,
+            idempotency_key, urgent)
+         VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $8) ON CONFLICT (notice_id) DO NOTHING",
+    )
+    .bind(&delivery.notice_id)
+    .bind(&delivery.tenant)
+    .bind(&delivery.case_id)
+    .bind(&delivery.notice_kind)
+    .bind(&delivery.channel)
+    .bind(&delivery.next_attempt_at)
+    .bind(&delivery.idempotency_key)
+    .bind(i64::from(delivery.urgent))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Claims up to `limit` deliveries due at `now` (queued or failed and due, or sending with an
+/// expired lease after a crash) and leases them until `lease_until`. On PostgreSQL the rows are
+/// locked `FOR UPDATE SKIP LOCKED`, so replicas claim different ones.
+pub async fn claim_due(
+    conn: &mut store::Conn,
+    now: &str,
+    lease_until: &str,
+    limit: i64,
+) -> Result<Vec<Delivery>, Error> {
+    let lock = match Backend::of(conn) {
+        Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries
+         WHERE (state IN ('queued', 'failed') AND next_attempt_at <= $1) OR (state = 'sending' AND lease_until <= $1)
+         ORDER BY next_attempt_at, notice_id LIMIT $2{lock}"
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let claimed: Vec<Delivery> = rows.iter().map(delivery_of).collect::<Result<_, _>>()?;
+    for delivery in &claimed {
+        sqlx::query("UPDATE deliveries SET state = 'sending', lease_until = $1 WHERE notice_id = $2")
+            .bind(lease_until)
+            .bind(&delivery.notice_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(claimed)
+}
+
+/// Records a delivery's outcome: `sent` (with when and the provider's reference), `failed` (to
+/// be tried again at `next_attempt_at`) or `dead`. Only a delivery still `sending` changes.
+pub async fn settle(
+    conn: &mut store::Conn,
+    delivery: &Delivery,
+    state: &str,
+    next_attempt_at: &str,
+    error: Option<&str>,
+) -> Result<bool, Error> {
+    let changed = sqlx::query(
+        "UPDATE deliveries SET state = $1, attempts = $2, next_attempt_at = $3, lease_until = NULL,
+            last_error = COALESCE($4, last_error), provider_reference = COALESCE($5, provider_reference),
+            sent_at = COALESCE($6, sent_at)
+         WHERE notice_id = $7 AND state = 'sending'",
+    )
+    .bind(state)
+    .bind(delivery.attempts)
+    .bind(next_attempt_at)
+    .bind(error)
+    .bind(&delivery.provider_reference)
+    .bind(&delivery.sent_at)
+    .bind(&delivery.notice_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
+
+/// A case's deliveries.
+pub async fn deliveries_of(db: &Db, case_id: &str) -> Result<Vec<Delivery>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE case_id = $1 ORDER BY notice_id"
+    ))
+    .bind(case_id)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(delivery_of).collect()
 }

@@ -371,4 +371,44 @@ pub struct NoticeRecorded {
     pub language: ::prost::alloc::string::String,
     #[prost(string, tag = "5")]
     pub recorded_at: ::prost::alloc::string::String,
+    /// complainant, or staff:<id> / unit:<id>
+    #[prost(string, tag = "6")]
+    pub audience: ::prost::alloc::string::String,
+}
+/// notification: notice.sent (the provider or the SMTP server accepted it: the proof of delivery)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct NoticeSent {
+    #[prost(string, tag = "1")]
+    pub notice_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub notice_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub sent_at: ::prost::alloc::string::String,
+    /// Attempts it took, 1 for the first.
+    #[prost(uint32, tag = "5")]
+    pub attempts: u32,
+    /// The channel's idempotency key: the e-mail Message-ID, the SMS out_id.
+    #[prost(string, tag = "6")]
+    pub idempotency_key: ::prost::alloc::string::String,
+    /// What the provider answered (an SMS BizId, the SMTP reply).
+    #[prost(string, tag = "7")]
+    pub provider_reference: ::prost::alloc::string::String,
+}
+/// notification: notice.failed (retries exhausted or a permanent refusal; kept for an operator)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct NoticeFailed {
+    #[prost(string, tag = "1")]
+    pub notice_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub notice_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub failed_at: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "5")]
+    pub attempts: u32,
+    #[prost(string, tag = "6")]
+    pub error: ::prost::alloc::string::String,
 }

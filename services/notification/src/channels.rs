@@ -1,0 +1,445 @@
+//! The channels a notice goes out on (decision 0005), behind one trait: e-mail over SMTP
+//! (`lettre`), SMS through an HTTP provider modelled on Chinese SMS APIs (approved template id,
+//! parameters, the organisation's signature, an `out_id` for idempotency), and, for a channel
+//! without a provider, files in an outbox directory (the embedded default, so a newcomer sees what
+//! would have been sent).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, Message};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Delivery, Notice};
+
+/// How notification reaches people.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// The SMTP server e-mail goes through.
+    pub email: Option<SmtpConfig>,
+    /// The SMS provider.
+    pub sms: Option<SmsConfig>,
+    /// Where notices of a channel without a provider are written as files
+    /// (`<channel>/<notice id>.eml` or `.json`); without it such deliveries fail and are retried.
+    pub outbox_dir: Option<PathBuf>,
+    pub delivery: DeliveryConfig,
+}
+
+/// An SMTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// The sender's address, e.g. `notice@example.com`.
+    pub from: String,
+    /// The sender's name, e.g. the organisation's.
+    #[serde(default)]
+    pub from_name: Option<String>,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+/// An SMS provider's HTTP endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    /// Where requests are posted.
+    pub endpoint: String,
+    /// The organisation's approved signature (签名), e.g. `【天河比亚迪】` without the brackets.
+    pub sign_name: String,
+    /// Sent as a bearer token when set.
+    #[serde(default)]
+    pub access_key: Option<String>,
+    /// Non-urgent messages go out only inside this window of Beijing time (`HH:MM-HH:MM`; equal
+    /// ends mean no window).
+    #[serde(default = "default_window")]
+    pub window: String,
+}
+
+fn default_window() -> String {
+    "08:00-21:00".into()
+}
+
+/// Retries and pacing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DeliveryConfig {
+    /// Attempts before a delivery is dead.
+    pub max_attempts: u32,
+    /// The first retry's delay, doubling up to `backoff_max_seconds`.
+    pub backoff_min_seconds: u64,
+    pub backoff_max_seconds: u64,
+    /// Deliveries claimed per round.
+    pub batch: i64,
+    /// How often due deliveries are looked for, in milliseconds.
+    pub tick_ms: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            backoff_min_seconds: 30,
+            backoff_max_seconds: 3600,
+            batch: 20,
+            tick_ms: 500,
+        }
+    }
+}
+
+impl DeliveryConfig {
+    /// The delay before attempt `attempts + 1` after `attempts` failed ones: exponential from
+    /// the minimum, capped, with jitter (`backon`).
+    pub fn backoff(&self, attempts: u32) -> Duration {
+        use backon::BackoffBuilder as _;
+        let builder = backon::ExponentialBuilder::default()
+            .with_min_delay(Duration::from_secs(self.backoff_min_seconds.max(1)))
+            .with_max_delay(Duration::from_secs(self.backoff_max_seconds.max(1)))
+            .with_jitter()
+            .with_max_times(usize::MAX);
+        builder
+            .build()
+            .nth(attempts.saturating_sub(1) as usize)
+            .unwrap_or(Duration::from_secs(self.backoff_max_seconds))
+    }
+}
+
+/// What goes out: a recorded notice, its delivery, and the address intake released for it.
+#[derive(Debug, Clone)]
+pub struct Outgoing<'a> {
+    pub notice: &'a Notice,
+    pub delivery: &'a Delivery,
+    /// The e-mail address or phone number, in the clear, for this send only.
+    pub address: &'a str,
+}
+
+/// Why a send did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// Worth another attempt later (the server is down, a timeout, a 5xx).
+    #[error("{0}")]
+    Transient(String),
+    /// Another attempt would fail the same way (a refused address, a bad template).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// A channel's adapter.
+#[async_trait]
+pub trait Sender: Send + Sync {
+    /// Sends; answers the provider's reference.
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError>;
+}
+
+/// What a notice's detail says for its channel: an SMS's template and parameters, a neutral sender.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Detail {
+    pub sms_template_id: Option<String>,
+    pub sms_params: BTreeMap<String, String>,
+    /// Send under this name instead of the organisation's (a misconduct report's reporter).
+    pub sender_name: Option<String>,
+}
+
+impl Detail {
+    /// The detail of a notice; an unreadable one is empty.
+    pub fn of(notice: &Notice) -> Self {
+        serde_json::from_str(&notice.detail_json).unwrap_or_default()
+    }
+}
+
+/// The e-mail a notice becomes.
+fn email_message(config_from: &str, from_name: Option<&str>, outgoing: &Outgoing<'_>) -> Result<Message, SendError> {
+    let detail = Detail::of(outgoing.notice);
+    let name = detail.sender_name.or_else(|| from_name.map(str::to_owned));
+    let from: Mailbox = format!("{} <{config_from}>", name.unwrap_or_default())
+        .trim()
+        .parse()
+        .or_else(|_| config_from.parse())
+        .map_err(|e| SendError::Permanent(format!("the sender `{config_from}`: {e}")))?;
+    let to: Mailbox = outgoing
+        .address
+        .parse()
+        .map_err(|e| SendError::Permanent(format!("the address: {e}")))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(outgoing.notice.subject.clone())
+        .message_id(Some(outgoing.delivery.idempotency_key.clone()))
+        .header(ContentType::TEXT_PLAIN)
+        .body(outgoing.notice.body.clone())
+        .map_err(|e| SendError::Permanent(format!("the message: {e}")))
+}
+
+/// E-mail over SMTP.
+pub struct Smtp {
+    config: SmtpConfig,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl Smtp {
+    pub fn new(config: SmtpConfig) -> Self {
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
+            .port(config.port)
+            .timeout(Some(Duration::from_secs(15)));
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Self {
+            transport: builder.build(),
+            config,
+        }
+    }
+}
+
+#[async_trait]
+impl Sender for Smtp {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let message = email_message(&self.config.from, self.config.from_name.as_deref(), outgoing)?;
+        match self.transport.send(message).await {
+            Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
+            Err(error) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
+            Err(error) => Err(SendError::Transient(error.to_string())),
+        }
+    }
+}
+
+/// The request an SMS provider receives (Aliyun-like field names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsRequest {
+    pub phone_numbers: String,
+    pub sign_name: String,
+    pub template_code: String,
+    /// The template's parameters as a JSON object in a string, as such APIs take them.
+    pub template_param: String,
+    /// Our idempotency key: the provider sends a message once per `out_id`.
+    pub out_id: String,
+}
+
+/// What an SMS provider answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SmsReply {
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default)]
+    pub biz_id: String,
+}
+
+/// Provider codes that another attempt would not change.
+const PERMANENT_SMS_CODES: &[&str] = &[
+    "isv.MOBILE_NUMBER_ILLEGAL",
+    "isv.TEMPLATE_MISSING_PARAMETERS",
+    "isv.SMS_TEMPLATE_ILLEGAL",
+    "isv.SMS_SIGNATURE_ILLEGAL",
+    "isv.BLACK_KEY_CONTROL_LIMIT",
+];
+
+fn sms_request(sign_name: &str, outgoing: &Outgoing<'_>) -> Result<SmsRequest, SendError> {
+    let detail = Detail::of(outgoing.notice);
+    let template_code = detail
+        .sms_template_id
+        .ok_or_else(|| SendError::Permanent("the notice has no SMS template".into()))?;
+    Ok(SmsRequest {
+        phone_numbers: outgoing.address.to_owned(),
+        sign_name: sign_name.to_owned(),
+        template_code,
+        template_param: serde_json::to_string(&detail.sms_params).unwrap_or_else(|_| "{}".into()),
+        out_id: outgoing.delivery.idempotency_key.clone(),
+    })
+}
+
+/// SMS through the provider's HTTP API.
+pub struct HttpSms {
+    config: SmsConfig,
+    client: reqwest::Client,
+}
+
+impl HttpSms {
+    pub fn new(config: SmsConfig) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Self { config, client }
+    }
+}
+
+#[async_trait]
+impl Sender for HttpSms {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let request = sms_request(&self.config.sign_name, outgoing)?;
+        let mut call = self.client.post(&self.config.endpoint).json(&request);
+        if let Some(key) = &self.config.access_key {
+            call = call.bearer_auth(key);
+        }
+        let response = call
+            .send()
+            .await
+            .map_err(|e| SendError::Transient(format!("the SMS provider: {e}")))?;
+        let status = response.status();
+        if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            return Err(SendError::Transient(format!("the SMS provider answered {status}")));
+        }
+        if !status.is_success() {
+            return Err(SendError::Permanent(format!("the SMS provider answered {status}")));
+        }
+        let reply: SmsReply = response
+            .json()
+            .await
+            .map_err(|e| SendError::Transient(format!("the SMS provider's answer: {e}")))?;
+        match reply.code.as_str() {
+            "OK" => Ok(reply.biz_id),
+            code if PERMANENT_SMS_CODES.contains(&code) => {
+                Err(SendError::Permanent(format!("{code}: {}", reply.message)))
+            }
+            code => Err(SendError::Transient(format!("{code}: {}", reply.message))),
+        }
+    }
+}
+
+/// Files in the outbox directory, for a channel without a provider.
+pub struct OutboxFiles {
+    pub dir: PathBuf,
+    pub from: String,
+}
+
+#[async_trait]
+impl Sender for OutboxFiles {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let channel = outgoing.delivery.channel.as_str();
+        let dir = self.dir.join(channel);
+        let (name, bytes) = match channel {
+            "email" => (
+                format!("{}.eml", outgoing.notice.notice_id),
+                email_message(&self.from, None, outgoing)?.formatted(),
+            ),
+            _ => (
+                format!("{}.json", outgoing.notice.notice_id),
+                serde_json::to_vec_pretty(&sms_request("outbox", outgoing)?)
+                    .map_err(|e| SendError::Permanent(e.to_string()))?,
+            ),
+        };
+        let path = dir.join(name);
+        let write = async {
+            tokio::fs::create_dir_all(&dir).await?;
+            tokio::fs::write(&path, bytes).await
+        };
+        write
+            .await
+            .map_err(|e| SendError::Transient(format!("{}: {e}", path.display())))?;
+        Ok(format!("file:{}", path.display()))
+    }
+}
+
+/// The adapters of the configured channels.
+pub struct Channels {
+    email: Option<Box<dyn Sender>>,
+    sms: Option<Box<dyn Sender>>,
+    /// The SMS sending window, when an SMS provider is configured.
+    pub sms_window: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
+    pub delivery: DeliveryConfig,
+}
+
+fn window(text: &str) -> Option<(chrono::NaiveTime, chrono::NaiveTime)> {
+    let (from, to) = text.split_once('-')?;
+    let parse = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+    Some((parse(from)?, parse(to)?))
+}
+
+impl Channels {
+    /// The adapters `config` describes; a channel without a provider writes to the outbox
+    /// directory when there is one.
+    pub fn new(config: &ChannelsConfig) -> Result<Self, String> {
+        let outbox = |from: &str| -> Option<Box<dyn Sender>> {
+            config.outbox_dir.as_ref().map(|dir| {
+                Box::new(OutboxFiles {
+                    dir: dir.clone(),
+                    from: from.to_owned(),
+                }) as Box<dyn Sender>
+            })
+        };
+        let email: Option<Box<dyn Sender>> = match &config.email {
+            Some(smtp) => Some(Box::new(Smtp::new(smtp.clone()))),
+            None => outbox("notice@redress.invalid"),
+        };
+        let (sms, sms_window): (Option<Box<dyn Sender>>, _) = match &config.sms {
+            Some(sms) => {
+                let parsed = window(&sms.window)
+                    .ok_or_else(|| format!("notification.sms.window: `{}` is not HH:MM-HH:MM", sms.window))?;
+                (Some(Box::new(HttpSms::new(sms.clone()))), Some(parsed))
+            }
+            None => (outbox("notice@redress.invalid"), None),
+        };
+        Ok(Self {
+            email,
+            sms,
+            sms_window,
+            delivery: config.delivery.clone(),
+        })
+    }
+
+    /// The adapter of a channel.
+    pub fn sender(&self, channel: &str) -> Option<&dyn Sender> {
+        match channel {
+            "email" => self.email.as_deref(),
+            "sms" => self.sms.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_cap() {
+        let config = DeliveryConfig {
+            backoff_min_seconds: 10,
+            backoff_max_seconds: 100,
+            ..DeliveryConfig::default()
+        };
+        let first = config.backoff(1);
+        assert!(
+            (Duration::from_secs(10)..=Duration::from_secs(20)).contains(&first),
+            "{first:?}"
+        );
+        let later = config.backoff(6);
+        assert!(
+            later >= Duration::from_secs(100) && later <= Duration::from_secs(200),
+            "{later:?}"
+        );
+    }
+
+    #[test]
+    fn the_sms_window_is_read_or_refused() {
+        assert!(window("08:00-21:00").is_some());
+        assert!(window("8 to 9").is_none());
+        let config = ChannelsConfig {
+            sms: Some(SmsConfig {
+                endpoint: "http://127.0.0.1:9/sms".into(),
+                sign_name: "天河比亚迪".into(),
+                access_key: None,
+                window: "late".into(),
+            }),
+            ..ChannelsConfig::default()
+        };
+        let refused = Channels::new(&config).err().expect("refused");
+        assert!(refused.contains("notification.sms.window"), "{refused}");
+    }
+}

@@ -1,0 +1,362 @@
+//! The delivery loop (decision 0005): claims the deliveries due, asks intake for the contacts of
+//! their cases (one audited release per tenant and round), sends each through its channel's
+//! adapter outside any transaction, and records the outcome with `notice.sent` or
+//! `notice.failed`. A delivery is leased while it is being sent; a process killed mid-send leaves
+//! the lease to expire and the next round sends it again with the same idempotency key.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use domain::Clock;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
+use prost::Message as _;
+use rpc::events::v1::{NoticeFailed, NoticeSent};
+use rpc::intake::v1::intake_client::IntakeClient;
+use rpc::intake::v1::{Contact, ReleaseContactsRequest};
+use runtime::grpc::with_tenant;
+use store::{Db, NewEvent, Origin};
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+
+use crate::SERVICE;
+use crate::channels::{Channels, Outgoing, SendError};
+use crate::store::{self as sql, Delivery, Notice};
+
+/// How long a claimed delivery is held before another round may take it again.
+const LEASE: Duration = Duration::from_secs(120);
+
+/// Counters of what the loop did (`notification_notices_sent_total`, …).
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryMetrics {
+    pub sent: Counter,
+    pub retried: Counter,
+    pub dead: Counter,
+}
+
+impl DeliveryMetrics {
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register("notices_sent", "Notices a provider accepted", metrics.sent.clone());
+        registry.register(
+            "delivery_retries",
+            "Failed attempts scheduled to be tried again",
+            metrics.retried.clone(),
+        );
+        registry.register(
+            "deliveries_dead",
+            "Deliveries given up (retries exhausted or refused for good)",
+            metrics.dead.clone(),
+        );
+        metrics
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Round {
+    pub sent: u64,
+    pub retried: u64,
+    pub dead: u64,
+    /// Held back until the SMS sending window opens.
+    pub deferred: u64,
+}
+
+impl Round {
+    pub fn total(&self) -> u64 {
+        self.sent + self.retried + self.dead + self.deferred
+    }
+}
+
+/// What the loop needs.
+#[derive(Clone)]
+pub struct Deliverer {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub intake: IntakeClient<Channel>,
+    pub channels: Arc<Channels>,
+    pub metrics: DeliveryMetrics,
+}
+
+fn text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The outcome of one delivery's attempt.
+enum Outcome {
+    Sent(String),
+    Failed(SendError),
+    /// Not attempted: held until this instant (the SMS window).
+    Deferred(DateTime<Utc>),
+}
+
+impl Deliverer {
+    /// Runs rounds until `shutdown`.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let tick = Duration::from_millis(self.channels.delivery.tick_ms.max(10));
+        loop {
+            match self.deliver_due().await {
+                Ok(round) if round.total() > 0 && !shutdown.is_cancelled() => continue,
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "delivering notices failed; retrying"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(tick) => {}
+                () = shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// One round: claims what is due, sends it, records the outcomes.
+    pub async fn deliver_due(&self) -> Result<Round, store::Error> {
+        let now = self.clock.now();
+        let lease_until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let mut tx = self.db.begin().await?;
+        let claimed = sql::claim_due(&mut tx, &text(now), &text(lease_until), self.channels.delivery.batch).await?;
+        let mut work = Vec::new();
+        for delivery in claimed {
+            if let Some(notice) = sql::notice(&mut tx, &delivery.notice_id).await? {
+                work.push((delivery, notice));
+            }
+        }
+        self.db.commit(tx).await?;
+        if work.is_empty() {
+            return Ok(Round::default());
+        }
+        let contacts = self.contacts(&work).await;
+        let mut round = Round::default();
+        for (mut delivery, notice) in work {
+            let outcome = self.attempt(&delivery, &notice, &contacts, now).await;
+            let mut tx = self.db.begin().await?;
+            match outcome {
+                Outcome::Deferred(until) => {
+                    sql::settle(&mut tx, &delivery, "queued", &text(until), None).await?;
+                    round.deferred += 1;
+                }
+                Outcome::Sent(reference) => {
+                    delivery.attempts += 1;
+                    delivery.provider_reference = Some(reference.clone());
+                    delivery.sent_at = Some(text(now));
+                    if sql::settle(&mut tx, &delivery, "sent", &text(now), None).await? {
+                        sql::set_notice_state(&mut tx, &notice.notice_id, "sent").await?;
+                        let sent = NoticeSent {
+                            notice_id: notice.notice_id.clone(),
+                            notice_kind: notice.notice_kind.clone(),
+                            channel: delivery.channel.clone(),
+                            sent_at: text(now),
+                            attempts: u32::try_from(delivery.attempts).unwrap_or(u32::MAX),
+                            idempotency_key: delivery.idempotency_key.clone(),
+                            provider_reference: reference,
+                        };
+                        let detail = serde_json::json!({"notice": notice.notice_kind, "channel": delivery.channel,
+                            "attempts": delivery.attempts, "recipient": notice.recipient_masked,
+                            "idempotency_key": delivery.idempotency_key});
+                        emit(
+                            &mut tx,
+                            &delivery,
+                            now,
+                            "notice.sent",
+                            sent.encode_to_vec(),
+                            "notice_sent",
+                            &detail,
+                        )
+                        .await?;
+                        round.sent += 1;
+                        self.metrics.sent.inc();
+                    }
+                }
+                Outcome::Failed(error) => {
+                    delivery.attempts += 1;
+                    let attempts = u32::try_from(delivery.attempts).unwrap_or(u32::MAX);
+                    let give_up =
+                        matches!(error, SendError::Permanent(_)) || attempts >= self.channels.delivery.max_attempts;
+                    let message = error.to_string();
+                    if give_up {
+                        if sql::settle(&mut tx, &delivery, "dead", &text(now), Some(&message)).await? {
+                            sql::set_notice_state(&mut tx, &notice.notice_id, "failed").await?;
+                            let failed = NoticeFailed {
+                                notice_id: notice.notice_id.clone(),
+                                notice_kind: notice.notice_kind.clone(),
+                                channel: delivery.channel.clone(),
+                                failed_at: text(now),
+                                attempts,
+                                error: message.clone(),
+                            };
+                            let detail = serde_json::json!({"notice": notice.notice_kind, "channel": delivery.channel,
+                                "attempts": attempts, "error": message});
+                            emit(
+                                &mut tx,
+                                &delivery,
+                                now,
+                                "notice.failed",
+                                failed.encode_to_vec(),
+                                "notice_failed",
+                                &detail,
+                            )
+                            .await?;
+                            round.dead += 1;
+                            self.metrics.dead.inc();
+                        }
+                    } else {
+                        let next = now
+                            + chrono::Duration::from_std(self.channels.delivery.backoff(attempts)).unwrap_or_default();
+                        sql::settle(&mut tx, &delivery, "failed", &text(next), Some(&message)).await?;
+                        tracing::info!(notice = %notice.notice_id, attempts, %message, "delivery failed; retrying later");
+                        round.retried += 1;
+                        self.metrics.retried.inc();
+                    }
+                }
+            }
+            self.db.commit(tx).await?;
+        }
+        Ok(round)
+    }
+
+    /// The contacts of the complainants the claimed notices go to, released by intake for this
+    /// purpose (one call per tenant); empty for a tenant whose release failed (its deliveries are
+    /// then retried).
+    async fn contacts(&self, work: &[(Delivery, Notice)]) -> HashMap<String, Contact> {
+        let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for (delivery, notice) in work {
+            if notice.audience == "complainant" {
+                by_tenant
+                    .entry(delivery.tenant.as_str())
+                    .or_default()
+                    .push(delivery.case_id.clone());
+            }
+        }
+        let mut contacts = HashMap::new();
+        for (tenant, mut case_ids) in by_tenant {
+            case_ids.sort();
+            case_ids.dedup();
+            let request = ReleaseContactsRequest {
+                case_ids,
+                purpose: "notice_delivery".into(),
+                requester: SERVICE.into(),
+            };
+            match self.intake.clone().release_contacts(with_tenant(tenant, request)).await {
+                Ok(reply) => contacts.extend(reply.into_inner().contacts.into_iter().map(|c| (c.case_id.clone(), c))),
+                Err(status) => tracing::warn!(%tenant, %status, "intake released no contacts; deliveries wait"),
+            }
+        }
+        contacts
+    }
+
+    async fn attempt(
+        &self,
+        delivery: &Delivery,
+        notice: &Notice,
+        contacts: &HashMap<String, Contact>,
+        now: DateTime<Utc>,
+    ) -> Outcome {
+        if delivery.channel == "sms"
+            && !delivery.urgent
+            && let Some(until) = self.outside_window(now)
+        {
+            return Outcome::Deferred(until);
+        }
+        let Some(contact) = contacts.get(&delivery.case_id) else {
+            return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));
+        };
+        let address = match delivery.channel.as_str() {
+            "email" => contact.email.as_str(),
+            "sms" => contact.phone.as_str(),
+            other => return Outcome::Failed(SendError::Permanent(format!("no adapter sends `{other}`"))),
+        };
+        if address.is_empty() {
+            return Outcome::Failed(SendError::Permanent(format!(
+                "the complainant left no {} address",
+                delivery.channel
+            )));
+        }
+        let Some(sender) = self.channels.sender(&delivery.channel) else {
+            return Outcome::Failed(SendError::Transient(format!(
+                "no provider is configured for {}",
+                delivery.channel
+            )));
+        };
+        let outgoing = Outgoing {
+            notice,
+            delivery,
+            address,
+        };
+        match sender.send(&outgoing).await {
+            Ok(reference) => Outcome::Sent(reference),
+            Err(error) => Outcome::Failed(error),
+        }
+    }
+
+    /// When the SMS window opens next, if `now` is outside it (Beijing time).
+    fn outside_window(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let (from, to) = self.channels.sms_window?;
+        outside(from, to, now)
+    }
+}
+
+/// When a window from `from` to `to` (Beijing time; equal ends: always open) opens next, if `now`
+/// is outside it.
+fn outside(from: chrono::NaiveTime, to: chrono::NaiveTime, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    {
+        if from == to {
+            return None;
+        }
+        let local = now.with_timezone(&chrono_tz::Asia::Shanghai);
+        let time = local.time();
+        if time >= from && time < to {
+            return None;
+        }
+        let day = if time < from {
+            local.date_naive()
+        } else {
+            local.date_naive().succ_opt()?
+        };
+        day.and_time(from)
+            .and_local_timezone(chrono_tz::Asia::Shanghai)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+async fn emit(
+    tx: &mut store::Conn,
+    delivery: &Delivery,
+    now: DateTime<Utc>,
+    event_type: &'static str,
+    payload: Vec<u8>,
+    action: &str,
+    detail: &serde_json::Value,
+) -> Result<(), store::Error> {
+    let case_id = uuid::Uuid::parse_str(&delivery.case_id)
+        .map_err(|_| store::Error::Corrupt(format!("case id {}", delivery.case_id)))?;
+    let new_event = NewEvent {
+        tenant: delivery.tenant.clone(),
+        event_type,
+        case_id,
+        payload: Bytes::from(payload),
+    };
+    store::messaging::emit(tx, &Origin::at(SERVICE, now), new_event, action, detail).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveTime, TimeZone};
+
+    #[test]
+    fn a_non_urgent_sms_waits_for_eight_in_the_morning_beijing_time() {
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        let utc = |d, h, m| Utc.with_ymd_and_hms(2026, 12, d, h, m, 0).single().expect("instant");
+        // 22:30 in Beijing is 14:30 UTC: held until 08:00 the next morning (00:00 UTC).
+        assert_eq!(outside(at(8, 0), at(21, 0), utc(5, 14, 30)), Some(utc(6, 0, 0)));
+        // 06:00 in Beijing (22:00 UTC the day before): held until 08:00 the same morning.
+        assert_eq!(outside(at(8, 0), at(21, 0), utc(4, 22, 0)), Some(utc(5, 0, 0)));
+        // 10:00 in Beijing: goes now.
+        assert_eq!(outside(at(8, 0), at(21, 0), utc(5, 2, 0)), None);
+        // Equal ends: no window.
+        assert_eq!(outside(at(0, 0), at(0, 0), utc(5, 14, 30)), None);
+    }
+}

@@ -1,0 +1,175 @@
+//! Notices go out (decision 0005): the acknowledgement e-mail through a real SMTP server that is
+//! down at first (retried, then delivered once), and the acknowledgement SMS to the provider's
+//! endpoint with its approved template and parameters.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use e2e::{Sandbox, Stores};
+use notification::channels::{ChannelsConfig, DeliveryConfig, SmsConfig, SmtpConfig};
+use redress::settings::Settings;
+use serde_json::{Value, json};
+use testkit::smtp::SmtpServer;
+use testkit::wait_until;
+
+on_both_stores!(the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider);
+
+type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
+
+/// A local stand-in for the SMS provider's HTTP API (the true edge): records each request with
+/// its bearer token and answers as such providers do.
+async fn sms_provider() -> (String, Requests) {
+    let requests: Requests = Arc::default();
+    async fn send(State(requests): State<Requests>, headers: HeaderMap, Json(body): Json<Value>) -> Json<Value> {
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let mut seen = requests.lock().expect("lock");
+        seen.push((token, body));
+        Json(json!({"code": "OK", "message": "OK", "biz_id": format!("biz-{}", seen.len())}))
+    }
+    let app = axum::Router::new()
+        .route("/sms/send", axum::routing::post(send))
+        .with_state(requests.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let url = format!("http://{}/sms/send", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, requests)
+}
+
+fn notices_sent(case: &Value) -> Vec<Value> {
+    case["timeline"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e["service"] == "notification" && e["action"] == "notice_sent")
+                .map(|e| e["detail"].clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider(stores: Stores) {
+    let Some(python) = testkit::smtp::server_or_skip("notification e2e") else {
+        return;
+    };
+    let mut smtp = SmtpServer::start(&python).await.expect("the SMTP server starts");
+    smtp.stop();
+    let (sms_url, sms_requests) = sms_provider().await;
+    let settings = Settings {
+        notification: ChannelsConfig {
+            email: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: smtp.port(),
+                from: "notice@tianhe-byd.example".into(),
+                from_name: Some("Tianhe BYD customer relations".into()),
+                username: None,
+                password: None,
+            }),
+            sms: Some(SmsConfig {
+                endpoint: sms_url,
+                sign_name: "天河比亚迪".into(),
+                access_key: Some("sms-test-key".into()),
+                window: "00:00-00:00".into(),
+            }),
+            outbox_dir: None,
+            delivery: DeliveryConfig {
+                max_attempts: 20,
+                backoff_min_seconds: 1,
+                backoff_max_seconds: 1,
+                batch: 20,
+                tick_ms: 100,
+            },
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+
+    // A complaint by e-mail in English while the SMTP server is down, and one by SMS in Chinese.
+    let (status, by_email) = sandbox
+        .post_complaint(
+            &json!({"channel": "web", "narrative": "The promised floor mats never arrived.",
+                "complainant": {"name": "Li Wei", "email": "li.wei@example.com", "preferred_channel": "email",
+                    "preferred_language": "en"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{by_email}");
+    let (status, by_sms) = sandbox
+        .post_complaint(
+            &json!({"channel": "phone", "narrative": "保养后发动机故障灯常亮",
+                "complainant": {"name": "王芳", "phone": "13800000001", "preferred_channel": "sms"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{by_sms}");
+
+    // The SMS goes to the provider with its template, parameters, signature and out_id.
+    let sms = wait_until(Duration::from_secs(10), || async {
+        sms_requests.lock().expect("lock").first().cloned()
+    })
+    .await
+    .expect("the provider received the SMS");
+    assert_eq!(sms.0.as_deref(), Some("Bearer sms-test-key"));
+    let request = sms.1;
+    assert_eq!(request["phone_numbers"], "13800000001", "{request}");
+    assert_eq!(request["sign_name"], "天河比亚迪", "{request}");
+    assert_eq!(request["template_code"], "SMS_ACK_zh-CN", "{request}");
+    let params: Value = serde_json::from_str(request["template_param"].as_str().expect("params")).expect("json");
+    assert_eq!(params["case_number"], by_sms["case_number"], "{params}");
+    let sms_id = by_sms["id"].as_str().expect("id");
+    let sms_case = wait_until(Duration::from_secs(10), || async {
+        let (_, case) = sandbox.case(sms_id).await.ok()?;
+        (!notices_sent(&case).is_empty()).then_some(case)
+    })
+    .await
+    .expect("the SMS is recorded as sent");
+    assert_eq!(notices_sent(&sms_case)[0]["idempotency_key"], request["out_id"]);
+
+    // The e-mail waits for the server, retried meanwhile.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        smtp.messages().is_empty(),
+        "nothing can arrive while the server is down"
+    );
+    smtp.resume().await.expect("the SMTP server comes back");
+    let email_id = by_email["id"].as_str().expect("id");
+    let email_case = wait_until(Duration::from_secs(20), || async {
+        let (_, case) = sandbox.case(email_id).await.ok()?;
+        (!notices_sent(&case).is_empty()).then_some(case)
+    })
+    .await
+    .expect("the e-mail is sent once the server is back");
+    let sent = &notices_sent(&email_case)[0];
+    assert!(sent["attempts"].as_u64().expect("attempts") >= 2, "{sent}");
+    // Once: a few more rounds pass and the server still holds one message.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let messages = smtp.messages();
+    let mut ids: Vec<String> = messages.iter().filter_map(|m| m.header("Message-ID")).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!((messages.len(), ids.len()), (1, 1), "{messages:?}");
+    assert_eq!(
+        Some(&ids[0]),
+        sent["idempotency_key"].as_str().map(str::to_owned).as_ref()
+    );
+    let message = &messages[0];
+    let case_number = by_email["case_number"].as_str().expect("case number");
+    assert!(
+        message.header("Subject").is_some_and(|s| s.contains(case_number)),
+        "{message:?}"
+    );
+    assert!(message.raw.contains("li.wei@example.com"), "{message:?}");
+    sandbox.stop().await;
+}
