@@ -280,6 +280,28 @@ async fn a_return_pauses_the_resolution_clock_until_the_next_dispatch_where_the_
         "{recomputed}"
     );
     assert_eq!(resolution(&recomputed)["provisional"], false);
+    // The first-contact deadline ran on meanwhile: each alert reached its recipients' inbox.
+    let inbox = until(&sandbox, &id, |c| {
+        count_entries(c, "notification", "deadline_breach_recorded") == 1
+    })
+    .await;
+    let audiences: Vec<(String, String)> = inbox["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["service"] == "notification" && e["detail"]["channel"] == "inbox")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or_default().to_owned(),
+                e["detail"]["audience"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        audiences.contains(&("deadline_warning_recorded".into(), "staff:gz-tianhe-byd-crm".into()))
+            && audiences.contains(&("deadline_breach_recorded".into(), "staff:byd-division-head".into())),
+        "{audiences:?}"
+    );
     let entries = |action: &str| count_entries(&resumed, "investigation", action);
     assert_eq!((entries("clock_paused"), entries("clock_resumed")), (1, 1), "{resumed}");
     let records = resumed["casework"]["records"].as_array().expect("records");

@@ -8,14 +8,17 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use e2e::{Sandbox, Stores};
+use e2e::{Sandbox, Stores, act, dispatched, until};
 use notification::channels::{ChannelsConfig, DeliveryConfig, SmsConfig, SmtpConfig};
 use redress::settings::Settings;
 use serde_json::{Value, json};
 use testkit::smtp::SmtpServer;
 use testkit::wait_until;
 
-on_both_stores!(the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider);
+on_both_stores!(
+    the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider,
+    the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals
+);
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
 
@@ -125,9 +128,10 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
     let request = sms.1;
     assert_eq!(request["phone_numbers"], "13800000001", "{request}");
     assert_eq!(request["sign_name"], "天河比亚迪", "{request}");
-    assert_eq!(request["template_code"], "SMS_ACK_zh-CN", "{request}");
+    assert_eq!(request["template_code"], "SMS_ACK_ZH_001", "{request}");
     let params: Value = serde_json::from_str(request["template_param"].as_str().expect("params")).expect("json");
     assert_eq!(params["case_number"], by_sms["case_number"], "{params}");
+    assert!(params["due_on"].as_str().is_some_and(|d| d.ends_with('日')), "{params}");
     let sms_id = by_sms["id"].as_str().expect("id");
     let sms_case = wait_until(Duration::from_secs(10), || async {
         let (_, case) = sandbox.case(sms_id).await.ok()?;
@@ -171,5 +175,110 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
         "{message:?}"
     );
     assert!(message.raw.contains("li.wei@example.com"), "{message:?}");
+    // In English, with the date the case's own resolution deadline falls on.
+    let due_at = email_case["deadlines"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["kind"] == "resolution"))
+        .and_then(|d| d["due_at"].as_str())
+        .expect("a resolution deadline");
+    let due = chrono::DateTime::parse_from_rfc3339(due_at)
+        .expect("instant")
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%-d %B %Y")
+        .to_string();
+    let body = message.raw.replace("=\r\n", "").replace("\r\n", " ").replace('\n', " ");
+    assert!(body.contains(&format!("result by {due}")), "{due}: {body}");
+    assert!(body.contains(case_number) && body.contains("Dear Li Wei"), "{body}");
+    sandbox.stop().await;
+}
+
+/// The text of a PDF, by poppler's pdftotext.
+fn pdf_text(path: &std::path::Path) -> String {
+    let output = std::process::Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install poppler-utils)");
+    assert!(output.status.success(), "pdftotext: {output:?}");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+async fn the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals(stores: Stores) {
+    let outbox = tempfile::tempdir().expect("dir");
+    let settings = Settings {
+        organisation_zh: "粤通汽车集团客户服务中心".into(),
+        notification: ChannelsConfig {
+            outbox_dir: Some(outbox.path().to_path_buf()),
+            delivery: DeliveryConfig {
+                tick_ms: 100,
+                ..DeliveryConfig::default()
+            },
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+    let (id, case) = dispatched(
+        &sandbox,
+        json!({"channel": "letter", "narrative": "销售时加收的金融服务费没有合同依据，要求退还",
+            "complainant": {"name": "王芳", "phone": "13800000001", "address": "广州市天河区天河路1号",
+                "preferred_channel": "letter"}}),
+    )
+    .await;
+    let mut version = case["version"].as_u64();
+    let mut step = async |action: &str, body: Value| {
+        let (status, reply) = act(&sandbox, &id, action, body, version).await;
+        assert_eq!(status, 200, "{action}: {reply}");
+        // The next action's If-Match: the case's version once every service has caught up.
+        let done = reply["version"].as_u64();
+        let settled = until(&sandbox, &id, |c| {
+            c["pending"].as_array().is_some_and(Vec::is_empty) && c["version"].as_u64() >= done
+        })
+        .await;
+        version = settled["version"].as_u64();
+        reply
+    };
+    step("take", json!({})).await;
+    step("contact", json!({"purpose": "first", "method": "phone"})).await;
+    let planned = step(
+        "plans",
+        json!({"measures": ["退还金融服务费"], "remedies": [{"kind": "refund", "amount_fen": 120_000}]}),
+    )
+    .await;
+    let approval = planned["recorded"]["n"].as_u64().map(|_| 1).expect("an approval");
+    step("approvals", json!({"approval_id": approval, "decision": "approved"})).await;
+    step(
+        "resolve",
+        json!({"result": "经核查，金融服务费缺乏合同依据，门店已全额退还", "basis": "《消费者权益保护法》第二十条",
+            "improvements": "停止收取该项费用并培训销售顾问", "complainant_signed_off": true,
+            "settlement": {"agreement_ref": "XY-2026-001", "amount_fen": 120_000, "signed_at": "2026-12-05T02:00:00Z"}}),
+    )
+    .await;
+    step("contact", json!({"purpose": "result", "method": "letter"})).await;
+
+    // The result letter lands in the print queue as a PDF.
+    let letters = outbox.path().join("letter");
+    let pdf = wait_until(Duration::from_secs(15), || async {
+        std::fs::read_dir(&letters)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "pdf") && pdf_text(p).contains("处理结果告知书"))
+    })
+    .await
+    .expect("the result letter is printed");
+    let text = pdf_text(&pdf);
+    let case_number = case["case_number"].as_str().expect("case number");
+    for expected in [
+        case_number,
+        "处理结果告知书",
+        "金融服务费缺乏合同依据",
+        "人民币壹仟贰佰元整",
+        "粤通汽车集团客户服务中心",
+    ] {
+        assert!(text.contains(expected), "the letter lacks `{expected}`:\n{text}");
+    }
     sandbox.stop().await;
 }

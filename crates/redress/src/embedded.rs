@@ -174,6 +174,9 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             grpc_addr: loopback(),
             fsync_full,
             intake_url: url(intake.addr()),
+            investigation_url: url(investigation.addr()),
+            organisation_zh: settings.organisation_zh.clone(),
+            organisation_en: settings.organisation_en.clone(),
             contact_line: settings.contact_line.clone(),
             channels: {
                 let mut channels = settings.notification.clone();

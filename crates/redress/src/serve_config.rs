@@ -97,6 +97,9 @@ pub struct IntakeConfig {
 #[serde(deny_unknown_fields)]
 pub struct NotificationConfig {
     pub contact_line: String,
+    /// The organisation that signs notices and letters, in Chinese and in English.
+    pub organisation_zh: String,
+    pub organisation_en: String,
     /// The providers and retries (`[notification.channels.email]` …).
     #[serde(default)]
     pub channels: notification::channels::ChannelsConfig,
@@ -140,6 +143,8 @@ impl Default for ServeConfig {
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),
                 contact_line: "400-000-0000".into(),
+                organisation_zh: "客户服务中心".into(),
+                organisation_en: "Customer Service Centre".into(),
             },
         }
     }

@@ -22,6 +22,9 @@ pub struct Settings {
     pub auto_accept: bool,
     /// The organisation's contact line printed on notices.
     pub contact_line: String,
+    /// The organisation that signs notices and letters, in Chinese and in English.
+    pub organisation_zh: String,
+    pub organisation_en: String,
     /// Public submissions per minute per client address.
     pub public_per_minute: u32,
     /// Where notices go out (`[notification.email]`, `[notification.sms]`, `outbox_dir`,
@@ -39,6 +42,8 @@ impl Default for Settings {
             policy: "service_commitment".into(),
             auto_accept: true,
             contact_line: "400-000-0000".into(),
+            organisation_zh: "客户服务中心".into(),
+            organisation_en: "Customer Service Centre".into(),
             public_per_minute: 30,
             notification: notification::channels::ChannelsConfig::default(),
         }

@@ -145,7 +145,7 @@ impl Handler for AnalyticsHandler {
             }
             _ => return Ok(vec![]),
         };
-        Ok(vec![Update::Facts(update)])
+        Ok(vec![Update::Facts(Box::new(update))])
     }
 
     async fn apply(&self, batch: Batch<Update>) -> Result<(), HandlerError> {
@@ -158,7 +158,7 @@ impl Handler for AnalyticsHandler {
                         sql::add_inspection(&mut tx, &event.case_id.to_string(), &inspection).await?;
                         continue;
                     }
-                    Update::Facts(update) => update,
+                    Update::Facts(update) => *update,
                 };
                 sql::merge(&mut tx, &event.case_id.to_string(), &update).await?;
                 if event.event_type == "case.registered" {

@@ -24,7 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
 /// What one event changes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Update {
-    Facts(FactUpdate),
+    Facts(Box<FactUpdate>),
     Inspection(Inspection),
 }
 

@@ -15,7 +15,10 @@ use crate::channels::{Channels, ChannelsConfig};
 use crate::delivery::{Deliverer, DeliveryMetrics};
 use crate::grpc::NotificationGrpc;
 use crate::handler::NotificationHandler;
+use crate::plan::Settings;
 use crate::store::MIGRATIONS;
+use domain::vocabulary::Language;
+use rpc::investigation::v1::investigation_client::InvestigationClient;
 
 /// Where notification keeps its data, listens, and finds intake.
 #[derive(Debug, Clone)]
@@ -26,6 +29,11 @@ pub struct Config {
     pub fsync_full: bool,
     /// Where intake's gRPC listens (`http://127.0.0.1:PORT`).
     pub intake_url: String,
+    /// Where investigation's gRPC listens (the case file a result notice reports).
+    pub investigation_url: String,
+    /// The organisation that signs notices, in Chinese and in English.
+    pub organisation_zh: String,
+    pub organisation_en: String,
     /// The organisation's contact line printed on notices.
     pub contact_line: String,
     /// The providers notices go out through, and how deliveries are retried.
@@ -79,11 +87,23 @@ impl App {
             metrics: self.metrics.clone(),
         };
         host.spawn(deliverer.run(shutdown.clone()));
+        let investigation = tonic::transport::Endpoint::from_shared(self.config.investigation_url.clone())?
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .connect_lazy();
+        let settings = Settings {
+            contact_line: self.config.contact_line.clone(),
+            organisation_zh: self.config.organisation_zh.clone(),
+            organisation_en: self.config.organisation_en.clone(),
+            staff_language: Language::ZhCn,
+            templates: notices::TemplateSet::shipped(),
+        };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
             intake: IntakeClient::new(channel),
-            contact_line: self.config.contact_line.clone(),
+            investigation: InvestigationClient::new(investigation),
+            calendars: self.config.calendars.clone(),
+            settings: Arc::new(settings),
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
         let service = NotificationServer::new(NotificationGrpc { db: host.db.clone() });

@@ -26,7 +26,8 @@ pub struct ChannelsConfig {
     /// The SMS provider.
     pub sms: Option<SmsConfig>,
     /// Where notices of a channel without a provider are written as files
-    /// (`<channel>/<notice id>.eml` or `.json`); without it such deliveries fail and are retried.
+    /// (`<channel>/<notice id>.eml` or `.json`), and printable letters as PDF (`letter/`, the
+    /// print queue); without it such deliveries fail and are retried.
     pub outbox_dir: Option<PathBuf>,
     pub delivery: DeliveryConfig,
 }
@@ -145,14 +146,58 @@ pub trait Sender: Send + Sync {
     async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError>;
 }
 
-/// What a notice's detail says for its channel: an SMS's template and parameters, a neutral sender.
+/// What a notice's detail says for its channel: an SMS's template and parameters, a neutral
+/// sender, a letter's parts, the template version it was rendered from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Detail {
     pub sms_template_id: Option<String>,
     pub sms_params: BTreeMap<String, String>,
+    /// What the provider will send, kept for the record.
+    pub sms_text: Option<String>,
     /// Send under this name instead of the organisation's (a misconduct report's reporter).
     pub sender_name: Option<String>,
+    pub letter: Option<LetterDetail>,
+    pub template_version: u32,
+}
+
+/// A printable letter's parts (`dossier::Letter`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LetterDetail {
+    /// `zh-CN` or `en`.
+    pub language: String,
+    pub organisation: String,
+    pub title: String,
+    pub reference: String,
+    pub salutation: String,
+    pub paragraphs: Vec<String>,
+    pub closing: String,
+    pub signature: String,
+    pub date: String,
+    pub contact: Option<String>,
+}
+
+impl LetterDetail {
+    /// The letter the PDF is drawn from.
+    pub fn letter(&self) -> dossier::Letter {
+        dossier::Letter {
+            language: if self.language == "en" {
+                dossier::Language::En
+            } else {
+                dossier::Language::Zh
+            },
+            organisation: self.organisation.clone(),
+            title: self.title.clone(),
+            reference: self.reference.clone(),
+            salutation: self.salutation.clone(),
+            paragraphs: self.paragraphs.clone(),
+            closing: self.closing.clone(),
+            signature: self.signature.clone(),
+            date: self.date.clone(),
+            contact: self.contact.clone(),
+        }
+    }
 }
 
 impl Detail {
@@ -346,10 +391,61 @@ impl Sender for OutboxFiles {
     }
 }
 
+/// Printable letters: the PDF (CJK font embedded) written into the print queue, the outbox's
+/// `letter/` directory, where the post room prints and posts it.
+pub struct LetterPrinter {
+    pub dir: PathBuf,
+    fonts: std::sync::Mutex<Option<dossier::Fonts>>,
+}
+
+impl LetterPrinter {
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            fonts: std::sync::Mutex::new(None),
+        }
+    }
+
+    fn fonts(&self) -> Result<dossier::Fonts, SendError> {
+        let mut cached = self.fonts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(fonts) = cached.as_ref() {
+            return Ok(fonts.clone());
+        }
+        let fonts = dossier::Fonts::discover().map_err(|e| SendError::Transient(e.to_string()))?;
+        *cached = Some(fonts.clone());
+        Ok(fonts)
+    }
+}
+
+#[async_trait]
+impl Sender for LetterPrinter {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let letter = Detail::of(outgoing.notice)
+            .letter
+            .ok_or_else(|| SendError::Permanent("the notice has no letter".into()))?
+            .letter();
+        let fonts = self.fonts()?;
+        let pdf = tokio::task::spawn_blocking(move || dossier::letter_pdf(&letter, &fonts))
+            .await
+            .map_err(|e| SendError::Transient(e.to_string()))?
+            .map_err(|e| SendError::Permanent(e.to_string()))?;
+        let path = self.dir.join(format!("{}.pdf", outgoing.notice.notice_id));
+        let write = async {
+            tokio::fs::create_dir_all(&self.dir).await?;
+            tokio::fs::write(&path, pdf).await
+        };
+        write
+            .await
+            .map_err(|e| SendError::Transient(format!("{}: {e}", path.display())))?;
+        Ok(format!("file:{}", path.display()))
+    }
+}
+
 /// The adapters of the configured channels.
 pub struct Channels {
     email: Option<Box<dyn Sender>>,
     sms: Option<Box<dyn Sender>>,
+    letter: Option<Box<dyn Sender>>,
     /// The SMS sending window, when an SMS provider is configured.
     pub sms_window: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
     pub delivery: DeliveryConfig,
@@ -385,9 +481,14 @@ impl Channels {
             }
             None => (outbox("notice@redress.invalid"), None),
         };
+        let letter = config
+            .outbox_dir
+            .as_ref()
+            .map(|dir| Box::new(LetterPrinter::new(dir.join("letter"))) as Box<dyn Sender>);
         Ok(Self {
             email,
             sms,
+            letter,
             sms_window,
             delivery: config.delivery.clone(),
         })
@@ -398,6 +499,7 @@ impl Channels {
         match channel {
             "email" => self.email.as_deref(),
             "sms" => self.sms.as_deref(),
+            "letter" => self.letter.as_deref(),
             _ => None,
         }
     }

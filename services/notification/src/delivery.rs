@@ -221,7 +221,7 @@ impl Deliverer {
     async fn contacts(&self, work: &[(Delivery, Notice)]) -> HashMap<String, Contact> {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (delivery, notice) in work {
-            if notice.audience == "complainant" {
+            if notice.audience == "complainant" && delivery.channel != "letter" {
                 by_tenant
                     .entry(delivery.tenant.as_str())
                     .or_default()
@@ -258,15 +258,20 @@ impl Deliverer {
         {
             return Outcome::Deferred(until);
         }
-        let Some(contact) = contacts.get(&delivery.case_id) else {
-            return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));
+        let address = if delivery.channel == "letter" {
+            // The print queue needs no address: the post room prints it on the envelope.
+            ""
+        } else {
+            let Some(contact) = contacts.get(&delivery.case_id) else {
+                return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));
+            };
+            match delivery.channel.as_str() {
+                "email" => contact.email.as_str(),
+                "sms" => contact.phone.as_str(),
+                other => return Outcome::Failed(SendError::Permanent(format!("no adapter sends `{other}`"))),
+            }
         };
-        let address = match delivery.channel.as_str() {
-            "email" => contact.email.as_str(),
-            "sms" => contact.phone.as_str(),
-            other => return Outcome::Failed(SendError::Permanent(format!("no adapter sends `{other}`"))),
-        };
-        if address.is_empty() {
+        if address.is_empty() && delivery.channel != "letter" {
             return Outcome::Failed(SendError::Permanent(format!(
                 "the complainant left no {} address",
                 delivery.channel

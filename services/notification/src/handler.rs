@@ -1,6 +1,8 @@
-//! Notification's consumer: an accepted case gets its acknowledgement notice, once (its id is a
-//! UUID v5 of the event, the kind and the audience, so a redelivered event records nothing new),
-//! and the notice's delivery is queued in the same transaction (decision 0005).
+//! Notification's consumer (decision 0005): the events that call for a notice (see `plan`) are
+//! turned into notices, each recorded once — its id is a UUID v5 of the event, the kind and the
+//! audience, so a redelivered event records nothing new — with its delivery queued in the same
+//! transaction. It also remembers each case's number from `case.registered`, so staff notices
+//! name the case without asking intake for anyone's personal data.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -11,27 +13,30 @@ use bus::consumer::{Batch, Handler, HandlerError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::Clock;
-use domain::masking::{mask_email, mask_phone};
-use domain::vocabulary::Language;
+use notices::Kind;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, NoticeRecorded};
+use rpc::events::v1::{CaseAccepted, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded};
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
+use rpc::investigation::v1::GetFileRequest;
+use rpc::investigation::v1::investigation_client::InvestigationClient;
 use runtime::grpc::with_tenant;
+use serde_json::{Value, json};
 use store::{Db, NewEvent, Origin};
 use tonic::transport::Channel;
 
 use crate::SERVICE;
+use crate::plan::{self, Settings, ToComplainant};
 use crate::store::{self as sql, Delivery, Notice};
-use crate::templates::{self, Acknowledgement};
 
-/// The consumer of intake's events.
+/// The consumer of intake's and investigation's events.
 pub struct NotificationHandler {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub intake: IntakeClient<Channel>,
-    /// The organisation's contact line printed on notices.
-    pub contact_line: String,
+    pub investigation: InvestigationClient<Channel>,
+    pub calendars: Arc<calendar::Registry>,
+    pub settings: Arc<Settings>,
 }
 
 /// The namespace of notice ids (a UUID v5 of the event id, the kind and the audience).
@@ -45,7 +50,7 @@ pub fn notice_id(event_id: uuid::Uuid, kind: &str, audience: &str) -> String {
 }
 
 /// The channel's idempotency key of a notice: the e-mail Message-ID, else the notice id (an SMS
-/// provider's `out_id`).
+/// provider's `out_id`, a letter's file name).
 pub fn idempotency_key(channel: &str, tenant: &str, notice_id: &str) -> String {
     match channel {
         "email" => format!("<{notice_id}@{tenant}.redress>"),
@@ -53,38 +58,110 @@ pub fn idempotency_key(channel: &str, tenant: &str, notice_id: &str) -> String {
     }
 }
 
-/// The local date of an instant in Beijing time, as each language writes it.
-fn local_date(at: DateTime<Utc>, language: Language) -> String {
-    let local = at.with_timezone(&chrono_tz::Asia::Shanghai);
-    match language {
-        Language::ZhCn => local.format("%Y年%-m月%-d日").to_string(),
-        Language::En => local.format("%-d %B %Y").to_string(),
+/// What one event changes.
+#[derive(Debug)]
+pub enum Effect {
+    /// A case's number and kind, from `case.registered`.
+    Remember { case_number: String, kind: String },
+    /// A case's policy, from `case.accepted`.
+    Policy(String),
+    /// A notice, with its delivery when its channel has a provider.
+    Notice(Box<Notice>, Option<Box<Delivery>>),
+}
+
+/// What a batch's decisions read: the complainants' contacts (released by intake for this
+/// purpose), the case files of result and extension notices, the case numbers and kinds known.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    contacts: HashMap<String, Contact>,
+    records: HashMap<String, Vec<Value>>,
+    /// Number, kind and policy by case id.
+    cases: HashMap<String, (String, String, String)>,
+}
+
+fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
+    Ok(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc))
+}
+
+/// Whether an event is a casework step that tells the complainant something.
+fn tells_complainant(event: &Envelope) -> Option<CaseProgressed> {
+    if !matches!(event.event_type.as_str(), "case.progressed" | "case.resolved") {
+        return None;
     }
+    let progressed = CaseProgressed::decode(event.payload.as_ref()).ok()?;
+    matches!(progressed.step.as_str(), "result_notice" | "extension").then_some(progressed)
+}
+
+/// The date the result is due under the policy and calendar, counted from acceptance.
+fn resolution_due(calendars: &calendar::Registry, accepted: &CaseAccepted) -> Result<DateTime<Utc>, HandlerError> {
+    let accepted_at = parse(&accepted.accepted_at)?;
+    let calendar_id = if accepted.calendar_id.is_empty() {
+        "cn"
+    } else {
+        accepted.calendar_id.as_str()
+    };
+    let rule = calendar::presets::get(&accepted.policy)
+        .filter(|policy| policy.rule(calendar::DeadlineKind::Resolution, None).is_some())
+        .map(|policy| policy.clock_rule(calendar::DeadlineKind::Resolution, None))
+        .transpose()?;
+    let Some(rule) = rule else {
+        return Ok(accepted_at + chrono::Duration::days(15));
+    };
+    let clock = calendar::SlaClock::from_events(rule, &[calendar::ClockEvent::Started { at: accepted_at }])?;
+    Ok(clock.due(calendars.get(calendar_id)?).at)
 }
 
 #[async_trait]
 impl Handler for NotificationHandler {
-    /// Contacts by case id.
-    type State = HashMap<String, Contact>;
-    type Effect = Notice;
+    type State = Loaded;
+    type Effect = Effect;
 
     fn handles(&self, event: &Envelope) -> bool {
-        event.event_type == "case.accepted"
+        matches!(
+            event.event_type.as_str(),
+            "case.registered"
+                | "case.accepted"
+                | "case.progressed"
+                | "case.resolved"
+                | "case.deadline_warned"
+                | "case.deadline_breached"
+        )
     }
 
-    async fn load(&self, events: &[Envelope]) -> Result<Self::State, HandlerError> {
+    async fn load(&self, events: &[Envelope]) -> Result<Loaded, HandlerError> {
+        let mut loaded = Loaded::default();
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for event in events {
-            by_tenant
-                .entry(event.tenant.as_str())
-                .or_default()
-                .push(event.case_id.to_string());
+            let progressed = tells_complainant(event);
+            if event.event_type == "case.accepted" || progressed.is_some() {
+                by_tenant
+                    .entry(event.tenant.as_str())
+                    .or_default()
+                    .push(event.case_id.to_string());
+            }
+            if progressed.is_some() {
+                let file = self
+                    .investigation
+                    .clone()
+                    .get_file(with_tenant(
+                        &event.tenant,
+                        GetFileRequest {
+                            case_id: event.case_id.to_string(),
+                        },
+                    ))
+                    .await?
+                    .into_inner();
+                let casework: Value = serde_json::from_str(&file.casework_json).unwrap_or_default();
+                let records = casework["records"].as_array().cloned().unwrap_or_default();
+                loaded.records.insert(event.case_id.to_string(), records);
+            }
         }
-        let mut contacts = HashMap::new();
-        for (tenant, case_ids) in by_tenant {
+        for (tenant, mut case_ids) in by_tenant {
+            case_ids.sort();
+            case_ids.dedup();
             let request = ReleaseContactsRequest {
                 case_ids,
-                purpose: "acknowledgement_notice".into(),
+                purpose: "notice_rendering".into(),
                 requester: SERVICE.into(),
             };
             let reply = self
@@ -93,85 +170,146 @@ impl Handler for NotificationHandler {
                 .release_contacts(with_tenant(tenant, request))
                 .await?
                 .into_inner();
-            contacts.extend(reply.contacts.into_iter().map(|c| (c.case_id.clone(), c)));
+            loaded
+                .contacts
+                .extend(reply.contacts.into_iter().map(|c| (c.case_id.clone(), c)));
         }
-        Ok(contacts)
+        let ids: Vec<String> = events.iter().map(|e| e.case_id.to_string()).collect();
+        loaded.cases = sql::cases(&self.db, &ids).await?;
+        Ok(loaded)
     }
 
-    fn decide(&self, contacts: &Self::State, event: &Envelope) -> Result<Vec<Notice>, HandlerError> {
-        let accepted = CaseAccepted::decode(event.payload.as_ref())?;
+    fn decide(&self, loaded: &Loaded, event: &Envelope) -> Result<Vec<Effect>, HandlerError> {
         let case_id = event.case_id.to_string();
-        let contact = contacts
-            .get(&case_id)
-            .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
-        let language = if contact.preferred_language == "en" {
-            Language::En
-        } else {
-            Language::ZhCn
-        };
-        let accepted_at = DateTime::parse_from_rfc3339(&accepted.accepted_at)?.with_timezone(&Utc);
-        let name = if contact.anonymous { "" } else { contact.name.as_str() };
-        let rendered = templates::acknowledgement(
-            language,
-            &Acknowledgement {
-                case_number: &contact.case_number,
-                name,
-                accepted_on: &local_date(accepted_at, language),
-                resolve_working_days: 15,
-                contact: &self.contact_line,
-            },
-        );
-        let (channel, recipient_masked) = match contact.preferred_channel.as_str() {
-            "email" if !contact.email.is_empty() => ("email", mask_email(&contact.email)),
-            _ if !contact.phone.is_empty() => ("sms", mask_phone(&contact.phone)),
-            _ if !contact.email.is_empty() => ("email", mask_email(&contact.email)),
-            _ => ("none", String::new()),
-        };
-        let detail = serde_json::json!({"sms_template_id": format!("SMS_ACK_{}", language.tag()),
-            "sms_params": {"case_number": contact.case_number, "accepted_on": local_date(accepted_at, language)}});
-        Ok(vec![Notice {
-            notice_id: notice_id(event.event_id, "acknowledgement", "complainant"),
-            tenant: event.tenant.clone(),
-            case_id,
-            notice_kind: "acknowledgement".into(),
-            audience: "complainant".into(),
-            channel: channel.into(),
-            language: language.tag().into(),
-            recipient_masked,
-            subject: rendered.subject,
-            body: rendered.body,
-            state: "recorded".into(),
-            recorded_at: String::new(),
-            detail_json: detail.to_string(),
-        }])
+        let now = self.clock.now();
+        let payload = event.payload.as_ref();
+        match event.event_type.as_str() {
+            "case.registered" => {
+                let registered = CaseRegistered::decode(payload)?;
+                Ok(vec![Effect::Remember {
+                    case_number: registered.case_number,
+                    kind: registered.kind,
+                }])
+            }
+            "case.accepted" => {
+                let accepted = CaseAccepted::decode(payload)?;
+                let contact = loaded
+                    .contacts
+                    .get(&case_id)
+                    .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
+                let accepted_on = plan::local_date(parse(&accepted.accepted_at)?);
+                let due_on = plan::local_date(resolution_due(&self.calendars, &accepted)?);
+                let mut context = serde_json::Map::new();
+                context.insert("accepted_on".into(), json!(accepted_on.format("%Y-%m-%d").to_string()));
+                context.insert("due_on".into(), json!(due_on.format("%Y-%m-%d").to_string()));
+                let to = ToComplainant {
+                    tenant: &event.tenant,
+                    case_id: &case_id,
+                    notice_id: notice_id(event.event_id, "acknowledgement", "complainant"),
+                    contact,
+                    confidential: accepted.kind == "report",
+                    now,
+                };
+                let planned = plan::to_complainant(&self.settings, Kind::Acknowledgement, &to, context)?;
+                Ok(vec![
+                    Effect::Policy(accepted.policy),
+                    Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)),
+                ])
+            }
+            "case.deadline_warned" | "case.deadline_breached" => {
+                let alert = DeadlineAlert::decode(payload)?;
+                let Some(deadline) = alert.deadline else {
+                    return Ok(vec![]);
+                };
+                let Some((case_number, _, _)) = loaded.cases.get(&case_id) else {
+                    return Ok(vec![]);
+                };
+                let kind = if event.event_type == "case.deadline_breached" {
+                    Kind::DeadlineBreach
+                } else {
+                    Kind::DeadlineWarning
+                };
+                let context =
+                    plan::alert_context(case_number, &deadline.kind, &deadline.due_at, &alert.unit, alert.level);
+                let mut effects = Vec::new();
+                for staff in &alert.recipients {
+                    let to = plan::ToStaff {
+                        tenant: &event.tenant,
+                        case_id: &case_id,
+                        notice_id: notice_id(event.event_id, kind.as_str(), &format!("staff:{staff}")),
+                        staff,
+                        now,
+                    };
+                    let notice = plan::to_staff(&self.settings, kind, to, &context)?;
+                    effects.push(Effect::Notice(Box::new(notice), None));
+                }
+                Ok(effects)
+            }
+            _ => {
+                let Some(progressed) = tells_complainant(event) else {
+                    return Ok(vec![]);
+                };
+                let contact = loaded
+                    .contacts
+                    .get(&case_id)
+                    .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
+                let records = loaded.records.get(&case_id).map(Vec::as_slice).unwrap_or_default();
+                let facts: Value = serde_json::from_str(&progressed.facts_json).unwrap_or_default();
+                let language = plan::language_of(contact);
+                let kind_of_case = loaded.cases.get(&case_id).map(|(_, kind, _)| kind.as_str());
+                let (kind, context) = if progressed.step == "extension" {
+                    let Some(context) = plan::extension_context(records, &facts) else {
+                        return Ok(vec![]);
+                    };
+                    (Kind::Extension, context)
+                } else {
+                    // A bank's result letter names the further remedies (DOMAIN.md).
+                    let bank = loaded
+                        .cases
+                        .get(&case_id)
+                        .is_some_and(|(_, _, policy)| policy.starts_with("bank"));
+                    (Kind::Result, plan::result_context(records, bank, language))
+                };
+                let to = ToComplainant {
+                    tenant: &event.tenant,
+                    case_id: &case_id,
+                    notice_id: notice_id(event.event_id, kind.as_str(), "complainant"),
+                    contact,
+                    confidential: kind_of_case == Some("report"),
+                    now,
+                };
+                let planned = plan::to_complainant(&self.settings, kind, &to, context)?;
+                Ok(vec![Effect::Notice(
+                    Box::new(planned.notice),
+                    planned.delivery.map(Box::new),
+                )])
+            }
+        }
     }
 
-    async fn apply(&self, batch: Batch<Notice>) -> Result<(), HandlerError> {
+    async fn apply(&self, batch: Batch<Effect>) -> Result<(), HandlerError> {
         let now = self.clock.now();
         let at = now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         let mut tx = self.db.begin().await?;
-        for (event, notices) in batch.decided {
-            for mut notice in notices {
+        for (event, effects) in batch.decided {
+            for effect in effects {
+                let (mut notice, delivery) = match effect {
+                    Effect::Remember { case_number, kind } => {
+                        sql::remember(&mut tx, &event.tenant, &event.case_id.to_string(), &case_number, &kind).await?;
+                        continue;
+                    }
+                    Effect::Policy(policy) => {
+                        sql::remember_policy(&mut tx, &event.case_id.to_string(), &policy).await?;
+                        continue;
+                    }
+                    Effect::Notice(notice, delivery) => (*notice, delivery),
+                };
                 notice.recorded_at = at.clone();
                 if !sql::record(&mut tx, &notice).await? {
                     continue;
                 }
-                if matches!(notice.channel.as_str(), "email" | "sms") {
-                    let delivery = Delivery {
-                        notice_id: notice.notice_id.clone(),
-                        tenant: notice.tenant.clone(),
-                        case_id: notice.case_id.clone(),
-                        notice_kind: notice.notice_kind.clone(),
-                        channel: notice.channel.clone(),
-                        state: "queued".into(),
-                        attempts: 0,
-                        next_attempt_at: at.clone(),
-                        idempotency_key: idempotency_key(&notice.channel, &notice.tenant, &notice.notice_id),
-                        provider_reference: None,
-                        last_error: None,
-                        sent_at: None,
-                        urgent: false,
-                    };
+                if let Some(mut delivery) = delivery {
+                    delivery.next_attempt_at = at.clone();
                     sql::enqueue(&mut tx, &delivery).await?;
                 }
                 let recorded = NoticeRecorded {
@@ -183,7 +321,7 @@ impl Handler for NotificationHandler {
                     audience: notice.audience.clone(),
                 };
                 let detail = serde_json::json!({"notice": notice.notice_kind, "channel": notice.channel,
-                    "language": notice.language, "recipient": notice.recipient_masked});
+                    "language": notice.language, "recipient": notice.recipient_masked, "audience": notice.audience});
                 let origin = Origin::caused_by(SERVICE, now, &event);
                 let new_event = NewEvent {
                     tenant: event.tenant.clone(),
@@ -191,7 +329,8 @@ impl Handler for NotificationHandler {
                     case_id: event.case_id,
                     payload: Bytes::from(recorded.encode_to_vec()),
                 };
-                store::messaging::emit(&mut tx, &origin, new_event, "acknowledgement_recorded", &detail).await?;
+                let action = format!("{}_recorded", notice.notice_kind);
+                store::messaging::emit(&mut tx, &origin, new_event, &action, &detail).await?;
             }
         }
         store::messaging::advance_marks(&mut tx, &batch.consumer, &batch.marks).await?;

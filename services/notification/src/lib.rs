@@ -1,15 +1,18 @@
 //! Notification turns case events into notices and keeps the proof.
 //!
-//! Consumes intake's events: `case.accepted` produces the acknowledgement notice (受理告知书),
-//! rendered in the complainant's language from the contact intake releases over gRPC for that
-//! purpose (one call per batch), recorded once with a masked recipient, its delivery queued.
+//! Consumes intake's and investigation's events (`plan` says which call for which notice):
+//! the acknowledgement (受理告知书), the extension (延期处理告知书) and the result (处理结果告知书) to
+//! the complainant, rendered from the tenant's templates (`notices`) in the complainant's language
+//! from the contact intake releases over gRPC for that purpose (one call per batch), recorded
+//! once with a masked recipient, its delivery queued; deadline warnings and breaches to the staff
+//! the alert names, in their inbox.
 //! The delivery loop sends it over SMTP or to the SMS provider (or into the outbox directory when
 //! the channel has none), retrying with backoff (decision 0005). Emits `notice.recorded`,
 //! `notice.sent`, `notice.failed`. Answers `ListNotices` and `CaseHistory`.
 
-pub mod templates;
 pub mod store;
 pub mod channels;
+pub mod plan;
 pub mod delivery;
 pub mod handler;
 pub mod grpc;
@@ -21,4 +24,4 @@ pub use app::App;
 pub const SERVICE: &str = "notification";
 
 /// The producers whose events this service consumes (all of their events; see decision 0001).
-pub const CONSUMES: &[&str] = &["intake"];
+pub const CONSUMES: &[&str] = &["intake", "investigation"];

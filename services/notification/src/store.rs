@@ -17,7 +17,72 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0101_deliveries.sql"),
         postgres: include_str!("../migrations/postgres/0101_deliveries.sql"),
     },
+    Migration {
+        version: 102,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0102_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0102_cases.sql"),
+    },
 ];
+
+/// Remembers a case's number and kind (`case.registered`).
+pub async fn remember(
+    conn: &mut store::Conn,
+    tenant: &str,
+    case_id: &str,
+    case_number: &str,
+    kind: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO cases (case_id, tenant, case_number, kind, policy) VALUES ($1, $2, $3, $4, '')
+         ON CONFLICT (case_id) DO UPDATE SET case_number = excluded.case_number, kind = excluded.kind",
+    )
+    .bind(case_id)
+    .bind(tenant)
+    .bind(case_number)
+    .bind(kind)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Remembers a case's policy (`case.accepted`, which follows its registration).
+pub async fn remember_policy(conn: &mut store::Conn, case_id: &str, policy: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE cases SET policy = $1 WHERE case_id = $2")
+        .bind(policy)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The number, kind and policy of the cases known among `case_ids`.
+pub async fn cases(
+    db: &Db,
+    case_ids: &[String],
+) -> Result<std::collections::HashMap<String, (String, String, String)>, Error> {
+    let mut known = std::collections::HashMap::new();
+    for case_id in case_ids {
+        if known.contains_key(case_id) {
+            continue;
+        }
+        let row = sqlx::query("SELECT case_number, kind, policy FROM cases WHERE case_id = $1")
+            .bind(case_id)
+            .fetch_optional(db.reader())
+            .await?;
+        if let Some(row) = row {
+            known.insert(
+                case_id.clone(),
+                (
+                    row.try_get("case_number")?,
+                    row.try_get("kind")?,
+                    row.try_get("policy")?,
+                ),
+            );
+        }
+    }
+    Ok(known)
+}
 
 /// A notice as recorded: the rendered text and a masked recipient, never a clear contact.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,468 @@
+//! What notices an event calls for, to whom, on which channel, rendered from the tenant's
+//! templates (`notices` crate) — pure, so every rule here is tested without a store or a bus.
+//!
+//! - `case.accepted` → the acknowledgement (受理告知书) to the complainant, with the date the
+//!   result is due under the case's policy and calendar;
+//! - `case.progressed` at the extension → the extension notice (延期处理告知书) with the new date
+//!   and the reason;
+//! - `case.progressed` at the result notice → the result (处理结果告知书): outcome, basis,
+//!   improvements, the amount in capitals, and for banks the further remedies;
+//! - `case.deadline_warned` / `case.deadline_breached` → an inbox notice to each member of staff
+//!   the alert names.
+//!
+//! A misconduct report's notices (or a complainant who asked for confidentiality) are
+//! `confidential`: the SMS carries no content, the sender is neutral.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::masking::{mask_email, mask_phone};
+use domain::vocabulary::Language;
+use notices::{Channel, Kind, TemplateSet};
+use rpc::intake::v1::Contact;
+use serde_json::{Value, json};
+
+use crate::channels::{Detail, LetterDetail};
+use crate::store::{Delivery, Notice};
+
+/// What every notice of a tenant is written with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The hotline printed on notices.
+    pub contact_line: String,
+    /// The organisation that signs, in each language.
+    pub organisation_zh: String,
+    pub organisation_en: String,
+    /// Staff notices' language.
+    pub staff_language: Language,
+    pub templates: TemplateSet,
+}
+
+impl Settings {
+    fn organisation(&self, language: Language) -> &str {
+        match language {
+            Language::ZhCn => &self.organisation_zh,
+            Language::En => &self.organisation_en,
+        }
+    }
+}
+
+/// The local date of an instant in Beijing time.
+pub fn local_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
+}
+
+fn day(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+/// A complainant's language.
+pub fn language_of(contact: &Contact) -> Language {
+    if contact.preferred_language == "en" {
+        Language::En
+    } else {
+        Language::ZhCn
+    }
+}
+
+/// The channel a complainant is reached on, and their address masked for the record:
+/// their preference where they left the address for it, else SMS, else e-mail, else a letter.
+pub fn channel_of(contact: &Contact) -> (Channel, String) {
+    let email = || (Channel::Email, mask_email(&contact.email));
+    let sms = || (Channel::Sms, mask_phone(&contact.phone));
+    match contact.preferred_channel.as_str() {
+        "email" if !contact.email.is_empty() => email(),
+        "letter" => (Channel::Letter, String::new()),
+        _ if !contact.phone.is_empty() => sms(),
+        _ if !contact.email.is_empty() => email(),
+        _ => (Channel::Letter, String::new()),
+    }
+}
+
+/// The further remedies a bank's result letter names (DOMAIN.md).
+pub fn bank_remedies(language: Language) -> Vec<&'static str> {
+    match language {
+        Language::ZhCn => vec![
+            "向金融纠纷调解组织申请调解",
+            "拨打12378银行保险消费者投诉维权热线",
+            "依法申请仲裁",
+            "向人民法院提起诉讼",
+        ],
+        Language::En => vec![
+            "apply to a financial dispute mediation organisation",
+            "call the banking and insurance consumer hotline 12378",
+            "apply for arbitration as the law provides",
+            "bring the matter before the people's court",
+        ],
+    }
+}
+
+/// A notice to the complainant, ready to record, with its delivery when the channel has one.
+pub struct Planned {
+    pub notice: Notice,
+    pub delivery: Option<Delivery>,
+}
+
+/// What a complainant's notice needs besides its kind and context.
+pub struct ToComplainant<'a> {
+    pub tenant: &'a str,
+    pub case_id: &'a str,
+    pub notice_id: String,
+    pub contact: &'a Contact,
+    pub confidential: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Renders a notice of `kind` to the complainant; `context` holds the kind's own variables and
+/// gets the common ones (case number, name, contact line, organisation, date, confidentiality).
+pub fn to_complainant(
+    settings: &Settings,
+    kind: Kind,
+    to: &ToComplainant<'_>,
+    mut context: serde_json::Map<String, Value>,
+) -> Result<Planned, notices::Error> {
+    let language = language_of(to.contact);
+    let (channel, recipient_masked) = channel_of(to.contact);
+    let channel = if kind.offers(channel) { channel } else { Channel::Letter };
+    let name = if to.contact.anonymous {
+        ""
+    } else {
+        to.contact.name.as_str()
+    };
+    context.insert("case_number".into(), json!(to.contact.case_number));
+    context.insert("name".into(), json!(name));
+    context.insert("contact".into(), json!(settings.contact_line));
+    context.insert("confidential".into(), json!(to.confidential));
+    // Until intake issues receipt codes (issue 5) the case number stands in for one.
+    context.insert("receipt".into(), json!(to.contact.case_number));
+    context.insert("organisation".into(), json!(settings.organisation(language)));
+    context.insert("issued_on".into(), json!(day(local_date(to.now))));
+    let context = Value::Object(context);
+    let rendered = notices::render(&settings.templates, kind, channel, language, &context)?;
+    let mut detail = Detail::default();
+    if let Some(sms) = &rendered.sms {
+        detail.sms_template_id = Some(sms.template_id.clone());
+        detail.sms_params = sms.params.clone();
+        detail.sms_text = Some(sms.text.clone());
+    }
+    if to.confidential {
+        detail.sender_name = Some(match language {
+            Language::ZhCn => "通知".to_owned(),
+            Language::En => "Notification".to_owned(),
+        });
+    }
+    if channel == Channel::Letter {
+        detail.letter = Some(letter_of(
+            &rendered.subject,
+            &rendered.body,
+            &to.contact.case_number,
+            settings,
+            language,
+        ));
+    }
+    detail.template_version = rendered.version;
+    let at = to.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let notice = Notice {
+        notice_id: to.notice_id.clone(),
+        tenant: to.tenant.to_owned(),
+        case_id: to.case_id.to_owned(),
+        notice_kind: kind.as_str().to_owned(),
+        audience: "complainant".into(),
+        channel: channel.as_str().to_owned(),
+        language: language.tag().to_owned(),
+        recipient_masked,
+        subject: rendered.subject,
+        body: rendered.body,
+        state: "recorded".into(),
+        recorded_at: at.clone(),
+        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
+    };
+    let delivery = Delivery {
+        notice_id: notice.notice_id.clone(),
+        tenant: notice.tenant.clone(),
+        case_id: notice.case_id.clone(),
+        notice_kind: notice.notice_kind.clone(),
+        channel: notice.channel.clone(),
+        state: "queued".into(),
+        attempts: 0,
+        next_attempt_at: at,
+        idempotency_key: crate::handler::idempotency_key(&notice.channel, &notice.tenant, &notice.notice_id),
+        provider_reference: None,
+        last_error: None,
+        sent_at: None,
+        urgent: false,
+    };
+    Ok(Planned {
+        notice,
+        delivery: Some(delivery),
+    })
+}
+
+/// Whom a staff notice goes to.
+pub struct ToStaff<'a> {
+    pub tenant: &'a str,
+    pub case_id: &'a str,
+    pub notice_id: String,
+    /// The member of staff (a directory id).
+    pub staff: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// A notice to a member of staff, in their inbox (delivered when recorded).
+pub fn to_staff(settings: &Settings, kind: Kind, to: ToStaff<'_>, context: &Value) -> Result<Notice, notices::Error> {
+    let ToStaff {
+        tenant,
+        case_id,
+        notice_id,
+        staff,
+        now,
+    } = to;
+    let language = settings.staff_language;
+    let rendered = notices::render(&settings.templates, kind, Channel::Inbox, language, context)?;
+    let detail = Detail {
+        template_version: rendered.version,
+        ..Detail::default()
+    };
+    Ok(Notice {
+        notice_id,
+        tenant: tenant.to_owned(),
+        case_id: case_id.to_owned(),
+        notice_kind: kind.as_str().to_owned(),
+        audience: format!("staff:{staff}"),
+        channel: "inbox".into(),
+        language: language.tag().to_owned(),
+        recipient_masked: staff.to_owned(),
+        subject: rendered.subject,
+        body: rendered.body,
+        state: "delivered".into(),
+        recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
+    })
+}
+
+/// The printable letter a rendered letter template becomes: its blocks (separated by blank
+/// lines) are the reference, the salutation, the paragraphs, the closing and the signature with
+/// the date, as the shipped templates write them; a tenant's template that does not follow the
+/// shape prints every block as a paragraph.
+pub fn letter_of(
+    subject: &str,
+    body: &str,
+    case_number: &str,
+    settings: &Settings,
+    language: Language,
+) -> LetterDetail {
+    let mut blocks: Vec<String> = body
+        .split("\n\n")
+        .map(|b| b.trim().to_owned())
+        .filter(|b| !b.is_empty())
+        .collect();
+    if blocks
+        .first()
+        .is_some_and(|b| b.contains(case_number) && !b.contains('\n'))
+    {
+        blocks.remove(0);
+    }
+    let mut signature = String::new();
+    let mut date = String::new();
+    if let Some(last) = blocks.last()
+        && let Some((who, when)) = last.rsplit_once('\n')
+        && (when.contains('年') || when.chars().filter(char::is_ascii_digit).count() >= 4)
+        && !who.contains('\n')
+    {
+        signature = who.trim().to_owned();
+        date = when.trim().to_owned();
+        blocks.pop();
+    }
+    let mut closing = String::new();
+    if let Some(last) = blocks.last()
+        && last.chars().count() <= 20
+        && !last.contains('\n')
+    {
+        closing = last.clone();
+        blocks.pop();
+    }
+    let mut salutation = String::new();
+    if let Some(first) = blocks.first()
+        && (first.ends_with('：') || first.ends_with(',') || first.ends_with(':'))
+        && !first.contains('\n')
+    {
+        salutation = blocks.remove(0);
+    }
+    LetterDetail {
+        language: language.tag().to_owned(),
+        organisation: settings.organisation(language).to_owned(),
+        title: subject.to_owned(),
+        reference: case_number.to_owned(),
+        salutation,
+        paragraphs: blocks,
+        closing,
+        signature,
+        date,
+        contact: Some(match language {
+            Language::ZhCn => format!("咨询电话：{}", settings.contact_line),
+            Language::En => format!("Enquiries: {}", settings.contact_line),
+        }),
+    }
+}
+
+/// The amount of money a resolution moves: the settlement's, else the approved remedies' other
+/// than a written apology.
+pub fn amount_of(records: &[Value]) -> Option<u64> {
+    let resolution = records.iter().rev().find(|r| r["kind"] == "resolution")?;
+    if let Some(amount) = resolution["body"]["settlement"]["amount_fen"].as_u64() {
+        return Some(amount);
+    }
+    let approved: u64 = records
+        .iter()
+        .filter(|r| r["kind"] == "approval" && r["state"] == "approved" && r["body"]["kind"] != "written_apology")
+        .filter_map(|r| r["body"]["amount_fen"].as_u64())
+        .sum();
+    (approved > 0).then_some(approved)
+}
+
+/// The context of a result notice from the case file's records.
+pub fn result_context(records: &[Value], bank: bool, language: Language) -> serde_json::Map<String, Value> {
+    let resolution = records
+        .iter()
+        .rev()
+        .find(|r| r["kind"] == "resolution")
+        .map(|r| r["body"].clone())
+        .unwrap_or_default();
+    let none = match language {
+        Language::ZhCn => "无",
+        Language::En => "none",
+    };
+    let text = |field: &str| {
+        resolution[field]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .unwrap_or(none)
+            .to_owned()
+    };
+    let mut context = serde_json::Map::new();
+    context.insert("outcome".into(), json!(text("result")));
+    context.insert("basis".into(), json!(text("basis")));
+    context.insert("improvements".into(), json!(text("improvements")));
+    if let Some(amount) = amount_of(records) {
+        context.insert("amount_fen".into(), json!(amount));
+    }
+    if bank {
+        context.insert("remedies".into(), json!(bank_remedies(language)));
+    }
+    context
+}
+
+/// The reason and new date of the latest extension, from the records and the event's facts.
+pub fn extension_context(records: &[Value], facts: &Value) -> Option<serde_json::Map<String, Value>> {
+    let extension = records.iter().rev().find(|r| r["kind"] == "extension")?;
+    let due_at = facts["due_at"]
+        .as_str()
+        .or_else(|| extension["body"]["due_at"].as_str())?;
+    let due = DateTime::parse_from_rfc3339(due_at).ok()?.with_timezone(&Utc);
+    let mut context = serde_json::Map::new();
+    context.insert("new_due_on".into(), json!(day(local_date(due))));
+    context.insert(
+        "reason".into(),
+        json!(extension["body"]["reason"].as_str().unwrap_or_default()),
+    );
+    Some(context)
+}
+
+/// The staff alerts' context of a deadline alert.
+pub fn alert_context(case_number: &str, deadline: &str, due_at: &str, unit: &str, level: u32) -> Value {
+    json!({"case_number": case_number, "deadline": deadline, "due_at": due_at, "unit": unit, "level": level})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            contact_line: "400-830-1234".into(),
+            organisation_zh: "粤通汽车集团客户服务中心".into(),
+            organisation_en: "Yuetong Motor Group customer service".into(),
+            staff_language: Language::ZhCn,
+            templates: TemplateSet::shipped(),
+        }
+    }
+
+    fn contact(channel: &str, language: &str) -> Contact {
+        Contact {
+            case_id: "c".into(),
+            name: "王芳".into(),
+            phone: "13800000001".into(),
+            email: "wang@example.com".into(),
+            preferred_language: language.into(),
+            preferred_channel: channel.into(),
+            case_number: "TS202612050001".into(),
+            anonymous: false,
+        }
+    }
+
+    #[test]
+    fn the_preferred_channel_wins_where_its_address_exists() {
+        assert_eq!(channel_of(&contact("email", "zh-CN")).0, Channel::Email);
+        assert_eq!(channel_of(&contact("sms", "zh-CN")).0, Channel::Sms);
+        assert_eq!(channel_of(&contact("letter", "zh-CN")).0, Channel::Letter);
+        assert_eq!(channel_of(&contact("wechat", "zh-CN")).0, Channel::Sms);
+        let no_email = Contact {
+            email: String::new(),
+            ..contact("email", "zh-CN")
+        };
+        assert_eq!(channel_of(&no_email), (Channel::Sms, "138****0001".into()));
+    }
+
+    #[test]
+    fn a_result_letter_carries_the_outcome_and_the_amount_in_capitals() {
+        let records = vec![
+            json!({"kind": "approval", "state": "approved", "body": {"kind": "compensation", "amount_fen": 120_000}}),
+            json!({"kind": "approval", "state": "approved", "body": {"kind": "written_apology", "amount_fen": null}}),
+            json!({"kind": "resolution", "body": {"result": "门店退还服务费并书面道歉", "basis": "消费者权益保护法",
+                "improvements": null}}),
+        ];
+        let context = result_context(&records, true, Language::ZhCn);
+        let to = ToComplainant {
+            tenant: "default",
+            case_id: "c",
+            notice_id: "n".into(),
+            contact: &contact("letter", "zh-CN"),
+            confidential: false,
+            now: DateTime::parse_from_rfc3339("2026-12-05T02:00:00Z")
+                .expect("t")
+                .with_timezone(&Utc),
+        };
+        let planned = to_complainant(&settings(), Kind::Result, &to, context).expect("renders");
+        assert_eq!(planned.notice.channel, "letter");
+        let detail = Detail::of(&planned.notice);
+        let letter = detail.letter.expect("a letter");
+        let text = letter.paragraphs.join("\n");
+        assert!(text.contains("门店退还服务费并书面道歉"), "{text}");
+        assert!(text.contains("人民币壹仟贰佰元整"), "{text}");
+        assert!(text.contains("12378"), "{text}");
+        assert_eq!(letter.reference, "TS202612050001");
+        assert_eq!(letter.date, "2026年12月5日");
+        assert_eq!(letter.signature, "粤通汽车集团客户服务中心");
+        assert!(letter.salutation.contains("王芳"), "{}", letter.salutation);
+    }
+
+    #[test]
+    fn a_confidential_acknowledgement_by_sms_says_nothing_of_the_report() {
+        let mut context = serde_json::Map::new();
+        context.insert("accepted_on".into(), json!("2026-12-05"));
+        context.insert("due_on".into(), json!("2026-12-25"));
+        let to = ToComplainant {
+            tenant: "default",
+            case_id: "c",
+            notice_id: "n".into(),
+            contact: &contact("sms", "zh-CN"),
+            confidential: true,
+            now: Utc::now(),
+        };
+        let planned = to_complainant(&settings(), Kind::Acknowledgement, &to, context).expect("renders");
+        let detail = Detail::of(&planned.notice);
+        let text = detail.sms_text.expect("an SMS text");
+        for secret in ["举报", "投诉", "受理"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert_eq!(detail.sender_name.as_deref(), Some("通知"));
+    }
+}
