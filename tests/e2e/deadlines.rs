@@ -302,6 +302,57 @@ async fn a_return_pauses_the_resolution_clock_until_the_next_dispatch_where_the_
             && audiences.contains(&("deadline_breach_recorded".into(), "staff:byd-division-head".into())),
         "{audiences:?}"
     );
+    // The store's customer-relations manager reads the dispatch and the warning in their inbox.
+    let inbox: serde_json::Value = sandbox
+        .api(reqwest::Method::GET, "/api/v1/inbox?staff=gz-tianhe-byd-crm")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let kinds: Vec<&str> = inbox["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter(|n| n["case_id"] == id.as_str())
+        .filter_map(|n| n["kind"].as_str())
+        .collect();
+    assert!(
+        kinds.contains(&"dispatch") && kinds.contains(&"deadline_warning"),
+        "{inbox}"
+    );
+    let case_number = resumed["case_number"].as_str().expect("case number");
+    assert!(
+        inbox["notices"]
+            .as_array()
+            .expect("notices")
+            .iter()
+            .all(|n| n["case_id"] != id.as_str() || n["subject"].as_str().is_some_and(|s| s.contains(case_number))),
+        "{inbox}"
+    );
+    // With their own credential they read their own inbox, and nobody else's.
+    let issued: serde_json::Value = sandbox
+        .api(reqwest::Method::POST, "/api/v1/credentials")
+        .json(&json!({"staff": "gz-tianhe-byd-crm"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = issued["token"].as_str().expect("token");
+    let as_crm = |path: &str| {
+        sandbox
+            .http
+            .get(format!("{}{path}", sandbox.base_url))
+            .bearer_auth(token)
+            .send()
+    };
+    let own: serde_json::Value = as_crm("/api/v1/inbox").await.expect("sent").json().await.expect("json");
+    assert_eq!(own["notices"], inbox["notices"], "{own}");
+    let other = as_crm("/api/v1/inbox?staff=gz-tianhe-byd-gm").await.expect("sent");
+    assert_eq!(other.status().as_u16(), 403);
     let entries = |action: &str| count_entries(&resumed, "investigation", action);
     assert_eq!((entries("clock_paused"), entries("clock_resumed")), (1, 1), "{resumed}");
     let records = resumed["casework"]["records"].as_array().expect("records");

@@ -137,6 +137,7 @@ pub fn router(state: State) -> Router {
             get(api::casework::hearing_summary),
         )
         .route("/api/v1/cases/{id}/dossier", get(api::dossier::export))
+        .route("/api/v1/inbox", get(api::inbox::inbox))
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
         .route("/api/v1/credentials", post(api::casework::issue_credential))
         .route(

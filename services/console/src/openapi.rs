@@ -17,6 +17,7 @@ use crate::api;
         api::casework::act,
         api::casework::hearing_summary,
         api::dossier::export,
+        api::inbox::inbox,
         api::casework::issue_credential,
         api::routing::put_organisation,
         api::routing::get_organisation,

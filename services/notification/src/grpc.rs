@@ -1,7 +1,9 @@
 //! Notification's gRPC adapter.
 
 use rpc::notification::v1::notification_server::Notification;
-use rpc::notification::v1::{ListNoticesReply, ListNoticesRequest, Notice as WireNotice};
+use rpc::notification::v1::{
+    InboxNotice, InboxReply, InboxRequest, ListNoticesReply, ListNoticesRequest, Notice as WireNotice,
+};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{case_id, internal, tenant_of};
 use store::Db;
@@ -36,6 +38,39 @@ impl Notification for NotificationGrpc {
                     body: n.body,
                     state: n.state,
                     recorded_at: n.recorded_at,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn inbox(&self, request: Request<InboxRequest>) -> Result<Response<InboxReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if request.staff.is_empty() || request.staff.len() > 64 {
+            return Err(runtime::grpc::invalid(
+                "staff",
+                "required",
+                "staff: a member of staff's id, 1-64 characters",
+            ));
+        }
+        let limit = match request.limit {
+            0 => 50,
+            n => i64::from(n.min(200)),
+        };
+        let notices = sql::inbox(&self.db, tenant.as_str(), &format!("staff:{}", request.staff), limit)
+            .await
+            .map_err(internal)?;
+        Ok(Response::new(InboxReply {
+            notices: notices
+                .into_iter()
+                .map(|n| InboxNotice {
+                    notice_id: n.notice_id,
+                    case_id: n.case_id,
+                    notice_kind: n.notice_kind,
+                    subject: n.subject,
+                    body: n.body,
+                    recorded_at: n.recorded_at,
+                    language: n.language,
                 })
                 .collect(),
         }))

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use domain::Clock;
 use notices::Kind;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded};
+use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded};
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
 use rpc::investigation::v1::GetFileRequest;
@@ -61,8 +61,8 @@ pub fn idempotency_key(channel: &str, tenant: &str, notice_id: &str) -> String {
 /// What one event changes.
 #[derive(Debug)]
 pub enum Effect {
-    /// A case's number and kind, from `case.registered`.
-    Remember { case_number: String, kind: String },
+    /// A case's number, kind and category, from `case.registered`.
+    Remember(sql::Case),
     /// A case's policy, from `case.accepted`.
     Policy(String),
     /// A notice, with its delivery when its channel has a provider.
@@ -75,8 +75,7 @@ pub enum Effect {
 pub struct Loaded {
     contacts: HashMap<String, Contact>,
     records: HashMap<String, Vec<Value>>,
-    /// Number, kind and policy by case id.
-    cases: HashMap<String, (String, String, String)>,
+    cases: HashMap<String, sql::Case>,
 }
 
 fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
@@ -121,6 +120,7 @@ impl Handler for NotificationHandler {
             event.event_type.as_str(),
             "case.registered"
                 | "case.accepted"
+                | "case.dispatched"
                 | "case.progressed"
                 | "case.resolved"
                 | "case.deadline_warned"
@@ -186,10 +186,17 @@ impl Handler for NotificationHandler {
         match event.event_type.as_str() {
             "case.registered" => {
                 let registered = CaseRegistered::decode(payload)?;
-                Ok(vec![Effect::Remember {
+                let category = if registered.category_code.is_empty() {
+                    registered.reported_category
+                } else {
+                    registered.category_code
+                };
+                Ok(vec![Effect::Remember(sql::Case {
                     case_number: registered.case_number,
                     kind: registered.kind,
-                }])
+                    policy: String::new(),
+                    category,
+                })])
             }
             "case.accepted" => {
                 let accepted = CaseAccepted::decode(payload)?;
@@ -216,12 +223,39 @@ impl Handler for NotificationHandler {
                     Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)),
                 ])
             }
+            "case.dispatched" => {
+                let dispatched = CaseDispatched::decode(payload)?;
+                let Some(case) = loaded.cases.get(&case_id) else {
+                    return Ok(vec![]);
+                };
+                // The unit's customer-relations managers routing names, and the assignee.
+                let mut staff: Vec<&str> = dispatched.notify_staff.iter().map(String::as_str).collect();
+                if !dispatched.assignee.is_empty() && !staff.contains(&dispatched.assignee.as_str()) {
+                    staff.push(dispatched.assignee.as_str());
+                }
+                let context = json!({"case_number": case.case_number, "unit": dispatched.unit,
+                    "due_at": dispatched.take_due_at, "severity": dispatched.severity,
+                    "priority": dispatched.priority, "summary": case.category});
+                let mut effects = Vec::new();
+                for member in staff {
+                    let to = plan::ToStaff {
+                        tenant: &event.tenant,
+                        case_id: &case_id,
+                        notice_id: notice_id(event.event_id, "dispatch", &format!("staff:{member}")),
+                        staff: member,
+                        now,
+                    };
+                    let notice = plan::to_staff(&self.settings, Kind::Dispatch, to, &context)?;
+                    effects.push(Effect::Notice(Box::new(notice), None));
+                }
+                Ok(effects)
+            }
             "case.deadline_warned" | "case.deadline_breached" => {
                 let alert = DeadlineAlert::decode(payload)?;
                 let Some(deadline) = alert.deadline else {
                     return Ok(vec![]);
                 };
-                let Some((case_number, _, _)) = loaded.cases.get(&case_id) else {
+                let Some(sql::Case { case_number, .. }) = loaded.cases.get(&case_id) else {
                     return Ok(vec![]);
                 };
                 let kind = if event.event_type == "case.deadline_breached" {
@@ -256,7 +290,7 @@ impl Handler for NotificationHandler {
                 let records = loaded.records.get(&case_id).map(Vec::as_slice).unwrap_or_default();
                 let facts: Value = serde_json::from_str(&progressed.facts_json).unwrap_or_default();
                 let language = plan::language_of(contact);
-                let kind_of_case = loaded.cases.get(&case_id).map(|(_, kind, _)| kind.as_str());
+                let kind_of_case = loaded.cases.get(&case_id).map(|c| c.kind.as_str());
                 let (kind, context) = if progressed.step == "extension" {
                     let Some(context) = plan::extension_context(records, &facts) else {
                         return Ok(vec![]);
@@ -264,10 +298,7 @@ impl Handler for NotificationHandler {
                     (Kind::Extension, context)
                 } else {
                     // A bank's result letter names the further remedies (DOMAIN.md).
-                    let bank = loaded
-                        .cases
-                        .get(&case_id)
-                        .is_some_and(|(_, _, policy)| policy.starts_with("bank"));
+                    let bank = loaded.cases.get(&case_id).is_some_and(|c| c.policy.starts_with("bank"));
                     (Kind::Result, plan::result_context(records, bank, language))
                 };
                 let to = ToComplainant {
@@ -294,8 +325,8 @@ impl Handler for NotificationHandler {
         for (event, effects) in batch.decided {
             for effect in effects {
                 let (mut notice, delivery) = match effect {
-                    Effect::Remember { case_number, kind } => {
-                        sql::remember(&mut tx, &event.tenant, &event.case_id.to_string(), &case_number, &kind).await?;
+                    Effect::Remember(case) => {
+                        sql::remember(&mut tx, &event.tenant, &event.case_id.to_string(), &case).await?;
                         continue;
                     }
                     Effect::Policy(policy) => {

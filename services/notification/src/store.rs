@@ -23,24 +23,35 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0102_cases.sql"),
         postgres: include_str!("../migrations/postgres/0102_cases.sql"),
     },
+    Migration {
+        version: 103,
+        name: "inbox_and_categories",
+        sqlite: include_str!("../migrations/sqlite/0103_inbox.sql"),
+        postgres: include_str!("../migrations/postgres/0103_inbox.sql"),
+    },
 ];
 
-/// Remembers a case's number and kind (`case.registered`).
-pub async fn remember(
-    conn: &mut store::Conn,
-    tenant: &str,
-    case_id: &str,
-    case_number: &str,
-    kind: &str,
-) -> Result<(), Error> {
+/// What notification keeps of a case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Case {
+    pub case_number: String,
+    pub kind: String,
+    pub policy: String,
+    pub category: String,
+}
+
+/// Remembers a case's number, kind and category (`case.registered`).
+pub async fn remember(conn: &mut store::Conn, tenant: &str, case_id: &str, case: &Case) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO cases (case_id, tenant, case_number, kind, policy) VALUES ($1, $2, $3, $4, '')
-         ON CONFLICT (case_id) DO UPDATE SET case_number = excluded.case_number, kind = excluded.kind",
+        "INSERT INTO cases (case_id, tenant, case_number, kind, policy, category) VALUES ($1, $2, $3, $4, '', $5)
+         ON CONFLICT (case_id) DO UPDATE SET case_number = excluded.case_number, kind = excluded.kind,
+            category = excluded.category",
     )
     .bind(case_id)
     .bind(tenant)
-    .bind(case_number)
-    .bind(kind)
+    .bind(&case.case_number)
+    .bind(&case.kind)
+    .bind(&case.category)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -56,29 +67,25 @@ pub async fn remember_policy(conn: &mut store::Conn, case_id: &str, policy: &str
     Ok(())
 }
 
-/// The number, kind and policy of the cases known among `case_ids`.
-pub async fn cases(
-    db: &Db,
-    case_ids: &[String],
-) -> Result<std::collections::HashMap<String, (String, String, String)>, Error> {
+/// The cases known among `case_ids`.
+pub async fn cases(db: &Db, case_ids: &[String]) -> Result<std::collections::HashMap<String, Case>, Error> {
     let mut known = std::collections::HashMap::new();
     for case_id in case_ids {
         if known.contains_key(case_id) {
             continue;
         }
-        let row = sqlx::query("SELECT case_number, kind, policy FROM cases WHERE case_id = $1")
+        let row = sqlx::query("SELECT case_number, kind, policy, category FROM cases WHERE case_id = $1")
             .bind(case_id)
             .fetch_optional(db.reader())
             .await?;
         if let Some(row) = row {
-            known.insert(
-                case_id.clone(),
-                (
-                    row.try_get("case_number")?,
-                    row.try_get("kind")?,
-                    row.try_get("policy")?,
-                ),
-            );
+            let case = Case {
+                case_number: row.try_get("case_number")?,
+                kind: row.try_get("kind")?,
+                policy: row.try_get("policy")?,
+                category: row.try_get("category")?,
+            };
+            known.insert(case_id.clone(), case);
         }
     }
     Ok(known)
@@ -158,6 +165,20 @@ pub async fn for_case(db: &Db, tenant: &str, case_id: &str) -> Result<Vec<Notice
     ))
     .bind(case_id)
     .bind(tenant)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(notice_of).collect()
+}
+
+/// The notices addressed to `audience` (`staff:<id>`), newest first.
+pub async fn inbox(db: &Db, tenant: &str, audience: &str, limit: i64) -> Result<Vec<Notice>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {NOTICE_COLUMNS} FROM notices WHERE tenant = $1 AND audience = $2
+         ORDER BY recorded_at DESC, notice_id DESC LIMIT $3"
+    ))
+    .bind(tenant)
+    .bind(audience)
+    .bind(limit)
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(notice_of).collect()

@@ -31,6 +31,37 @@ pub struct ListNoticesReply {
     #[prost(message, repeated, tag = "1")]
     pub notices: ::prost::alloc::vec::Vec<Notice>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InboxRequest {
+    /// The member of staff (a directory id).
+    #[prost(string, tag = "1")]
+    pub staff: ::prost::alloc::string::String,
+    /// At most this many (1-200; 50 when 0).
+    #[prost(uint32, tag = "2")]
+    pub limit: u32,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct InboxNotice {
+    #[prost(string, tag = "1")]
+    pub notice_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub notice_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub subject: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub body: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub recorded_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub language: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct InboxReply {
+    #[prost(message, repeated, tag = "1")]
+    pub notices: ::prost::alloc::vec::Vec<InboxNotice>,
+}
 /// Generated client implementations.
 pub mod notification_client {
     #![allow(
@@ -140,6 +171,30 @@ pub mod notification_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// A member of staff's inbox: the notices addressed to them, newest first.
+        pub async fn inbox(
+            &mut self,
+            request: impl tonic::IntoRequest<super::InboxRequest>,
+        ) -> std::result::Result<tonic::Response<super::InboxReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.notification.v1.Notification/Inbox",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.notification.v1.Notification", "Inbox"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn case_history(
             &mut self,
             request: impl tonic::IntoRequest<
@@ -193,6 +248,11 @@ pub mod notification_server {
             tonic::Response<super::ListNoticesReply>,
             tonic::Status,
         >;
+        /// A member of staff's inbox: the notices addressed to them, newest first.
+        async fn inbox(
+            &self,
+            request: tonic::Request<super::InboxRequest>,
+        ) -> std::result::Result<tonic::Response<super::InboxReply>, tonic::Status>;
         async fn case_history(
             &self,
             request: tonic::Request<
@@ -309,6 +369,50 @@ pub mod notification_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ListNoticesSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.notification.v1.Notification/Inbox" => {
+                    #[allow(non_camel_case_types)]
+                    struct InboxSvc<T: Notification>(pub Arc<T>);
+                    impl<
+                        T: Notification,
+                    > tonic::server::UnaryService<super::InboxRequest> for InboxSvc<T> {
+                        type Response = super::InboxReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::InboxRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Notification>::inbox(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = InboxSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

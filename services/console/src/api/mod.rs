@@ -8,6 +8,7 @@ pub mod cases;
 pub mod complaints;
 pub mod dossier;
 pub mod error;
+pub mod inbox;
 pub mod routing;
 
 pub use error::ApiError;
