@@ -17,7 +17,8 @@ use testkit::wait_until;
 
 on_both_stores!(
     the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider,
-    the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals
+    the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals,
+    a_tenant_publishes_its_own_template_and_the_next_notice_uses_it
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -280,5 +281,100 @@ async fn the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals(s
     ] {
         assert!(text.contains(expected), "the letter lacks `{expected}`:\n{text}");
     }
+    sandbox.stop().await;
+}
+
+async fn a_tenant_publishes_its_own_template_and_the_next_notice_uses_it(stores: Stores) {
+    let sandbox = Sandbox::start_on(stores, Arc::new(domain::SystemClock))
+        .await
+        .expect("sandbox starts");
+    let path = "/api/v1/notification/templates";
+    let shipped: Value = sandbox
+        .api(reqwest::Method::GET, path)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(shipped["version"], 0, "{shipped}");
+    assert!(
+        shipped["keys"]
+            .as_array()
+            .is_some_and(|k| k.contains(&json!("acknowledgement.email.en"))),
+        "{shipped}"
+    );
+
+    // A template that does not render is refused, naming its key; nothing is published.
+    let put = |body: Value| sandbox.api(reqwest::Method::PUT, path).json(&body).send();
+    let refused = put(json!({"templates": {"acknowledgement.email.en": "{% set subject = 'x' %}{{ nonsense }"}}))
+        .await
+        .expect("sent");
+    assert_eq!(refused.status().as_u16(), 422);
+    let error: Value = refused.json().await.expect("json");
+    assert_eq!(error["error"]["field"], "templates.acknowledgement.email.en", "{error}");
+    let unknown_variable = json!({"templates": {"acknowledgement.email.en":
+        "{% set subject = 'x' %}{{ complainant_phone }}"}});
+    assert_eq!(put(unknown_variable).await.expect("sent").status().as_u16(), 422);
+
+    // The preview renders a draft against the kind's sample without recording anything.
+    let own = "{% set subject = \"Complaint \" ~ case_number ~ \" received\" %}Hello {{ name }}, we accepted \
+        your complaint {{ case_number }} on {{ accepted_on | date }} and will answer by {{ due_on | date }}.\n\n{{ organisation }}";
+    let preview: Value = sandbox
+        .api(reqwest::Method::POST, &format!("{path}/preview"))
+        .json(&json!({"key": "acknowledgement.email.en", "source": own}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        preview["subject"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("Complaint ") && s.ends_with(" received")),
+        "{preview}"
+    );
+    let published = put(json!({"templates": {"acknowledgement.email.en": own}, "note": "our own wording"}))
+        .await
+        .expect("sent");
+    assert_eq!(published.status().as_u16(), 201);
+    let published: Value = published.json().await.expect("json");
+    assert_eq!(published["version"], 1, "{published}");
+    let audit = sandbox.audit_log("notification").await.expect("audit log");
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "templates.published" && e.detail_json.contains("our own wording")),
+        "{audit:?}"
+    );
+
+    // The next acknowledgement by e-mail in English is written with it.
+    let (status, created) = sandbox
+        .post_complaint(
+            &json!({"channel": "web", "narrative": "The promised floor mats never arrived.",
+                "complainant": {"name": "Li Wei", "email": "li.wei@example.com", "preferred_channel": "email",
+                    "preferred_language": "en"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{created}");
+    let case_number = created["case_number"].as_str().expect("case number").to_owned();
+    let outbox = sandbox.data_dir.path().join("outbox").join("email");
+    let mail = wait_until(Duration::from_secs(10), || async {
+        std::fs::read_dir(&outbox)
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .find(|m| m.contains(&case_number))
+    })
+    .await
+    .expect("the acknowledgement is written to the outbox");
+    assert!(
+        mail.contains(&format!("Subject: Complaint {case_number} received")),
+        "{mail}"
+    );
+    assert!(mail.contains("Hello Li Wei"), "{mail}");
     sandbox.stop().await;
 }

@@ -138,6 +138,11 @@ pub fn router(state: State) -> Router {
         )
         .route("/api/v1/cases/{id}/dossier", get(api::dossier::export))
         .route("/api/v1/inbox", get(api::inbox::inbox))
+        .route(
+            "/api/v1/notification/templates",
+            get(api::templates::get_templates).put(api::templates::put_templates),
+        )
+        .route("/api/v1/notification/templates/preview", post(api::templates::preview))
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
         .route("/api/v1/credentials", post(api::casework::issue_credential))
         .route(

@@ -95,7 +95,6 @@ impl App {
             organisation_zh: self.config.organisation_zh.clone(),
             organisation_en: self.config.organisation_en.clone(),
             staff_language: Language::ZhCn,
-            templates: notices::TemplateSet::shipped(),
         };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),

@@ -76,6 +76,8 @@ pub struct Loaded {
     contacts: HashMap<String, Contact>,
     records: HashMap<String, Vec<Value>>,
     cases: HashMap<String, sql::Case>,
+    /// Each tenant's templates as now published.
+    templates: HashMap<String, notices::TemplateSet>,
 }
 
 fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
@@ -176,11 +178,25 @@ impl Handler for NotificationHandler {
         }
         let ids: Vec<String> = events.iter().map(|e| e.case_id.to_string()).collect();
         loaded.cases = sql::cases(&self.db, &ids).await?;
+        for event in events {
+            if !loaded.templates.contains_key(&event.tenant) {
+                let set = crate::templates::for_tenant(&self.db, &event.tenant).await?;
+                loaded.templates.insert(event.tenant.clone(), set);
+            }
+        }
         Ok(loaded)
     }
 
     fn decide(&self, loaded: &Loaded, event: &Envelope) -> Result<Vec<Effect>, HandlerError> {
         let case_id = event.case_id.to_string();
+        let shipped;
+        let templates = match loaded.templates.get(&event.tenant) {
+            Some(set) => set,
+            None => {
+                shipped = notices::TemplateSet::shipped();
+                &shipped
+            }
+        };
         let now = self.clock.now();
         let payload = event.payload.as_ref();
         match event.event_type.as_str() {
@@ -217,7 +233,7 @@ impl Handler for NotificationHandler {
                     confidential: accepted.kind == "report",
                     now,
                 };
-                let planned = plan::to_complainant(&self.settings, Kind::Acknowledgement, &to, context)?;
+                let planned = plan::to_complainant(&self.settings, templates, Kind::Acknowledgement, &to, context)?;
                 Ok(vec![
                     Effect::Policy(accepted.policy),
                     Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)),
@@ -245,7 +261,7 @@ impl Handler for NotificationHandler {
                         staff: member,
                         now,
                     };
-                    let notice = plan::to_staff(&self.settings, Kind::Dispatch, to, &context)?;
+                    let notice = plan::to_staff(&self.settings, templates, Kind::Dispatch, to, &context)?;
                     effects.push(Effect::Notice(Box::new(notice), None));
                 }
                 Ok(effects)
@@ -274,7 +290,7 @@ impl Handler for NotificationHandler {
                         staff,
                         now,
                     };
-                    let notice = plan::to_staff(&self.settings, kind, to, &context)?;
+                    let notice = plan::to_staff(&self.settings, templates, kind, to, &context)?;
                     effects.push(Effect::Notice(Box::new(notice), None));
                 }
                 Ok(effects)
@@ -309,7 +325,7 @@ impl Handler for NotificationHandler {
                     confidential: kind_of_case == Some("report"),
                     now,
                 };
-                let planned = plan::to_complainant(&self.settings, kind, &to, context)?;
+                let planned = plan::to_complainant(&self.settings, templates, kind, &to, context)?;
                 Ok(vec![Effect::Notice(
                     Box::new(planned.notice),
                     planned.delivery.map(Box::new),

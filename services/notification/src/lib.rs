@@ -14,6 +14,7 @@
 pub mod store;
 pub mod channels;
 pub mod plan;
+pub mod templates;
 pub mod delivery;
 pub mod handler;
 pub mod grpc;

@@ -33,7 +33,6 @@ pub struct Settings {
     pub organisation_en: String,
     /// Staff notices' language.
     pub staff_language: Language,
-    pub templates: TemplateSet,
 }
 
 impl Settings {
@@ -115,6 +114,7 @@ pub struct ToComplainant<'a> {
 /// gets the common ones (case number, name, contact line, organisation, date, confidentiality).
 pub fn to_complainant(
     settings: &Settings,
+    templates: &TemplateSet,
     kind: Kind,
     to: &ToComplainant<'_>,
     mut context: serde_json::Map<String, Value>,
@@ -136,7 +136,7 @@ pub fn to_complainant(
     context.insert("organisation".into(), json!(settings.organisation(language)));
     context.insert("issued_on".into(), json!(day(local_date(to.now))));
     let context = Value::Object(context);
-    let rendered = notices::render(&settings.templates, kind, channel, language, &context)?;
+    let rendered = notices::render(templates, kind, channel, language, &context)?;
     let mut detail = Detail::default();
     if let Some(sms) = &rendered.sms {
         detail.sms_template_id = Some(sms.template_id.clone());
@@ -207,7 +207,13 @@ pub struct ToStaff<'a> {
 }
 
 /// A notice to a member of staff, in their inbox (delivered when recorded).
-pub fn to_staff(settings: &Settings, kind: Kind, to: ToStaff<'_>, context: &Value) -> Result<Notice, notices::Error> {
+pub fn to_staff(
+    settings: &Settings,
+    templates: &TemplateSet,
+    kind: Kind,
+    to: ToStaff<'_>,
+    context: &Value,
+) -> Result<Notice, notices::Error> {
     let ToStaff {
         tenant,
         case_id,
@@ -216,7 +222,7 @@ pub fn to_staff(settings: &Settings, kind: Kind, to: ToStaff<'_>, context: &Valu
         now,
     } = to;
     let language = settings.staff_language;
-    let rendered = notices::render(&settings.templates, kind, Channel::Inbox, language, context)?;
+    let rendered = notices::render(templates, kind, Channel::Inbox, language, context)?;
     let detail = Detail {
         template_version: rendered.version,
         ..Detail::default()
@@ -381,7 +387,6 @@ mod tests {
             organisation_zh: "粤通汽车集团客户服务中心".into(),
             organisation_en: "Yuetong Motor Group customer service".into(),
             staff_language: Language::ZhCn,
-            templates: TemplateSet::shipped(),
         }
     }
 
@@ -430,7 +435,8 @@ mod tests {
                 .expect("t")
                 .with_timezone(&Utc),
         };
-        let planned = to_complainant(&settings(), Kind::Result, &to, context).expect("renders");
+        let planned =
+            to_complainant(&settings(), &TemplateSet::shipped(), Kind::Result, &to, context).expect("renders");
         assert_eq!(planned.notice.channel, "letter");
         let detail = Detail::of(&planned.notice);
         let letter = detail.letter.expect("a letter");
@@ -457,7 +463,14 @@ mod tests {
             confidential: true,
             now: Utc::now(),
         };
-        let planned = to_complainant(&settings(), Kind::Acknowledgement, &to, context).expect("renders");
+        let planned = to_complainant(
+            &settings(),
+            &TemplateSet::shipped(),
+            Kind::Acknowledgement,
+            &to,
+            context,
+        )
+        .expect("renders");
         let detail = Detail::of(&planned.notice);
         let text = detail.sms_text.expect("an SMS text");
         for secret in ["举报", "投诉", "受理"] {

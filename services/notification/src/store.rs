@@ -29,7 +29,81 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0103_inbox.sql"),
         postgres: include_str!("../migrations/postgres/0103_inbox.sql"),
     },
+    Migration {
+        version: 104,
+        name: "templates",
+        sqlite: include_str!("../migrations/sqlite/0104_templates.sql"),
+        postgres: include_str!("../migrations/postgres/0104_templates.sql"),
+    },
 ];
+
+/// A tenant's published template overrides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateVersion {
+    pub version: i64,
+    pub published_at: String,
+    pub published_by: String,
+    pub note: String,
+    /// Key (`acknowledgement.email.zh-CN`) → template source.
+    pub overrides: std::collections::BTreeMap<String, String>,
+}
+
+/// Publishes a tenant's overrides as the next version; answers it.
+pub async fn publish_templates(
+    conn: &mut store::Conn,
+    tenant: &str,
+    overrides: &std::collections::BTreeMap<String, String>,
+    published_by: &str,
+    note: &str,
+    at: &str,
+) -> Result<i64, Error> {
+    if Backend::of(conn) == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(1382, hashtext($1))")
+            .bind(tenant)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let latest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM template_sets WHERE tenant = $1")
+        .bind(tenant)
+        .fetch_one(&mut *conn)
+        .await?;
+    let version = latest.unwrap_or(0) + 1;
+    sqlx::query(
+        "INSERT INTO template_sets (tenant, version, published_at, published_by, note, overrides_json)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant)
+    .bind(version)
+    .bind(at)
+    .bind(published_by)
+    .bind(note)
+    .bind(serde_json::to_string(overrides).map_err(|e| Error::Corrupt(e.to_string()))?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(version)
+}
+
+/// A tenant's latest published overrides, if it published any.
+pub async fn latest_templates(db: &Db, tenant: &str) -> Result<Option<TemplateVersion>, Error> {
+    let row = sqlx::query(
+        "SELECT version, published_at, published_by, note, overrides_json FROM template_sets
+         WHERE tenant = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .fetch_optional(db.reader())
+    .await?;
+    row.map(|row| -> Result<TemplateVersion, Error> {
+        let json: String = row.try_get("overrides_json")?;
+        Ok(TemplateVersion {
+            version: row.try_get("version")?,
+            published_at: row.try_get("published_at")?,
+            published_by: row.try_get("published_by")?,
+            note: row.try_get("note")?,
+            overrides: serde_json::from_str(&json).map_err(|e| Error::Corrupt(e.to_string()))?,
+        })
+    })
+    .transpose()
+}
 
 /// What notification keeps of a case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -62,6 +62,62 @@ pub struct InboxReply {
     #[prost(message, repeated, tag = "1")]
     pub notices: ::prost::alloc::vec::Vec<InboxNotice>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PublishTemplatesRequest {
+    /// A JSON object: key (`acknowledgement.email.zh-CN`) → template source.
+    #[prost(string, tag = "1")]
+    pub overrides_json: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub published_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub note: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetTemplatesRequest {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TemplatesView {
+    /// 0 while the tenant uses the shipped templates.
+    #[prost(uint32, tag = "1")]
+    pub version: u32,
+    #[prost(string, tag = "2")]
+    pub overrides_json: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub published_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub published_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub note: ::prost::alloc::string::String,
+    /// Every key the product offers.
+    #[prost(string, repeated, tag = "6")]
+    pub keys: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PreviewTemplateRequest {
+    #[prost(string, tag = "1")]
+    pub key: ::prost::alloc::string::String,
+    /// The source to try; the tenant's current template when empty.
+    #[prost(string, tag = "2")]
+    pub source: ::prost::alloc::string::String,
+    /// A JSON object of the kind's variables; the kind's sample when empty.
+    #[prost(string, tag = "3")]
+    pub context_json: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct TemplatePreview {
+    #[prost(string, tag = "1")]
+    pub subject: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub body: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub sms_template_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub sms_params_json: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "5")]
+    pub sms_segments: u32,
+    /// The context it was rendered with.
+    #[prost(string, tag = "6")]
+    pub context_json: ::prost::alloc::string::String,
+}
 /// Generated client implementations.
 pub mod notification_client {
     #![allow(
@@ -195,6 +251,89 @@ pub mod notification_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// A tenant's template overrides: publish a new version (checked whole; audited), read the
+        /// latest, render one against sample or given data without recording anything.
+        pub async fn publish_templates(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PublishTemplatesRequest>,
+        ) -> std::result::Result<tonic::Response<super::TemplatesView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.notification.v1.Notification/PublishTemplates",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "redress.notification.v1.Notification",
+                        "PublishTemplates",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn get_templates(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetTemplatesRequest>,
+        ) -> std::result::Result<tonic::Response<super::TemplatesView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.notification.v1.Notification/GetTemplates",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "redress.notification.v1.Notification",
+                        "GetTemplates",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn preview_template(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PreviewTemplateRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::TemplatePreview>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.notification.v1.Notification/PreviewTemplate",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "redress.notification.v1.Notification",
+                        "PreviewTemplate",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn case_history(
             &mut self,
             request: impl tonic::IntoRequest<
@@ -253,6 +392,20 @@ pub mod notification_server {
             &self,
             request: tonic::Request<super::InboxRequest>,
         ) -> std::result::Result<tonic::Response<super::InboxReply>, tonic::Status>;
+        /// A tenant's template overrides: publish a new version (checked whole; audited), read the
+        /// latest, render one against sample or given data without recording anything.
+        async fn publish_templates(
+            &self,
+            request: tonic::Request<super::PublishTemplatesRequest>,
+        ) -> std::result::Result<tonic::Response<super::TemplatesView>, tonic::Status>;
+        async fn get_templates(
+            &self,
+            request: tonic::Request<super::GetTemplatesRequest>,
+        ) -> std::result::Result<tonic::Response<super::TemplatesView>, tonic::Status>;
+        async fn preview_template(
+            &self,
+            request: tonic::Request<super::PreviewTemplateRequest>,
+        ) -> std::result::Result<tonic::Response<super::TemplatePreview>, tonic::Status>;
         async fn case_history(
             &self,
             request: tonic::Request<
@@ -413,6 +566,142 @@ pub mod notification_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = InboxSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.notification.v1.Notification/PublishTemplates" => {
+                    #[allow(non_camel_case_types)]
+                    struct PublishTemplatesSvc<T: Notification>(pub Arc<T>);
+                    impl<
+                        T: Notification,
+                    > tonic::server::UnaryService<super::PublishTemplatesRequest>
+                    for PublishTemplatesSvc<T> {
+                        type Response = super::TemplatesView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PublishTemplatesRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Notification>::publish_templates(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PublishTemplatesSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.notification.v1.Notification/GetTemplates" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetTemplatesSvc<T: Notification>(pub Arc<T>);
+                    impl<
+                        T: Notification,
+                    > tonic::server::UnaryService<super::GetTemplatesRequest>
+                    for GetTemplatesSvc<T> {
+                        type Response = super::TemplatesView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetTemplatesRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Notification>::get_templates(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetTemplatesSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.notification.v1.Notification/PreviewTemplate" => {
+                    #[allow(non_camel_case_types)]
+                    struct PreviewTemplateSvc<T: Notification>(pub Arc<T>);
+                    impl<
+                        T: Notification,
+                    > tonic::server::UnaryService<super::PreviewTemplateRequest>
+                    for PreviewTemplateSvc<T> {
+                        type Response = super::TemplatePreview;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PreviewTemplateRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Notification>::preview_template(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PreviewTemplateSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -10,5 +10,6 @@ pub mod dossier;
 pub mod error;
 pub mod inbox;
 pub mod routing;
+pub mod templates;
 
 pub use error::ApiError;
