@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use e2e::{Sandbox, Stores, act, dispatched, until};
-use notification::channels::{ChannelsConfig, DeliveryConfig, SmsConfig, SmtpConfig};
+use notification::channels::{ChannelsConfig, DeliveryConfig, GroupKind, GroupWebhook, SmsConfig, SmtpConfig};
 use redress::settings::Settings;
 use serde_json::{Value, json};
 use testkit::smtp::SmtpServer;
@@ -18,7 +18,8 @@ use testkit::wait_until;
 on_both_stores!(
     the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider,
     the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals,
-    a_tenant_publishes_its_own_template_and_the_next_notice_uses_it
+    a_tenant_publishes_its_own_template_and_the_next_notice_uses_it,
+    a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -84,6 +85,7 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
                 window: "00:00-00:00".into(),
             }),
             outbox_dir: None,
+            groups: std::collections::BTreeMap::new(),
             delivery: DeliveryConfig {
                 max_attempts: 20,
                 backoff_min_seconds: 1,
@@ -376,5 +378,130 @@ async fn a_tenant_publishes_its_own_template_and_the_next_notice_uses_it(stores:
         "{mail}"
     );
     assert!(mail.contains("Hello Li Wei"), "{mail}");
+    sandbox.stop().await;
+}
+
+type RobotCalls = Arc<Mutex<Vec<(String, std::collections::HashMap<String, String>, Value)>>>;
+
+/// Local stand-ins for WeCom's and DingTalk's group robots (the true edge): each call recorded
+/// with its path, query and body, answered as the robots do.
+async fn group_robots() -> (String, RobotCalls) {
+    let calls: RobotCalls = Arc::default();
+    async fn robot(
+        State(calls): State<RobotCalls>,
+        uri: axum::http::Uri,
+        axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+        Json(body): Json<Value>,
+    ) -> Json<Value> {
+        calls.lock().expect("lock").push((uri.path().to_owned(), query, body));
+        Json(json!({"errcode": 0, "errmsg": "ok"}))
+    }
+    let app = axum::Router::new()
+        .route("/cgi-bin/webhook/send", axum::routing::post(robot))
+        .route("/robot/send", axum::routing::post(robot))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, calls)
+}
+
+async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups(stores: Stores) {
+    use chrono::TimeZone as _;
+    let (base, calls) = group_robots().await;
+    let groups = [
+        (
+            "hq".to_owned(),
+            GroupWebhook {
+                kind: GroupKind::Wecom,
+                url: format!("{base}/cgi-bin/webhook/send?key=hq-key"),
+                secret: None,
+            },
+        ),
+        (
+            "byd-division".to_owned(),
+            GroupWebhook {
+                kind: GroupKind::Dingtalk,
+                url: format!("{base}/robot/send?access_token=byd-token"),
+                secret: Some("SECbyd".into()),
+            },
+        ),
+    ]
+    .into();
+    let settings = Settings {
+        notification: ChannelsConfig {
+            groups,
+            delivery: DeliveryConfig {
+                tick_ms: 100,
+                ..DeliveryConfig::default()
+            },
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    // Monday 23 November 2026, 10:00 in Beijing.
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("valid");
+    let clock = Arc::new(domain::clock::ManualClock::new(start));
+    let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
+        .await
+        .expect("sandbox starts");
+    let organisation: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
+    let rules: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/org", organisation, "the group").await.0,
+        201
+    );
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/routing/rules", rules, "rules").await.0,
+        201
+    );
+    let (_, case) = dispatched(
+        &sandbox,
+        json!({"channel": "phone", "source": "hq_call_centre", "unit": "gz-tianhe-byd", "brand": "byd",
+            "narrative": "销售顾问承诺的优惠没有兑现", "complainant": {"phone": "13800000001"}}),
+    )
+    .await;
+    let case_number = case["case_number"].as_str().expect("case number").to_owned();
+
+    // Nobody at the store takes it within the division's two hours: the warning goes up.
+    clock.advance(chrono::Duration::hours(3));
+    let seen = wait_until(Duration::from_secs(15), || async {
+        let seen = calls.lock().expect("lock").clone();
+        let escalations: Vec<_> = seen
+            .into_iter()
+            .filter(|(_, _, body)| {
+                body["text"]["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(&case_number))
+            })
+            .collect();
+        (escalations.len() >= 2).then_some(escalations)
+    })
+    .await
+    .expect("both groups are told");
+    let wecom = seen
+        .iter()
+        .find(|(path, _, _)| path == "/cgi-bin/webhook/send")
+        .expect("WeCom");
+    assert_eq!(wecom.1.get("key").map(String::as_str), Some("hq-key"));
+    assert_eq!(wecom.2["msgtype"], "text", "{}", wecom.2);
+    let dingtalk = seen
+        .iter()
+        .find(|(path, _, _)| path == "/robot/send")
+        .expect("DingTalk");
+    assert_eq!(dingtalk.1.get("access_token").map(String::as_str), Some("byd-token"));
+    let timestamp: i64 = dingtalk.1["timestamp"].parse().expect("a timestamp in milliseconds");
+    assert_eq!(
+        dingtalk.1.get("sign"),
+        Some(&notification::channels::dingtalk_sign(timestamp, "SECbyd")),
+        "signed with the robot's secret"
+    );
     sandbox.stop().await;
 }

@@ -95,6 +95,7 @@ impl App {
             organisation_zh: self.config.organisation_zh.clone(),
             organisation_en: self.config.organisation_en.clone(),
             staff_language: Language::ZhCn,
+            group_units: self.channels.group_units.clone(),
         };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),

@@ -25,6 +25,9 @@ pub struct ChannelsConfig {
     pub email: Option<SmtpConfig>,
     /// The SMS provider.
     pub sms: Option<SmsConfig>,
+    /// Group robots by unit id: where a unit's staff notices (escalations, dispatches) are posted
+    /// as WeCom or DingTalk group messages.
+    pub groups: BTreeMap<String, GroupWebhook>,
     /// Where notices of a channel without a provider are written as files
     /// (`<channel>/<notice id>.eml` or `.json`), and printable letters as PDF (`letter/`, the
     /// print queue); without it such deliveries fail and are retried.
@@ -52,6 +55,27 @@ pub struct SmtpConfig {
 
 fn default_smtp_port() -> u16 {
     25
+}
+
+/// A group robot's webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupWebhook {
+    pub kind: GroupKind,
+    /// The robot's webhook address (WeCom: `…/cgi-bin/webhook/send?key=…`; DingTalk:
+    /// `…/robot/send?access_token=…`).
+    pub url: String,
+    /// DingTalk's signing secret (`SEC…`): each request is signed with it.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// Which robot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupKind {
+    Wecom,
+    Dingtalk,
 }
 
 /// An SMS provider's HTTP endpoint.
@@ -391,6 +415,86 @@ impl Sender for OutboxFiles {
     }
 }
 
+/// WeCom and DingTalk group robots, in their documented shapes: a text message; DingTalk's
+/// requests signed with HMAC-SHA256 over `timestamp\nsecret` when the robot has a secret.
+pub struct GroupRobots {
+    groups: BTreeMap<String, GroupWebhook>,
+    client: reqwest::Client,
+}
+
+/// The DingTalk signature of `timestamp` (milliseconds) with `secret`: base64 of
+/// HMAC-SHA256(secret, "timestamp\nsecret").
+pub fn dingtalk_sign(timestamp: i64, secret: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
+    mac.update(format!("{timestamp}\n{secret}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// What a group robot answers.
+#[derive(Debug, Clone, Deserialize)]
+struct RobotReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+}
+
+impl GroupRobots {
+    pub fn new(groups: BTreeMap<String, GroupWebhook>) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Self { groups, client }
+    }
+}
+
+#[async_trait]
+impl Sender for GroupRobots {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let group = self
+            .groups
+            .get(outgoing.address)
+            .ok_or_else(|| SendError::Permanent(format!("no group robot for unit `{}`", outgoing.address)))?;
+        let mut url =
+            reqwest::Url::parse(&group.url).map_err(|e| SendError::Permanent(format!("the robot's address: {e}")))?;
+        if let (GroupKind::Dingtalk, Some(secret)) = (group.kind, &group.secret) {
+            let timestamp = chrono::Utc::now().timestamp_millis();
+            url.query_pairs_mut()
+                .append_pair("timestamp", &timestamp.to_string())
+                .append_pair("sign", &dingtalk_sign(timestamp, secret));
+        }
+        let content = format!("{}\n{}", outgoing.notice.subject, outgoing.notice.body);
+        let body = serde_json::json!({"msgtype": "text", "text": {"content": content}});
+        let response = self
+            .client
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| SendError::Transient(format!("the group robot: {e}")))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(if status.is_server_error() {
+                SendError::Transient(format!("the group robot answered {status}"))
+            } else {
+                SendError::Permanent(format!("the group robot answered {status}"))
+            });
+        }
+        let reply: RobotReply = response
+            .json()
+            .await
+            .map_err(|e| SendError::Transient(format!("the group robot's answer: {e}")))?;
+        match reply.errcode {
+            0 => Ok(format!("{:?}:{}", group.kind, reply.errmsg)),
+            // Too many messages this minute (WeCom 45009, DingTalk 130101): later.
+            45009 | 130101 => Err(SendError::Transient(format!("{}: {}", reply.errcode, reply.errmsg))),
+            code => Err(SendError::Permanent(format!("{code}: {}", reply.errmsg))),
+        }
+    }
+}
+
 /// Printable letters: the PDF (CJK font embedded) written into the print queue, the outbox's
 /// `letter/` directory, where the post room prints and posts it.
 pub struct LetterPrinter {
@@ -446,6 +550,9 @@ pub struct Channels {
     email: Option<Box<dyn Sender>>,
     sms: Option<Box<dyn Sender>>,
     letter: Option<Box<dyn Sender>>,
+    groups: Option<Box<dyn Sender>>,
+    /// The units with a group robot.
+    pub group_units: std::collections::BTreeSet<String>,
     /// The SMS sending window, when an SMS provider is configured.
     pub sms_window: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
     pub delivery: DeliveryConfig,
@@ -485,10 +592,14 @@ impl Channels {
             .outbox_dir
             .as_ref()
             .map(|dir| Box::new(LetterPrinter::new(dir.join("letter"))) as Box<dyn Sender>);
+        let groups =
+            (!config.groups.is_empty()).then(|| Box::new(GroupRobots::new(config.groups.clone())) as Box<dyn Sender>);
         Ok(Self {
             email,
             sms,
             letter,
+            groups,
+            group_units: config.groups.keys().cloned().collect(),
             sms_window,
             delivery: config.delivery.clone(),
         })
@@ -500,6 +611,7 @@ impl Channels {
             "email" => self.email.as_deref(),
             "sms" => self.sms.as_deref(),
             "letter" => self.letter.as_deref(),
+            "wecom" => self.groups.as_deref(),
             _ => None,
         }
     }
@@ -525,6 +637,15 @@ mod tests {
         assert!(
             later >= Duration::from_secs(100) && later <= Duration::from_secs(200),
             "{later:?}"
+        );
+    }
+
+    #[test]
+    fn dingtalk_signs_the_timestamp_and_secret() {
+        // Computed independently with Python's hmac: HMAC-SHA256("SECabc", "1700000000000\nSECabc").
+        assert_eq!(
+            dingtalk_sign(1_700_000_000_000, "SECabc"),
+            "jcUpW0QmtKduN03n4JqQ0PBosVjqnM8gU7fIIvsDmCM="
         );
     }
 

@@ -261,6 +261,9 @@ impl Deliverer {
         let address = if delivery.channel == "letter" {
             // The print queue needs no address: the post room prints it on the envelope.
             ""
+        } else if delivery.channel == "wecom" {
+            // A unit's group robot.
+            notice.audience.strip_prefix("unit:").unwrap_or_default()
         } else {
             let Some(contact) = contacts.get(&delivery.case_id) else {
                 return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));

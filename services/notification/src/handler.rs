@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use domain::Clock;
 use notices::Kind;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseDispatched, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded};
+use rpc::events::v1::{
+    CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded,
+};
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
 use rpc::investigation::v1::GetFileRequest;
@@ -123,6 +125,7 @@ impl Handler for NotificationHandler {
             "case.registered"
                 | "case.accepted"
                 | "case.dispatched"
+                | "case.escalated"
                 | "case.progressed"
                 | "case.resolved"
                 | "case.deadline_warned"
@@ -253,6 +256,17 @@ impl Handler for NotificationHandler {
                     "due_at": dispatched.take_due_at, "severity": dispatched.severity,
                     "priority": dispatched.priority, "summary": case.category});
                 let mut effects = Vec::new();
+                if self.settings.group_units.contains(&dispatched.unit) {
+                    let to = plan::ToStaff {
+                        tenant: &event.tenant,
+                        case_id: &case_id,
+                        notice_id: notice_id(event.event_id, "dispatch", &format!("unit:{}", dispatched.unit)),
+                        staff: &dispatched.unit,
+                        now,
+                    };
+                    let planned = plan::to_group(&self.settings, templates, Kind::Dispatch, to, &context)?;
+                    effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+                }
                 for member in staff {
                     let to = plan::ToStaff {
                         tenant: &event.tenant,
@@ -263,6 +277,32 @@ impl Handler for NotificationHandler {
                     };
                     let notice = plan::to_staff(&self.settings, templates, Kind::Dispatch, to, &context)?;
                     effects.push(Effect::Notice(Box::new(notice), None));
+                }
+                Ok(effects)
+            }
+            "case.escalated" => {
+                // A major-complaint early warning to the groups of the units it names.
+                let escalated = CaseEscalated::decode(payload)?;
+                let Some(case) = loaded.cases.get(&case_id) else {
+                    return Ok(vec![]);
+                };
+                let context = json!({"case_number": case.case_number, "trigger": escalated.trigger,
+                    "unit": escalated.unit, "acknowledge_by": escalated.acknowledge_by});
+                let mut effects = Vec::new();
+                for unit in escalated
+                    .units
+                    .iter()
+                    .filter(|u| self.settings.group_units.contains(*u))
+                {
+                    let to = plan::ToStaff {
+                        tenant: &event.tenant,
+                        case_id: &case_id,
+                        notice_id: notice_id(event.event_id, "escalation", &format!("unit:{unit}")),
+                        staff: unit,
+                        now,
+                    };
+                    let planned = plan::to_group(&self.settings, templates, Kind::Escalation, to, &context)?;
+                    effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
                 }
                 Ok(effects)
             }

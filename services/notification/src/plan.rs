@@ -33,6 +33,8 @@ pub struct Settings {
     pub organisation_en: String,
     /// Staff notices' language.
     pub staff_language: Language,
+    /// The units with a group robot (their staff notices also go to the group).
+    pub group_units: std::collections::BTreeSet<String>,
 }
 
 impl Settings {
@@ -201,7 +203,7 @@ pub struct ToStaff<'a> {
     pub tenant: &'a str,
     pub case_id: &'a str,
     pub notice_id: String,
-    /// The member of staff (a directory id).
+    /// The member of staff (a directory id), or the unit for a group robot.
     pub staff: &'a str,
     pub now: DateTime<Utc>,
 }
@@ -241,6 +243,57 @@ pub fn to_staff(
         state: "delivered".into(),
         recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
+    })
+}
+
+/// A staff notice to a unit's group robot (WeCom or DingTalk), urgent: it goes at once.
+pub fn to_group(
+    settings: &Settings,
+    templates: &TemplateSet,
+    kind: Kind,
+    to: ToStaff<'_>,
+    context: &Value,
+) -> Result<Planned, notices::Error> {
+    let language = settings.staff_language;
+    let rendered = notices::render(templates, kind, Channel::Wecom, language, context)?;
+    let detail = Detail {
+        template_version: rendered.version,
+        ..Detail::default()
+    };
+    let at = to.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let notice = Notice {
+        notice_id: to.notice_id,
+        tenant: to.tenant.to_owned(),
+        case_id: to.case_id.to_owned(),
+        notice_kind: kind.as_str().to_owned(),
+        audience: format!("unit:{}", to.staff),
+        channel: Channel::Wecom.as_str().to_owned(),
+        language: language.tag().to_owned(),
+        recipient_masked: to.staff.to_owned(),
+        subject: rendered.subject,
+        body: rendered.body,
+        state: "recorded".into(),
+        recorded_at: at.clone(),
+        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
+    };
+    let delivery = Delivery {
+        notice_id: notice.notice_id.clone(),
+        tenant: notice.tenant.clone(),
+        case_id: notice.case_id.clone(),
+        notice_kind: notice.notice_kind.clone(),
+        channel: notice.channel.clone(),
+        state: "queued".into(),
+        attempts: 0,
+        next_attempt_at: at,
+        idempotency_key: notice.notice_id.clone(),
+        provider_reference: None,
+        last_error: None,
+        sent_at: None,
+        urgent: true,
+    };
+    Ok(Planned {
+        notice,
+        delivery: Some(delivery),
     })
 }
 
@@ -387,6 +440,7 @@ mod tests {
             organisation_zh: "粤通汽车集团客户服务中心".into(),
             organisation_en: "Yuetong Motor Group customer service".into(),
             staff_language: Language::ZhCn,
+            group_units: std::collections::BTreeSet::new(),
         }
     }
 
