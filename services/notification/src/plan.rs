@@ -96,6 +96,25 @@ pub fn bank_remedies(language: Language) -> Vec<&'static str> {
     }
 }
 
+/// A notice's delivery, queued from when it is recorded, with its channel's idempotency key.
+fn queued(notice: &Notice, urgent: bool) -> Delivery {
+    Delivery {
+        notice_id: notice.notice_id.clone(),
+        tenant: notice.tenant.clone(),
+        case_id: notice.case_id.clone(),
+        notice_kind: notice.notice_kind.clone(),
+        channel: notice.channel.clone(),
+        state: "queued".into(),
+        attempts: 0,
+        next_attempt_at: notice.recorded_at.clone(),
+        idempotency_key: crate::handler::idempotency_key(&notice.channel, &notice.tenant, &notice.notice_id),
+        provider_reference: None,
+        last_error: None,
+        sent_at: None,
+        urgent,
+    }
+}
+
 /// A notice to the complainant, ready to record, with its delivery when the channel has one.
 pub struct Planned {
     pub notice: Notice,
@@ -177,21 +196,7 @@ pub fn to_complainant(
         recorded_at: at.clone(),
         detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
     };
-    let delivery = Delivery {
-        notice_id: notice.notice_id.clone(),
-        tenant: notice.tenant.clone(),
-        case_id: notice.case_id.clone(),
-        notice_kind: notice.notice_kind.clone(),
-        channel: notice.channel.clone(),
-        state: "queued".into(),
-        attempts: 0,
-        next_attempt_at: at,
-        idempotency_key: crate::handler::idempotency_key(&notice.channel, &notice.tenant, &notice.notice_id),
-        provider_reference: None,
-        last_error: None,
-        sent_at: None,
-        urgent: false,
-    };
+    let delivery = queued(&notice, false);
     Ok(Planned {
         notice,
         delivery: Some(delivery),
@@ -276,21 +281,7 @@ pub fn to_group(
         recorded_at: at.clone(),
         detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
     };
-    let delivery = Delivery {
-        notice_id: notice.notice_id.clone(),
-        tenant: notice.tenant.clone(),
-        case_id: notice.case_id.clone(),
-        notice_kind: notice.notice_kind.clone(),
-        channel: notice.channel.clone(),
-        state: "queued".into(),
-        attempts: 0,
-        next_attempt_at: at,
-        idempotency_key: notice.notice_id.clone(),
-        provider_reference: None,
-        last_error: None,
-        sent_at: None,
-        urgent: true,
-    };
+    let delivery = queued(&notice, true);
     Ok(Planned {
         notice,
         delivery: Some(delivery),
