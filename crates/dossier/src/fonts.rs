@@ -153,3 +153,21 @@ impl Advance for FontMetrics<'_> {
         self.glyph(ch).1
     }
 }
+
+/// The font found at the first use that finds one, shared by clones; a missing font is looked
+/// for again next time, so installing one needs no restart.
+#[derive(Clone, Default)]
+pub struct FontCache(std::sync::Arc<std::sync::Mutex<Option<Fonts>>>);
+
+impl FontCache {
+    /// The cached font, or the one [`Fonts::discover`] finds now.
+    pub fn get(&self) -> Result<Fonts, crate::Error> {
+        let mut cached = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(fonts) = cached.as_ref() {
+            return Ok(fonts.clone());
+        }
+        let fonts = Fonts::discover()?;
+        *cached = Some(fonts.clone());
+        Ok(fonts)
+    }
+}

@@ -29,7 +29,7 @@ mod letter;
 
 use std::path::PathBuf;
 
-pub use fonts::{FONT_CANDIDATES, FONT_ENV, Fonts};
+pub use fonts::{FONT_CANDIDATES, FONT_ENV, FontCache, Fonts};
 pub use letter::{Letter, letter_pdf};
 
 /// The language of the PDF summary's headings and labels. The caller localizes the case's own

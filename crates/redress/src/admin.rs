@@ -5,10 +5,11 @@ use anyhow::Context;
 use crate::cli::{AdminBusCommand, AdminCalendarCommand, AdminCommand, AuditCommand};
 
 /// The stores that keep an audit log: intake (reads of personal data), routing (published
-/// documents), the console (dossier exports).
-const AUDITED: [(&str, &[store::Migration]); 3] = [
+/// documents), notification (published templates), the console (dossier exports).
+const AUDITED: [(&str, &[store::Migration]); 4] = [
     ("intake", intake::store::MIGRATIONS),
     ("routing", routing::store::MIGRATIONS),
+    ("notification", notification::store::MIGRATIONS),
     ("console", console::identity::MIGRATIONS),
 ];
 

@@ -271,7 +271,7 @@ impl Drop for NatsServer {
 }
 
 /// A loopback port nobody listens on right now.
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())

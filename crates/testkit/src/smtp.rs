@@ -6,7 +6,7 @@
 //! (`pip install aiosmtpd==1.4.6`). A test asks [`server_or_skip`] first: without one it fails
 //! under `CI=true` and otherwise says `SKIPPED` loudly; it never passes silently.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -105,7 +105,7 @@ impl SmtpServer {
         };
         let mut last_error = String::new();
         for _ in 0..3 {
-            server.port = free_port()?;
+            server.port = crate::nats::free_port()?;
             match server.launch().await {
                 Ok(()) => return Ok(server),
                 Err(error) => last_error = error,
@@ -190,14 +190,6 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|error| format!("a free port: {error}"))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|error| error.to_string())
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub struct State {
     /// Every service's registry in this process (each service's own in the distributed shape).
     pub registries: Arc<Vec<Arc<Registry>>>,
     /// The CJK font of the dossier's PDF summary, loaded at the first export.
-    pub fonts: api::dossier::FontCache,
+    pub fonts: dossier::FontCache,
 }
 
 /// How the administrator credential is set on start.
@@ -87,7 +87,7 @@ impl App {
             peers,
             public_limiter: Arc::new(RateLimiter::new(config.public_per_minute)),
             registries: Arc::new(registries),
-            fonts: api::dossier::FontCache::default(),
+            fonts: dossier::FontCache::default(),
         };
         Ok(Self {
             listener,

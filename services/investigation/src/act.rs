@@ -28,7 +28,7 @@ use tonic::Status;
 use directory::CaseworkRules;
 
 use crate::SERVICE;
-use crate::deadlines::{self, Basis};
+use crate::deadlines::{self, Basis, parse_level};
 use crate::directory::Directories;
 use crate::store::{self as sql, Casefile, Record};
 
@@ -134,15 +134,6 @@ pub fn required_level(rules: &CaseworkRules, kind: &str, amount_fen: u64) -> App
 
 fn level_name(level: ApprovalLevel) -> String {
     level.to_string()
-}
-
-fn parse_level(text: &str) -> ApprovalLevel {
-    match text {
-        "senior_management" => ApprovalLevel::SeniorManagement,
-        "department_head" => ApprovalLevel::DepartmentHead,
-        "supervisor" => ApprovalLevel::Supervisor,
-        _ => ApprovalLevel::Handler,
-    }
 }
 
 /// Who acts: the administrator, or a member of staff of the tenant's directory.

@@ -36,6 +36,16 @@ pub enum Error {
     Record { kind: String, n: i64, problem: String },
 }
 
+/// An approval level as records keep it (`supervisor`, …); anything else is the handler's.
+pub fn parse_level(text: &str) -> calendar::ApprovalLevel {
+    match text {
+        "senior_management" => calendar::ApprovalLevel::SeniorManagement,
+        "department_head" => calendar::ApprovalLevel::DepartmentHead,
+        "supervisor" => calendar::ApprovalLevel::Supervisor,
+        _ => calendar::ApprovalLevel::Handler,
+    }
+}
+
 /// The events a case's resolution clock has seen since it started at `started_at`, from the
 /// casework's records, in the order they happened: every extension (its reason and approval
 /// level; one granted before a restart still counts at the restart, since the ladder is the
@@ -56,12 +66,7 @@ pub fn resolution_events(records: &[Record], started_at: DateTime<Utc>) -> Resul
         match record.kind.as_str() {
             "extension" => {
                 let at = at()?.max(started_at);
-                let approved_by = match record.level.as_deref() {
-                    Some("senior_management") => calendar::ApprovalLevel::SeniorManagement,
-                    Some("department_head") => calendar::ApprovalLevel::DepartmentHead,
-                    Some("supervisor") => calendar::ApprovalLevel::Supervisor,
-                    _ => calendar::ApprovalLevel::Handler,
-                };
+                let approved_by = parse_level(record.level.as_deref().unwrap_or_default());
                 let reason = record.body["reason"].as_str().unwrap_or_default().to_owned();
                 events.push((
                     at,

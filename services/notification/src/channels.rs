@@ -499,25 +499,15 @@ impl Sender for GroupRobots {
 /// `letter/` directory, where the post room prints and posts it.
 pub struct LetterPrinter {
     pub dir: PathBuf,
-    fonts: std::sync::Mutex<Option<dossier::Fonts>>,
+    fonts: dossier::FontCache,
 }
 
 impl LetterPrinter {
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
-            fonts: std::sync::Mutex::new(None),
+            fonts: dossier::FontCache::default(),
         }
-    }
-
-    fn fonts(&self) -> Result<dossier::Fonts, SendError> {
-        let mut cached = self.fonts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(fonts) = cached.as_ref() {
-            return Ok(fonts.clone());
-        }
-        let fonts = dossier::Fonts::discover().map_err(|e| SendError::Transient(e.to_string()))?;
-        *cached = Some(fonts.clone());
-        Ok(fonts)
     }
 }
 
@@ -528,7 +518,7 @@ impl Sender for LetterPrinter {
             .letter
             .ok_or_else(|| SendError::Permanent("the notice has no letter".into()))?
             .letter();
-        let fonts = self.fonts()?;
+        let fonts = self.fonts.get().map_err(|e| SendError::Transient(e.to_string()))?;
         let pdf = tokio::task::spawn_blocking(move || dossier::letter_pdf(&letter, &fonts))
             .await
             .map_err(|e| SendError::Transient(e.to_string()))?

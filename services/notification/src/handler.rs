@@ -86,6 +86,21 @@ fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
     Ok(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc))
 }
 
+/// What notification keeps of a registered case.
+fn remembered(registered: &CaseRegistered) -> sql::Case {
+    let category = if registered.category_code.is_empty() {
+        &registered.reported_category
+    } else {
+        &registered.category_code
+    };
+    sql::Case {
+        case_number: registered.case_number.clone(),
+        kind: registered.kind.clone(),
+        policy: String::new(),
+        category: category.clone(),
+    }
+}
+
 /// Whether an event is a casework step that tells the complainant something.
 fn tells_complainant(event: &Envelope) -> Option<CaseProgressed> {
     if !matches!(event.event_type.as_str(), "case.progressed" | "case.resolved") {
@@ -179,8 +194,30 @@ impl Handler for NotificationHandler {
                 .contacts
                 .extend(reply.contacts.into_iter().map(|c| (c.case_id.clone(), c)));
         }
-        let ids: Vec<String> = events.iter().map(|e| e.case_id.to_string()).collect();
+        // What the batch's own registrations and acceptances say of their cases counts too: a
+        // case registered and dispatched in one batch is not yet in the table when it is read.
+        let ids: Vec<String> = events
+            .iter()
+            .filter(|e| !matches!(e.event_type.as_str(), "case.registered" | "case.accepted"))
+            .map(|e| e.case_id.to_string())
+            .collect();
         loaded.cases = sql::cases(&self.db, &ids).await?;
+        for event in events {
+            let case_id = event.case_id.to_string();
+            match event.event_type.as_str() {
+                "case.registered" => {
+                    let case = remembered(&CaseRegistered::decode(event.payload.as_ref())?);
+                    loaded.cases.insert(case_id, case);
+                }
+                "case.accepted" => {
+                    let accepted = CaseAccepted::decode(event.payload.as_ref())?;
+                    if let Some(case) = loaded.cases.get_mut(&case_id) {
+                        case.policy = accepted.policy;
+                    }
+                }
+                _ => {}
+            }
+        }
         for event in events {
             if !loaded.templates.contains_key(&event.tenant) {
                 let set = crate::templates::for_tenant(&self.db, &event.tenant).await?;
@@ -205,17 +242,7 @@ impl Handler for NotificationHandler {
         match event.event_type.as_str() {
             "case.registered" => {
                 let registered = CaseRegistered::decode(payload)?;
-                let category = if registered.category_code.is_empty() {
-                    registered.reported_category
-                } else {
-                    registered.category_code
-                };
-                Ok(vec![Effect::Remember(sql::Case {
-                    case_number: registered.case_number,
-                    kind: registered.kind,
-                    policy: String::new(),
-                    category,
-                })])
+                Ok(vec![Effect::Remember(remembered(&registered))])
             }
             "case.accepted" => {
                 let accepted = CaseAccepted::decode(payload)?;

@@ -3,8 +3,6 @@
 //! (the case view, every record of the casework, the timeline) and the letters notification
 //! sent. Every export is written to the console's audit log with the ZIP's SHA-256.
 
-use std::sync::{Arc, Mutex};
-
 use axum::extract::{Path, Query, State as Extract};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -23,24 +21,6 @@ use crate::identity::Caller;
 
 /// The header carrying the ZIP's SHA-256, as the audit log records it.
 pub const SHA256_HEADER: &str = "x-redress-dossier-sha256";
-
-/// The CJK font of the PDF summary, loaded at the first export that finds one.
-#[derive(Clone, Default)]
-pub struct FontCache(Arc<Mutex<Option<dossier::Fonts>>>);
-
-impl FontCache {
-    /// The loaded font, or the first that `REDRESS_PDF_FONT` or the system offers. A missing font
-    /// is looked for again at the next export, so installing one needs no restart.
-    fn get(&self) -> Result<dossier::Fonts, dossier::Error> {
-        let mut cached = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(fonts) = cached.as_ref() {
-            return Ok(fonts.clone());
-        }
-        let fonts = dossier::Fonts::discover()?;
-        *cached = Some(fonts.clone());
-        Ok(fonts)
-    }
-}
 
 /// The language of the summary.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
