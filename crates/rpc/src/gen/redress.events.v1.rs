@@ -412,3 +412,24 @@ pub struct NoticeFailed {
     #[prost(string, tag = "6")]
     pub error: ::prost::alloc::string::String,
 }
+/// intake: case.correspondence_received — a message about an existing case (an e-mail reply
+/// joined by its thread or by the case number in its subject) was recorded with the case instead
+/// of opening a new one (decision 0006). No personal data and no text: the message stays in intake.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseCorrespondenceReceived {
+    /// The channel it came by (`email`).
+    #[prost(string, tag = "1")]
+    pub channel: ::prost::alloc::string::String,
+    /// RFC 3339, when the organisation received it.
+    #[prost(string, tag = "2")]
+    pub received_at: ::prost::alloc::string::String,
+    /// How it was joined: `thread` (In-Reply-To/References) or `case_number` (in the subject).
+    #[prost(string, tag = "3")]
+    pub matched_by: ::prost::alloc::string::String,
+    /// Whether the sender's address is the complainant's on record.
+    #[prost(bool, tag = "4")]
+    pub from_complainant: bool,
+    /// How many attachments it carried.
+    #[prost(uint32, tag = "5")]
+    pub attachments: u32,
+}
