@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use e2e::{Sandbox, Stores, act, dispatched, until};
-use notification::channels::{ChannelsConfig, DeliveryConfig, GroupKind, GroupWebhook, SmsConfig, SmtpConfig};
+use notification::channels::{ChannelsConfig, DeliveryConfig, GroupKind, GroupWebhook, SmsConfig, SmtpConfig, SmtpTls};
 use redress::settings::Settings;
 use serde_json::{Value, json};
 use testkit::smtp::SmtpServer;
@@ -77,6 +77,7 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
                 from_name: Some("Tianhe BYD customer relations".into()),
                 username: None,
                 password: None,
+                tls: SmtpTls::Starttls,
             }),
             sms: Some(SmsConfig {
                 endpoint: sms_url,
@@ -93,6 +94,7 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
                 batch: 20,
                 tick_ms: 100,
             },
+            ..ChannelsConfig::default()
         },
         ..Settings::default()
     };

@@ -97,6 +97,44 @@ vocabulary!(
 );
 
 vocabulary!(
+    /// Why a submission is not accepted (不予受理, DOMAIN.md), as the rejection notice states it.
+    RejectionReason {
+        BeforeCourt => "before_court", "该事项已进入诉讼程序", "the matter is already before a court";
+        PetitionDecided => "petition_decided", "该事项已由信访部门作出处理决定", "the petitions office has already decided the matter";
+        NoTarget => "no_target", "反映内容缺少明确的对象或具体事实", "the submission names no identifiable target or facts";
+        PoliceCase => "police_case", "公安机关已就该事项立案", "the police have already opened a case on the matter";
+        NotOurMatter => "not_our_matter", "该事项不属于本单位的处理范围", "the matter is not this organisation's to handle";
+        TimeBarred => "time_barred", "该事项已超过本单位受理投诉的时限", "the matter is older than the time limit for complaints";
+    }
+);
+
+impl RejectionReason {
+    /// Where the complainant can turn instead, as the notice suggests it.
+    pub fn suggestion(self, language: Language) -> &'static str {
+        match (self, language) {
+            (Self::BeforeCourt, Language::ZhCn) => "请在诉讼程序中主张您的权利。",
+            (Self::BeforeCourt, Language::En) => "Please pursue your claim in the court proceedings.",
+            (Self::PetitionDecided, Language::ZhCn) => "如对处理决定不服，可依照《信访工作条例》申请复查。",
+            (Self::PetitionDecided, Language::En) => {
+                "If you disagree with the decision, you may ask for a review under the petition regulations."
+            }
+            (Self::NoTarget, Language::ZhCn) => "请补充被投诉的对象、时间、地点和经过后重新提交。",
+            (Self::NoTarget, Language::En) => {
+                "Please submit again with whom or what you complain about, when, where and what happened."
+            }
+            (Self::PoliceCase, Language::ZhCn) => "请向立案的公安机关了解办理进展。",
+            (Self::PoliceCase, Language::En) => "Please ask the police who opened the case about its progress.",
+            (Self::NotOurMatter, Language::ZhCn) => "请向有权处理该事项的单位或部门反映。",
+            (Self::NotOurMatter, Language::En) => {
+                "Please raise the matter with the body that is competent to handle it."
+            }
+            (Self::TimeBarred, Language::ZhCn) => "如有新的情况，欢迎再次联系我们。",
+            (Self::TimeBarred, Language::En) => "If anything new arises, you are welcome to contact us again.",
+        }
+    }
+}
+
+vocabulary!(
     /// What kind of submission it is; only complaints and reports count in complaint KPIs.
     Kind {
         Complaint => "complaint", "投诉", "complaint";

@@ -96,6 +96,8 @@ impl App {
             organisation_en: self.config.organisation_en.clone(),
             staff_language: Language::ZhCn,
             group_units: self.channels.group_units.clone(),
+            supervisors: self.config.channels.supervisors.clone(),
+            callbacks: self.config.channels.callbacks.clone(),
         };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),

@@ -33,6 +33,35 @@ pub struct ChannelsConfig {
     /// print queue); without it such deliveries fail and are retried.
     pub outbox_dir: Option<PathBuf>,
     pub delivery: DeliveryConfig,
+    /// The staff every batch alert reaches (head office's customer-service supervisors).
+    pub supervisors: Vec<String>,
+    /// The callback after a result notice: the invitation, and the agents' call list.
+    pub callbacks: CallbackConfig,
+    /// Sends per minute a channel's provider accepts from a tenant (`sms = 60`); a send over the
+    /// rate waits for the next round without counting as an attempt.
+    pub rate_limits: BTreeMap<String, u32>,
+}
+
+/// The callback after a result notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallbackConfig {
+    /// Send the complainant the callback invitation with the result.
+    pub invitation: bool,
+    /// The call is due this many hours after the result notice.
+    pub within_hours: u32,
+    /// After an attempt that reached nobody, the next is due this many hours later.
+    pub retry_hours: u32,
+}
+
+impl Default for CallbackConfig {
+    fn default() -> Self {
+        Self {
+            invitation: true,
+            within_hours: 72,
+            retry_hours: 4,
+        }
+    }
 }
 
 /// An SMTP server.
@@ -51,6 +80,21 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// `starttls` (the default: upgrade when the server offers it), `required_starttls`,
+    /// `smtps` (TLS from the first byte, port 465) or `none`.
+    #[serde(default)]
+    pub tls: SmtpTls,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    #[default]
+    Starttls,
+    RequiredStarttls,
+    Smtps,
+    None,
 }
 
 fn default_smtp_port() -> u16 {
@@ -261,17 +305,27 @@ pub struct Smtp {
 }
 
 impl Smtp {
-    pub fn new(config: SmtpConfig) -> Self {
+    pub fn new(config: SmtpConfig) -> Result<Self, String> {
+        use lettre::transport::smtp::client::{Tls, TlsParameters};
+        let parameters =
+            || TlsParameters::new(config.host.clone()).map_err(|error| format!("notification.email.tls: {error}"));
+        let tls = match config.tls {
+            SmtpTls::None => Tls::None,
+            SmtpTls::Starttls => Tls::Opportunistic(parameters()?),
+            SmtpTls::RequiredStarttls => Tls::Required(parameters()?),
+            SmtpTls::Smtps => Tls::Wrapper(parameters()?),
+        };
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(config.host.clone())
             .port(config.port)
+            .tls(tls)
             .timeout(Some(Duration::from_secs(15)));
         if let (Some(user), Some(password)) = (&config.username, &config.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }
-        Self {
+        Ok(Self {
             transport: builder.build(),
             config,
-        }
+        })
     }
 }
 
@@ -546,6 +600,8 @@ pub struct Channels {
     /// The SMS sending window, when an SMS provider is configured.
     pub sms_window: Option<(chrono::NaiveTime, chrono::NaiveTime)>,
     pub delivery: DeliveryConfig,
+    /// Each rate-limited channel's limiter, keyed by tenant.
+    limits: BTreeMap<String, governor::DefaultKeyedRateLimiter<String>>,
 }
 
 fn window(text: &str) -> Option<(chrono::NaiveTime, chrono::NaiveTime)> {
@@ -567,7 +623,7 @@ impl Channels {
             })
         };
         let email: Option<Box<dyn Sender>> = match &config.email {
-            Some(smtp) => Some(Box::new(Smtp::new(smtp.clone()))),
+            Some(smtp) => Some(Box::new(Smtp::new(smtp.clone())?)),
             None => outbox("notice@redress.invalid"),
         };
         let (sms, sms_window): (Option<Box<dyn Sender>>, _) = match &config.sms {
@@ -584,6 +640,20 @@ impl Channels {
             .map(|dir| Box::new(LetterPrinter::new(dir.join("letter"))) as Box<dyn Sender>);
         let groups =
             (!config.groups.is_empty()).then(|| Box::new(GroupRobots::new(config.groups.clone())) as Box<dyn Sender>);
+        let mut limits = BTreeMap::new();
+        for (channel, per_minute) in &config.rate_limits {
+            if !matches!(channel.as_str(), "email" | "sms" | "letter" | "wecom") {
+                return Err(format!(
+                    "notification.rate_limits.{channel}: not a channel (email, sms, letter, wecom)"
+                ));
+            }
+            let per_minute = std::num::NonZeroU32::new(*per_minute)
+                .ok_or_else(|| format!("notification.rate_limits.{channel}: at least 1 a minute"))?;
+            limits.insert(
+                channel.clone(),
+                governor::RateLimiter::keyed(governor::Quota::per_minute(per_minute)),
+            );
+        }
         Ok(Self {
             email,
             sms,
@@ -592,7 +662,19 @@ impl Channels {
             group_units: config.groups.keys().cloned().collect(),
             sms_window,
             delivery: config.delivery.clone(),
+            limits,
         })
+    }
+
+    /// Whether `tenant` may send over `channel` now; else how long until it may.
+    pub fn admit(&self, channel: &str, tenant: &str) -> Result<(), Duration> {
+        use governor::clock::{Clock as _, DefaultClock};
+        let Some(limiter) = self.limits.get(channel) else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&tenant.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     /// The adapter of a channel.
@@ -610,6 +692,32 @@ impl Channels {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limited_channel_admits_its_rate_per_tenant_and_no_more() {
+        let config = ChannelsConfig {
+            rate_limits: BTreeMap::from([("sms".to_owned(), 2)]),
+            ..ChannelsConfig::default()
+        };
+        let channels = Channels::new(&config).expect("valid");
+        assert!(channels.admit("sms", "bank").is_ok());
+        assert!(channels.admit("sms", "bank").is_ok());
+        let wait = channels.admit("sms", "bank").expect_err("over the rate");
+        assert!(wait > Duration::ZERO && wait <= Duration::from_secs(30), "{wait:?}");
+        // Another tenant has its own allowance; another channel is not limited.
+        assert!(channels.admit("sms", "dealer").is_ok());
+        assert!((0..10).all(|_| channels.admit("email", "bank").is_ok()));
+        let bad = ChannelsConfig {
+            rate_limits: BTreeMap::from([("fax".to_owned(), 2)]),
+            ..ChannelsConfig::default()
+        };
+        assert!(Channels::new(&bad).err().expect("refused").contains("rate_limits.fax"));
+        let zero = ChannelsConfig {
+            rate_limits: BTreeMap::from([("sms".to_owned(), 0)]),
+            ..ChannelsConfig::default()
+        };
+        assert!(Channels::new(&zero).is_err());
+    }
 
     #[test]
     fn retries_back_off_exponentially_up_to_the_cap() {

@@ -99,7 +99,8 @@ impl Deliverer {
         let tick = Duration::from_millis(self.channels.delivery.tick_ms.max(10));
         loop {
             match self.deliver_due().await {
-                Ok(round) if round.total() > 0 && !shutdown.is_cancelled() => continue,
+                // Only deferrals: what is left is not due before the next tick.
+                Ok(round) if round.total() > round.deferred && !shutdown.is_cancelled() => continue,
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "delivering notices failed; retrying"),
             }
@@ -257,6 +258,11 @@ impl Deliverer {
             && let Some(until) = self.outside_window(now)
         {
             return Outcome::Deferred(until);
+        }
+        // Over the provider's rate: the next round tries again, no attempt counted.
+        if let Err(wait) = self.channels.admit(&delivery.channel, &delivery.tenant) {
+            let wait = wait.max(Duration::from_secs(1));
+            return Outcome::Deferred(now + chrono::Duration::from_std(wait).unwrap_or_default());
         }
         let address = if delivery.channel == "letter" {
             // The print queue needs no address: the post room prints it on the envelope.

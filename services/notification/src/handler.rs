@@ -13,10 +13,12 @@ use bus::consumer::{Batch, Handler, HandlerError};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::Clock;
+use domain::vocabulary::Language;
 use notices::Kind;
 use prost::Message as _;
 use rpc::events::v1::{
-    CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, DeadlineAlert, NoticeRecorded,
+    BatchAlerted, CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, CaseRejected,
+    DeadlineAlert, NoticeRecorded,
 };
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
@@ -69,6 +71,21 @@ pub enum Effect {
     Policy(String),
     /// A notice, with its delivery when its channel has a provider.
     Notice(Box<Notice>, Option<Box<Delivery>>),
+    /// Whom the case's staff notices reach from now on (a dispatch, an assignment).
+    Staff { unit: String, staff: Vec<String> },
+    /// A change to the agents' call list.
+    Call(CallChange),
+}
+
+/// What happens to a case's entry on the agents' call list.
+#[derive(Debug)]
+pub enum CallChange {
+    /// A callback to make by `due_at` (the result notice went out).
+    Open(Box<sql::Call>),
+    /// An attempt reached nobody: the next is due later.
+    Attempted { attempt: i64, next_due_at: String },
+    /// The callback was made, or the case closed.
+    Done { outcome: String },
 }
 
 /// What a batch's decisions read: the complainants' contacts (released by intake for this
@@ -98,16 +115,35 @@ fn remembered(registered: &CaseRegistered) -> sql::Case {
         kind: registered.kind.clone(),
         policy: String::new(),
         category: category.clone(),
+        unit: String::new(),
+        staff: Vec::new(),
     }
+}
+
+/// The staff a dispatch names: the unit's customer-relations managers routing names, and the
+/// assignee.
+fn dispatched_staff(dispatched: &CaseDispatched) -> Vec<String> {
+    let mut staff = dispatched.notify_staff.clone();
+    if !dispatched.assignee.is_empty() && !staff.contains(&dispatched.assignee) {
+        staff.push(dispatched.assignee.clone());
+    }
+    staff
+}
+
+/// A casework step (`case.progressed`, `.resolved`, `.closed`, `.reopened`), decoded.
+fn casework_step(event: &Envelope) -> Option<CaseProgressed> {
+    if !matches!(
+        event.event_type.as_str(),
+        "case.progressed" | "case.resolved" | "case.closed" | "case.reopened"
+    ) {
+        return None;
+    }
+    CaseProgressed::decode(event.payload.as_ref()).ok()
 }
 
 /// Whether an event is a casework step that tells the complainant something.
 fn tells_complainant(event: &Envelope) -> Option<CaseProgressed> {
-    if !matches!(event.event_type.as_str(), "case.progressed" | "case.resolved") {
-        return None;
-    }
-    let progressed = CaseProgressed::decode(event.payload.as_ref()).ok()?;
-    matches!(progressed.step.as_str(), "result_notice" | "extension").then_some(progressed)
+    casework_step(event).filter(|p| matches!(p.step.as_str(), "result_notice" | "extension"))
 }
 
 /// The date the result is due under the policy and calendar, counted from acceptance.
@@ -141,10 +177,14 @@ impl Handler for NotificationHandler {
                 | "case.accepted"
                 | "case.dispatched"
                 | "case.escalated"
+                | "case.rejected"
                 | "case.progressed"
                 | "case.resolved"
+                | "case.closed"
+                | "case.reopened"
                 | "case.deadline_warned"
                 | "case.deadline_breached"
+                | "batch.alerted"
         )
     }
 
@@ -153,13 +193,14 @@ impl Handler for NotificationHandler {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for event in events {
             let progressed = tells_complainant(event);
-            if event.event_type == "case.accepted" || progressed.is_some() {
+            if matches!(event.event_type.as_str(), "case.accepted" | "case.rejected") || progressed.is_some() {
                 by_tenant
                     .entry(event.tenant.as_str())
                     .or_default()
                     .push(event.case_id.to_string());
             }
-            if progressed.is_some() {
+            let supervised = casework_step(event).is_some_and(|p| p.step == "supervise");
+            if progressed.is_some() || supervised {
                 let file = self
                     .investigation
                     .clone()
@@ -215,7 +256,22 @@ impl Handler for NotificationHandler {
                         case.policy = accepted.policy;
                     }
                 }
-                _ => {}
+                "case.dispatched" => {
+                    let dispatched = CaseDispatched::decode(event.payload.as_ref())?;
+                    if let Some(case) = loaded.cases.get_mut(&case_id) {
+                        case.unit.clone_from(&dispatched.unit);
+                        case.staff = dispatched_staff(&dispatched);
+                    }
+                }
+                _ => {
+                    if let Some(step) = casework_step(event).filter(|p| p.step == "assign")
+                        && let Some(case) = loaded.cases.get_mut(&case_id)
+                        && let Some(assignee) = assignee_of(&step)
+                        && !case.staff.contains(&assignee)
+                    {
+                        case.staff.push(assignee);
+                    }
+                }
             }
         }
         for event in events {
@@ -239,6 +295,14 @@ impl Handler for NotificationHandler {
         };
         let now = self.clock.now();
         let payload = event.payload.as_ref();
+        let decide = Decide {
+            handler: self,
+            loaded,
+            event,
+            case_id: &case_id,
+            templates,
+            now,
+        };
         match event.event_type.as_str() {
             "case.registered" => {
                 let registered = CaseRegistered::decode(payload)?;
@@ -246,65 +310,36 @@ impl Handler for NotificationHandler {
             }
             "case.accepted" => {
                 let accepted = CaseAccepted::decode(payload)?;
-                let contact = loaded
-                    .contacts
-                    .get(&case_id)
-                    .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
                 let accepted_on = plan::local_date(parse(&accepted.accepted_at)?);
                 let due_on = plan::local_date(resolution_due(&self.calendars, &accepted)?);
                 let mut context = serde_json::Map::new();
                 context.insert("accepted_on".into(), json!(accepted_on.format("%Y-%m-%d").to_string()));
                 context.insert("due_on".into(), json!(due_on.format("%Y-%m-%d").to_string()));
-                let to = ToComplainant {
-                    tenant: &event.tenant,
-                    case_id: &case_id,
-                    notice_id: notice_id(event.event_id, "acknowledgement", "complainant"),
-                    contact,
-                    confidential: accepted.kind == "report",
-                    now,
-                };
-                let planned = plan::to_complainant(&self.settings, templates, Kind::Acknowledgement, &to, context)?;
-                Ok(vec![
-                    Effect::Policy(accepted.policy),
-                    Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)),
-                ])
+                let planned = decide.to_complainant(Kind::Acknowledgement, accepted.kind == "report", |_| context)?;
+                Ok(vec![Effect::Policy(accepted.policy), planned])
+            }
+            "case.rejected" => {
+                let rejected = CaseRejected::decode(payload)?;
+                let confidential = loaded.cases.get(&case_id).is_some_and(|c| c.kind == "report");
+                let planned = decide.to_complainant(Kind::Rejection, confidential, |language| {
+                    plan::rejection_context(&rejected.reason_code, &rejected.suggestion, language)
+                })?;
+                Ok(vec![planned])
             }
             "case.dispatched" => {
                 let dispatched = CaseDispatched::decode(payload)?;
                 let Some(case) = loaded.cases.get(&case_id) else {
                     return Ok(vec![]);
                 };
-                // The unit's customer-relations managers routing names, and the assignee.
-                let mut staff: Vec<&str> = dispatched.notify_staff.iter().map(String::as_str).collect();
-                if !dispatched.assignee.is_empty() && !staff.contains(&dispatched.assignee.as_str()) {
-                    staff.push(dispatched.assignee.as_str());
-                }
+                let staff = dispatched_staff(&dispatched);
                 let context = json!({"case_number": case.case_number, "unit": dispatched.unit,
                     "due_at": dispatched.take_due_at, "severity": dispatched.severity,
                     "priority": dispatched.priority, "summary": case.category});
-                let mut effects = Vec::new();
-                if self.settings.group_units.contains(&dispatched.unit) {
-                    let to = plan::ToStaff {
-                        tenant: &event.tenant,
-                        case_id: &case_id,
-                        notice_id: notice_id(event.event_id, "dispatch", &format!("unit:{}", dispatched.unit)),
-                        staff: &dispatched.unit,
-                        now,
-                    };
-                    let planned = plan::to_group(&self.settings, templates, Kind::Dispatch, to, &context)?;
-                    effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
-                }
-                for member in staff {
-                    let to = plan::ToStaff {
-                        tenant: &event.tenant,
-                        case_id: &case_id,
-                        notice_id: notice_id(event.event_id, "dispatch", &format!("staff:{member}")),
-                        staff: member,
-                        now,
-                    };
-                    let notice = plan::to_staff(&self.settings, templates, Kind::Dispatch, to, &context)?;
-                    effects.push(Effect::Notice(Box::new(notice), None));
-                }
+                let mut effects = vec![Effect::Staff {
+                    unit: dispatched.unit.clone(),
+                    staff: staff.clone(),
+                }];
+                effects.extend(decide.to_staff(Kind::Dispatch, &staff, &[dispatched.unit.as_str()], &context)?);
                 Ok(effects)
             }
             "case.escalated" => {
@@ -315,23 +350,39 @@ impl Handler for NotificationHandler {
                 };
                 let context = json!({"case_number": case.case_number, "trigger": escalated.trigger,
                     "unit": escalated.unit, "acknowledge_by": escalated.acknowledge_by});
-                let mut effects = Vec::new();
-                for unit in escalated
-                    .units
-                    .iter()
-                    .filter(|u| self.settings.group_units.contains(*u))
-                {
-                    let to = plan::ToStaff {
-                        tenant: &event.tenant,
-                        case_id: &case_id,
-                        notice_id: notice_id(event.event_id, "escalation", &format!("unit:{unit}")),
-                        staff: unit,
-                        now,
-                    };
-                    let planned = plan::to_group(&self.settings, templates, Kind::Escalation, to, &context)?;
-                    effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+                let units: Vec<&str> = escalated.units.iter().map(String::as_str).collect();
+                decide.to_staff(Kind::Escalation, &[], &units, &context)
+            }
+            "batch.alerted" => {
+                // Many complainants on one matter: the unit's group, the case's staff and the
+                // supervisors configured for alerts.
+                let alerted = BatchAlerted::decode(payload)?;
+                let case = loaded.cases.get(&case_id).cloned().unwrap_or_default();
+                let matter = match (case.category.is_empty(), alerted.unit.is_empty()) {
+                    (false, false) => format!("{} · {}", case.category, alerted.unit),
+                    (false, true) => case.category.clone(),
+                    (true, false) => alerted.unit.clone(),
+                    (true, true) => alerted.matter_ref.clone(),
+                };
+                let context = json!({"matter": matter, "complainants": alerted.complainants,
+                    "reportable": alerted.reportable, "batch_id": alerted.batch_id,
+                    "window_days": alerted.window_days, "case_number": case.case_number});
+                let mut staff = self.settings.supervisors.clone();
+                for member in &case.staff {
+                    if !staff.contains(member) {
+                        staff.push(member.clone());
+                    }
                 }
-                Ok(effects)
+                // One alert per batch and member, whichever case tipped it (and again when it
+                // becomes reportable).
+                let stage = if alerted.reportable { "reportable" } else { "alert" };
+                decide.to_staff_keyed(
+                    Kind::BatchAlert,
+                    &format!("{}/{stage}", alerted.batch_id),
+                    &staff,
+                    &[alerted.unit.as_str()],
+                    &context,
+                )
             }
             "case.deadline_warned" | "case.deadline_breached" => {
                 let alert = DeadlineAlert::decode(payload)?;
@@ -348,55 +399,13 @@ impl Handler for NotificationHandler {
                 };
                 let context =
                     plan::alert_context(case_number, &deadline.kind, &deadline.due_at, &alert.unit, alert.level);
-                let mut effects = Vec::new();
-                for staff in &alert.recipients {
-                    let to = plan::ToStaff {
-                        tenant: &event.tenant,
-                        case_id: &case_id,
-                        notice_id: notice_id(event.event_id, kind.as_str(), &format!("staff:{staff}")),
-                        staff,
-                        now,
-                    };
-                    let notice = plan::to_staff(&self.settings, templates, kind, to, &context)?;
-                    effects.push(Effect::Notice(Box::new(notice), None));
-                }
-                Ok(effects)
+                decide.to_staff(kind, &alert.recipients, &[], &context)
             }
             _ => {
-                let Some(progressed) = tells_complainant(event) else {
+                let Some(step) = casework_step(event) else {
                     return Ok(vec![]);
                 };
-                let contact = loaded
-                    .contacts
-                    .get(&case_id)
-                    .ok_or_else(|| format!("intake released no contact for case {case_id}"))?;
-                let records = loaded.records.get(&case_id).map(Vec::as_slice).unwrap_or_default();
-                let facts: Value = serde_json::from_str(&progressed.facts_json).unwrap_or_default();
-                let language = plan::language_of(contact);
-                let kind_of_case = loaded.cases.get(&case_id).map(|c| c.kind.as_str());
-                let (kind, context) = if progressed.step == "extension" {
-                    let Some(context) = plan::extension_context(records, &facts) else {
-                        return Ok(vec![]);
-                    };
-                    (Kind::Extension, context)
-                } else {
-                    // A bank's result letter names the further remedies (DOMAIN.md).
-                    let bank = loaded.cases.get(&case_id).is_some_and(|c| c.policy.starts_with("bank"));
-                    (Kind::Result, plan::result_context(records, bank, language))
-                };
-                let to = ToComplainant {
-                    tenant: &event.tenant,
-                    case_id: &case_id,
-                    notice_id: notice_id(event.event_id, kind.as_str(), "complainant"),
-                    contact,
-                    confidential: kind_of_case == Some("report"),
-                    now,
-                };
-                let planned = plan::to_complainant(&self.settings, templates, kind, &to, context)?;
-                Ok(vec![Effect::Notice(
-                    Box::new(planned.notice),
-                    planned.delivery.map(Box::new),
-                )])
+                decide.casework(&step)
             }
         }
     }
@@ -414,6 +423,24 @@ impl Handler for NotificationHandler {
                     }
                     Effect::Policy(policy) => {
                         sql::remember_policy(&mut tx, &event.case_id.to_string(), &policy).await?;
+                        continue;
+                    }
+                    Effect::Staff { unit, staff } => {
+                        sql::remember_staff(&mut tx, &event.case_id.to_string(), &unit, &staff).await?;
+                        continue;
+                    }
+                    Effect::Call(change) => {
+                        let case_id = event.case_id.to_string();
+                        match change {
+                            CallChange::Open(call) => sql::open_call(&mut tx, &call).await?,
+                            CallChange::Attempted { attempt, next_due_at } => {
+                                sql::call_attempted(&mut tx, &event.tenant, &case_id, attempt, &next_due_at, &at)
+                                    .await?;
+                            }
+                            CallChange::Done { outcome } => {
+                                sql::call_done(&mut tx, &event.tenant, &case_id, &outcome, &at).await?;
+                            }
+                        }
                         continue;
                     }
                     Effect::Notice(notice, delivery) => (*notice, delivery),
@@ -451,6 +478,231 @@ impl Handler for NotificationHandler {
         self.db.commit(tx).await?;
         Ok(())
     }
+}
+
+/// The staff member an assignment names.
+fn assignee_of(step: &CaseProgressed) -> Option<String> {
+    let facts: Value = serde_json::from_str(&step.facts_json).ok()?;
+    facts["assignee"].as_str().filter(|a| !a.is_empty()).map(str::to_owned)
+}
+
+/// One event's decision: what it has to hand.
+struct Decide<'a> {
+    handler: &'a NotificationHandler,
+    loaded: &'a Loaded,
+    event: &'a Envelope,
+    case_id: &'a str,
+    templates: &'a notices::TemplateSet,
+    now: DateTime<Utc>,
+}
+
+impl Decide<'_> {
+    fn contact(&self) -> Result<&Contact, HandlerError> {
+        Ok(self
+            .loaded
+            .contacts
+            .get(self.case_id)
+            .ok_or_else(|| format!("intake released no contact for case {}", self.case_id))?)
+    }
+
+    /// A notice of `kind` to the complainant; `context` gets their language.
+    fn to_complainant(
+        &self,
+        kind: Kind,
+        confidential: bool,
+        context: impl FnOnce(Language) -> serde_json::Map<String, Value>,
+    ) -> Result<Effect, HandlerError> {
+        let contact = self.contact()?;
+        let to = ToComplainant {
+            tenant: &self.event.tenant,
+            case_id: self.case_id,
+            notice_id: notice_id(self.event.event_id, kind.as_str(), "complainant"),
+            contact,
+            confidential,
+            now: self.now,
+        };
+        let context = context(plan::language_of(contact));
+        let planned = plan::to_complainant(&self.handler.settings, self.templates, kind, &to, context)?;
+        Ok(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)))
+    }
+
+    /// A staff notice of `kind` in each member's inbox, and to each unit's group robot.
+    fn to_staff(
+        &self,
+        kind: Kind,
+        staff: &[String],
+        units: &[&str],
+        context: &Value,
+    ) -> Result<Vec<Effect>, HandlerError> {
+        self.to_staff_keyed(kind, &self.event.event_id.to_string(), staff, units, context)
+    }
+
+    /// As [`Self::to_staff`], the notices' ids made from `key` instead of the event's id.
+    fn to_staff_keyed(
+        &self,
+        kind: Kind,
+        key: &str,
+        staff: &[String],
+        units: &[&str],
+        context: &Value,
+    ) -> Result<Vec<Effect>, HandlerError> {
+        let id = |audience: &str| {
+            let name = format!("{key}/{}/{audience}", kind.as_str());
+            uuid::Uuid::new_v5(&NOTICE_NAMESPACE, name.as_bytes()).to_string()
+        };
+        let settings = &self.handler.settings;
+        let mut effects = Vec::new();
+        for unit in units.iter().filter(|u| settings.group_units.contains(**u)) {
+            let audience = format!("unit:{unit}");
+            let to = plan::ToStaff {
+                tenant: &self.event.tenant,
+                case_id: self.case_id,
+                notice_id: id(&audience),
+                staff: unit,
+                now: self.now,
+            };
+            let planned = plan::to_group(settings, self.templates, kind, to, context)?;
+            effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+        }
+        for member in staff {
+            let audience = format!("staff:{member}");
+            let to = plan::ToStaff {
+                tenant: &self.event.tenant,
+                case_id: self.case_id,
+                notice_id: id(&audience),
+                staff: member,
+                now: self.now,
+            };
+            let notice = plan::to_staff(settings, self.templates, kind, to, context)?;
+            effects.push(Effect::Notice(Box::new(notice), None));
+        }
+        Ok(effects)
+    }
+
+    /// A casework step: the extension and result notices (the result with the callback
+    /// invitation and the call on the agents' list), supervision notices to the case's staff,
+    /// assignments, and the call list following the callbacks.
+    fn casework(&self, step: &CaseProgressed) -> Result<Vec<Effect>, HandlerError> {
+        let facts: Value = serde_json::from_str(&step.facts_json).unwrap_or_default();
+        let case = self.loaded.cases.get(self.case_id);
+        let confidential = case.is_some_and(|c| c.kind == "report");
+        let at = self.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let callbacks = &self.handler.settings.callbacks;
+        let mut effects = Vec::new();
+        match step.step.as_str() {
+            "extension" => {
+                let records = self
+                    .loaded
+                    .records
+                    .get(self.case_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                let Some(context) = plan::extension_context(records, &facts) else {
+                    return Ok(effects);
+                };
+                effects.push(self.to_complainant(Kind::Extension, confidential, |_| context)?);
+            }
+            "result_notice" => {
+                let records = self
+                    .loaded
+                    .records
+                    .get(self.case_id)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                // A bank's result letter names the further remedies (DOMAIN.md).
+                let bank = case.is_some_and(|c| c.policy.starts_with("bank"));
+                effects.push(self.to_complainant(Kind::Result, confidential, |language| {
+                    plan::result_context(records, bank, language)
+                })?);
+                if callbacks.invitation {
+                    effects
+                        .push(self.to_complainant(Kind::CallbackInvitation, confidential, |_| serde_json::Map::new())?);
+                }
+                let contact = self.contact()?;
+                let (_, recipient_masked) = plan::channel_of(contact);
+                let phone = if contact.phone.is_empty() {
+                    recipient_masked
+                } else {
+                    domain::masking::mask_phone(&contact.phone)
+                };
+                let due = self.now + chrono::Duration::hours(i64::from(callbacks.within_hours));
+                effects.push(Effect::Call(CallChange::Open(Box::new(sql::Call {
+                    tenant: self.event.tenant.clone(),
+                    case_id: self.case_id.to_owned(),
+                    purpose: "callback".into(),
+                    case_number: contact.case_number.clone(),
+                    recipient_masked: phone,
+                    language: plan::language_of(contact).tag().to_owned(),
+                    state: "open".into(),
+                    attempts: 0,
+                    due_at: due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    opened_at: at.clone(),
+                    updated_at: at,
+                    outcome: String::new(),
+                }))));
+            }
+            "supervise" => {
+                let Some(case) = case else {
+                    return Ok(effects);
+                };
+                let mut context = json!({"case_number": case.case_number, "kind": facts["kind"],
+                    "text": supervision_text(&self.loaded.records, self.case_id, &facts)});
+                if let Some(due) = facts["due_at"].as_str() {
+                    context["due_at"] = json!(due);
+                }
+                let mut staff = case.staff.clone();
+                staff.retain(|member| member != &step.actor);
+                effects.extend(self.to_staff(Kind::Supervision, &staff, &[case.unit.as_str()], &context)?);
+            }
+            "assign" => {
+                if let (Some(case), Some(assignee)) = (case, assignee_of(step)) {
+                    let mut staff = case.staff.clone();
+                    if !staff.contains(&assignee) {
+                        staff.push(assignee);
+                    }
+                    effects.push(Effect::Staff {
+                        unit: case.unit.clone(),
+                        staff,
+                    });
+                }
+            }
+            "callback_failed" => {
+                let attempt = facts["attempt"].as_i64().unwrap_or(1);
+                let next = self.now + chrono::Duration::hours(i64::from(callbacks.retry_hours));
+                effects.push(Effect::Call(CallChange::Attempted {
+                    attempt,
+                    next_due_at: next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                }));
+            }
+            "callback_satisfied" | "callback_dissatisfied" => {
+                effects.push(Effect::Call(CallChange::Done {
+                    outcome: step.step.trim_start_matches("callback_").to_owned(),
+                }));
+            }
+            _ => {}
+        }
+        if self.event.event_type == "case.closed" && !step.step.starts_with("callback_") {
+            effects.push(Effect::Call(CallChange::Done {
+                outcome: "closed".into(),
+            }));
+        }
+        Ok(effects)
+    }
+}
+
+/// A supervision's text: from the case file (the event carries no free text), else its kind.
+fn supervision_text(records: &HashMap<String, Vec<Value>>, case_id: &str, facts: &Value) -> Value {
+    let n = facts["supervision"].as_i64();
+    records
+        .get(case_id)
+        .and_then(|records| {
+            records
+                .iter()
+                .rev()
+                .find(|r| r["kind"] == "supervision" && (n.is_none() || r["n"].as_i64() == n))
+        })
+        .and_then(|r| r["body"]["text"].as_str())
+        .map_or_else(|| json!(""), |text| json!(text))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! `notice.sent`, `notice.failed`. Answers `ListNotices` and `CaseHistory`.
 
 pub mod store;
+pub mod answers;
 pub mod channels;
 pub mod plan;
 pub mod templates;

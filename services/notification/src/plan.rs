@@ -35,6 +35,10 @@ pub struct Settings {
     pub staff_language: Language,
     /// The units with a group robot (their staff notices also go to the group).
     pub group_units: std::collections::BTreeSet<String>,
+    /// The staff every batch alert reaches (head office's customer-service supervisors).
+    pub supervisors: Vec<String>,
+    /// When agents call back after a result notice.
+    pub callbacks: crate::channels::CallbackConfig,
 }
 
 impl Settings {
@@ -416,6 +420,28 @@ pub fn extension_context(records: &[Value], facts: &Value) -> Option<serde_json:
     Some(context)
 }
 
+/// A rejection notice's reason and suggestion: the reason's wording in the complainant's
+/// language (an unknown code is printed as it is), the suggestion the rejection gave or the
+/// reason's own.
+pub fn rejection_context(reason_code: &str, suggestion: &str, language: Language) -> serde_json::Map<String, Value> {
+    let reason = domain::vocabulary::RejectionReason::parse(reason_code);
+    let mut context = serde_json::Map::new();
+    context.insert(
+        "reason".into(),
+        json!(reason.map_or(reason_code, |r| r.label(language))),
+    );
+    let suggestion = match (suggestion.trim(), reason) {
+        ("", Some(reason)) => reason.suggestion(language),
+        ("", None) => match language {
+            Language::ZhCn => "如有疑问，欢迎致电咨询。",
+            Language::En => "If you have any questions, you are welcome to call us.",
+        },
+        (given, _) => given,
+    };
+    context.insert("suggestion".into(), json!(suggestion));
+    context
+}
+
 /// The staff alerts' context of a deadline alert.
 pub fn alert_context(case_number: &str, deadline: &str, due_at: &str, unit: &str, level: u32) -> Value {
     json!({"case_number": case_number, "deadline": deadline, "due_at": due_at, "unit": unit, "level": level})
@@ -432,6 +458,8 @@ mod tests {
             organisation_en: "Yuetong Motor Group customer service".into(),
             staff_language: Language::ZhCn,
             group_units: std::collections::BTreeSet::new(),
+            supervisors: vec![],
+            callbacks: crate::channels::CallbackConfig::default(),
         }
     }
 
@@ -493,6 +521,40 @@ mod tests {
         assert_eq!(letter.date, "2026年12月5日");
         assert_eq!(letter.signature, "粤通汽车集团客户服务中心");
         assert!(letter.salutation.contains("王芳"), "{}", letter.salutation);
+    }
+
+    #[test]
+    fn a_rejection_states_the_reason_and_where_to_turn_in_the_complainants_language() {
+        let zh = rejection_context("before_court", "", Language::ZhCn);
+        assert_eq!(zh["reason"], "该事项已进入诉讼程序");
+        assert_eq!(zh["suggestion"], "请在诉讼程序中主张您的权利。");
+        let en = rejection_context(
+            "not_our_matter",
+            "Please contact the city's housing bureau.",
+            Language::En,
+        );
+        assert_eq!(en["reason"], "the matter is not this organisation's to handle");
+        assert_eq!(en["suggestion"], "Please contact the city's housing bureau.");
+        let to = ToComplainant {
+            tenant: "default",
+            case_id: "c",
+            notice_id: "n".into(),
+            contact: &contact("email", "en"),
+            confidential: false,
+            now: Utc::now(),
+        };
+        let planned = to_complainant(&settings(), &TemplateSet::shipped(), Kind::Rejection, &to, en).expect("renders");
+        assert_eq!(planned.notice.channel, "email");
+        assert!(
+            planned.notice.body.contains("housing bureau"),
+            "{}",
+            planned.notice.body
+        );
+        assert!(
+            planned.notice.subject.contains("TS202612050001"),
+            "{}",
+            planned.notice.subject
+        );
     }
 
     #[test]

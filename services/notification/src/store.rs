@@ -35,6 +35,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0104_templates.sql"),
         postgres: include_str!("../migrations/postgres/0104_templates.sql"),
     },
+    Migration {
+        version: 105,
+        name: "call_list_and_answers",
+        sqlite: include_str!("../migrations/sqlite/0105_call_list_answers.sql"),
+        postgres: include_str!("../migrations/postgres/0105_call_list_answers.sql"),
+    },
 ];
 
 /// A tenant's published template overrides.
@@ -112,6 +118,11 @@ pub struct Case {
     pub kind: String,
     pub policy: String,
     pub category: String,
+    /// The unit the case is with since its latest dispatch.
+    pub unit: String,
+    /// The staff its staff notices reach: the unit's customer-relations managers routing named
+    /// and the assignee.
+    pub staff: Vec<String>,
 }
 
 /// Remembers a case's number, kind and category (`case.registered`).
@@ -141,6 +152,18 @@ pub async fn remember_policy(conn: &mut store::Conn, case_id: &str, policy: &str
     Ok(())
 }
 
+/// Remembers whom a case's staff notices reach (`case.dispatched`, an assignment).
+pub async fn remember_staff(conn: &mut store::Conn, case_id: &str, unit: &str, staff: &[String]) -> Result<(), Error> {
+    let json = serde_json::to_string(staff).map_err(|e| Error::Corrupt(e.to_string()))?;
+    sqlx::query("UPDATE cases SET unit = $1, staff_json = $2 WHERE case_id = $3")
+        .bind(unit)
+        .bind(json)
+        .bind(case_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// The cases known among `case_ids`.
 pub async fn cases(db: &Db, case_ids: &[String]) -> Result<std::collections::HashMap<String, Case>, Error> {
     let mut known = std::collections::HashMap::new();
@@ -148,16 +171,20 @@ pub async fn cases(db: &Db, case_ids: &[String]) -> Result<std::collections::Has
         if known.contains_key(case_id) {
             continue;
         }
-        let row = sqlx::query("SELECT case_number, kind, policy, category FROM cases WHERE case_id = $1")
-            .bind(case_id)
-            .fetch_optional(db.reader())
-            .await?;
+        let row =
+            sqlx::query("SELECT case_number, kind, policy, category, unit, staff_json FROM cases WHERE case_id = $1")
+                .bind(case_id)
+                .fetch_optional(db.reader())
+                .await?;
         if let Some(row) = row {
             let case = Case {
                 case_number: row.try_get("case_number")?,
                 kind: row.try_get("kind")?,
                 policy: row.try_get("policy")?,
                 category: row.try_get("category")?,
+                unit: row.try_get("unit")?,
+                staff: serde_json::from_str(&row.try_get::<String, _>("staff_json")?)
+                    .map_err(|e| Error::Corrupt(e.to_string()))?,
             };
             known.insert(case_id.clone(), case);
         }
@@ -409,4 +436,128 @@ pub async fn deliveries_of(db: &Db, case_id: &str) -> Result<Vec<Delivery>, Erro
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(delivery_of).collect()
+}
+
+/// An entry of the agents' call list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub tenant: String,
+    pub case_id: String,
+    /// `callback`.
+    pub purpose: String,
+    pub case_number: String,
+    pub recipient_masked: String,
+    pub language: String,
+    /// `open` or `done`.
+    pub state: String,
+    /// Attempts that reached nobody.
+    pub attempts: i64,
+    pub due_at: String,
+    pub opened_at: String,
+    pub updated_at: String,
+    /// Empty while open; `satisfied`, `dissatisfied`, `closed` when done.
+    pub outcome: String,
+}
+
+const CALL_COLUMNS: &str = "tenant, case_id, purpose, case_number, recipient_masked, language, state, attempts, due_at, \
+    opened_at, updated_at, outcome";
+
+fn call_of(row: &sqlx::any::AnyRow) -> Result<Call, Error> {
+    Ok(Call {
+        tenant: row.try_get("tenant")?,
+        case_id: row.try_get("case_id")?,
+        purpose: row.try_get("purpose")?,
+        case_number: row.try_get("case_number")?,
+        recipient_masked: row.try_get("recipient_masked")?,
+        language: row.try_get("language")?,
+        state: row.try_get("state")?,
+        attempts: row.try_get("attempts")?,
+        due_at: row.try_get("due_at")?,
+        opened_at: row.try_get("opened_at")?,
+        updated_at: row.try_get("updated_at")?,
+        outcome: row.try_get("outcome")?,
+    })
+}
+
+/// Puts a call on the list, or opens it again (a reopened case's next result notice).
+pub async fn open_call(conn: &mut store::Conn, call: &Call) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "INSERT INTO call_list ({CALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'open', 0, $7, $8, $8, '')
+         ON CONFLICT (tenant, case_id, purpose) DO UPDATE SET state = 'open', attempts = 0, due_at = excluded.due_at,
+            recipient_masked = excluded.recipient_masked, language = excluded.language,
+            opened_at = excluded.opened_at, updated_at = excluded.updated_at, outcome = ''"
+    ))
+    .bind(&call.tenant)
+    .bind(&call.case_id)
+    .bind(&call.purpose)
+    .bind(&call.case_number)
+    .bind(&call.recipient_masked)
+    .bind(&call.language)
+    .bind(&call.due_at)
+    .bind(&call.opened_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A failed attempt: counted, the next one due at `next_due_at`.
+pub async fn call_attempted(
+    conn: &mut store::Conn,
+    tenant: &str,
+    case_id: &str,
+    attempt: i64,
+    next_due_at: &str,
+    at: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE call_list SET attempts = $1, due_at = $2, updated_at = $3
+         WHERE tenant = $4 AND case_id = $5 AND purpose = 'callback' AND state = 'open' AND attempts < $1",
+    )
+    .bind(attempt)
+    .bind(next_due_at)
+    .bind(at)
+    .bind(tenant)
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The call is no longer to be made.
+pub async fn call_done(
+    conn: &mut store::Conn,
+    tenant: &str,
+    case_id: &str,
+    outcome: &str,
+    at: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE call_list SET state = 'done', outcome = $1, updated_at = $2
+         WHERE tenant = $3 AND case_id = $4 AND purpose = 'callback' AND state = 'open'",
+    )
+    .bind(outcome)
+    .bind(at)
+    .bind(tenant)
+    .bind(case_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The call list in `state` (`open`: soonest due first; `done`: latest first).
+pub async fn call_list(db: &Db, tenant: &str, state: &str, limit: i64) -> Result<Vec<Call>, Error> {
+    let order = if state == "open" {
+        "due_at, case_id"
+    } else {
+        "updated_at DESC, case_id"
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT {CALL_COLUMNS} FROM call_list WHERE tenant = $1 AND state = $2 ORDER BY {order} LIMIT $3"
+    ))
+    .bind(tenant)
+    .bind(state)
+    .bind(limit)
+    .fetch_all(db.reader())
+    .await?;
+    rows.iter().map(call_of).collect()
 }
