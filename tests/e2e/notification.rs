@@ -19,7 +19,8 @@ on_both_stores!(
     the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider,
     the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals,
     a_tenant_publishes_its_own_template_and_the_next_notice_uses_it,
-    a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups
+    a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups,
+    supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -194,7 +195,75 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
     let body = message.raw.replace("=\r\n", "").replace("\r\n", " ").replace('\n', " ");
     assert!(body.contains(&format!("result by {due}")), "{due}: {body}");
     assert!(body.contains(case_number) && body.contains("Dear Li Wei"), "{body}");
+
+    // The bus delivers intake's acceptance again (published anew under another message id, as a
+    // re-publication that escaped the broker's deduplication would be): notification sees the
+    // duplicate and records no second notice; the server still holds one message.
+    let accepted = intake_event(&sandbox, email_id, "case.accepted").await;
+    let again = bus::Message {
+        msg_id: format!("{}-again", accepted.msg_id),
+        ..accepted
+    };
+    let acks = sandbox.transport().publish(vec![again]).await.expect("published");
+    assert!(!acks[0].duplicate, "a new message on the bus");
+    wait_until(Duration::from_secs(15), || async {
+        (metric(&sandbox, "notification_events_duplicate_total").await >= 1.0).then_some(())
+    })
+    .await
+    .expect("notification receives the redelivered event");
+    let (_, case) = sandbox.case(email_id).await.expect("case");
+    assert_eq!(
+        e2e::count_entries(&case, "notification", "acknowledgement_recorded"),
+        1,
+        "one acknowledgement"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(smtp.messages().len(), 1, "no second e-mail");
     sandbox.stop().await;
+}
+
+/// The message intake published for `case_id` of `event_type`, read back from the bus with a
+/// consumer of the test's own.
+async fn intake_event(sandbox: &Sandbox, case_id: &str, event_type: &str) -> bus::Message {
+    let spec = bus::ConsumerSpec {
+        durable_name: format!("e2e-reader-{}", uuid_simple()),
+        filter_subjects: vec!["redress.default.intake.>".into()],
+        ack_wait: Duration::from_secs(30),
+        max_deliver: None,
+    };
+    let mut consumer = sandbox.transport().consumer(spec).await.expect("a consumer");
+    loop {
+        let deliveries = consumer.fetch(100, Duration::from_secs(2)).await.expect("fetched");
+        assert!(!deliveries.is_empty(), "{event_type} of {case_id} is on the bus");
+        if let Some(found) = deliveries.into_iter().find(|d| {
+            d.message.subject.contains(&format!(".{event_type}."))
+                && bus::Envelope::from_message(&d.message).is_ok_and(|e| e.case_id.to_string() == case_id)
+        }) {
+            return found.message;
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("now")
+            .as_nanos()
+    )
+}
+
+/// A counter's value on the console's `/metrics` (0 when absent).
+async fn metric(sandbox: &Sandbox, name: &str) -> f64 {
+    let Ok(response) = sandbox.http.get(format!("{}/metrics", sandbox.base_url)).send().await else {
+        return 0.0;
+    };
+    let text = response.text().await.unwrap_or_default();
+    text.lines()
+        .filter(|line| line.starts_with(name))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }
 
 /// The text of a PDF, by poppler's pdftotext.
@@ -504,6 +573,283 @@ async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_g
         dingtalk.1.get("sign"),
         Some(&notification::channels::dingtalk_sign(timestamp, "SECbyd")),
         "signed with the robot's secret"
+    );
+    sandbox.stop().await;
+}
+
+/// A member of staff's inbox, read by the administrator.
+async fn inbox(sandbox: &Sandbox, staff: &str) -> Vec<Value> {
+    let reply: Value = sandbox
+        .api(reqwest::Method::GET, &format!("/api/v1/inbox?staff={staff}"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    reply["notices"].as_array().cloned().unwrap_or_default()
+}
+
+/// The agents' call list (`open` or `done`).
+async fn call_list(sandbox: &Sandbox, state: &str) -> Vec<Value> {
+    let response = sandbox
+        .api(reqwest::Method::GET, &format!("/api/v1/call-list?state={state}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let reply: Value = response.json().await.expect("json");
+    reply["calls"].as_array().cloned().unwrap_or_default()
+}
+
+async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list(stores: Stores) {
+    let outbox = tempfile::tempdir().expect("dir");
+    let settings = Settings {
+        notification: ChannelsConfig {
+            outbox_dir: Some(outbox.path().to_path_buf()),
+            delivery: DeliveryConfig {
+                tick_ms: 100,
+                ..DeliveryConfig::default()
+            },
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+    let organisation: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
+    let rules: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/org", organisation, "the group").await.0,
+        201
+    );
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/routing/rules", rules, "rules").await.0,
+        201
+    );
+    let (id, case) = dispatched(
+        &sandbox,
+        json!({"channel": "phone", "unit": "gz-tianhe-byd", "brand": "byd",
+            "narrative": "销售顾问承诺赠送的原厂脚垫没有兑现", "complainant": {"name": "王芳", "phone": "13800000001",
+                "preferred_channel": "sms"}}),
+    )
+    .await;
+    let case_number = case["case_number"].as_str().expect("case number").to_owned();
+    let (crm, service, cc_manager, agent) = (
+        "gz-tianhe-byd-crm",
+        "gz-tianhe-byd-service",
+        "hq-cc-manager",
+        "hq-cc-agent-huang",
+    );
+    let mut version = case["version"].as_u64();
+    let mut step = async |action: &str, staff: &str, mut body: Value| {
+        body["staff"] = json!(staff);
+        let (status, reply) = act(&sandbox, &id, action, body, version).await;
+        assert_eq!(status, 200, "{action} by {staff}: {reply}");
+        let done = reply["version"].as_u64();
+        let settled = until(&sandbox, &id, |c| {
+            c["pending"].as_array().is_some_and(Vec::is_empty) && c["version"].as_u64() >= done
+        })
+        .await;
+        version = settled["version"].as_u64();
+        reply
+    };
+    step("take", crm, json!({})).await;
+    step("assign", crm, json!({"assignee": service})).await;
+
+    // Head office issues a supervision notice (督办) with its own deadline: the store's
+    // customer-relations manager and the assignee find it in their inbox, with its text.
+    let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    step(
+        "supervise",
+        cc_manager,
+        json!({"kind": "notice", "text": "客户已向媒体反映，请门店总经理亲自跟进", "due_at": due}),
+    )
+    .await;
+    for member in [crm, service] {
+        let notice = wait_until(Duration::from_secs(10), || async {
+            inbox(&sandbox, member)
+                .await
+                .into_iter()
+                .find(|n| n["kind"] == "supervision")
+        })
+        .await
+        .unwrap_or_else(|| panic!("{member} is told of the supervision"));
+        assert!(
+            notice["subject"].as_str().is_some_and(|s| s.contains(&case_number)),
+            "{notice}"
+        );
+        assert!(
+            notice["body"].as_str().is_some_and(|b| b.contains("客户已向媒体反映")),
+            "{notice}"
+        );
+    }
+    assert!(
+        !inbox(&sandbox, cc_manager)
+            .await
+            .iter()
+            .any(|n| n["kind"] == "supervision"),
+        "not the supervisor who issued it"
+    );
+
+    // The store resolves it; the result notice goes out with the callback invitation, and the
+    // callback goes on the agents' call list with the number masked.
+    step("contact", service, json!({"purpose": "first", "method": "phone"})).await;
+    let resolved = step(
+        "resolve",
+        service,
+        json!({"result": "补发原厂脚垫", "basis": "销售承诺", "complainant_signed_off": true}),
+    )
+    .await;
+    if resolved["status"] == "under_review" {
+        step("review", cc_manager, json!({"outcome": "approve"})).await;
+    }
+    step("contact", crm, json!({"purpose": "result", "method": "sms"})).await;
+    let calls = wait_until(Duration::from_secs(10), || async {
+        let calls = call_list(&sandbox, "open").await;
+        calls.iter().any(|c| c["case_id"] == id.as_str()).then_some(calls)
+    })
+    .await
+    .expect("the callback is on the call list");
+    let call = calls.iter().find(|c| c["case_id"] == id.as_str()).expect("the call");
+    assert_eq!(
+        (
+            call["case_number"].as_str(),
+            call["recipient_masked"].as_str(),
+            call["attempts"].as_u64()
+        ),
+        (Some(case_number.as_str()), Some("138****0001"), Some(0)),
+        "{call}"
+    );
+    let (_, view) = sandbox.case(&id).await.expect("case");
+    for kind in ["result_recorded", "callback_invitation_recorded"] {
+        assert_eq!(e2e::count_entries(&view, "notification", kind), 1, "{kind}");
+    }
+
+    // A failed attempt moves the call later; the satisfied callback takes it off the list.
+    step("callbacks", agent, json!({"outcome": "failed", "note": "无人接听"})).await;
+    let moved = wait_until(Duration::from_secs(10), || async {
+        call_list(&sandbox, "open")
+            .await
+            .into_iter()
+            .find(|c| c["case_id"] == id.as_str() && c["attempts"] == 1)
+    })
+    .await
+    .expect("the attempt is counted");
+    assert_ne!(
+        moved["due_at"], call["due_at"],
+        "the next attempt is due at another time"
+    );
+    step(
+        "callbacks",
+        agent,
+        json!({"outcome": "satisfied", "scores": {"channel": 5, "attitude": 5, "time": 4, "result": 5}}),
+    )
+    .await;
+    let done = wait_until(Duration::from_secs(10), || async {
+        call_list(&sandbox, "done")
+            .await
+            .into_iter()
+            .find(|c| c["case_id"] == id.as_str())
+    })
+    .await
+    .expect("the call is done");
+    assert_eq!(done["outcome"], "satisfied", "{done}");
+    assert!(
+        !call_list(&sandbox, "open")
+            .await
+            .iter()
+            .any(|c| c["case_id"] == id.as_str()),
+        "off the open list"
+    );
+
+    // The approved-answer library: an agent proposes, the same agent cannot approve, the
+    // manager does; agents then see it.
+    let propose = sandbox
+        .api(reqwest::Method::POST, "/api/v1/answers")
+        .json(&json!({"topic": "脚垫赠品", "category": "dealer.sales.gift",
+            "title_zh": "赠品未兑现的答复口径", "title_en": "What we say about gifts not delivered",
+            "body_zh": "门店将在三个工作日内补发承诺的赠品。", "body_en": "The store delivers the promised gift within three working days."}));
+    let response = propose.send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 201);
+    let proposed: Value = response.json().await.expect("json");
+    assert_eq!(proposed["state"], "proposed", "{proposed}");
+    let answer_id = proposed["answer_id"].as_str().expect("id");
+    let approve = |version: u64| {
+        sandbox
+            .api(reqwest::Method::POST, &format!("/api/v1/answers/{answer_id}/approve"))
+            .json(&json!({"version": version}))
+    };
+    // The administrator proposed it, so the administrator cannot approve it.
+    let response = approve(1).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 422);
+    let error: Value = response.json().await.expect("json");
+    assert_eq!(error["error"]["field"], "approved_by", "{error}");
+    let listed: Value = sandbox
+        .api(reqwest::Method::GET, "/api/v1/answers?category=dealer.sales.gift")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["answers"], json!([]), "nothing approved yet: {listed}");
+    let response = approve(9).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 404);
+    // The call centre's manager approves it with their own credential.
+    let issued: Value = sandbox
+        .api(reqwest::Method::POST, "/api/v1/credentials")
+        .json(&json!({"staff": cc_manager}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    let token = issued["token"].as_str().expect("token").to_owned();
+    let response = sandbox
+        .http
+        .post(format!("{}/api/v1/answers/{answer_id}/approve", sandbox.base_url))
+        .bearer_auth(&token)
+        .json(&json!({"version": 1}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let approved: Value = response.json().await.expect("json");
+    assert_eq!(
+        (approved["state"].as_str(), approved["approved_by"].as_str()),
+        (Some("approved"), Some(cc_manager)),
+        "{approved}"
+    );
+    let listed: Value = sandbox
+        .http
+        .get(format!(
+            "{}/api/v1/answers?category=dealer.sales.gift",
+            sandbox.base_url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        listed["answers"][0]["body_zh"], "门店将在三个工作日内补发承诺的赠品。",
+        "{listed}"
+    );
+    let response = approve(1).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 409, "approved already");
+    // The library's changes are in notification's audit log.
+    let audit = sandbox.audit_log("notification").await.expect("audit log");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert!(
+        actions.contains(&"answer.proposed") && actions.contains(&"answer.approved"),
+        "{actions:?}"
     );
     sandbox.stop().await;
 }

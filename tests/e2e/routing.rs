@@ -324,6 +324,17 @@ async fn a_dealership_group_dispatches_returns_warns_and_recuses(stores: Stores)
         0,
         "two complainants are no batch"
     );
+    // Notification tells the staff of the unit the third case went to (batch_alert notices).
+    let alerted = until(&sandbox, &batch[2], |case| {
+        e2e::count_entries(case, "notification", "batch_alert_recorded") >= 1
+    })
+    .await;
+    let audience = alerted["timeline"]
+        .as_array()
+        .and_then(|entries| entries.iter().find(|e| e["action"] == "batch_alert_recorded"))
+        .map(|e| e["detail"]["audience"].clone())
+        .expect("a batch alert");
+    assert!(audience.as_str().is_some_and(|a| a.starts_with("staff:")), "{audience}");
 
     // A VIP takes the green channel; the dry-run shows the same decision without writing anything.
     let (_, vip) = dispatched(

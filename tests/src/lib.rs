@@ -120,6 +120,11 @@ impl Sandbox {
         Ok(entries?)
     }
 
+    /// The bus the product's services share.
+    pub fn transport(&self) -> Arc<dyn bus::Transport> {
+        self.running.as_ref().expect("running").transport.clone()
+    }
+
     /// Stops the product and starts it again on the same data directory.
     pub async fn restart(&mut self, clock: Arc<dyn domain::Clock>) -> anyhow::Result<()> {
         if let Some(running) = self.running.take() {

@@ -60,6 +60,8 @@ pub struct Running {
     pub shutdown: CancellationToken,
     /// Every service's task.
     pub services: JoinSet<anyhow::Result<()>>,
+    /// The bus the services share (tests re-publish on it to show redelivery changes nothing).
+    pub transport: Arc<dyn bus::Transport>,
 }
 
 impl Running {
@@ -113,7 +115,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
         "starting"
     );
     let platform = Platform {
-        transport,
+        transport: transport.clone(),
         clock: options.clock.clone(),
         partitions: settings.partitions,
     };
@@ -280,6 +282,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
         routing_url,
         shutdown,
         services,
+        transport,
     })
 }
 

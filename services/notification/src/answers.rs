@@ -213,7 +213,17 @@ pub async fn retire(conn: &mut store::Conn, tenant: &str, answer_id: &str) -> Re
     .await
     .map_err(StoreError::from)?;
     let Some(row) = row else {
-        return Err(Error::Conflict("not approved".into()));
+        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM answers WHERE tenant = $1 AND answer_id = $2")
+            .bind(tenant)
+            .bind(answer_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(StoreError::from)?;
+        return Err(if known == 0 {
+            Error::NotFound(answer_id.to_owned(), 0)
+        } else {
+            Error::Conflict("not approved".into())
+        });
     };
     let mut answer = answer_of(&row)?;
     sqlx::query("UPDATE answers SET state = 'retired' WHERE tenant = $1 AND answer_id = $2 AND version = $3")

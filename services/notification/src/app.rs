@@ -108,7 +108,10 @@ impl App {
             settings: Arc::new(settings),
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
-        let service = NotificationServer::new(NotificationGrpc { db: host.db.clone() });
+        let service = NotificationServer::new(NotificationGrpc {
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+        });
         let name = "redress.notification.v1.Notification";
         host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)
             .await

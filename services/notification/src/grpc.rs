@@ -4,8 +4,10 @@ use rpc::notification::v1::notification_server::Notification;
 use std::collections::BTreeMap;
 
 use rpc::notification::v1::{
-    GetTemplatesRequest, InboxNotice, InboxReply, InboxRequest, ListNoticesReply, ListNoticesRequest,
-    Notice as WireNotice, PreviewTemplateRequest, PublishTemplatesRequest, TemplatePreview, TemplatesView,
+    Answer as WireAnswer, ApproveAnswerRequest, Call as WireCall, CallListReply, CallListRequest, GetTemplatesRequest,
+    InboxNotice, InboxReply, InboxRequest, ListAnswersReply, ListAnswersRequest, ListNoticesReply, ListNoticesRequest,
+    Notice as WireNotice, PreviewTemplateRequest, ProposeAnswerRequest, PublishTemplatesRequest, RetireAnswerRequest,
+    TemplatePreview, TemplatesView,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{case_id, internal, invalid, tenant_of};
@@ -13,6 +15,7 @@ use store::Db;
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
+use crate::answers::{self, Answer};
 use crate::store as sql;
 use crate::templates;
 
@@ -38,6 +41,89 @@ fn view_of(latest: Option<sql::TemplateVersion>) -> TemplatesView {
 /// The gRPC face of notification.
 pub struct NotificationGrpc {
     pub db: Db,
+    pub clock: std::sync::Arc<dyn domain::Clock>,
+}
+
+fn wire_answer(answer: Answer) -> WireAnswer {
+    WireAnswer {
+        answer_id: answer.answer_id,
+        version: u32::try_from(answer.version).unwrap_or(u32::MAX),
+        topic: answer.topic,
+        batch_id: answer.batch_id,
+        category: answer.category,
+        title_zh: answer.title_zh,
+        title_en: answer.title_en,
+        body_zh: answer.body_zh,
+        body_en: answer.body_en,
+        state: answer.state,
+        proposed_by: answer.proposed_by,
+        proposed_at: answer.proposed_at,
+        approved_by: answer.approved_by,
+        approved_at: answer.approved_at,
+    }
+}
+
+fn refused(error: answers::Error) -> Status {
+    match error {
+        answers::Error::Invalid(field, message) => invalid(field, "invalid", message),
+        answers::Error::NotFound(..) => runtime::grpc::status(
+            domain::ErrorCode::NotFound,
+            "not_found",
+            &error.to_string(),
+            Some("answer_id"),
+        ),
+        answers::Error::Conflict(state) => runtime::grpc::conflict(
+            "invalid_state",
+            format!("the answer is {state}"),
+            Some(serde_json::json!({"current_state": state})),
+        ),
+        answers::Error::Store(error) => internal(error),
+    }
+}
+
+fn who(text: &str, field: &str) -> Result<String, Status> {
+    if text.is_empty() || text.len() > 64 {
+        return Err(invalid(
+            field,
+            "required",
+            format!("{field}: a member of staff's id, 1-64 characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+impl NotificationGrpc {
+    /// Writes one change to the library with its audit entry.
+    async fn change_answer<F>(&self, tenant: &str, actor: &str, action: &str, change: F) -> Result<WireAnswer, Status>
+    where
+        F: for<'c> FnOnce(
+            &'c mut store::Conn,
+            String,
+        )
+            -> std::pin::Pin<Box<dyn Future<Output = Result<Answer, answers::Error>> + Send + 'c>>,
+    {
+        let now = self.clock.now();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut tx = self.db.begin().await.map_err(internal)?;
+        let answer = change(&mut tx, at).await.map_err(refused)?;
+        let detail = serde_json::json!({"answer_id": answer.answer_id, "version": answer.version,
+            "state": answer.state, "topic": answer.topic});
+        store::audit::append(
+            &mut tx,
+            &store::audit::AuditEntry {
+                tenant,
+                at: now,
+                actor,
+                action,
+                subject: &answer.answer_id,
+                detail_json: &detail.to_string(),
+            },
+        )
+        .await
+        .map_err(internal)?;
+        self.db.commit(tx).await.map_err(internal)?;
+        Ok(wire_answer(answer))
+    }
 }
 
 #[tonic::async_trait]
@@ -199,6 +285,142 @@ impl Notification for NotificationGrpc {
             sms_params_json,
             sms_segments,
             context_json: context.to_string(),
+        }))
+    }
+
+    async fn call_list(&self, request: Request<CallListRequest>) -> Result<Response<CallListReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let state = match request.state.as_str() {
+            "" | "open" => "open",
+            "done" => "done",
+            _ => return Err(invalid("state", "one_of", "state: open or done")),
+        };
+        let limit = match request.limit {
+            0 => 100,
+            n => i64::from(n.min(500)),
+        };
+        let calls = sql::call_list(&self.db, tenant.as_str(), state, limit)
+            .await
+            .map_err(internal)?;
+        Ok(Response::new(CallListReply {
+            calls: calls
+                .into_iter()
+                .map(|c| WireCall {
+                    case_id: c.case_id,
+                    case_number: c.case_number,
+                    purpose: c.purpose,
+                    recipient_masked: c.recipient_masked,
+                    language: c.language,
+                    state: c.state,
+                    attempts: u32::try_from(c.attempts).unwrap_or(u32::MAX),
+                    due_at: c.due_at,
+                    opened_at: c.opened_at,
+                    updated_at: c.updated_at,
+                    outcome: c.outcome,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn propose_answer(&self, request: Request<ProposeAnswerRequest>) -> Result<Response<WireAnswer>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let by = who(&request.proposed_by, "proposed_by")?;
+        let answer_id = if request.answer_id.is_empty() {
+            uuid::Uuid::now_v7().to_string()
+        } else {
+            runtime::grpc::case_id(&request.answer_id)
+                .map_err(|_| invalid("answer_id", "uuid", "answer_id: an answer's id"))?
+                .to_string()
+        };
+        let draft = Answer {
+            answer_id,
+            topic: request.topic,
+            batch_id: request.batch_id,
+            category: request.category,
+            title_zh: request.title_zh,
+            title_en: request.title_en,
+            body_zh: request.body_zh,
+            body_en: request.body_en,
+            proposed_by: by.clone(),
+            ..Answer::default()
+        };
+        let tenant_id = tenant.as_str().to_owned();
+        let answer = self
+            .change_answer(tenant.as_str(), &by, "answer.proposed", move |tx, at| {
+                Box::pin(async move {
+                    let draft = Answer {
+                        proposed_at: at,
+                        ..draft
+                    };
+                    answers::propose(tx, &tenant_id, draft).await
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn approve_answer(&self, request: Request<ApproveAnswerRequest>) -> Result<Response<WireAnswer>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let by = who(&request.approved_by, "approved_by")?;
+        let tenant_id = tenant.as_str().to_owned();
+        let approver = by.clone();
+        let answer = self
+            .change_answer(tenant.as_str(), &by, "answer.approved", move |tx, at| {
+                Box::pin(async move {
+                    answers::approve(
+                        tx,
+                        &tenant_id,
+                        &request.answer_id,
+                        i64::from(request.version),
+                        &approver,
+                        &at,
+                    )
+                    .await
+                })
+            })
+            .await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn retire_answer(&self, request: Request<RetireAnswerRequest>) -> Result<Response<WireAnswer>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let by = who(&request.retired_by, "retired_by")?;
+        let tenant_id = tenant.as_str().to_owned();
+        let answer = self
+            .change_answer(tenant.as_str(), &by, "answer.retired", move |tx, _| {
+                Box::pin(async move { answers::retire(tx, &tenant_id, &request.answer_id).await })
+            })
+            .await?;
+        Ok(Response::new(answer))
+    }
+
+    async fn list_answers(&self, request: Request<ListAnswersRequest>) -> Result<Response<ListAnswersReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if !matches!(
+            request.state.as_str(),
+            "" | "approved" | "proposed" | "superseded" | "retired"
+        ) {
+            return Err(invalid(
+                "state",
+                "one_of",
+                "state: approved, proposed, superseded or retired",
+            ));
+        }
+        let filter = answers::Filter {
+            state: request.state,
+            category: request.category,
+            batch_id: request.batch_id,
+        };
+        let list = answers::list(&self.db, tenant.as_str(), &filter)
+            .await
+            .map_err(internal)?;
+        Ok(Response::new(ListAnswersReply {
+            answers: list.into_iter().map(wire_answer).collect(),
         }))
     }
 

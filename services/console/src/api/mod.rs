@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: errors in one shape, one module per resource.
 
 pub mod analytics;
+pub mod answers;
 pub mod auth;
 pub mod body;
 pub mod casework;
