@@ -137,6 +137,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             policy: settings.policy.clone(),
             auto_accept: settings.auto_accept,
             fsync_full,
+            mailboxes: settings.intake.mailbox.clone().into_iter().collect(),
         },
         platform.clone(),
         calendars.clone(),

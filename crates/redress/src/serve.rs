@@ -81,6 +81,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     policy: config.intake.policy.clone(),
                     auto_accept: config.intake.auto_accept,
                     fsync_full,
+                    mailboxes: config.intake.mailbox.clone().into_iter().collect(),
                 },
                 platform,
                 calendars,

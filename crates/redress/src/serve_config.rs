@@ -90,6 +90,9 @@ pub struct IntakeConfig {
     pub calendar: String,
     pub policy: String,
     pub auto_accept: bool,
+    /// The tenant's mailbox polled over IMAP (`[intake.mailbox]`, decision 0006); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<intake::config::MailboxConfig>,
 }
 
 /// Notification's own settings.
@@ -139,6 +142,7 @@ impl Default for ServeConfig {
                 calendar: "cn".into(),
                 policy: "service_commitment".into(),
                 auto_accept: true,
+                mailbox: None,
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),

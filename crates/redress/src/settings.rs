@@ -32,6 +32,18 @@ pub struct Settings {
     /// data directory's `outbox/`.
     #[serde(default)]
     pub notification: notification::channels::ChannelsConfig,
+    /// Intake's mailbox (`[intake.mailbox]`, decision 0006); without it no mailbox is polled.
+    #[serde(default)]
+    pub intake: IntakeSettings,
+}
+
+/// Intake's part of the settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeSettings {
+    /// The tenant's mailbox polled over IMAP for complaints by e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<intake::config::MailboxConfig>,
 }
 
 impl Default for Settings {
@@ -46,6 +58,7 @@ impl Default for Settings {
             organisation_en: "Customer Service Centre".into(),
             public_per_minute: 30,
             notification: notification::channels::ChannelsConfig::default(),
+            intake: IntakeSettings::default(),
         }
     }
 }
@@ -65,6 +78,9 @@ impl Settings {
             "partitions must be between 1 and 256"
         );
         anyhow::ensure!(settings.public_per_minute > 0, "public_per_minute must be positive");
+        if let Some(mailbox) = &settings.intake.mailbox {
+            mailbox.validate().map_err(anyhow::Error::msg)?;
+        }
         Ok(settings)
     }
 }
@@ -84,6 +100,36 @@ mod tests {
             assert_eq!(settings.partitions, 8);
             jail.set_env("REDRESS__PARTITONS", "8");
             assert!(Settings::load(None).is_err(), "a misspelt key is an error");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own error type
+    fn the_intake_mailbox_is_off_unless_configured_and_then_checked() {
+        figment::Jail::expect_with(|jail| {
+            assert!(Settings::load(None).expect("loads").intake.mailbox.is_none());
+            jail.create_file(
+                "redress.toml",
+                "[intake.mailbox]\nhost = \"127.0.0.1\"\nport = 1143\nuser = \"complaints\"\npassword = \"secret\"\n",
+            )?;
+            let settings = Settings::load(Some(Path::new("redress.toml"))).expect("loads");
+            let mailbox = settings.intake.mailbox.expect("configured");
+            assert_eq!((mailbox.tenant.as_str(), mailbox.folder.as_str()), ("default", "INBOX"));
+            assert_eq!((mailbox.port, mailbox.poll_interval_secs), (1143, 60));
+            assert!(
+                !format!("{mailbox:?}").contains("secret"),
+                "the password is not printed"
+            );
+            jail.create_file(
+                "zero.toml",
+                "[intake.mailbox]\nhost = \"127.0.0.1\"\nuser = \"complaints\"\npassword = \"secret\"\npoll_interval_secs = 0\n",
+            )?;
+            let error = Settings::load(Some(Path::new("zero.toml"))).expect_err("refused");
+            assert!(
+                error.to_string().contains("intake.mailbox.poll_interval_secs"),
+                "{error}"
+            );
             Ok(())
         });
     }

@@ -3,6 +3,7 @@
 //! Waiting means polling a condition with a timeout ([`wait_until`]), never a fixed sleep.
 
 pub mod nats;
+pub mod imap;
 pub mod smtp;
 pub mod postgres;
 pub mod stores;

@@ -13,6 +13,7 @@ use crate::catalogs::{CatalogHandler, Catalogs};
 use crate::cipher::DefaultCipher;
 use crate::config::Config;
 use crate::grpc::IntakeGrpc;
+use crate::mailbox::Mailbox;
 use crate::register::Desk;
 use crate::store::MIGRATIONS;
 
@@ -20,6 +21,7 @@ use crate::store::MIGRATIONS;
 pub struct App {
     host: ServiceHost,
     desk: Arc<Desk>,
+    mailboxes: Vec<Mailbox>,
 }
 
 impl App {
@@ -45,6 +47,9 @@ impl App {
             .into());
         }
         calendars.get(&config.calendar_id)?;
+        for mailbox in &config.mailboxes {
+            mailbox.validate()?;
+        }
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let ledger = crate::ledger::Ledger {
@@ -65,7 +70,12 @@ impl App {
             policy: config.policy,
             auto_accept: config.auto_accept,
         });
-        Ok(Self { host, desk })
+        let mailboxes = config
+            .mailboxes
+            .into_iter()
+            .map(|mailbox| Mailbox::new(mailbox, desk.clone()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { host, desk, mailboxes })
     }
 
     /// Where gRPC listens.
@@ -73,15 +83,22 @@ impl App {
         self.host.addr()
     }
 
-    /// Serves until `shutdown`, then drains the relay and closes the store.
+    /// Serves (and polls the mailboxes) until `shutdown`, then drains the relay and closes the
+    /// store.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
+        let pollers: Vec<_> = self
+            .mailboxes
+            .into_iter()
+            .map(|mailbox| tokio::spawn(mailbox.run(shutdown.clone())))
+            .collect();
         let handler = Arc::new(CatalogHandler {
             db: self.host.db.clone(),
             catalogs: self.desk.catalogs.clone(),
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, self.host.platform.partitions);
         let service = IntakeServer::new(IntakeGrpc { desk: self.desk });
-        self.host
+        let served = self
+            .host
             .serve_consuming(
                 handler,
                 options,
@@ -89,6 +106,10 @@ impl App {
                 |router| router.add_service(service),
                 shutdown,
             )
-            .await
+            .await;
+        for poller in pollers {
+            let _ = poller.await;
+        }
+        served
     }
 }

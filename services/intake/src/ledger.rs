@@ -122,12 +122,29 @@ impl Ledger {
             }
             return Self::replay(conn, &tenant, &case_id).await;
         }
+        if let Some(mail) = &prepared.mail {
+            let message = &mail.message;
+            let place = (message.mailbox.as_str(), message.uid_validity, message.uid);
+            if let Some((_, Some(case_id))) =
+                sql::known_mail_message(conn, tenant.as_str(), &message.message_ref, place).await?
+            {
+                return Self::replay(conn, &tenant, &case_id).await;
+            }
+        }
         let number = sql::next_daily_number(conn, tenant.as_str(), &prepared.day).await?;
         let case_number = format!("TS{}{number:04}", prepared.day);
         prepared.row.case_number = case_number.clone();
         sql::insert_case(conn, &prepared.row).await?;
         if let Some((key_hash, body)) = &prepared.idempotency {
             sql::remember_idempotency(conn, tenant.as_str(), key_hash, body, &prepared.row.id, prepared.now).await?;
+        }
+        if let Some(mail) = &prepared.mail {
+            let mut message = mail.message.clone();
+            message.case_id = Some(prepared.row.id.clone());
+            sql::remember_mail_message(conn, &message).await?;
+            for attachment in &mail.attachments {
+                sql::insert_mail_attachment(conn, attachment).await?;
+            }
         }
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
         let accepted = prepared.acceptance.is_some();

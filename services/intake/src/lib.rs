@@ -2,7 +2,9 @@
 //! the narrative (both encrypted at rest, never on the bus), idempotency keys, and the
 //! acceptance gate with its acknowledgement deadline.
 //!
-//! Emits `case.registered` (with derived signals, not text) and `case.accepted`. Consumes
+//! Emits `case.registered` (with derived signals, not text), `case.accepted` and
+//! `case.correspondence_received` (a reply by e-mail joined its case; no text). Polls the
+//! tenants' mailboxes over IMAP ([`mailbox`], decision 0006). Consumes
 //! routing's events for one of them, `catalog.published`: its copy of each tenant's category
 //! tree ([`catalogs`]). Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and
 //! `CaseHistory` over gRPC. Read [`app`] for the wiring, [`register`] for the flow.
@@ -11,6 +13,8 @@ pub mod config;
 pub mod cipher;
 pub mod catalogs;
 pub mod register;
+pub mod mail;
+pub mod mailbox;
 pub mod ledger;
 pub mod store;
 pub mod grpc;

@@ -64,6 +64,18 @@ pub struct Prepared {
     /// Keyed pseudonyms for routing (see `CaseRegistered`): the complainant, the matter.
     pub complainant_ref: String,
     pub matter_ref: String,
+    /// The e-mail it comes from, remembered in the same transaction (decision 0006).
+    pub mail: Option<MailReceipt>,
+}
+
+/// The message a registration by e-mail comes from, with its attachments (encrypted for the
+/// case): the ledger remembers both in the registration's transaction, and replays the case of
+/// a message it already remembers instead of numbering a second one.
+#[derive(Debug, Clone)]
+pub struct MailReceipt {
+    /// Its `case_id` is filled in by the ledger.
+    pub message: sql::MailMessageRow,
+    pub attachments: Vec<sql::AttachmentRow>,
 }
 
 /// The acknowledgement deadline of a policy, counted from receipt; `None` when the policy sets
@@ -234,6 +246,20 @@ impl Desk {
         self.ledger.write(prepared).await
     }
 
+    /// Registers a submission made from an e-mail; `receipt` is given the new case's id (its
+    /// attachments are encrypted for it). A message already remembered replays its case.
+    pub async fn register_mail(
+        &self,
+        tenant: &Tenant,
+        submission: Submission,
+        receipt: impl FnOnce(&str) -> Result<MailReceipt, Error>,
+    ) -> Result<Registered, Error> {
+        let catalog = self.catalogs.get(tenant).await?;
+        let mut prepared = self.prepare(tenant, submission, &catalog)?;
+        prepared.mail = Some(receipt(&prepared.row.id)?);
+        self.ledger.write(prepared).await
+    }
+
     /// Everything that needs no lock: validation, deadlines, encryption. The case number, the
     /// idempotency check and the writes happen in the ledger's transaction.
     ///
@@ -310,6 +336,7 @@ impl Desk {
             complaint,
             acceptance,
             registered_by: submission.registered_by,
+            mail: None,
         })
     }
 

@@ -21,6 +21,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0101_catalogs.sql"),
         postgres: include_str!("../migrations/postgres/0101_catalogs.sql"),
     },
+    Migration {
+        version: 102,
+        name: "mailbox",
+        sqlite: include_str!("../migrations/sqlite/0102_mailbox.sql"),
+        postgres: include_str!("../migrations/postgres/0102_mailbox.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).
@@ -231,4 +237,268 @@ pub async fn cases_by_ids(conn: &mut store::Conn, tenant: &str, ids: &[String]) 
         }
     }
     Ok(found)
+}
+
+/// A message taken in from a mailbox and what it became (`case`, `correspondence`, `quarantined`).
+#[derive(Debug, Clone)]
+pub struct MailMessageRow {
+    pub tenant: String,
+    pub message_ref: String,
+    pub mailbox: String,
+    pub uid_validity: i64,
+    pub uid: i64,
+    pub outcome: &'static str,
+    pub case_id: Option<String>,
+    pub recorded_at: String,
+}
+
+/// A file that came by e-mail (name and bytes encrypted).
+#[derive(Debug, Clone)]
+pub struct AttachmentRow {
+    pub id: String,
+    pub tenant: String,
+    pub case_id: String,
+    pub correspondence_id: Option<String>,
+    pub file_name: Vec<u8>,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub stored: bool,
+    pub content: Option<Vec<u8>>,
+}
+
+/// A message that joined a case (sender and content encrypted).
+#[derive(Debug, Clone)]
+pub struct CorrespondenceRow {
+    pub id: String,
+    pub tenant: String,
+    pub case_id: String,
+    pub channel: String,
+    pub matched_by: String,
+    pub from_complainant: bool,
+    pub received_at: String,
+    pub sender: Vec<u8>,
+    pub content: Vec<u8>,
+    pub recorded_at: String,
+}
+
+/// A message kept aside with its reason (the raw message encrypted).
+#[derive(Debug, Clone)]
+pub struct QuarantineRow {
+    pub id: String,
+    pub tenant: String,
+    pub mailbox: String,
+    pub uid_validity: i64,
+    pub uid: i64,
+    pub reason: String,
+    pub detail: String,
+    pub raw: Vec<u8>,
+    pub quarantined_at: String,
+}
+
+/// What a message already taken in became — found by its identity, or by its place in the
+/// mailbox — with the case it opened or joined.
+pub async fn known_mail_message(
+    conn: &mut store::Conn,
+    tenant: &str,
+    message_ref: &str,
+    (mailbox, uid_validity, uid): (&str, i64, i64),
+) -> Result<Option<(String, Option<String>)>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT outcome, case_id FROM mail_messages
+         WHERE tenant = $1 AND (message_ref = $2 OR (mailbox = $3 AND uid_validity = $4 AND uid = $5))",
+    )
+    .bind(tenant)
+    .bind(message_ref)
+    .bind(mailbox)
+    .bind(uid_validity)
+    .bind(uid)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Remembers a message taken in.
+pub async fn remember_mail_message(conn: &mut store::Conn, row: &MailMessageRow) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO mail_messages (tenant, message_ref, mailbox, uid_validity, uid, outcome, case_id, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&row.tenant)
+    .bind(&row.message_ref)
+    .bind(&row.mailbox)
+    .bind(row.uid_validity)
+    .bind(row.uid)
+    .bind(row.outcome)
+    .bind(&row.case_id)
+    .bind(&row.recorded_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The case of the first of `message_refs` intake recorded with one.
+pub async fn case_of_mail_messages(
+    conn: &mut store::Conn,
+    tenant: &str,
+    message_refs: &[String],
+) -> Result<Option<String>, Error> {
+    for message_ref in message_refs {
+        let case_id: Option<Option<String>> =
+            sqlx::query_scalar("SELECT case_id FROM mail_messages WHERE tenant = $1 AND message_ref = $2")
+                .bind(tenant)
+                .bind(message_ref)
+                .fetch_optional(&mut *conn)
+                .await?;
+        if let Some(Some(case_id)) = case_id {
+            return Ok(Some(case_id));
+        }
+    }
+    Ok(None)
+}
+
+/// Records an attachment.
+pub async fn insert_mail_attachment(conn: &mut store::Conn, row: &AttachmentRow) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO mail_attachments (id, tenant, case_id, correspondence_id, file_name, content_type, size, sha256,
+            stored, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&row.id)
+    .bind(&row.tenant)
+    .bind(&row.case_id)
+    .bind(&row.correspondence_id)
+    .bind(&row.file_name)
+    .bind(&row.content_type)
+    .bind(row.size)
+    .bind(&row.sha256)
+    .bind(i64::from(row.stored))
+    .bind(&row.content)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A case's attachments, in the order they were recorded.
+pub async fn mail_attachments(pool: &sqlx::AnyPool, tenant: &str, case_id: &str) -> Result<Vec<AttachmentRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, tenant, case_id, correspondence_id, file_name, content_type, size, sha256, stored, content
+         FROM mail_attachments WHERE tenant = $1 AND case_id = $2 ORDER BY id",
+    )
+    .bind(tenant)
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?;
+    let attachment = |row: &sqlx::any::AnyRow| -> Result<AttachmentRow, sqlx::Error> {
+        Ok(AttachmentRow {
+            id: row.try_get("id")?,
+            tenant: row.try_get("tenant")?,
+            case_id: row.try_get("case_id")?,
+            correspondence_id: row.try_get("correspondence_id")?,
+            file_name: row.try_get("file_name")?,
+            content_type: row.try_get("content_type")?,
+            size: row.try_get("size")?,
+            sha256: row.try_get("sha256")?,
+            stored: store::flag(row, "stored")?,
+            content: row.try_get("content")?,
+        })
+    };
+    Ok(rows.iter().map(attachment).collect::<Result<_, _>>()?)
+}
+
+/// Records correspondence.
+pub async fn insert_correspondence(conn: &mut store::Conn, row: &CorrespondenceRow) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO correspondence (id, tenant, case_id, channel, matched_by, from_complainant, received_at, sender,
+            content, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&row.id)
+    .bind(&row.tenant)
+    .bind(&row.case_id)
+    .bind(&row.channel)
+    .bind(&row.matched_by)
+    .bind(i64::from(row.from_complainant))
+    .bind(&row.received_at)
+    .bind(&row.sender)
+    .bind(&row.content)
+    .bind(&row.recorded_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A case's correspondence, oldest first.
+pub async fn correspondence(
+    pool: &sqlx::AnyPool,
+    tenant: &str,
+    case_id: &str,
+) -> Result<Vec<CorrespondenceRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, tenant, case_id, channel, matched_by, from_complainant, received_at, sender, content, recorded_at
+         FROM correspondence WHERE tenant = $1 AND case_id = $2 ORDER BY recorded_at, id",
+    )
+    .bind(tenant)
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?;
+    let correspondence = |row: &sqlx::any::AnyRow| -> Result<CorrespondenceRow, sqlx::Error> {
+        Ok(CorrespondenceRow {
+            id: row.try_get("id")?,
+            tenant: row.try_get("tenant")?,
+            case_id: row.try_get("case_id")?,
+            channel: row.try_get("channel")?,
+            matched_by: row.try_get("matched_by")?,
+            from_complainant: store::flag(row, "from_complainant")?,
+            received_at: row.try_get("received_at")?,
+            sender: row.try_get("sender")?,
+            content: row.try_get("content")?,
+            recorded_at: row.try_get("recorded_at")?,
+        })
+    };
+    Ok(rows.iter().map(correspondence).collect::<Result<_, _>>()?)
+}
+
+/// Keeps a message aside.
+pub async fn insert_quarantine(conn: &mut store::Conn, row: &QuarantineRow) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO mail_quarantine (id, tenant, mailbox, uid_validity, uid, reason, detail, raw, quarantined_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&row.id)
+    .bind(&row.tenant)
+    .bind(&row.mailbox)
+    .bind(row.uid_validity)
+    .bind(row.uid)
+    .bind(&row.reason)
+    .bind(&row.detail)
+    .bind(&row.raw)
+    .bind(&row.quarantined_at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A tenant's quarantined messages, oldest first.
+pub async fn quarantine(pool: &sqlx::AnyPool, tenant: &str) -> Result<Vec<QuarantineRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, tenant, mailbox, uid_validity, uid, reason, detail, raw, quarantined_at
+         FROM mail_quarantine WHERE tenant = $1 ORDER BY quarantined_at, id",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await?;
+    let quarantined = |row: &sqlx::any::AnyRow| -> Result<QuarantineRow, sqlx::Error> {
+        Ok(QuarantineRow {
+            id: row.try_get("id")?,
+            tenant: row.try_get("tenant")?,
+            mailbox: row.try_get("mailbox")?,
+            uid_validity: row.try_get("uid_validity")?,
+            uid: row.try_get("uid")?,
+            reason: row.try_get("reason")?,
+            detail: row.try_get("detail")?,
+            raw: row.try_get("raw")?,
+            quarantined_at: row.try_get("quarantined_at")?,
+        })
+    };
+    Ok(rows.iter().map(quarantined).collect::<Result<_, _>>()?)
 }
