@@ -18,10 +18,18 @@ use rpc::events::v1::CaseCorrespondenceReceived;
 use sqlx::Row;
 use store::{Db, OpenOptions};
 use testkit::imap::{ImapServer, PASSWORD, USER};
+use testkit::stores::StoreTarget;
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
 const TENANT: &str = "default";
+
+testkit::on_both_backends!(
+    chinese_html_and_attached_mail_become_cases_with_decoded_text,
+    replies_join_their_case_by_thread_and_by_case_number,
+    a_message_seen_again_after_a_restart_before_its_flag_registers_once,
+    bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox,
+);
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A running intake App polling one mailbox, on a data directory that outlives it.
@@ -37,12 +45,12 @@ impl Running {
     }
 }
 
-async fn start_intake(dir: &Path, imap_port: u16) -> Running {
+async fn start_intake(dir: &Path, database_url: &str, imap_port: u16) -> Running {
     let mut mailbox = MailboxConfig::new("127.0.0.1", imap_port, USER, PASSWORD);
     mailbox.poll_interval_secs = 1;
     mailbox.max_attachment_bytes = 4096;
     let config = intake::Config {
-        database_url: store::sqlite_url(&dir.join("intake.db")),
+        database_url: database_url.to_owned(),
         key_path: dir.join("intake.key"),
         grpc_addr: "127.0.0.1:0".parse().expect("address"),
         calendar_id: "cn".into(),
@@ -78,14 +86,10 @@ struct Store {
 }
 
 impl Store {
-    async fn open(dir: &Path) -> Self {
-        let db = Db::connect(
-            &store::sqlite_url(&dir.join("intake.db")),
-            sql::MIGRATIONS,
-            OpenOptions::default(),
-        )
-        .await
-        .expect("store");
+    async fn open(dir: &Path, database_url: &str) -> Self {
+        let db = Db::connect(database_url, sql::MIGRATIONS, OpenOptions::default())
+            .await
+            .expect("store");
         Self {
             db,
             cipher: DefaultCipher::from_key_file(&dir.join("intake.key")).expect("key"),
@@ -213,8 +217,7 @@ fn plain(message_id: &str, from: &str, subject: &str, extra_headers: &str, body:
     .into_bytes()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn chinese_html_and_attached_mail_become_cases_with_decoded_text() {
+async fn chinese_html_and_attached_mail_become_cases_with_decoded_text(target: &StoreTarget) {
     let Some(server) = imap_server("chinese_html_and_attached_mail_become_cases_with_decoded_text").await else {
         return;
     };
@@ -227,8 +230,9 @@ async fn chinese_html_and_attached_mail_become_cases_with_decoded_text() {
         server.deliver(raw).expect("delivered");
     }
     let dir = tempfile::tempdir().expect("dir");
-    let intake = start_intake(dir.path(), server.port()).await;
-    let store = Store::open(dir.path()).await;
+    let url = target.url("intake.db");
+    let intake = start_intake(dir.path(), &url, server.port()).await;
+    let store = Store::open(dir.path(), &url).await;
     let cases = store.wait_for_cases(4).await;
     assert_eq!(cases.len(), 4, "one case per message: {cases:?}");
     for (_, number, status, _) in &cases {
@@ -294,10 +298,14 @@ async fn chinese_html_and_attached_mail_become_cases_with_decoded_text() {
     assert_eq!(content, pdf);
 
     wait_until_all_seen(server.port()).await;
-    // Nothing of the complainants in the clear in intake's store.
+    // Nothing of the complainants in the clear in the data directory (intake's SQLite store,
+    // the bus).
     intake.stop().await;
-    let files = std::fs::read_dir(dir.path()).expect("dir");
-    for file in files.filter_map(Result::ok) {
+    let mut files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    if let StoreTarget::Sqlite(store_dir) = target {
+        files.extend(std::fs::read_dir(store_dir.path()).expect("dir"));
+    }
+    for file in files.into_iter().filter_map(Result::ok) {
         // A SQLite journal may go away between the listing and the read.
         let Ok(bytes) = std::fs::read(file.path()) else {
             continue;
@@ -319,8 +327,7 @@ async fn chinese_html_and_attached_mail_become_cases_with_decoded_text() {
 
 use sha2::Digest as _;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replies_join_their_case_by_thread_and_by_case_number() {
+async fn replies_join_their_case_by_thread_and_by_case_number(target: &StoreTarget) {
     let Some(server) = imap_server("replies_join_their_case_by_thread_and_by_case_number").await else {
         return;
     };
@@ -334,8 +341,9 @@ async fn replies_join_their_case_by_thread_and_by_case_number() {
         ))
         .expect("delivered");
     let dir = tempfile::tempdir().expect("dir");
-    let intake = start_intake(dir.path(), server.port()).await;
-    let store = Store::open(dir.path()).await;
+    let url = target.url("intake.db");
+    let intake = start_intake(dir.path(), &url, server.port()).await;
+    let store = Store::open(dir.path(), &url).await;
     let cases = store.wait_for_cases(1).await;
     let (case_id, case_number, ..) = cases[0].clone();
 
@@ -432,8 +440,7 @@ async fn replies_join_their_case_by_thread_and_by_case_number() {
     log.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_message_seen_again_after_a_restart_before_its_flag_registers_once() {
+async fn a_message_seen_again_after_a_restart_before_its_flag_registers_once(target: &StoreTarget) {
     let Some(server) = imap_server("a_message_seen_again_after_a_restart_before_its_flag_registers_once").await else {
         return;
     };
@@ -452,8 +459,9 @@ async fn a_message_seen_again_after_a_restart_before_its_flag_registers_once() {
         .deliver(b"From: Zhou Jie <zhou.jie@example.com>\r\nSubject: No id\r\n\r\nA message without a Message-ID.\r\n")
         .expect("delivered");
     let dir = tempfile::tempdir().expect("dir");
-    let intake = start_intake(dir.path(), server.port()).await;
-    let store = Store::open(dir.path()).await;
+    let url = target.url("intake.db");
+    let intake = start_intake(dir.path(), &url, server.port()).await;
+    let store = Store::open(dir.path(), &url).await;
     let first = store.wait_for_cases(2).await;
     wait_until_all_seen(server.port()).await;
     intake.stop().await;
@@ -468,15 +476,14 @@ async fn a_message_seen_again_after_a_restart_before_its_flag_registers_once() {
     let _ = session.logout().await;
     assert_eq!(unseen(server.port()).await.len(), 2, "both unseen again");
 
-    let intake = start_intake(dir.path(), server.port()).await;
+    let intake = start_intake(dir.path(), &url, server.port()).await;
     wait_until_all_seen(server.port()).await;
     assert_eq!(store.email_cases().await, first, "no second registration");
     assert_eq!(store.count("SELECT COUNT(*) FROM mail_messages").await, 2);
     intake.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox() {
+async fn bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox(target: &StoreTarget) {
     let Some(server) = imap_server("bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox").await
     else {
         return;
@@ -506,8 +513,9 @@ async fn bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox(
         ))
         .expect("delivered");
     let dir = tempfile::tempdir().expect("dir");
-    let intake = start_intake(dir.path(), server.port()).await;
-    let store = Store::open(dir.path()).await;
+    let url = target.url("intake.db");
+    let intake = start_intake(dir.path(), &url, server.port()).await;
+    let store = Store::open(dir.path(), &url).await;
     let cases = store.wait_for_cases(1).await;
     assert_eq!(cases[0].3, "Water leak", "the good message after the bad ones");
     let quarantined = testkit::wait_until(WAIT, || async {
