@@ -603,6 +603,7 @@ async fn call_list(sandbox: &Sandbox, state: &str) -> Vec<Value> {
 }
 
 async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list(stores: Stores) {
+    use chrono::TimeZone as _;
     let outbox = tempfile::tempdir().expect("dir");
     let settings = Settings {
         notification: ChannelsConfig {
@@ -615,7 +616,13 @@ async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agent
         },
         ..Settings::default()
     };
-    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+    // Monday 23 November 2026, 10:00 in Beijing: the store is open.
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("valid");
+    let clock = Arc::new(domain::clock::ManualClock::new(start));
+    let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
         .await
         .expect("sandbox starts");
     let organisation: Value =
@@ -632,7 +639,7 @@ async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agent
     );
     let (id, case) = dispatched(
         &sandbox,
-        json!({"channel": "phone", "unit": "gz-tianhe-byd", "brand": "byd",
+        json!({"channel": "phone", "source": "hq_call_centre", "unit": "gz-tianhe-byd", "brand": "byd",
             "narrative": "销售顾问承诺赠送的原厂脚垫没有兑现", "complainant": {"name": "王芳", "phone": "13800000001",
                 "preferred_channel": "sms"}}),
     )
@@ -662,7 +669,7 @@ async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agent
 
     // Head office issues a supervision notice (督办) with its own deadline: the store's
     // customer-relations manager and the assignee find it in their inbox, with its text.
-    let due = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
+    let due = (start + chrono::Duration::days(2)).to_rfc3339();
     step(
         "supervise",
         cc_manager,

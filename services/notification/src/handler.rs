@@ -614,12 +614,14 @@ impl Decide<'_> {
                 effects.push(self.to_complainant(Kind::Result, confidential, |language| {
                     plan::result_context(records, bank, language)
                 })?);
-                if callbacks.invitation {
+                // The invitation goes where the complainant reads (e-mail, SMS); one who takes
+                // letters is called without one.
+                let contact = self.contact()?;
+                let (channel, recipient_masked) = plan::channel_of(contact);
+                if callbacks.invitation && Kind::CallbackInvitation.offers(channel) {
                     effects
                         .push(self.to_complainant(Kind::CallbackInvitation, confidential, |_| serde_json::Map::new())?);
                 }
-                let contact = self.contact()?;
-                let (_, recipient_masked) = plan::channel_of(contact);
                 let phone = if contact.phone.is_empty() {
                     recipient_masked
                 } else {

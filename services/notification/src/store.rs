@@ -561,3 +561,53 @@ pub async fn call_list(db: &Db, tenant: &str, state: &str, limit: i64) -> Result
     .await?;
     rows.iter().map(call_of).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_is_opened_moved_on_and_done() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Db::open(&dir.path().join("n.db"), MIGRATIONS, store::OpenOptions::default())
+            .await
+            .expect("opens");
+        let call = Call {
+            tenant: "t".into(),
+            case_id: "c1".into(),
+            purpose: "callback".into(),
+            case_number: "TS1".into(),
+            recipient_masked: "138****0001".into(),
+            language: "zh-CN".into(),
+            state: "open".into(),
+            attempts: 0,
+            due_at: "2026-12-08T02:00:00Z".into(),
+            opened_at: "2026-12-05T02:00:00Z".into(),
+            updated_at: "2026-12-05T02:00:00Z".into(),
+            outcome: String::new(),
+        };
+        let mut tx = db.begin().await.expect("tx");
+        open_call(&mut tx, &call).await.expect("opened");
+        call_attempted(&mut tx, "t", "c1", 1, "2026-12-08T06:00:00Z", "2026-12-08T02:10:00Z")
+            .await
+            .expect("attempted");
+        // The same attempt again (a redelivered event) changes nothing.
+        call_attempted(&mut tx, "t", "c1", 1, "2026-12-09T06:00:00Z", "2026-12-08T02:10:00Z")
+            .await
+            .expect("attempted");
+        db.commit(tx).await.expect("commits");
+        let open = call_list(&db, "t", "open", 10).await.expect("lists");
+        assert_eq!(
+            (open.len(), open[0].attempts, open[0].due_at.as_str()),
+            (1, 1, "2026-12-08T06:00:00Z")
+        );
+        let mut tx = db.begin().await.expect("tx");
+        call_done(&mut tx, "t", "c1", "satisfied", "2026-12-08T07:00:00Z")
+            .await
+            .expect("done");
+        db.commit(tx).await.expect("commits");
+        assert!(call_list(&db, "t", "open", 10).await.expect("lists").is_empty());
+        let done = call_list(&db, "t", "done", 10).await.expect("lists");
+        assert_eq!(done[0].outcome, "satisfied");
+    }
+}
