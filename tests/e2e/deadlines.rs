@@ -248,8 +248,11 @@ async fn a_return_pauses_the_resolution_clock_until_the_next_dispatch_where_the_
     )
     .await;
     assert_eq!(status, 200, "{again}");
+    // The deadline the view shows and investigation's timeline entry arrive separately: wait for both.
     let resumed = until(&sandbox, &id, |c| {
-        resolution(c)["state"] == "open" && c["unit"] == "sz-futian-byd"
+        resolution(c)["state"] == "open"
+            && c["unit"] == "sz-futian-byd"
+            && count_entries(c, "investigation", "clock_resumed") == 1
     })
     .await;
     let due_after = resolution(&resumed)["due_at"].as_str().expect("due").to_owned();
