@@ -1,6 +1,9 @@
 //! A real IMAP server for tests: [`ImapServer`] runs Debian's Dovecot (`dovecot-imapd`)
 //! unprivileged on a free loopback port, with one passwd-file user whose Maildir lives in a
 //! temporary directory. Mail is delivered by writing a file into the Maildir's `new/`.
+//! [`ImapServer::start_with_tls`] also offers STARTTLS and implicit TLS (IMAPS) with a
+//! certificate for 127.0.0.1 from a test CA made by the `openssl` command (Dovecot's package
+//! depends on it); trust the CA through [`ImapServer::ca_file`].
 //!
 //! The binary is `$REDRESS_DOVECOT` when set, else `/usr/sbin/dovecot`, else `dovecot` on the
 //! `PATH`. Run as root, the server runs as `nobody` (Dovecot refuses root for its login
@@ -103,6 +106,8 @@ fn account() -> Result<Account, String> {
 pub struct ImapServer {
     binary: PathBuf,
     port: u16,
+    /// The IMAPS port, when TLS is offered.
+    tls_port: Option<u16>,
     dir: TempDir,
     account: Account,
     child: Option<Child>,
@@ -118,20 +123,37 @@ impl std::fmt::Debug for ImapServer {
 }
 
 impl ImapServer {
-    /// Starts a server on a free port.
+    /// Starts a server offering plain IMAP on a free port.
     pub async fn start(binary: &Path) -> Result<Self, String> {
+        Self::start_offering(binary, false).await
+    }
+
+    /// Starts a server offering plain IMAP with STARTTLS on [`ImapServer::port`] and IMAPS on
+    /// [`ImapServer::tls_port`], with a self-signed certificate for 127.0.0.1.
+    pub async fn start_with_tls(binary: &Path) -> Result<Self, String> {
+        Self::start_offering(binary, true).await
+    }
+
+    async fn start_offering(binary: &Path, tls: bool) -> Result<Self, String> {
         let dir = tempfile::tempdir().map_err(|error| format!("a temporary directory: {error}"))?;
         let mut server = Self {
             binary: binary.to_owned(),
             port: 0,
+            tls_port: None,
             dir,
             account: account()?,
             child: None,
         };
         server.lay_out()?;
+        if tls {
+            server.certify()?;
+        }
         let mut last_error = String::new();
         for _ in 0..3 {
             server.port = crate::nats::free_port()?;
+            if tls {
+                server.tls_port = Some(crate::nats::free_port()?);
+            }
             match server.launch().await {
                 Ok(()) => return Ok(server),
                 Err(error) => last_error = error,
@@ -143,6 +165,19 @@ impl ImapServer {
     /// The port it listens on (plain IMAP on 127.0.0.1).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The IMAPS port.
+    ///
+    /// # Panics
+    /// When the server was started without TLS.
+    pub fn tls_port(&self) -> u16 {
+        self.tls_port.expect("started with TLS")
+    }
+
+    /// The PEM certificate of the test CA a client trusts to reach the server over TLS.
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.path().join("ca.pem")
     }
 
     /// The user's Maildir.
@@ -228,9 +263,84 @@ impl ImapServer {
         Ok(())
     }
 
+    /// A test CA (`ca.pem`) and the server's certificate for 127.0.0.1 and localhost signed by
+    /// it (`cert.pem`, `key.pem`): webpki refuses a CA certificate as the server's own.
+    fn certify(&self) -> Result<(), String> {
+        let root = self.dir.path();
+        let openssl = |args: &[&str]| -> Result<(), String> {
+            let output = Command::new("openssl")
+                .args(args)
+                .current_dir(root)
+                .output()
+                .map_err(|error| format!("running openssl: {error}"))?;
+            if output.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "openssl {}: {}",
+                    args.join(" "),
+                    String::from_utf8_lossy(&output.stderr)
+                ))
+            }
+        };
+        const NEW_KEY: [&str; 5] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &NEW_KEY,
+                &["-days", "2", "-subj", "/CN=redress test CA"],
+                &["-keyout", "ca.key", "-out", "ca.pem"],
+            ]
+            .concat(),
+        )?;
+        openssl(
+            &[
+                &["req"][..],
+                &NEW_KEY,
+                &["-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "server.csr"],
+            ]
+            .concat(),
+        )?;
+        let extensions = "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+                          keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n";
+        std::fs::write(root.join("server.ext"), extensions).map_err(|error| format!("server.ext: {error}"))?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "cert.pem",
+        ])?;
+        self.own(&root.join("cert.pem"))?;
+        self.own(&root.join("key.pem"))
+    }
+
+    /// The TLS settings and the IMAPS listener's body.
+    fn tls_config(&self) -> (String, String) {
+        let root = self.dir.path().display();
+        match self.tls_port {
+            None => ("ssl = no\n".into(), "    port = 0\n".into()),
+            Some(port) => (
+                format!("ssl = yes\nssl_cert = <{root}/cert.pem\nssl_key = <{root}/key.pem\n"),
+                format!("    address = 127.0.0.1\n    port = {port}\n    ssl = yes\n"),
+            ),
+        }
+    }
+
     fn config(&self) -> String {
         let root = self.dir.path().display();
         let Account { user, group, .. } = &self.account;
+        let (tls, imaps) = self.tls_config();
         format!(
             "base_dir = {root}/run
 state_dir = {root}/state
@@ -238,8 +348,7 @@ instance_name = redress-test-{port}
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
 default_internal_group = {group}
@@ -262,8 +371,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
-  }}
+{imaps}  }}
 }}
 service anvil {{
   chroot =

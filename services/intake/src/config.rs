@@ -26,7 +26,7 @@ pub struct Config {
     pub mailboxes: Vec<MailboxConfig>,
 }
 
-/// A tenant's mailbox, polled over plain IMAP (`[intake.mailbox]`).
+/// A tenant's mailbox, polled over IMAP (`[intake.mailbox]`).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailboxConfig {
@@ -34,8 +34,16 @@ pub struct MailboxConfig {
     #[serde(default = "default_tenant")]
     pub tenant: String,
     pub host: String,
-    #[serde(default = "default_port")]
-    pub port: u16,
+    /// 993 with implicit TLS, else 143.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `implicit` (IMAPS, the default), `starttls`, or `none` (plain IMAP: a loopback server or
+    /// a trusted network only; the password crosses in clear).
+    #[serde(default)]
+    pub tls: MailboxTls,
+    /// PEM certificates trusted besides the public roots (a server with a private CA).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     pub user: String,
     pub password: String,
     #[serde(default = "default_folder")]
@@ -51,12 +59,26 @@ pub struct MailboxConfig {
     pub max_attachment_bytes: u64,
 }
 
+/// How the connection to the IMAP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailboxTls {
+    /// TLS from the first byte (IMAPS, port 993).
+    #[default]
+    Implicit,
+    /// Plain IMAP upgraded with `STARTTLS` before logging in (port 143).
+    Starttls,
+    /// No TLS.
+    None,
+}
+
 impl std::fmt::Debug for MailboxConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MailboxConfig")
             .field("tenant", &self.tenant)
             .field("host", &self.host)
-            .field("port", &self.port)
+            .field("port", &self.port())
+            .field("tls", &self.tls)
             .field("user", &self.user)
             .field("password", &"<redacted>")
             .field("folder", &self.folder)
@@ -66,12 +88,15 @@ impl std::fmt::Debug for MailboxConfig {
 }
 
 impl MailboxConfig {
-    /// A mailbox with the defaults for everything but where it is and who logs in.
-    pub fn new(host: &str, port: u16, user: &str, password: &str) -> Self {
+    /// A mailbox with the defaults for everything but where it is, how it is protected and who
+    /// logs in.
+    pub fn new(host: &str, port: u16, tls: MailboxTls, user: &str, password: &str) -> Self {
         Self {
             tenant: default_tenant(),
             host: host.to_owned(),
-            port,
+            port: Some(port),
+            tls,
+            ca_file: None,
             user: user.to_owned(),
             password: password.to_owned(),
             folder: default_folder(),
@@ -79,6 +104,14 @@ impl MailboxConfig {
             max_message_bytes: default_max_message_bytes(),
             max_attachment_bytes: default_max_attachment_bytes(),
         }
+    }
+
+    /// The port: as configured, else the protocol's (993 for implicit TLS, 143 otherwise).
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            MailboxTls::Implicit => 993,
+            MailboxTls::Starttls | MailboxTls::None => 143,
+        })
     }
 
     /// How the mailbox is named in `mail_messages` and `registered_by`: `user@host/folder`.
@@ -100,7 +133,7 @@ impl MailboxConfig {
         if self.host.trim().is_empty() {
             return field("host", "must not be empty");
         }
-        if self.port == 0 {
+        if self.port == Some(0) {
             return field("port", "must be between 1 and 65535");
         }
         if self.user.is_empty() {
@@ -112,6 +145,9 @@ impl MailboxConfig {
         if self.poll_interval_secs == 0 {
             return field("poll_interval_secs", "must be at least 1");
         }
+        if self.ca_file.is_some() && self.tls == MailboxTls::None {
+            return field("ca_file", "needs tls = \"implicit\" or \"starttls\"");
+        }
         if self.max_message_bytes < 1024 {
             return field("max_message_bytes", "must be at least 1024");
         }
@@ -121,10 +157,6 @@ impl MailboxConfig {
 
 fn default_tenant() -> String {
     "default".into()
-}
-
-fn default_port() -> u16 {
-    143
 }
 
 fn default_folder() -> String {

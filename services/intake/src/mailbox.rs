@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_imap::Session;
+use async_imap::{Client, Session};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use domain::Tenant;
@@ -17,11 +17,16 @@ use futures::TryStreamExt;
 use prost::Message as _;
 use rpc::events::v1::CaseCorrespondenceReceived;
 use store::{HistoryEntry, NewEvent, Origin};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::pki_types::pem::PemObject as _;
+use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
+use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use tokio_util::sync::CancellationToken;
 
 use crate::SERVICE;
-use crate::config::MailboxConfig;
+use crate::config::{MailboxConfig, MailboxTls};
 use crate::mail::{self, Mail, Refusal};
 use crate::register::{self, Desk, MailReceipt, Submission};
 use crate::store::{self as sql, AttachmentRow, CorrespondenceRow, MailMessageRow, QuarantineRow};
@@ -77,6 +82,8 @@ pub struct Fetched {
 /// A tenant's mailbox and the desk its messages are registered at.
 pub struct Mailbox {
     config: MailboxConfig,
+    /// `None` for plain IMAP.
+    tls: Option<(TlsConnector, ServerName<'static>)>,
     tenant: Tenant,
     name: String,
     desk: Arc<Desk>,
@@ -96,8 +103,13 @@ impl Mailbox {
         config.validate()?;
         let tenant =
             Tenant::parse(&config.tenant).ok_or_else(|| "intake.mailbox.tenant must be a tenant id".to_owned())?;
+        let tls = match config.tls {
+            MailboxTls::None => None,
+            MailboxTls::Implicit | MailboxTls::Starttls => Some(tls_connector(&config)?),
+        };
         Ok(Self {
             name: config.name(),
+            tls,
             config,
             tenant,
             desk,
@@ -126,12 +138,32 @@ impl Mailbox {
     /// One round: every unseen message, oldest first, each flagged `\Seen` after its outcome
     /// committed. Returns how many were handled.
     pub async fn poll_once(&self) -> Result<usize, Error> {
-        let address = (self.config.host.as_str(), self.config.port);
-        let stream = step("connect", TcpStream::connect(address)).await?;
-        let mut client = async_imap::Client::new(stream);
-        step("greeting", client.read_response())
-            .await?
-            .ok_or_else(|| imap("greeting", "the server closed the connection"))?;
+        let address = (self.config.host.as_str(), self.config.port());
+        let tcp = step("connect", TcpStream::connect(address)).await?;
+        match &self.tls {
+            Some((connector, server_name)) if self.config.tls == MailboxTls::Implicit => {
+                let stream = step("tls", connector.connect(server_name.clone(), tcp)).await?;
+                let mut client = Client::new(stream);
+                greeting(&mut client).await?;
+                self.session(client).await
+            }
+            Some((connector, server_name)) => {
+                let mut client = Client::new(tcp);
+                greeting(&mut client).await?;
+                step("starttls", client.run_command_and_check_ok("STARTTLS", None)).await?;
+                let stream = step("tls", connector.connect(server_name.clone(), client.into_inner())).await?;
+                // No greeting follows STARTTLS.
+                self.session(Client::new(stream)).await
+            }
+            None => {
+                let mut client = Client::new(tcp);
+                greeting(&mut client).await?;
+                self.session(client).await
+            }
+        }
+    }
+
+    async fn session<T: Stream>(&self, client: Client<T>) -> Result<usize, Error> {
         let mut session = step("login", async {
             client
                 .login(&self.config.user, &self.config.password)
@@ -144,7 +176,7 @@ impl Mailbox {
         handled
     }
 
-    async fn round(&self, session: &mut Session<TcpStream>) -> Result<usize, Error> {
+    async fn round<T: Stream>(&self, session: &mut Session<T>) -> Result<usize, Error> {
         let selected = step("select", session.select(&self.config.folder)).await?;
         let uid_validity = selected
             .uid_validity
@@ -525,6 +557,45 @@ impl Mailbox {
         tracing::warn!(mailbox = %self.name, uid = message.uid, reason = %row.reason, "mail quarantined");
         Ok(Outcome::Quarantined { reason: row.reason })
     }
+}
+
+/// What an IMAP connection runs over: a TCP stream, or TLS over one.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send> Stream for T {}
+
+async fn greeting<T: Stream>(client: &mut Client<T>) -> Result<(), Error> {
+    step("greeting", client.read_response())
+        .await?
+        .ok_or_else(|| imap("greeting", "the server closed the connection"))?;
+    Ok(())
+}
+
+/// The TLS client for a mailbox: the public roots (webpki-roots) and the configured CA file.
+fn tls_connector(config: &MailboxConfig) -> Result<(TlsConnector, ServerName<'static>), String> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = &config.ca_file {
+        let unreadable = |reason: String| format!("intake.mailbox.ca_file {}: {reason}", path.display());
+        let certificates = CertificateDer::pem_file_iter(path).map_err(|error| unreadable(error.to_string()))?;
+        for certificate in certificates {
+            let certificate = certificate.map_err(|error| unreadable(error.to_string()))?;
+            roots.add(certificate).map_err(|error| unreadable(error.to_string()))?;
+        }
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let client = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| format!("TLS: {error}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let server_name = ServerName::try_from(config.host.clone()).map_err(|_| {
+        format!(
+            "intake.mailbox.host `{}` is not a DNS name or an IP address",
+            config.host
+        )
+    })?;
+    Ok((TlsConnector::from(Arc::new(client)), server_name))
 }
 
 fn imap(step: &'static str, reason: impl Into<String>) -> Error {

@@ -11,7 +11,7 @@ use async_imap::Session;
 use bus::embedded::{EmbeddedLog, EmbeddedOptions};
 use futures::TryStreamExt;
 use intake::cipher::{Cipher, DefaultCipher};
-use intake::config::MailboxConfig;
+use intake::config::{MailboxConfig, MailboxTls};
 use intake::store::{self as sql};
 use prost::Message as _;
 use rpc::events::v1::CaseCorrespondenceReceived;
@@ -29,6 +29,7 @@ testkit::on_both_backends!(
     replies_join_their_case_by_thread_and_by_case_number,
     a_message_seen_again_after_a_restart_before_its_flag_registers_once,
     bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox,
+    mail_is_taken_in_over_implicit_tls_and_over_starttls,
 );
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -45,10 +46,19 @@ impl Running {
     }
 }
 
-async fn start_intake(dir: &Path, database_url: &str, imap_port: u16) -> Running {
-    let mut mailbox = MailboxConfig::new("127.0.0.1", imap_port, USER, PASSWORD);
+/// The test server's mailbox over plain IMAP, polled every second.
+fn plain_mailbox(imap_port: u16) -> MailboxConfig {
+    let mut mailbox = MailboxConfig::new("127.0.0.1", imap_port, MailboxTls::None, USER, PASSWORD);
     mailbox.poll_interval_secs = 1;
     mailbox.max_attachment_bytes = 4096;
+    mailbox
+}
+
+async fn start_intake(dir: &Path, database_url: &str, imap_port: u16) -> Running {
+    start_intake_with(dir, database_url, plain_mailbox(imap_port)).await
+}
+
+async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfig) -> Running {
     let config = intake::Config {
         database_url: database_url.to_owned(),
         key_path: dir.join("intake.key"),
@@ -548,4 +558,61 @@ async fn bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox(
     wait_until_all_seen(server.port()).await;
     assert_eq!(store.email_cases().await.len(), 1);
     intake.stop().await;
+}
+
+async fn mail_is_taken_in_over_implicit_tls_and_over_starttls(target: &StoreTarget) {
+    let Some(binary) = testkit::imap::server_or_skip("mail_is_taken_in_over_implicit_tls_and_over_starttls") else {
+        return;
+    };
+    let server = ImapServer::start_with_tls(&binary).await.expect("dovecot starts");
+    let dir = tempfile::tempdir().expect("dir");
+    let url = target.url("intake.db");
+    let store = Store::open(dir.path(), &url).await;
+
+    let mut implicit = plain_mailbox(server.tls_port());
+    implicit.tls = MailboxTls::Implicit;
+    implicit.ca_file = Some(server.ca_file());
+    server
+        .deliver(&plain(
+            "tls@example.com",
+            "Qian Yu <qian.yu@example.com>",
+            "Over IMAPS",
+            "",
+            "Sent over TLS.",
+        ))
+        .expect("delivered");
+    let intake = start_intake_with(dir.path(), &url, implicit).await;
+    let cases = testkit::wait_until(WAIT, || async {
+        let cases = store.email_cases().await;
+        (!cases.is_empty()).then_some(cases)
+    })
+    .await
+    .unwrap_or_else(|| panic!("a case over IMAPS in time; the server's log: {}", server.log()));
+    assert_eq!(cases[0].3, "Over IMAPS");
+    wait_until_all_seen(server.port()).await;
+    intake.stop().await;
+
+    let mut starttls = plain_mailbox(server.port());
+    starttls.tls = MailboxTls::Starttls;
+    starttls.ca_file = Some(server.ca_file());
+    server
+        .deliver(&plain(
+            "starttls@example.com",
+            "Qian Yu <qian.yu@example.com>",
+            "Over STARTTLS",
+            "",
+            "Upgraded.",
+        ))
+        .expect("delivered");
+    let intake = start_intake_with(dir.path(), &url, starttls).await;
+    let cases = store.wait_for_cases(2).await;
+    assert!(cases.iter().any(|case| case.3 == "Over STARTTLS"), "{cases:?}");
+    wait_until_all_seen(server.port()).await;
+    intake.stop().await;
+    let log = server.log();
+    let tls_logins = log
+        .lines()
+        .filter(|line| line.contains("Login: user=<complaints>") && line.contains(", TLS"))
+        .count();
+    assert!(tls_logins >= 2, "intake logged in over TLS both times: {log}");
 }
