@@ -13,7 +13,7 @@ use crate::catalogs::{CatalogHandler, Catalogs};
 use crate::cipher::DefaultCipher;
 use crate::config::Config;
 use crate::grpc::IntakeGrpc;
-use crate::mailbox::Mailbox;
+use crate::mailbox::{Mailbox, MailboxMetrics};
 use crate::register::Desk;
 use crate::store::MIGRATIONS;
 
@@ -70,10 +70,11 @@ impl App {
             policy: config.policy,
             auto_accept: config.auto_accept,
         });
+        let metrics = MailboxMetrics::register(registry);
         let mailboxes = config
             .mailboxes
             .into_iter()
-            .map(|mailbox| Mailbox::new(mailbox, desk.clone()))
+            .map(|mailbox| Mailbox::new(mailbox, desk.clone(), metrics.clone()))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { host, desk, mailboxes })
     }

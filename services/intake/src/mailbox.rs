@@ -14,6 +14,8 @@ use chrono::{DateTime, Utc};
 use domain::Tenant;
 use domain::complaint::{ComplainantInput, ComplaintInput};
 use futures::TryStreamExt;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use prost::Message as _;
 use rpc::events::v1::CaseCorrespondenceReceived;
 use store::{HistoryEntry, NewEvent, Origin};
@@ -67,6 +69,48 @@ pub enum Outcome {
     AlreadyTaken,
 }
 
+/// Counters of what the pollers did (`intake_mail_cases_total`, …), one set for all mailboxes.
+#[derive(Debug, Clone, Default)]
+pub struct MailboxMetrics {
+    pub cases: Counter,
+    pub correspondence: Counter,
+    pub quarantined: Counter,
+    pub rounds_failed: Counter,
+}
+
+impl MailboxMetrics {
+    /// The counters, registered.
+    pub fn register(registry: &mut Registry) -> Self {
+        let metrics = Self::default();
+        registry.register("mail_cases", "E-mails that opened a case", metrics.cases.clone());
+        registry.register(
+            "mail_correspondence",
+            "E-mails that joined their case",
+            metrics.correspondence.clone(),
+        );
+        registry.register(
+            "mail_quarantined",
+            "E-mails kept aside with a reason",
+            metrics.quarantined.clone(),
+        );
+        registry.register(
+            "mailbox_rounds_failed",
+            "Mailbox rounds that stopped on an error (retried next interval)",
+            metrics.rounds_failed.clone(),
+        );
+        metrics
+    }
+
+    fn count(&self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Case { replayed: false, .. } => self.cases.inc(),
+            Outcome::Correspondence { .. } => self.correspondence.inc(),
+            Outcome::Quarantined { .. } => self.quarantined.inc(),
+            Outcome::Case { replayed: true, .. } | Outcome::AlreadyTaken => 0,
+        };
+    }
+}
+
 /// A message as the server handed it over.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -87,6 +131,7 @@ pub struct Mailbox {
     tenant: Tenant,
     name: String,
     desk: Arc<Desk>,
+    metrics: MailboxMetrics,
 }
 
 impl std::fmt::Debug for Mailbox {
@@ -99,7 +144,7 @@ impl std::fmt::Debug for Mailbox {
 
 impl Mailbox {
     /// A mailbox for `config`, checked.
-    pub fn new(config: MailboxConfig, desk: Arc<Desk>) -> Result<Self, String> {
+    pub fn new(config: MailboxConfig, desk: Arc<Desk>, metrics: MailboxMetrics) -> Result<Self, String> {
         config.validate()?;
         let tenant =
             Tenant::parse(&config.tenant).ok_or_else(|| "intake.mailbox.tenant must be a tenant id".to_owned())?;
@@ -113,6 +158,7 @@ impl Mailbox {
             config,
             tenant,
             desk,
+            metrics,
         })
     }
 
@@ -125,7 +171,10 @@ impl Mailbox {
                 round = self.poll_once() => match round {
                     Ok(0) => {}
                     Ok(handled) => tracing::info!(mailbox = %self.name, handled, "mailbox round"),
-                    Err(error) => tracing::warn!(mailbox = %self.name, %error, "mailbox round failed"),
+                    Err(error) => {
+                        self.metrics.rounds_failed.inc();
+                        tracing::warn!(mailbox = %self.name, %error, "mailbox round failed");
+                    }
                 },
             }
             tokio::select! {
@@ -230,6 +279,7 @@ impl Mailbox {
                     })
                     .await?;
                 tracing::info!(mailbox = %self.name, uid, outcome = ?outcome, "mail taken in");
+                self.metrics.count(&outcome);
                 step("flag", async {
                     let updates = session.uid_store(uid.to_string(), "+FLAGS.SILENT (\\Seen)").await?;
                     updates.try_collect::<Vec<_>>().await

@@ -37,9 +37,20 @@ const WAIT: Duration = Duration::from_secs(30);
 struct Running {
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    registry: prometheus_client::registry::Registry,
 }
 
 impl Running {
+    /// A counter's value as `/metrics` shows it.
+    fn counter(&self, name: &str) -> u64 {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry).expect("encodes");
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|value| value.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
+    }
+
     async fn stop(self) {
         self.shutdown.cancel();
         self.task.await.expect("intake stopped");
@@ -86,7 +97,11 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
     let task = tokio::spawn(async move {
         app.run_until_stopped(stop).await.expect("intake runs");
     });
-    Running { shutdown, task }
+    Running {
+        shutdown,
+        task,
+        registry,
+    }
 }
 
 /// Intake's store and key, read beside the running App.
@@ -308,6 +323,8 @@ async fn chinese_html_and_attached_mail_become_cases_with_decoded_text(target: &
     assert_eq!(content, pdf);
 
     wait_until_all_seen(server.port()).await;
+    assert_eq!(intake.counter("intake_mail_cases_total"), 4);
+    assert_eq!(intake.counter("intake_mail_quarantined_total"), 0);
     // Nothing of the complainants in the clear in the data directory (intake's SQLite store,
     // the bus).
     intake.stop().await;
@@ -431,6 +448,7 @@ async fn replies_join_their_case_by_thread_and_by_case_number(target: &StoreTarg
 
     // The events, on the bus through intake's outbox: no personal data, no text.
     wait_until_all_seen(server.port()).await;
+    assert_eq!(intake.counter("intake_mail_correspondence_total"), 3);
     intake.stop().await;
     let log = EmbeddedLog::open(&dir.path().join("bus.db"), EmbeddedOptions::default())
         .await
@@ -489,6 +507,11 @@ async fn a_message_seen_again_after_a_restart_before_its_flag_registers_once(tar
     let intake = start_intake(dir.path(), &url, server.port()).await;
     wait_until_all_seen(server.port()).await;
     assert_eq!(store.email_cases().await, first, "no second registration");
+    assert_eq!(
+        intake.counter("intake_mail_cases_total"),
+        0,
+        "nothing new after the restart"
+    );
     assert_eq!(store.count("SELECT COUNT(*) FROM mail_messages").await, 2);
     intake.stop().await;
 }
@@ -557,6 +580,8 @@ async fn bad_mail_is_quarantined_with_its_reason_and_does_not_block_the_mailbox(
     );
     wait_until_all_seen(server.port()).await;
     assert_eq!(store.email_cases().await.len(), 1);
+    assert_eq!(intake.counter("intake_mail_quarantined_total"), 3);
+    assert_eq!(intake.counter("intake_mail_cases_total"), 1);
     intake.stop().await;
 }
 
