@@ -117,7 +117,11 @@ mod tests {
             let mailbox = settings.intake.mailbox.expect("configured");
             assert_eq!((mailbox.tenant.as_str(), mailbox.folder.as_str()), ("default", "INBOX"));
             assert_eq!((mailbox.port(), mailbox.poll_interval_secs), (1143, 60));
-            assert_eq!(mailbox.tls, intake::config::MailboxTls::Implicit, "TLS unless turned off");
+            assert_eq!(
+                mailbox.tls,
+                intake::config::MailboxTls::Implicit,
+                "TLS unless turned off"
+            );
             assert!(
                 !format!("{mailbox:?}").contains("secret"),
                 "the password is not printed"
