@@ -9,7 +9,10 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use e2e::{Sandbox, Stores, act, dispatched, until};
-use notification::channels::{ChannelsConfig, DeliveryConfig, GroupKind, GroupWebhook, SmsConfig, SmtpConfig, SmtpTls};
+use notification::channels::{
+    AppsConfig, ChannelsConfig, DeliveryConfig, DingtalkApp, GroupKind, GroupWebhook, SmsConfig, SmtpConfig, SmtpTls,
+    WecomApp,
+};
 use redress::settings::Settings;
 use serde_json::{Value, json};
 use testkit::smtp::SmtpServer;
@@ -19,7 +22,7 @@ on_both_stores!(
     the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and_the_sms_provider,
     the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals,
     a_tenant_publishes_its_own_template_and_the_next_notice_uses_it,
-    a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups,
+    a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps,
     supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list
 );
 
@@ -467,9 +470,51 @@ async fn group_robots() -> (String, RobotCalls) {
         calls.lock().expect("lock").push((uri.path().to_owned(), query, body));
         Json(json!({"errcode": 0, "errmsg": "ok"}))
     }
+    // The work apps' token endpoints: WeCom's `gettoken` checks the corp id and secret,
+    // DingTalk's the app key and secret; each call is recorded like the sends.
+    async fn token(
+        State(calls): State<RobotCalls>,
+        uri: axum::http::Uri,
+        axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ) -> Json<Value> {
+        calls
+            .lock()
+            .expect("lock")
+            .push((uri.path().to_owned(), query.clone(), Value::Null));
+        let valid = (query.get("corpid").map(String::as_str) == Some("ww-yuetong")
+            && query.get("corpsecret").map(String::as_str) == Some("wecom-secret"))
+            || (query.get("appkey").map(String::as_str) == Some("ding-yuetong")
+                && query.get("appsecret").map(String::as_str) == Some("ding-secret"));
+        Json(if valid {
+            json!({"errcode": 0, "errmsg": "ok", "access_token": format!("token-{}", uri.path().len()), "expires_in": 7200})
+        } else {
+            json!({"errcode": 40013, "errmsg": "invalid corpid or appkey"})
+        })
+    }
+    async fn app_send(
+        State(calls): State<RobotCalls>,
+        uri: axum::http::Uri,
+        axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+        Json(body): Json<Value>,
+    ) -> Json<Value> {
+        let known = query.get("access_token").is_some_and(|t| t.starts_with("token-"));
+        calls.lock().expect("lock").push((uri.path().to_owned(), query, body));
+        Json(if known {
+            json!({"errcode": 0, "errmsg": "ok", "msgid": "m-1", "task_id": 42, "invaliduser": ""})
+        } else {
+            json!({"errcode": 40014, "errmsg": "invalid access_token"})
+        })
+    }
     let app = axum::Router::new()
         .route("/cgi-bin/webhook/send", axum::routing::post(robot))
         .route("/robot/send", axum::routing::post(robot))
+        .route("/cgi-bin/gettoken", axum::routing::get(token))
+        .route("/gettoken", axum::routing::get(token))
+        .route("/cgi-bin/message/send", axum::routing::post(app_send))
+        .route(
+            "/topapi/message/corpconversation/asyncsend_v2",
+            axum::routing::post(app_send),
+        )
         .with_state(calls.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
@@ -479,7 +524,9 @@ async fn group_robots() -> (String, RobotCalls) {
     (base, calls)
 }
 
-async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_groups(stores: Stores) {
+async fn a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps(
+    stores: Stores,
+) {
     use chrono::TimeZone as _;
     let (base, calls) = group_robots().await;
     let groups = [
@@ -504,6 +551,20 @@ async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_g
     let settings = Settings {
         notification: ChannelsConfig {
             groups,
+            apps: AppsConfig {
+                wecom: Some(WecomApp {
+                    corp_id: "ww-yuetong".into(),
+                    secret: "wecom-secret".into(),
+                    agent_id: 1_000_002,
+                    base_url: base.clone(),
+                }),
+                dingtalk: Some(DingtalkApp {
+                    app_key: "ding-yuetong".into(),
+                    app_secret: "ding-secret".into(),
+                    agent_id: 2001,
+                    base_url: base.clone(),
+                }),
+            },
             delivery: DeliveryConfig {
                 tick_ms: 100,
                 ..DeliveryConfig::default()
@@ -521,8 +582,15 @@ async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_g
     let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
         .await
         .expect("sandbox starts");
-    let organisation: Value =
+    let mut organisation: Value =
         serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
+    for member in organisation["staff"].as_array_mut().expect("staff") {
+        match member["id"].as_str() {
+            Some("gz-tianhe-byd-crm") => member["apps"] = json!({"dingtalk": "zenglihua01"}),
+            Some("gz-tianhe-byd-gm") => member["apps"] = json!({"wecom": "HuangZhiQiang"}),
+            _ => {}
+        }
+    }
     let rules: Value =
         serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
     assert_eq!(
@@ -547,10 +615,11 @@ async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_g
         let seen = calls.lock().expect("lock").clone();
         let escalations: Vec<_> = seen
             .into_iter()
-            .filter(|(_, _, body)| {
-                body["text"]["content"]
-                    .as_str()
-                    .is_some_and(|c| c.contains(&case_number))
+            .filter(|(path, _, body)| {
+                matches!(path.as_str(), "/cgi-bin/webhook/send" | "/robot/send")
+                    && body["text"]["content"]
+                        .as_str()
+                        .is_some_and(|c| c.contains(&case_number))
             })
             .collect();
         (escalations.len() >= 2).then_some(escalations)
@@ -574,6 +643,62 @@ async fn a_major_complaint_warning_reaches_the_units_wecom_and_signed_dingtalk_g
         Some(&notification::channels::dingtalk_sign(timestamp, "SECbyd")),
         "signed with the robot's secret"
     );
+
+    // In person: the first-contact deadline's warnings reach the store's customer-relations
+    // manager as a DingTalk work notice and, later, its general manager as a WeCom app message,
+    // each from the app the directory names their user id in, with the app's access token.
+    clock.advance(chrono::Duration::hours(2));
+    let sent_to = |path: &'static str, user: &'static str, field: &'static str| {
+        let calls = calls.clone();
+        let case_number = case_number.clone();
+        move || {
+            let calls = calls.clone();
+            let case_number = case_number.clone();
+            async move {
+                calls.lock().expect("lock").iter().find_map(|(p, query, body)| {
+                    let content = body["text"]["content"]
+                        .as_str()
+                        .or_else(|| body["msg"]["text"]["content"].as_str())?;
+                    (p == path && body[field] == user && content.contains(&case_number))
+                        .then(|| (query.clone(), body.clone()))
+                })
+            }
+        }
+    };
+    let (query, body) = wait_until(
+        Duration::from_secs(15),
+        sent_to(
+            "/topapi/message/corpconversation/asyncsend_v2",
+            "zenglihua01",
+            "userid_list",
+        ),
+    )
+    .await
+    .expect("the CRM manager's DingTalk work notice");
+    assert_eq!(body["agent_id"], 2001, "{body}");
+    assert_eq!(body["msg"]["msgtype"], "text", "{body}");
+    assert!(
+        query.get("access_token").is_some_and(|t| t.starts_with("token-")),
+        "{query:?}"
+    );
+    let (_, body) = wait_until(
+        Duration::from_secs(15),
+        sent_to("/cgi-bin/message/send", "HuangZhiQiang", "touser"),
+    )
+    .await
+    .expect("the general manager's WeCom app message");
+    assert_eq!(
+        (body["agentid"].as_i64(), body["enable_duplicate_check"].as_i64()),
+        (Some(1_000_002), Some(1)),
+        "{body}"
+    );
+    let tokens = calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .filter(|(path, _, _)| path.ends_with("gettoken"))
+        .count();
+    assert_eq!(tokens, 2, "one token per app, kept between messages");
     sandbox.stop().await;
 }
 

@@ -86,6 +86,34 @@ pub struct Staff {
     pub roles: BTreeSet<String>,
     #[serde(default)]
     pub manager: Option<String>,
+    /// Their accounts in the organisation's work apps, where notices reach them in person.
+    #[serde(default, skip_serializing_if = "StaffApps::is_empty")]
+    pub apps: StaffApps,
+}
+
+/// A member of staff's user ids in the work apps (WeCom 企业微信, DingTalk 钉钉).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffApps {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wecom: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dingtalk: Option<String>,
+}
+
+impl StaffApps {
+    pub fn is_empty(&self) -> bool {
+        self.wecom.is_none() && self.dingtalk.is_none()
+    }
+}
+
+/// Whether `text` can be a work app's user id: 1–64 characters of letters, digits, `-`, `_`,
+/// `.` and `@` (WeCom's userid and DingTalk's userId rules).
+fn is_app_user(text: &str) -> bool {
+    (1..=64).contains(&text.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'))
 }
 
 /// One shift of a roster: a weekly pattern (`weekday` set) or a dated one (`date` set).
@@ -333,6 +361,16 @@ impl Org {
                     format!("staff[{n}].unit"),
                     format!("no unit `{}`", member.unit),
                 ));
+            }
+            for (app, user) in [("wecom", &member.apps.wecom), ("dingtalk", &member.apps.dingtalk)] {
+                if let Some(user) = user
+                    && !is_app_user(user)
+                {
+                    return Err(invalid(
+                        format!("staff[{n}].apps.{app}"),
+                        "1–64 characters of letters, digits, '-', '_', '.' and '@'",
+                    ));
+                }
             }
             let id = member.id.clone();
             if staff_by_id.insert(id.clone(), member).is_some() {
@@ -589,6 +627,7 @@ mod tests {
             display_name: id.into(),
             roles: roles.iter().map(|r| (*r).to_owned()).collect(),
             manager: manager.map(Into::into),
+            apps: StaffApps::default(),
         }
     }
 
@@ -648,6 +687,13 @@ mod tests {
         )
         .expect_err("unknown unit");
         assert_eq!(error.field, "staff[0].unit");
+        let mut li = staff("li", "gz-tianhe", &[], None);
+        li.apps.wecom = Some("LiWei".into());
+        li.apps.dingtalk = Some("li wei".into());
+        let error = Org::new(Defaults::default(), dealer(), vec![li.clone()], vec![]).expect_err("a bad app user");
+        assert_eq!(error.field, "staff[0].apps.dingtalk");
+        li.apps.dingtalk = Some("manager4521".into());
+        assert!(Org::new(Defaults::default(), dealer(), vec![li], vec![]).is_ok());
         let mut units = dealer();
         units[3].settings.business_hours = Some("20:00-08:30".into());
         assert_eq!(

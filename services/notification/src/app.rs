@@ -98,6 +98,7 @@ impl App {
             group_units: self.channels.group_units.clone(),
             supervisors: self.config.channels.supervisors.clone(),
             callbacks: self.config.channels.callbacks.clone(),
+            apps: self.config.channels.apps.kinds(),
         };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),

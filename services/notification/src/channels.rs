@@ -40,6 +40,63 @@ pub struct ChannelsConfig {
     /// Sends per minute a channel's provider accepts from a tenant (`sms = 60`); a send over the
     /// rate waits for the next round without counting as an attempt.
     pub rate_limits: BTreeMap<String, u32>,
+    /// The work apps whose messages reach a member of staff in person (`[notification.apps.wecom]`,
+    /// `[notification.apps.dingtalk]`); the directory names each member's user id.
+    pub apps: AppsConfig,
+}
+
+/// The organisation's work apps.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AppsConfig {
+    pub wecom: Option<WecomApp>,
+    pub dingtalk: Option<DingtalkApp>,
+}
+
+impl AppsConfig {
+    /// The apps configured (`wecom`, `dingtalk`).
+    pub fn kinds(&self) -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        if self.wecom.is_some() {
+            kinds.push("wecom");
+        }
+        if self.dingtalk.is_some() {
+            kinds.push("dingtalk");
+        }
+        kinds
+    }
+}
+
+/// A WeCom (企业微信) self-built app: its messages come from the app to one member of staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WecomApp {
+    pub corp_id: String,
+    pub secret: String,
+    pub agent_id: i64,
+    /// `https://qyapi.weixin.qq.com` unless a proxy stands in between.
+    #[serde(default = "default_wecom_base")]
+    pub base_url: String,
+}
+
+fn default_wecom_base() -> String {
+    "https://qyapi.weixin.qq.com".into()
+}
+
+/// A DingTalk (钉钉) internal app: its work notices reach one member of staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DingtalkApp {
+    pub app_key: String,
+    pub app_secret: String,
+    pub agent_id: i64,
+    /// `https://oapi.dingtalk.com` unless a proxy stands in between.
+    #[serde(default = "default_dingtalk_base")]
+    pub base_url: String,
+}
+
+fn default_dingtalk_base() -> String {
+    "https://oapi.dingtalk.com".into()
 }
 
 /// The callback after a result notice.
@@ -549,6 +606,171 @@ impl Sender for GroupRobots {
     }
 }
 
+/// Messages from the work apps to one member of staff: WeCom's `message/send` (text, with
+/// WeCom's duplicate check over 30 minutes, so a resend after a crash shows once) and DingTalk's
+/// work notice `corpconversation/asyncsend_v2`, each with the app's access token (fetched with
+/// `gettoken`, kept until shortly before it expires, fetched again when the app says it is no
+/// longer valid). The address is `wecom:<userid>` or `dingtalk:<userId>`.
+pub struct AppMessages {
+    apps: AppsConfig,
+    client: reqwest::Client,
+    tokens: tokio::sync::Mutex<BTreeMap<&'static str, (String, std::time::Instant)>>,
+}
+
+/// What the apps' APIs answer (the fields Redress reads).
+#[derive(Debug, Clone, Deserialize)]
+struct AppReply {
+    errcode: i64,
+    #[serde(default)]
+    errmsg: String,
+    #[serde(default)]
+    access_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    msgid: Option<String>,
+    #[serde(default)]
+    task_id: Option<i64>,
+    #[serde(default)]
+    invaliduser: Option<String>,
+}
+
+/// The app's access token is no longer valid: WeCom 40001/40014/42001, DingTalk 40014/42001/88.
+fn token_expired(errcode: i64) -> bool {
+    matches!(errcode, 40001 | 40014 | 42001 | 88)
+}
+
+impl AppMessages {
+    pub fn new(apps: AppsConfig) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap_or_default();
+        Self {
+            apps,
+            client,
+            tokens: tokio::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder, what: &str) -> Result<AppReply, SendError> {
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SendError::Transient(format!("{what}: {e}")))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(if status.is_server_error() {
+                SendError::Transient(format!("{what} answered {status}"))
+            } else {
+                SendError::Permanent(format!("{what} answered {status}"))
+            });
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| SendError::Transient(format!("{what}'s answer: {e}")))
+    }
+
+    /// The app's access token, fetched when there is none or it is about to expire.
+    async fn token(&self, kind: &'static str) -> Result<String, SendError> {
+        let mut tokens = self.tokens.lock().await;
+        if let Some((token, until)) = tokens.get(kind)
+            && std::time::Instant::now() < *until
+        {
+            return Ok(token.clone());
+        }
+        let request = match (kind, &self.apps.wecom, &self.apps.dingtalk) {
+            ("wecom", Some(app), _) => self
+                .client
+                .get(format!("{}/cgi-bin/gettoken", app.base_url))
+                .query(&[("corpid", &app.corp_id), ("corpsecret", &app.secret)]),
+            ("dingtalk", _, Some(app)) => self
+                .client
+                .get(format!("{}/gettoken", app.base_url))
+                .query(&[("appkey", &app.app_key), ("appsecret", &app.app_secret)]),
+            _ => return Err(SendError::Permanent(format!("no {kind} app is configured"))),
+        };
+        let reply = self.call(request, &format!("{kind} gettoken")).await?;
+        match (reply.errcode, reply.access_token) {
+            (0, Some(token)) => {
+                // Kept for what the app grants less five minutes (2 hours is usual).
+                let seconds = reply.expires_in.unwrap_or(7200).saturating_sub(300).max(60);
+                let until = std::time::Instant::now() + Duration::from_secs(seconds);
+                tokens.insert(kind, (token.clone(), until));
+                Ok(token)
+            }
+            (code, _) => Err(SendError::Permanent(format!(
+                "{kind} gettoken: {code}: {}",
+                reply.errmsg
+            ))),
+        }
+    }
+
+    async fn forget(&self, kind: &'static str) {
+        self.tokens.lock().await.remove(kind);
+    }
+}
+
+#[async_trait]
+impl Sender for AppMessages {
+    async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
+        let (kind, user) = match outgoing.address.split_once(':') {
+            Some(("wecom", user)) => ("wecom", user),
+            Some(("dingtalk", user)) => ("dingtalk", user),
+            _ => {
+                return Err(SendError::Permanent(format!(
+                    "`{}` is not wecom:<userid> or dingtalk:<userId>",
+                    outgoing.address
+                )));
+            }
+        };
+        let content = format!("{}\n{}", outgoing.notice.subject, outgoing.notice.body);
+        let token = self.token(kind).await?;
+        let request = match (kind, &self.apps.wecom, &self.apps.dingtalk) {
+            ("wecom", Some(app), _) => self
+                .client
+                .post(format!("{}/cgi-bin/message/send", app.base_url))
+                .query(&[("access_token", &token)])
+                .json(
+                    &serde_json::json!({"touser": user, "msgtype": "text", "agentid": app.agent_id,
+                    "text": {"content": content}, "safe": 0, "enable_duplicate_check": 1,
+                    "duplicate_check_interval": 1800}),
+                ),
+            ("dingtalk", _, Some(app)) => self
+                .client
+                .post(format!("{}/topapi/message/corpconversation/asyncsend_v2", app.base_url))
+                .query(&[("access_token", &token)])
+                .json(&serde_json::json!({"agent_id": app.agent_id, "userid_list": user,
+                    "msg": {"msgtype": "text", "text": {"content": content}}})),
+            _ => return Err(SendError::Permanent(format!("no {kind} app is configured"))),
+        };
+        let reply = self.call(request, &format!("the {kind} app")).await?;
+        match reply.errcode {
+            0 if reply.invaliduser.as_deref().is_some_and(|u| !u.is_empty()) => Err(SendError::Permanent(format!(
+                "{kind}: `{user}` is not a member the app reaches"
+            ))),
+            0 => Ok(reply
+                .msgid
+                .or_else(|| reply.task_id.map(|t| t.to_string()))
+                .unwrap_or_else(|| "ok".into())),
+            code if token_expired(code) => {
+                self.forget(kind).await;
+                Err(SendError::Transient(format!(
+                    "{kind}: the access token expired ({code})"
+                )))
+            }
+            // Over the app's rate (WeCom 45009, 45033; DingTalk 90018, 130101): later.
+            45009 | 45033 | 90018 | 130101 | -1 => Err(SendError::Transient(format!(
+                "{kind}: {code}: {}",
+                reply.errmsg,
+                code = reply.errcode
+            ))),
+            code => Err(SendError::Permanent(format!("{kind}: {code}: {}", reply.errmsg))),
+        }
+    }
+}
+
 /// Printable letters: the PDF (CJK font embedded) written into the print queue, the outbox's
 /// `letter/` directory, where the post room prints and posts it.
 pub struct LetterPrinter {
@@ -595,6 +817,7 @@ pub struct Channels {
     sms: Option<Box<dyn Sender>>,
     letter: Option<Box<dyn Sender>>,
     groups: Option<Box<dyn Sender>>,
+    apps: Option<Box<dyn Sender>>,
     /// The units with a group robot.
     pub group_units: std::collections::BTreeSet<String>,
     /// The SMS sending window, when an SMS provider is configured.
@@ -640,11 +863,13 @@ impl Channels {
             .map(|dir| Box::new(LetterPrinter::new(dir.join("letter"))) as Box<dyn Sender>);
         let groups =
             (!config.groups.is_empty()).then(|| Box::new(GroupRobots::new(config.groups.clone())) as Box<dyn Sender>);
+        let apps = (!config.apps.kinds().is_empty())
+            .then(|| Box::new(AppMessages::new(config.apps.clone())) as Box<dyn Sender>);
         let mut limits = BTreeMap::new();
         for (channel, per_minute) in &config.rate_limits {
-            if !matches!(channel.as_str(), "email" | "sms" | "letter" | "wecom") {
+            if !matches!(channel.as_str(), "email" | "sms" | "letter" | "wecom" | "app") {
                 return Err(format!(
-                    "notification.rate_limits.{channel}: not a channel (email, sms, letter, wecom)"
+                    "notification.rate_limits.{channel}: not a channel (email, sms, letter, wecom, app)"
                 ));
             }
             let per_minute = std::num::NonZeroU32::new(*per_minute)
@@ -659,6 +884,7 @@ impl Channels {
             sms,
             letter,
             groups,
+            apps,
             group_units: config.groups.keys().cloned().collect(),
             sms_window,
             delivery: config.delivery.clone(),
@@ -684,6 +910,7 @@ impl Channels {
             "sms" => self.sms.as_deref(),
             "letter" => self.letter.as_deref(),
             "wecom" => self.groups.as_deref(),
+            "app" => self.apps.as_deref(),
             _ => None,
         }
     }

@@ -270,6 +270,9 @@ impl Deliverer {
         } else if delivery.channel == "wecom" {
             // A unit's group robot.
             notice.audience.strip_prefix("unit:").unwrap_or_default()
+        } else if delivery.channel == "app" {
+            // A member of staff's work app: `wecom:<userid>` or `dingtalk:<userId>`.
+            notice.recipient_masked.as_str()
         } else {
             let Some(contact) = contacts.get(&delivery.case_id) else {
                 return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));

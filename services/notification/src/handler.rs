@@ -18,7 +18,7 @@ use notices::Kind;
 use prost::Message as _;
 use rpc::events::v1::{
     BatchAlerted, CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, CaseRejected,
-    DeadlineAlert, NoticeRecorded,
+    DeadlineAlert, DocumentPublished, NoticeRecorded,
 };
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
@@ -75,6 +75,8 @@ pub enum Effect {
     Staff { unit: String, staff: Vec<String> },
     /// A change to the agents' call list.
     Call(CallChange),
+    /// The tenant's work-app user ids, from its newest directory.
+    Apps(Vec<sql::StaffApp>),
 }
 
 /// What happens to a case's entry on the agents' call list.
@@ -97,6 +99,8 @@ pub struct Loaded {
     cases: HashMap<String, sql::Case>,
     /// Each tenant's templates as now published.
     templates: HashMap<String, notices::TemplateSet>,
+    /// Each tenant's work-app user ids by member of staff (when an app is configured).
+    apps: HashMap<String, HashMap<String, sql::StaffApp>>,
 }
 
 fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
@@ -185,6 +189,7 @@ impl Handler for NotificationHandler {
                 | "case.deadline_warned"
                 | "case.deadline_breached"
                 | "batch.alerted"
+                | "organisation.published"
         )
     }
 
@@ -278,6 +283,10 @@ impl Handler for NotificationHandler {
             if !loaded.templates.contains_key(&event.tenant) {
                 let set = crate::templates::for_tenant(&self.db, &event.tenant).await?;
                 loaded.templates.insert(event.tenant.clone(), set);
+            }
+            if !self.settings.apps.is_empty() && !loaded.apps.contains_key(&event.tenant) {
+                let apps = sql::staff_apps(&self.db, &event.tenant).await?;
+                loaded.apps.insert(event.tenant.clone(), apps);
             }
         }
         Ok(loaded)
@@ -384,6 +393,10 @@ impl Handler for NotificationHandler {
                     &context,
                 )
             }
+            "organisation.published" => {
+                let published = DocumentPublished::decode(payload)?;
+                Ok(vec![Effect::Apps(staff_apps(&published.body_json))])
+            }
             "case.deadline_warned" | "case.deadline_breached" => {
                 let alert = DeadlineAlert::decode(payload)?;
                 let Some(deadline) = alert.deadline else {
@@ -427,6 +440,10 @@ impl Handler for NotificationHandler {
                     }
                     Effect::Staff { unit, staff } => {
                         sql::remember_staff(&mut tx, &event.case_id.to_string(), &unit, &staff).await?;
+                        continue;
+                    }
+                    Effect::Apps(apps) => {
+                        sql::replace_staff_apps(&mut tx, &event.tenant, &apps).await?;
                         continue;
                     }
                     Effect::Call(change) => {
@@ -484,6 +501,28 @@ impl Handler for NotificationHandler {
 fn assignee_of(step: &CaseProgressed) -> Option<String> {
     let facts: Value = serde_json::from_str(&step.facts_json).ok()?;
     facts["assignee"].as_str().filter(|a| !a.is_empty()).map(str::to_owned)
+}
+
+/// The work-app user ids a published organisation names (its `staff[].apps`).
+fn staff_apps(body_json: &str) -> Vec<sql::StaffApp> {
+    let body: Value = serde_json::from_str(body_json).unwrap_or_default();
+    body["staff"]
+        .as_array()
+        .map(|staff| {
+            staff
+                .iter()
+                .filter_map(|member| {
+                    let text = |app: &str| member["apps"][app].as_str().unwrap_or_default().to_owned();
+                    let app = sql::StaffApp {
+                        staff: member["id"].as_str()?.to_owned(),
+                        wecom: text("wecom"),
+                        dingtalk: text("dingtalk"),
+                    };
+                    (!app.wecom.is_empty() || !app.dingtalk.is_empty()).then_some(app)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// One event's decision: what it has to hand.
@@ -575,6 +614,34 @@ impl Decide<'_> {
             };
             let notice = plan::to_staff(settings, self.templates, kind, to, context)?;
             effects.push(Effect::Notice(Box::new(notice), None));
+            // In person, on the first work app configured that knows the member.
+            let known = self
+                .loaded
+                .apps
+                .get(&self.event.tenant)
+                .and_then(|apps| apps.get(member));
+            let app = known.and_then(|known| {
+                settings.apps.iter().find_map(|kind| {
+                    let user = if *kind == "wecom" {
+                        &known.wecom
+                    } else {
+                        &known.dingtalk
+                    };
+                    (!user.is_empty()).then(|| format!("{kind}:{user}"))
+                })
+            });
+            if let Some(app) = app {
+                let audience = format!("app:{member}");
+                let to = plan::ToStaff {
+                    tenant: &self.event.tenant,
+                    case_id: self.case_id,
+                    notice_id: id(&audience),
+                    staff: member,
+                    now: self.now,
+                };
+                let planned = plan::to_app(settings, self.templates, kind, to, &app, context)?;
+                effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+            }
         }
         Ok(effects)
     }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub supervisors: Vec<String>,
     /// When agents call back after a result notice.
     pub callbacks: crate::channels::CallbackConfig,
+    /// The work apps configured (`wecom`, `dingtalk`): a staff notice also reaches the member in
+    /// person on the first of them the directory names a user id for.
+    pub apps: Vec<&'static str>,
 }
 
 impl Settings {
@@ -292,6 +295,44 @@ pub fn to_group(
     })
 }
 
+/// A staff notice as a work-app message to one member (`app` = `wecom:<userid>` or
+/// `dingtalk:<userId>`), urgent: it goes at once.
+pub fn to_app(
+    settings: &Settings,
+    templates: &TemplateSet,
+    kind: Kind,
+    to: ToStaff<'_>,
+    app: &str,
+    context: &Value,
+) -> Result<Planned, notices::Error> {
+    let language = settings.staff_language;
+    let rendered = notices::render(templates, kind, Channel::Wecom, language, context)?;
+    let detail = Detail {
+        template_version: rendered.version,
+        ..Detail::default()
+    };
+    let notice = Notice {
+        notice_id: to.notice_id,
+        tenant: to.tenant.to_owned(),
+        case_id: to.case_id.to_owned(),
+        notice_kind: kind.as_str().to_owned(),
+        audience: format!("app:{}", to.staff),
+        channel: "app".into(),
+        language: language.tag().to_owned(),
+        recipient_masked: app.to_owned(),
+        subject: rendered.subject,
+        body: rendered.body,
+        state: "recorded".into(),
+        recorded_at: to.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
+    };
+    let delivery = queued(&notice, true);
+    Ok(Planned {
+        notice,
+        delivery: Some(delivery),
+    })
+}
+
 /// The printable letter a rendered letter template becomes: its blocks (separated by blank
 /// lines) are the reference, the salutation, the paragraphs, the closing and the signature with
 /// the date, as the shipped templates write them; a tenant's template that does not follow the
@@ -460,6 +501,7 @@ mod tests {
             group_units: std::collections::BTreeSet::new(),
             supervisors: vec![],
             callbacks: crate::channels::CallbackConfig::default(),
+            apps: vec![],
         }
     }
 

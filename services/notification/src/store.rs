@@ -41,6 +41,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0105_call_list_answers.sql"),
         postgres: include_str!("../migrations/postgres/0105_call_list_answers.sql"),
     },
+    Migration {
+        version: 106,
+        name: "staff_apps",
+        sqlite: include_str!("../migrations/sqlite/0106_staff_apps.sql"),
+        postgres: include_str!("../migrations/postgres/0106_staff_apps.sql"),
+    },
 ];
 
 /// A tenant's published template overrides.
@@ -560,6 +566,50 @@ pub async fn call_list(db: &Db, tenant: &str, state: &str, limit: i64) -> Result
     .fetch_all(db.reader())
     .await?;
     rows.iter().map(call_of).collect()
+}
+
+/// A member of staff's work-app user ids (empty: none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffApp {
+    pub staff: String,
+    pub wecom: String,
+    pub dingtalk: String,
+}
+
+/// Replaces a tenant's work-app user ids with those of its newest directory.
+pub async fn replace_staff_apps(conn: &mut store::Conn, tenant: &str, apps: &[StaffApp]) -> Result<(), Error> {
+    sqlx::query("DELETE FROM staff_apps WHERE tenant = $1")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    for app in apps {
+        sqlx::query("INSERT INTO staff_apps (tenant, staff, wecom, dingtalk) VALUES ($1, $2, $3, $4)")
+            .bind(tenant)
+            .bind(&app.staff)
+            .bind(&app.wecom)
+            .bind(&app.dingtalk)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A tenant's work-app user ids by member of staff.
+pub async fn staff_apps(db: &Db, tenant: &str) -> Result<std::collections::HashMap<String, StaffApp>, Error> {
+    let rows = sqlx::query("SELECT staff, wecom, dingtalk FROM staff_apps WHERE tenant = $1")
+        .bind(tenant)
+        .fetch_all(db.reader())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let app = StaffApp {
+                staff: row.try_get("staff")?,
+                wecom: row.try_get("wecom")?,
+                dingtalk: row.try_get("dingtalk")?,
+            };
+            Ok((app.staff.clone(), app))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -698,6 +698,7 @@ mod tests {
                 display_name: "chen".into(),
                 roles: BTreeSet::from(["duty_supervisor".to_owned()]),
                 manager: None,
+                apps: directory::StaffApps::default(),
             },
             Staff {
                 id: "lin".into(),
@@ -705,6 +706,7 @@ mod tests {
                 display_name: "lin".into(),
                 roles: BTreeSet::from(["duty_supervisor".to_owned()]),
                 manager: None,
+                apps: directory::StaffApps::default(),
             },
         ];
         let shifts = ["chen", "lin"]
