@@ -87,6 +87,7 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
                 endpoint: sms_url,
                 sign_name: "天河比亚迪".into(),
                 access_key: Some("sms-test-key".into()),
+                receipt_token: Some("receipt-secret".into()),
                 window: "00:00-00:00".into(),
             }),
             outbox_dir: None,
@@ -149,6 +150,45 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
     .await
     .expect("the SMS is recorded as sent");
     assert_eq!(notices_sent(&sms_case)[0]["idempotency_key"], request["out_id"]);
+
+    // The provider's receipt (回执) marks it delivered; only with the provider's token, and once.
+    let receipt = |token: &str| {
+        sandbox
+            .http
+            .post(format!(
+                "{}/api/v1/notification/receipts/sms?token={token}",
+                sandbox.base_url
+            ))
+            .json(
+                &json!([{"out_id": request["out_id"], "success": true, "err_code": "DELIVERED",
+                "err_msg": "用户接收成功", "phone_number": "13800000001", "report_time": "2026-12-05 10:00:05"}]),
+            )
+            .send()
+    };
+    let refused = receipt("not-the-token").await.expect("sent");
+    assert_eq!(refused.status().as_u16(), 401);
+    let reply: Value = receipt("receipt-secret")
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (reply["code"].as_i64(), reply["matched"].as_u64()),
+        (Some(0), Some(1)),
+        "{reply}"
+    );
+    let reply: Value = receipt("receipt-secret")
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (reply["matched"].as_u64(), reply["unknown"].as_u64()),
+        (Some(0), Some(1)),
+        "{reply}"
+    );
 
     // The e-mail waits for the server, retried meanwhile.
     tokio::time::sleep(Duration::from_secs(3)).await;

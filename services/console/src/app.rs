@@ -139,6 +139,7 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/cases/{id}/dossier", get(api::dossier::export))
         .route("/api/v1/inbox", get(api::inbox::inbox))
         .route("/api/v1/call-list", get(api::answers::call_list))
+        .route("/api/v1/notification/receipts/sms", post(api::receipts::sms))
         .route("/api/v1/answers", get(api::answers::list).post(api::answers::propose))
         .route("/api/v1/answers/{id}/approve", post(api::answers::approve))
         .route("/api/v1/answers/{id}/retire", post(api::answers::retire))

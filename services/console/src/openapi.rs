@@ -23,6 +23,7 @@ use crate::api;
         api::answers::propose,
         api::answers::approve,
         api::answers::retire,
+        api::receipts::sms,
         api::templates::get_templates,
         api::templates::put_templates,
         api::templates::preview,
@@ -68,6 +69,8 @@ use crate::api;
         api::answers::AnswerView,
         api::answers::AnswerBody,
         api::answers::ApproveBody,
+        api::receipts::SmsReport,
+        api::receipts::ReceiptsReply,
         api::error::ErrorBody,
     )),
     modifiers(&Bearer)

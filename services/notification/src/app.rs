@@ -112,6 +112,12 @@ impl App {
         let service = NotificationServer::new(NotificationGrpc {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
+            sms_receipt_token: self
+                .config
+                .channels
+                .sms
+                .as_ref()
+                .and_then(|sms| sms.receipt_token.clone()),
         });
         let name = "redress.notification.v1.Notification";
         host.serve_consuming(handler, options, name, |r| r.add_service(service), shutdown)

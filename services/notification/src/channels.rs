@@ -194,6 +194,10 @@ pub struct SmsConfig {
     /// ends mean no window).
     #[serde(default = "default_window")]
     pub window: String,
+    /// The token the provider's receipt callback (回执) carries (`?token=`); receipts are refused
+    /// without it.
+    #[serde(default)]
+    pub receipt_token: Option<String>,
 }
 
 fn default_window() -> String {
@@ -984,6 +988,7 @@ mod tests {
                 sign_name: "天河比亚迪".into(),
                 access_key: None,
                 window: "late".into(),
+                receipt_token: None,
             }),
             ..ChannelsConfig::default()
         };

@@ -7,7 +7,7 @@ use rpc::notification::v1::{
     Answer as WireAnswer, ApproveAnswerRequest, Call as WireCall, CallListReply, CallListRequest, GetTemplatesRequest,
     InboxNotice, InboxReply, InboxRequest, ListAnswersReply, ListAnswersRequest, ListNoticesReply, ListNoticesRequest,
     Notice as WireNotice, PreviewTemplateRequest, ProposeAnswerRequest, PublishTemplatesRequest, RetireAnswerRequest,
-    TemplatePreview, TemplatesView,
+    SmsReceiptsReply, SmsReceiptsRequest, TemplatePreview, TemplatesView,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{case_id, internal, invalid, tenant_of};
@@ -42,6 +42,8 @@ fn view_of(latest: Option<sql::TemplateVersion>) -> TemplatesView {
 pub struct NotificationGrpc {
     pub db: Db,
     pub clock: std::sync::Arc<dyn domain::Clock>,
+    /// The token the SMS provider's receipts carry (none: receipts refused).
+    pub sms_receipt_token: Option<String>,
 }
 
 fn wire_answer(answer: Answer) -> WireAnswer {
@@ -422,6 +424,54 @@ impl Notification for NotificationGrpc {
         Ok(Response::new(ListAnswersReply {
             answers: list.into_iter().map(wire_answer).collect(),
         }))
+    }
+
+    async fn record_sms_receipts(
+        &self,
+        request: Request<SmsReceiptsRequest>,
+    ) -> Result<Response<SmsReceiptsReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let expected = self.sms_receipt_token.as_deref().filter(|t| !t.is_empty());
+        let given = request.token.as_bytes();
+        let valid = expected.is_some_and(|t| {
+            use subtle::ConstantTimeEq as _;
+            t.len() == given.len() && bool::from(t.as_bytes().ct_eq(given))
+        });
+        if !valid {
+            return Err(Status::unauthenticated("token: not the SMS provider's receipt token"));
+        }
+        if request.receipts.len() > 1000 {
+            return Err(invalid("receipts", "max", "receipts: at most 1000 in one call"));
+        }
+        let at = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut tx = self.db.begin().await.map_err(internal)?;
+        let (mut matched, mut unknown) = (0, 0);
+        for receipt in &request.receipts {
+            let reported = if receipt.reported_at.is_empty() {
+                at.as_str()
+            } else {
+                receipt.reported_at.as_str()
+            };
+            let code: String = receipt.code.chars().take(64).collect();
+            match sql::record_receipt(
+                &mut tx,
+                tenant.as_str(),
+                "sms",
+                &receipt.out_id,
+                receipt.delivered,
+                &code,
+                reported,
+            )
+            .await
+            .map_err(internal)?
+            {
+                Some(_) => matched += 1,
+                None => unknown += 1,
+            }
+        }
+        self.db.commit(tx).await.map_err(internal)?;
+        Ok(Response::new(SmsReceiptsReply { matched, unknown }))
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {

@@ -47,6 +47,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0106_staff_apps.sql"),
         postgres: include_str!("../migrations/postgres/0106_staff_apps.sql"),
     },
+    Migration {
+        version: 107,
+        name: "receipts",
+        sqlite: include_str!("../migrations/sqlite/0107_receipts.sql"),
+        postgres: include_str!("../migrations/postgres/0107_receipts.sql"),
+    },
 ];
 
 /// A tenant's published template overrides.
@@ -568,6 +574,41 @@ pub async fn call_list(db: &Db, tenant: &str, state: &str, limit: i64) -> Result
     rows.iter().map(call_of).collect()
 }
 
+/// Records a provider's receipt of a sent message found by its idempotency key (the SMS
+/// `out_id`): `delivered`, or `bounced` with the provider's code. Answers the notice's id, or
+/// `None` when no sent delivery has the key (unknown, or already reported).
+pub async fn record_receipt(
+    conn: &mut store::Conn,
+    tenant: &str,
+    channel: &str,
+    key: &str,
+    delivered: bool,
+    code: &str,
+    at: &str,
+) -> Result<Option<String>, Error> {
+    let notice_id: Option<String> = sqlx::query_scalar(
+        "SELECT notice_id FROM deliveries WHERE tenant = $1 AND channel = $2 AND idempotency_key = $3 AND state = 'sent'",
+    )
+    .bind(tenant)
+    .bind(channel)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(notice_id) = notice_id else {
+        return Ok(None);
+    };
+    let state = if delivered { "delivered" } else { "bounced" };
+    sqlx::query("UPDATE deliveries SET state = $1, reported_at = $2, receipt = $3 WHERE notice_id = $4")
+        .bind(state)
+        .bind(at)
+        .bind(code)
+        .bind(&notice_id)
+        .execute(&mut *conn)
+        .await?;
+    set_notice_state(conn, &notice_id, state).await?;
+    Ok(Some(notice_id))
+}
+
 /// A member of staff's work-app user ids (empty: none).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StaffApp {
@@ -659,5 +700,86 @@ mod tests {
         assert!(call_list(&db, "t", "open", 10).await.expect("lists").is_empty());
         let done = call_list(&db, "t", "done", 10).await.expect("lists");
         assert_eq!(done[0].outcome, "satisfied");
+    }
+
+    #[tokio::test]
+    async fn a_receipt_marks_a_sent_sms_delivered_or_bounced_once() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = Db::open(&dir.path().join("n.db"), MIGRATIONS, store::OpenOptions::default())
+            .await
+            .expect("opens");
+        let mut tx = db.begin().await.expect("tx");
+        for (id, state) in [("n1", "sent"), ("n2", "queued")] {
+            let notice = Notice {
+                notice_id: id.into(),
+                tenant: "t".into(),
+                case_id: "c".into(),
+                notice_kind: "acknowledgement".into(),
+                audience: "complainant".into(),
+                channel: "sms".into(),
+                language: "zh-CN".into(),
+                recipient_masked: "138****0001".into(),
+                subject: "s".into(),
+                body: "b".into(),
+                state: "sent".into(),
+                recorded_at: "2026-12-05T02:00:00Z".into(),
+                detail_json: "{}".into(),
+            };
+            record(&mut tx, &notice).await.expect("recorded");
+            let delivery = Delivery {
+                notice_id: id.into(),
+                tenant: "t".into(),
+                case_id: "c".into(),
+                notice_kind: "acknowledgement".into(),
+                channel: "sms".into(),
+                state: "queued".into(),
+                attempts: 0,
+                next_attempt_at: "2026-12-05T02:00:00Z".into(),
+                idempotency_key: id.into(),
+                provider_reference: None,
+                last_error: None,
+                sent_at: None,
+                urgent: false,
+            };
+            enqueue(&mut tx, &delivery).await.expect("queued");
+            sqlx::query("UPDATE deliveries SET state = $1 WHERE notice_id = $2")
+                .bind(state)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .expect("set");
+        }
+        let at = "2026-12-05T02:01:00Z";
+        assert_eq!(
+            record_receipt(&mut tx, "t", "sms", "n1", true, "DELIVERED", at)
+                .await
+                .expect("ok"),
+            Some("n1".to_owned())
+        );
+        // Reported again, or a message never sent, or another tenant's key: nothing.
+        assert_eq!(
+            record_receipt(&mut tx, "t", "sms", "n1", false, "X", at)
+                .await
+                .expect("ok"),
+            None
+        );
+        assert_eq!(
+            record_receipt(&mut tx, "t", "sms", "n2", true, "DELIVERED", at)
+                .await
+                .expect("ok"),
+            None
+        );
+        assert_eq!(
+            record_receipt(&mut tx, "u", "sms", "n1", true, "DELIVERED", at)
+                .await
+                .expect("ok"),
+            None
+        );
+        db.commit(tx).await.expect("commits");
+        let notices = for_case(&db, "t", "c").await.expect("lists");
+        assert_eq!(
+            notices.iter().find(|n| n.notice_id == "n1").map(|n| n.state.as_str()),
+            Some("delivered")
+        );
     }
 }

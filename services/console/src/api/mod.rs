@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod dossier;
 pub mod error;
 pub mod inbox;
+pub mod receipts;
 pub mod routing;
 pub mod templates;
 
