@@ -28,3 +28,4 @@ mod lifecycle;
 mod routing;
 mod casework;
 mod notification;
+mod intake;

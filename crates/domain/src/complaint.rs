@@ -34,6 +34,8 @@ pub struct ComplaintInput {
     pub source_due_at: Option<String>,
     pub external_ref: Option<String>,
     pub received_at: Option<String>,
+    /// When the event complained about happened (RFC 3339); what a time bar is counted from.
+    pub occurred_at: Option<String>,
     pub subject: Option<String>,
     pub demands: Vec<String>,
     pub unit: Option<String>,
@@ -128,6 +130,8 @@ pub struct NewComplaint {
     pub source_due_at: Option<DateTime<Utc>>,
     pub external_ref: Option<String>,
     pub received_at: DateTime<Utc>,
+    /// When the event happened, at or before `received_at` (five minutes' grace).
+    pub occurred_at: Option<DateTime<Utc>>,
     pub subject: Option<String>,
     pub demands: Vec<String>,
     pub unit: Option<String>,
@@ -266,6 +270,33 @@ pub fn validate(
             }
         },
     };
+    let occurred_at = match input.occurred_at.as_deref() {
+        None => None,
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Err(_) => {
+                errors.push(FieldError::new(
+                    "occurred_at",
+                    "rfc3339",
+                    "occurred_at must be an RFC 3339 instant",
+                ));
+                None
+            }
+            Ok(at) => {
+                let at = at.with_timezone(&Utc);
+                let latest = received_at.unwrap_or(now) + Duration::minutes(5);
+                if at < earliest || at > latest {
+                    errors.push(FieldError::new(
+                        "occurred_at",
+                        "range",
+                        "occurred_at must lie between 1990-01-01 and received_at",
+                    ));
+                    None
+                } else {
+                    Some(at)
+                }
+            }
+        },
+    };
     let complainant = validate_complainant(&mut errors, input.complainant, input.anonymous);
     if !errors.is_empty() {
         return Err(errors);
@@ -279,6 +310,7 @@ pub fn validate(
             source_due_at,
             external_ref,
             received_at,
+            occurred_at,
             subject,
             demands: input.demands,
             unit,
@@ -460,6 +492,24 @@ mod tests {
         let errors = validate(input, now(), &|_| false).expect_err("bad phone");
         assert_eq!(errors[0].field, "complainant.phone");
         assert_eq!(errors[0].rule, "format");
+    }
+
+    #[test]
+    fn occurred_at_is_an_instant_not_after_receipt() {
+        let mut input = minimal();
+        input.received_at = Some("2026-11-01T00:00:00Z".into());
+        input.occurred_at = Some("2026-10-01T00:00:00+08:00".into());
+        let complaint = validate(input.clone(), now(), &|_| false).expect("valid");
+        assert_eq!(
+            complaint.occurred_at,
+            Some(Utc.with_ymd_and_hms(2026, 9, 30, 16, 0, 0).single().expect("valid"))
+        );
+        input.occurred_at = Some("2026-11-02T00:00:00Z".into());
+        let errors = validate(input.clone(), now(), &|_| false).expect_err("after receipt");
+        assert_eq!((errors[0].field.as_str(), errors[0].rule), ("occurred_at", "range"));
+        input.occurred_at = Some("last week".into());
+        let errors = validate(input, now(), &|_| false).expect_err("not an instant");
+        assert_eq!((errors[0].field.as_str(), errors[0].rule), ("occurred_at", "rfc3339"));
     }
 
     #[test]

@@ -105,6 +105,8 @@ vocabulary!(
         PoliceCase => "police_case", "公安机关已就该事项立案", "the police have already opened a case on the matter";
         NotOurMatter => "not_our_matter", "该事项不属于本单位的处理范围", "the matter is not this organisation's to handle";
         TimeBarred => "time_barred", "该事项已超过本单位受理投诉的时限", "the matter is older than the time limit for complaints";
+        Duplicate => "duplicate", "该事项与您已提交的投诉重复，已并入原投诉单办理", "the matter duplicates a complaint you already made, which is being handled";
+        NotByConsumer => "not_by_consumer", "投诉未由消费者本人或其委托代理人提出", "the complaint was not filed by the consumer or their representative";
     }
 );
 
@@ -130,6 +132,14 @@ impl RejectionReason {
             }
             (Self::TimeBarred, Language::ZhCn) => "如有新的情况，欢迎再次联系我们。",
             (Self::TimeBarred, Language::En) => "If anything new arises, you are welcome to contact us again.",
+            (Self::Duplicate, Language::ZhCn) => "原投诉单的处理进展和结果将继续告知您。",
+            (Self::Duplicate, Language::En) => {
+                "You will be kept informed of the progress and result of the original complaint."
+            }
+            (Self::NotByConsumer, Language::ZhCn) => "请由消费者本人提出，或由其委托代理人持授权委托书提出。",
+            (Self::NotByConsumer, Language::En) => {
+                "Please have the consumer file it, or their representative with a power of attorney."
+            }
         }
     }
 }

@@ -138,6 +138,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             auto_accept: settings.auto_accept,
             fsync_full,
             mailboxes: settings.intake.mailbox.clone().into_iter().collect(),
+            gate: settings.intake.gate.clone(),
         },
         platform.clone(),
         calendars.clone(),

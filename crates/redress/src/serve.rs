@@ -82,6 +82,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     auto_accept: config.intake.auto_accept,
                     fsync_full,
                     mailboxes: config.intake.mailbox.clone().into_iter().collect(),
+                    gate: config.intake.gate.clone(),
                 },
                 platform,
                 calendars,

@@ -93,6 +93,9 @@ pub struct IntakeConfig {
     /// The tenant's mailbox polled over IMAP (`[intake.mailbox]`, decision 0006); absent: none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<intake::config::MailboxConfig>,
+    /// The acceptance gate (`[intake.gate]`, decision 0007).
+    #[serde(default)]
+    pub gate: intake::config::GateConfig,
 }
 
 /// Notification's own settings.
@@ -143,6 +146,7 @@ impl Default for ServeConfig {
                 policy: "service_commitment".into(),
                 auto_accept: true,
                 mailbox: None,
+                gate: intake::config::GateConfig::default(),
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),

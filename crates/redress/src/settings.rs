@@ -44,6 +44,10 @@ pub struct IntakeSettings {
     /// The tenant's mailbox polled over IMAP for complaints by e-mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<intake::config::MailboxConfig>,
+    /// The acceptance gate (`[intake.gate]`, decision 0007): rejection reasons, the repeat
+    /// window, time bars, per tenant.
+    #[serde(default)]
+    pub gate: intake::config::GateConfig,
 }
 
 impl Default for Settings {

@@ -149,6 +149,10 @@ pub fn router(state: State) -> Router {
         )
         .route("/api/v1/notification/templates/preview", post(api::templates::preview))
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
+        .route(
+            "/api/v1/imports",
+            post(api::gate::import).layer(axum::extract::DefaultBodyLimit::max(api::gate::MAX_IMPORT_BYTES)),
+        )
         .route("/api/v1/credentials", post(api::casework::issue_credential))
         .route(
             "/api/v1/org",

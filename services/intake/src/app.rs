@@ -50,6 +50,7 @@ impl App {
         for mailbox in &config.mailboxes {
             mailbox.validate()?;
         }
+        config.gate.validate()?;
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let ledger = crate::ledger::Ledger {
@@ -69,6 +70,7 @@ impl App {
             calendar_id: config.calendar_id,
             policy: config.policy,
             auto_accept: config.auto_accept,
+            gate: config.gate,
         });
         let metrics = MailboxMetrics::register(registry);
         let mailboxes = config

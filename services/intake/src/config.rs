@@ -24,6 +24,197 @@ pub struct Config {
     pub fsync_full: bool,
     /// The mailboxes polled for complaints by e-mail (decision 0006); empty: none.
     pub mailboxes: Vec<MailboxConfig>,
+    /// The acceptance gate's rules (decision 0007).
+    pub gate: GateConfig,
+}
+
+/// The acceptance gate's rules (`[intake.gate]`, decision 0007): these for every tenant, unless
+/// `[intake.gate.tenants.<tenant>]` gives the tenant its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// As [`GateRules::rejection_reasons`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reasons: Option<Vec<String>>,
+    /// As [`GateRules::repeat_window_days`].
+    #[serde(default = "default_repeat_window_days")]
+    pub repeat_window_days: u32,
+    /// As [`GateRules::time_bars`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_bars: Vec<TimeBar>,
+    /// Tenants with rules of their own.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tenants: std::collections::BTreeMap<String, GateRules>,
+}
+
+impl Default for GateConfig {
+    fn default() -> Self {
+        Self {
+            rejection_reasons: None,
+            repeat_window_days: default_repeat_window_days(),
+            time_bars: Vec::new(),
+            tenants: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// One tenant's gate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateRules {
+    /// The rejection reasons (`domain::vocabulary::RejectionReason` codes) the tenant allows;
+    /// every one when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection_reasons: Option<Vec<String>>,
+    /// A case of the same complainant on the same subject received at most this many days after
+    /// an earlier one is a repeat.
+    #[serde(default = "default_repeat_window_days")]
+    pub repeat_window_days: u32,
+    /// Time limits on the event complained about; the first that matches applies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub time_bars: Vec<TimeBar>,
+}
+
+impl Default for GateRules {
+    fn default() -> Self {
+        Self {
+            rejection_reasons: None,
+            repeat_window_days: default_repeat_window_days(),
+            time_bars: Vec::new(),
+        }
+    }
+}
+
+/// A time limit (`[[intake.gate.time_bars]]`): a complaint whose event is older than `days` or
+/// `months` when it is received may be refused as `time_barred`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeBar {
+    /// A kind (`complaint`, `report`, …); any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// A source (`hotline_12315`, …); any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// A category code or the code of a branch above it; any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub months: Option<u32>,
+}
+
+impl GateConfig {
+    /// The rules of a tenant.
+    pub fn of(&self, tenant: &str) -> GateRules {
+        self.tenants.get(tenant).cloned().unwrap_or_else(|| GateRules {
+            rejection_reasons: self.rejection_reasons.clone(),
+            repeat_window_days: self.repeat_window_days,
+            time_bars: self.time_bars.clone(),
+        })
+    }
+
+    /// Checks the values a file may get wrong; names the field and the rule.
+    pub fn validate(&self) -> Result<(), String> {
+        self.of("").validate("intake.gate")?;
+        for (tenant, rules) in &self.tenants {
+            if domain::Tenant::parse(tenant).is_none() {
+                return Err(format!("intake.gate.tenants.{tenant} must name a tenant id"));
+            }
+            rules.validate(&format!("intake.gate.tenants.{tenant}"))?;
+        }
+        Ok(())
+    }
+}
+
+impl GateRules {
+    /// Whether the tenant allows this rejection reason.
+    pub fn allows(&self, reason: domain::vocabulary::RejectionReason) -> bool {
+        self.rejection_reasons
+            .as_ref()
+            .is_none_or(|codes| codes.iter().any(|code| code == reason.as_str()))
+    }
+
+    /// The reasons the tenant allows, in the vocabulary's order.
+    pub fn allowed_reasons(&self) -> Vec<domain::vocabulary::RejectionReason> {
+        domain::vocabulary::RejectionReason::ALL
+            .iter()
+            .copied()
+            .filter(|reason| self.allows(*reason))
+            .collect()
+    }
+
+    fn validate(&self, at: &str) -> Result<(), String> {
+        for (n, code) in self.rejection_reasons.iter().flatten().enumerate() {
+            if domain::vocabulary::RejectionReason::parse(code).is_none() {
+                return Err(format!(
+                    "{at}.rejection_reasons[{n}] must be one of: {}",
+                    domain::vocabulary::RejectionReason::wire_list()
+                ));
+            }
+        }
+        if self.repeat_window_days > 3660 {
+            return Err(format!("{at}.repeat_window_days must be at most 3660"));
+        }
+        for (n, bar) in self.time_bars.iter().enumerate() {
+            match (bar.days, bar.months) {
+                (Some(d), None) if d > 0 => {}
+                (None, Some(m)) if m > 0 => {}
+                _ => {
+                    return Err(format!(
+                        "{at}.time_bars[{n}] needs exactly one of days or months, at least 1"
+                    ));
+                }
+            }
+            if let Some(kind) = &bar.kind
+                && domain::vocabulary::Kind::parse(kind).is_none()
+            {
+                return Err(format!(
+                    "{at}.time_bars[{n}].kind must be one of: {}",
+                    domain::vocabulary::Kind::wire_list()
+                ));
+            }
+            if let Some(source) = &bar.source
+                && domain::vocabulary::Source::parse(source).is_none()
+            {
+                return Err(format!(
+                    "{at}.time_bars[{n}].source must be one of: {}",
+                    domain::vocabulary::Source::wire_list()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TimeBar {
+    /// Whether this limit applies to a case of this kind, source and category.
+    pub fn applies(&self, kind: &str, source: &str, category: Option<&str>) -> bool {
+        self.kind.as_deref().is_none_or(|k| k == kind)
+            && self.source.as_deref().is_none_or(|s| s == source)
+            && self.category.as_deref().is_none_or(|wanted| {
+                category.is_some_and(|code| {
+                    code == wanted
+                        || code
+                            .strip_prefix(wanted)
+                            .is_some_and(|rest| rest.starts_with(['.', '-', '_', '/']))
+                })
+            })
+    }
+
+    /// The latest instant an event may have happened for a complaint received at `received_at`.
+    pub fn earliest_event(&self, received_at: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+        match (self.days, self.months) {
+            (Some(days), _) => received_at.checked_sub_signed(chrono::Duration::days(i64::from(days))),
+            (None, Some(months)) => received_at.checked_sub_months(chrono::Months::new(months)),
+            (None, None) => None,
+        }
+    }
+}
+
+fn default_repeat_window_days() -> u32 {
+    30
 }
 
 /// A tenant's mailbox, polled over IMAP (`[intake.mailbox]`).

@@ -6,7 +6,9 @@ use domain::ErrorCode;
 use domain::complaint::{ComplainantInput, ComplaintInput};
 use rpc::intake::v1::intake_server::Intake;
 use rpc::intake::v1::{
-    CaseView, Contact, GetCaseRequest, RegisterReply, RegisterRequest, ReleaseContactsReply, ReleaseContactsRequest,
+    AcceptRequest, CaseView, Contact, GateReply, GetCaseRequest, ImportReply, ImportRequest, ImportedRow, MergeRequest,
+    RefusedRow, RegisterReply, RegisterRequest, RejectRequest, ReleaseContactsReply, ReleaseContactsRequest,
+    WithdrawRequest,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
 use runtime::grpc::{internal, status, tenant_of};
@@ -55,6 +57,63 @@ fn status_of(error: Error) -> Status {
     }
 }
 
+fn gate_status(error: crate::gate::Error) -> Status {
+    use crate::gate::Error as Gate;
+    match error {
+        Gate::NotFound => status(ErrorCode::NotFound, "not_found", "no such case", Some("id")),
+        Gate::Invalid { field, rule, message } => runtime::grpc::invalid(field, rule, message),
+        Gate::InvalidTransition {
+            action,
+            current,
+            allowed,
+        } => runtime::grpc::conflict(
+            "invalid_transition",
+            format!("`{action}` is not allowed while the case is {current}"),
+            Some(serde_json::json!({"current_state": current, "allowed": allowed})),
+        ),
+        Gate::Moved => runtime::grpc::conflict("conflict", "the case changed meanwhile; read it again", None),
+        other => internal(other),
+    }
+}
+
+fn gate_reply(gated: crate::gate::Gated) -> GateReply {
+    let row = gated.row;
+    GateReply {
+        case_id: row.id,
+        case_number: row.case_number,
+        status: row.status,
+        version: u64::try_from(row.version).unwrap_or(0),
+        rejection_reason: row.rejection_reason.unwrap_or_default(),
+        merged_into: row.merged_into.unwrap_or_default(),
+        deadlines: gated.deadlines,
+    }
+}
+
+fn staff_of(staff: String) -> Result<String, Status> {
+    if staff.is_empty() {
+        return Err(runtime::grpc::invalid("staff", "required", "staff names who acts"));
+    }
+    Ok(staff)
+}
+
+fn mapping(mapping: rpc::intake::v1::ImportMapping) -> crate::import::Mapping {
+    crate::import::Mapping {
+        channel: mapping.channel,
+        channel_values: mapping.channel_values.into_iter().collect(),
+        received_at: mapping.received_at,
+        date_format: mapping.date_format,
+        narrative: mapping.narrative,
+        category: mapping.category,
+        unit: mapping.unit,
+        subject: mapping.subject,
+        external_ref: mapping.external_ref,
+        source: mapping.source,
+        kind: mapping.kind,
+        outcome: mapping.outcome,
+        closed_values: mapping.closed_values,
+    }
+}
+
 fn submission(request: RegisterRequest) -> Submission {
     let complainant = request.complainant.map(|person| ComplainantInput {
         name: text(person.name),
@@ -74,6 +133,7 @@ fn submission(request: RegisterRequest) -> Submission {
             source_due_at: text(request.source_due_at),
             external_ref: text(request.external_ref),
             received_at: text(request.received_at),
+            occurred_at: text(request.occurred_at),
             subject: text(request.subject),
             demands: request.demands,
             unit: text(request.unit),
@@ -159,6 +219,11 @@ impl Intake for IntakeGrpc {
             external_ref: row.external_ref.unwrap_or_default(),
             source_ref: row.source_ref.unwrap_or_default(),
             version: u64::try_from(row.version).unwrap_or(0),
+            repeat_of: row.repeat_of.unwrap_or_default(),
+            merged_into: row.merged_into.unwrap_or_default(),
+            rejection_reason: row.rejection_reason.unwrap_or_default(),
+            imported: row.imported,
+            outcome: row.outcome.unwrap_or_default(),
         }))
     }
 
@@ -227,5 +292,108 @@ impl Intake for IntakeGrpc {
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {
         runtime::grpc::case_history(&self.desk.db, SERVICE, request).await
+    }
+
+    async fn accept(&self, request: Request<AcceptRequest>) -> Result<Response<GateReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let staff = staff_of(request.staff)?;
+        let gated = self
+            .desk
+            .accept(&tenant, &request.case_id, &staff)
+            .await
+            .map_err(gate_status)?;
+        Ok(Response::new(gate_reply(gated)))
+    }
+
+    async fn reject(&self, request: Request<RejectRequest>) -> Result<Response<GateReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let staff = staff_of(request.staff)?;
+        let rejection = crate::gate::Rejection {
+            reason_code: request.reason_code,
+            suggestion: request.suggestion,
+        };
+        let gated = self
+            .desk
+            .reject(&tenant, &request.case_id, &staff, rejection)
+            .await
+            .map_err(gate_status)?;
+        Ok(Response::new(gate_reply(gated)))
+    }
+
+    async fn withdraw(&self, request: Request<WithdrawRequest>) -> Result<Response<GateReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let staff = staff_of(request.staff)?;
+        let gated = self
+            .desk
+            .withdraw(&tenant, &request.case_id, &staff)
+            .await
+            .map_err(gate_status)?;
+        Ok(Response::new(gate_reply(gated)))
+    }
+
+    async fn merge(&self, request: Request<MergeRequest>) -> Result<Response<GateReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let staff = staff_of(request.staff)?;
+        if request.into.is_empty() {
+            return Err(runtime::grpc::invalid(
+                "into",
+                "required",
+                "into names the case that goes on",
+            ));
+        }
+        let gated = self
+            .desk
+            .merge(&tenant, &request.case_id, &request.into, &staff)
+            .await
+            .map_err(gate_status)?;
+        Ok(Response::new(gate_reply(gated)))
+    }
+
+    async fn import(&self, request: Request<ImportRequest>) -> Result<Response<ImportReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let imported_by = staff_of(request.imported_by)?;
+        let report = self
+            .desk
+            .import(
+                &tenant,
+                &request.format,
+                &request.content,
+                &mapping(request.mapping.unwrap_or_default()),
+                &imported_by,
+            )
+            .await
+            .map_err(|error| match error {
+                crate::import::Error::Invalid { field, rule, message } => runtime::grpc::invalid(&field, rule, message),
+                crate::import::Error::Register(error) => status_of(error),
+            })?;
+        Ok(Response::new(ImportReply {
+            rows: report.rows,
+            imported: report
+                .imported
+                .into_iter()
+                .map(|row| ImportedRow {
+                    row: row.row,
+                    case_id: row.case_id,
+                    case_number: row.case_number,
+                    channel: row.channel,
+                    status: row.status.to_owned(),
+                    replayed: row.replayed,
+                })
+                .collect(),
+            refused: report
+                .refused
+                .into_iter()
+                .map(|row| RefusedRow {
+                    row: row.row,
+                    field: row.field.unwrap_or_default(),
+                    reason: row.reason,
+                })
+                .collect(),
+        }))
     }
 }

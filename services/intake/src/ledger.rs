@@ -9,17 +9,16 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use domain::complaint::NewComplaint;
-use domain::{CaseId, Tenant};
+use domain::Tenant;
 use prost::Message as _;
-use rpc::events::v1::{CaseAccepted, CaseRegistered};
+use rpc::events::v1::{CaseAccepted, CaseRegistered, CaseRejected};
 use rpc::timeline::v1::Deadline;
 use sqlx::Acquire;
 use store::{Db, HistoryEntry, NewEvent, Origin};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::SERVICE;
-use crate::register::{Acceptance, Error, Prepared, Registered, signals};
+use crate::register::{Error, Prepared, Registered, signals};
 use crate::store as sql;
 
 /// The most registrations one transaction writes.
@@ -134,7 +133,19 @@ impl Ledger {
         let number = sql::next_daily_number(conn, tenant.as_str(), &prepared.day).await?;
         let case_number = format!("TS{}{number:04}", prepared.day);
         prepared.row.case_number = case_number.clone();
+        let repeat = match (&prepared.row.complainant_ref, &prepared.row.subject_ref) {
+            (Some(who), Some(about)) => {
+                let received_at = prepared.complaint.received_at;
+                let since = received_at - chrono::Duration::days(i64::from(prepared.repeat_window_days));
+                sql::repeated_case(conn, tenant.as_str(), (who, about), since, received_at).await?
+            }
+            _ => None,
+        };
+        prepared.row.repeat_of = repeat.as_ref().map(|(id, _)| id.clone());
         sql::insert_case(conn, &prepared.row).await?;
+        if let Some((earlier, _)) = &repeat {
+            sql::link_cases(conn, tenant.as_str(), &prepared.row.id, "repeat", earlier, prepared.now).await?;
+        }
         if let Some((key_hash, body)) = &prepared.idempotency {
             sql::remember_idempotency(conn, tenant.as_str(), key_hash, body, &prepared.row.id, prepared.now).await?;
         }
@@ -147,17 +158,7 @@ impl Ledger {
             }
         }
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
-        let accepted = prepared.acceptance.is_some();
-        let (events, history) = self.facts(
-            &tenant,
-            &prepared.case_id,
-            &case_number,
-            &prepared.complaint,
-            prepared.now,
-            prepared.acceptance,
-            &prepared.registered_by,
-            (&prepared.complainant_ref, &prepared.matter_ref),
-        );
+        let (events, history) = self.facts(&prepared, &case_number, repeat.as_ref());
         let origin = Origin {
             source: SERVICE,
             occurred_at: prepared.now,
@@ -170,7 +171,7 @@ impl Ledger {
         Ok(Registered {
             case_id: prepared.row.id,
             case_number,
-            status: if accepted { "accepted" } else { "received" },
+            status: crate::register::status_name(&prepared.row.status),
             received_at: prepared.complaint.received_at,
             replayed: false,
             acknowledgement,
@@ -193,28 +194,33 @@ impl Ledger {
             }),
             case_id: row.id,
             case_number: row.case_number,
-            status: if row.status == "accepted" {
-                "accepted"
-            } else {
-                "received"
-            },
+            status: crate::register::status_name(&row.status),
             received_at,
             replayed: true,
         })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The events and timeline entries of a registration: `case.registered`, then
+    /// `case.accepted` or `case.rejected` when the registration decides either.
     fn facts(
         &self,
-        tenant: &Tenant,
-        case_id: &CaseId,
+        prepared: &Prepared,
         case_number: &str,
-        complaint: &NewComplaint,
-        now: DateTime<Utc>,
-        acceptance: Option<Acceptance>,
-        registered_by: &str,
-        (complainant_ref, matter_ref): (&str, &str),
+        repeat: Option<&(String, String)>,
     ) -> (Vec<NewEvent>, Vec<HistoryEntry>) {
+        let (tenant, case_id, complaint, now) =
+            (&prepared.tenant, &prepared.case_id, &prepared.complaint, prepared.now);
+        let registered_by = prepared.registered_by.as_str();
+        let (complainant_ref, matter_ref) = (prepared.complainant_ref.as_str(), prepared.matter_ref.as_str());
+        let mut signals = if prepared.imported {
+            Vec::new()
+        } else {
+            signals(complaint)
+        };
+        if repeat.is_some() {
+            signals.push("repeat".to_owned());
+            signals.sort();
+        }
         let category_code = complaint.category_code.clone().unwrap_or_default();
         let registered = CaseRegistered {
             case_number: case_number.to_owned(),
@@ -228,7 +234,7 @@ impl Ledger {
             category_code: category_code.clone(),
             unit: complaint.unit.clone().unwrap_or_default(),
             anonymous: complaint.anonymous,
-            signals: signals(complaint),
+            signals,
             source_ref: complaint.source_ref.clone().unwrap_or_default(),
             source_due_at: complaint.source_due_at.map(sql::at).unwrap_or_default(),
             subject_unit: complaint.refs.subject_unit.clone().unwrap_or_default(),
@@ -240,6 +246,8 @@ impl Ledger {
             product: complaint.refs.product.clone().unwrap_or_default(),
             complainant_ref: complainant_ref.to_owned(),
             matter_ref: matter_ref.to_owned(),
+            repeat_of: repeat.map(|(id, _)| id.clone()).unwrap_or_default(),
+            imported: prepared.imported,
         };
         let mut events = vec![NewEvent {
             tenant: tenant.to_string(),
@@ -259,9 +267,37 @@ impl Ledger {
             "registered",
             registered_by,
             serde_json::json!({"case_number": case_number, "channel": complaint.channel.as_str(), "kind": complaint.kind.as_str(),
-                "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() }}),
+                "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() },
+                "imported": prepared.imported, "status": prepared.row.status}),
         )];
-        if let Some(acceptance) = acceptance {
+        if let Some((earlier, earlier_number)) = repeat {
+            history.push(entry(
+                "repeat_linked",
+                "system",
+                serde_json::json!({"repeat_of": earlier, "repeat_of_case_number": earlier_number,
+                    "window_days": prepared.repeat_window_days}),
+            ));
+        }
+        if let Some(reason) = prepared.rejection {
+            history.push(entry(
+                "rejected",
+                "system",
+                serde_json::json!({"reason_code": reason.as_str()}),
+            ));
+            let rejected = CaseRejected {
+                rejected_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                reason_code: reason.as_str().to_owned(),
+                suggestion: String::new(),
+                duplicate_of: String::new(),
+            };
+            events.push(NewEvent {
+                tenant: tenant.to_string(),
+                event_type: "case.rejected",
+                case_id: case_id.0,
+                payload: Bytes::from(rejected.encode_to_vec()),
+            });
+        }
+        if let Some(acceptance) = prepared.acceptance.clone() {
             history.push(entry(
                 "accepted",
                 "system",
@@ -275,6 +311,7 @@ impl Ledger {
                 acknowledgement: acceptance.acknowledgement,
                 kind: complaint.kind.as_str().to_owned(),
                 channel: complaint.channel.as_str().to_owned(),
+                imported: prepared.imported,
             };
             events.push(NewEvent {
                 tenant: tenant.to_string(),

@@ -16,6 +16,8 @@ pub mod register;
 pub mod mail;
 pub mod mailbox;
 pub mod ledger;
+pub mod gate;
+pub mod import;
 pub mod store;
 pub mod grpc;
 pub mod app;

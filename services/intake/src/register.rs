@@ -66,6 +66,12 @@ pub struct Prepared {
     pub matter_ref: String,
     /// The e-mail it comes from, remembered in the same transaction (decision 0006).
     pub mail: Option<MailReceipt>,
+    /// Days back a repeat is looked for (decision 0007).
+    pub repeat_window_days: u32,
+    /// `Some` when the case is rejected at registration (a time bar).
+    pub rejection: Option<domain::vocabulary::RejectionReason>,
+    /// Imported history (back-dated): no acceptance, no pseudonyms.
+    pub imported: bool,
 }
 
 /// The message a registration by e-mail comes from, with its attachments (encrypted for the
@@ -80,7 +86,7 @@ pub struct MailReceipt {
 
 /// The acknowledgement deadline of a policy, counted from receipt; `None` when the policy sets
 /// no acknowledgement.
-fn acknowledgement_due(
+pub(crate) fn acknowledgement_due(
     policy: &calendar::Policy,
     calendar: &calendar::Calendar,
     received_at: DateTime<Utc>,
@@ -99,6 +105,7 @@ fn acknowledgement_due(
 pub struct Registered {
     pub case_id: String,
     pub case_number: String,
+    /// `received`, `accepted`, `rejected` or `closed` (an imported closed case).
     pub status: &'static str,
     pub received_at: DateTime<Utc>,
     pub replayed: bool,
@@ -134,8 +141,67 @@ pub struct Desk {
     pub catalogs: Arc<crate::catalogs::Catalogs>,
     pub policy: String,
     pub auto_accept: bool,
+    /// The acceptance gate's rules (decision 0007).
+    pub gate: crate::config::GateConfig,
     /// The one writer of new cases.
     pub ledger: crate::ledger::Handle,
+}
+
+/// A stored status as the `'static` name replies carry.
+pub fn status_name(status: &str) -> &'static str {
+    match status {
+        "accepted" => "accepted",
+        "rejected" => "rejected",
+        "withdrawn" => "withdrawn",
+        "closed" => "closed",
+        _ => "received",
+    }
+}
+
+/// What a repeat is compared on besides the complainant: the unit complained about (or named)
+/// with the category code, else the reported category, else the subject line; `None` when
+/// there is too little to tell.
+fn repeat_subject(complaint: &NewComplaint) -> Option<String> {
+    let unit = complaint
+        .refs
+        .subject_unit
+        .as_deref()
+        .or(complaint.unit.as_deref())
+        .unwrap_or_default();
+    let normalise = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let about = complaint
+        .category_code
+        .clone()
+        .or_else(|| complaint.reported_category.as_deref().map(normalise))
+        .or_else(|| complaint.subject.as_deref().map(normalise))
+        .filter(|about| !about.is_empty());
+    match (unit, about) {
+        ("", None) => None,
+        (unit, about) => Some(format!("{unit}|{}", about.unwrap_or_default())),
+    }
+}
+
+/// Whether a time bar of the tenant refuses the complaint: its event is older, when received,
+/// than the first limit that applies to it.
+fn time_barred(rules: &crate::config::GateRules, complaint: &NewComplaint) -> bool {
+    let Some(occurred_at) = complaint.occurred_at else {
+        return false;
+    };
+    if !rules.allows(domain::vocabulary::RejectionReason::TimeBarred) {
+        return false;
+    }
+    rules
+        .time_bars
+        .iter()
+        .find(|bar| {
+            bar.applies(
+                complaint.kind.as_str(),
+                complaint.source.as_str(),
+                complaint.category_code.as_deref(),
+            )
+        })
+        .and_then(|bar| bar.earliest_event(complaint.received_at))
+        .is_some_and(|earliest| occurred_at < earliest)
 }
 
 /// What a case is about, for finding many complainants on one matter: the unit complained
@@ -260,6 +326,36 @@ impl Desk {
         self.ledger.write(prepared).await
     }
 
+    /// Registers a historical complaint (decision 0007): back-dated, never accepted at once,
+    /// without repeat or batch pseudonyms; `closed` with its outcome when it closed where it
+    /// came from, else `received`.
+    pub async fn register_imported(
+        &self,
+        tenant: &Tenant,
+        submission: Submission,
+        closed_with: Option<String>,
+    ) -> Result<Registered, Error> {
+        let catalog = self.catalogs.get(tenant).await?;
+        let mut prepared = self.prepare(tenant, submission, &catalog)?;
+        prepared.imported = true;
+        prepared.acceptance = None;
+        prepared.rejection = None;
+        prepared.complainant_ref = String::new();
+        prepared.matter_ref = String::new();
+        let row = &mut prepared.row;
+        row.imported = true;
+        row.accepted_at = None;
+        row.ack_due_at = None;
+        row.ack_provisional = false;
+        row.complainant_ref = None;
+        row.subject_ref = None;
+        row.rejection_reason = None;
+        row.decided_at = None;
+        row.status = if closed_with.is_some() { "closed" } else { "received" }.to_owned();
+        row.outcome = closed_with;
+        self.ledger.write(prepared).await
+    }
+
     /// Everything that needs no lock: validation, deadlines, encryption. The case number, the
     /// idempotency check and the writes happen in the ledger's transaction.
     ///
@@ -281,7 +377,9 @@ impl Desk {
             (key_hash, key.body_sha256.clone())
         });
         let case_id = CaseId::new();
-        let accept = self.auto_accept && is_complete(&complaint);
+        let rules = self.gate.of(tenant.as_str());
+        let rejection = time_barred(&rules, &complaint).then_some(domain::vocabulary::RejectionReason::TimeBarred);
+        let accept = self.auto_accept && is_complete(&complaint) && rejection.is_none();
         let calendar = self
             .calendars
             .get(&self.calendar_id)
@@ -292,7 +390,7 @@ impl Desk {
         } else {
             None
         };
-        let row = self.case_row(
+        let mut row = self.case_row(
             tenant,
             &case_id,
             "",
@@ -302,6 +400,11 @@ impl Desk {
             &submission.registered_by,
             submission.language_hint.as_deref(),
         )?;
+        if let Some(reason) = rejection {
+            row.status = "rejected".to_owned();
+            row.rejection_reason = Some(reason.as_str().to_owned());
+            row.decided_at = Some(sql::at(now));
+        }
         let acceptance = accept.then(|| Acceptance {
             acknowledgement: acknowledgement.map(|(at, provisional)| Deadline {
                 kind: "acknowledgement".into(),
@@ -324,7 +427,15 @@ impl Desk {
         let matter_ref = matter(&complaint)
             .map(|matter| self.cipher.blind_index(tenant.as_str(), "matter", &matter))
             .unwrap_or_default();
+        if !complainant_ref.is_empty() {
+            row.complainant_ref = Some(complainant_ref.clone());
+            row.subject_ref = repeat_subject(&complaint)
+                .map(|subject| self.cipher.blind_index(tenant.as_str(), "repeat_subject", &subject));
+        }
         Ok(Prepared {
+            repeat_window_days: rules.repeat_window_days,
+            rejection,
+            imported: false,
             complainant_ref,
             matter_ref,
             tenant: tenant.clone(),
@@ -410,6 +521,16 @@ impl Desk {
             policy: self.policy.clone(),
             version: 1,
             registered_by: registered_by.to_owned(),
+            occurred_at: complaint.occurred_at.map(sql::at),
+            complainant_ref: None,
+            subject_ref: None,
+            repeat_of: None,
+            merged_into: None,
+            rejection_reason: None,
+            rejection_suggestion: None,
+            decided_at: None,
+            imported: false,
+            outcome: None,
         })
     }
 }

@@ -27,6 +27,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0102_mailbox.sql"),
         postgres: include_str!("../migrations/postgres/0102_mailbox.sql"),
     },
+    Migration {
+        version: 103,
+        name: "gate",
+        sqlite: include_str!("../migrations/sqlite/0103_gate.sql"),
+        postgres: include_str!("../migrations/postgres/0103_gate.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).
@@ -58,6 +64,21 @@ pub struct CaseRow {
     pub policy: String,
     pub version: i64,
     pub registered_by: String,
+    pub occurred_at: Option<String>,
+    /// Keyed pseudonyms for finding repeats (decision 0007).
+    pub complainant_ref: Option<String>,
+    pub subject_ref: Option<String>,
+    /// The earlier case this one repeats.
+    pub repeat_of: Option<String>,
+    /// The case a duplicate was merged into.
+    pub merged_into: Option<String>,
+    pub rejection_reason: Option<String>,
+    pub rejection_suggestion: Option<String>,
+    /// When it was accepted, rejected or withdrawn after registration.
+    pub decided_at: Option<String>,
+    pub imported: bool,
+    /// An imported closed case's outcome.
+    pub outcome: Option<String>,
 }
 
 /// Formats an instant for storage.
@@ -129,9 +150,11 @@ pub async fn insert_case(conn: &mut store::Conn, row: &CaseRow) -> Result<(), Er
     sqlx::query(
         "INSERT INTO cases (id, tenant, case_number, status, kind, channel, source, source_ref, source_due_at,
             external_ref, received_at, accepted_at, subject, demands_json, unit, reported_category, category_code,
-            anonymous, personal_data, narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by)
+            anonymous, personal_data, narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by,
+            occurred_at, complainant_ref, subject_ref, repeat_of, merged_into, rejection_reason, rejection_suggestion,
+            decided_at, imported, outcome)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-            $24, $25, $26)",
+            $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)",
     )
     .bind(&row.id)
     .bind(&row.tenant)
@@ -159,6 +182,16 @@ pub async fn insert_case(conn: &mut store::Conn, row: &CaseRow) -> Result<(), Er
     .bind(&row.policy)
     .bind(row.version)
     .bind(&row.registered_by)
+    .bind(&row.occurred_at)
+    .bind(&row.complainant_ref)
+    .bind(&row.subject_ref)
+    .bind(&row.repeat_of)
+    .bind(&row.merged_into)
+    .bind(&row.rejection_reason)
+    .bind(&row.rejection_suggestion)
+    .bind(&row.decided_at)
+    .bind(i64::from(row.imported))
+    .bind(&row.outcome)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -167,7 +200,8 @@ pub async fn insert_case(conn: &mut store::Conn, row: &CaseRow) -> Result<(), Er
 const CASE_COLUMNS: &str =
     "id, tenant, case_number, status, kind, channel, source, source_ref, source_due_at, external_ref,
     received_at, accepted_at, subject, demands_json, unit, reported_category, category_code, anonymous, personal_data,
-    narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by";
+    narrative, phone_index, ack_due_at, ack_provisional, policy, version, registered_by, occurred_at, complainant_ref,
+    subject_ref, repeat_of, merged_into, rejection_reason, rejection_suggestion, decided_at, imported, outcome";
 
 fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     Ok(CaseRow {
@@ -197,7 +231,125 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         policy: row.try_get("policy")?,
         version: row.try_get("version")?,
         registered_by: row.try_get("registered_by")?,
+        occurred_at: row.try_get("occurred_at")?,
+        complainant_ref: row.try_get("complainant_ref")?,
+        subject_ref: row.try_get("subject_ref")?,
+        repeat_of: row.try_get("repeat_of")?,
+        merged_into: row.try_get("merged_into")?,
+        rejection_reason: row.try_get("rejection_reason")?,
+        rejection_suggestion: row.try_get("rejection_suggestion")?,
+        decided_at: row.try_get("decided_at")?,
+        imported: store::flag(row, "imported")?,
+        outcome: row.try_get("outcome")?,
     })
+}
+
+/// The latest earlier case of the same complainant on the same subject received in
+/// `[since, received_at]` (the repeat it is): `(id, case_number)`.
+pub async fn repeated_case(
+    conn: &mut store::Conn,
+    tenant: &str,
+    (complainant_ref, subject_ref): (&str, &str),
+    since: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+) -> Result<Option<(String, String)>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT id, case_number FROM cases
+         WHERE tenant = $1 AND complainant_ref = $2 AND subject_ref = $3 AND received_at >= $4 AND received_at <= $5
+         ORDER BY received_at DESC, id DESC LIMIT 1",
+    )
+    .bind(tenant)
+    .bind(complainant_ref)
+    .bind(subject_ref)
+    .bind(at(since))
+    .bind(at(received_at))
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Links two cases (`repeat` or `merged`).
+pub async fn link_cases(
+    conn: &mut store::Conn,
+    tenant: &str,
+    case_id: &str,
+    kind: &str,
+    linked_case_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO case_links (tenant, case_id, kind, linked_case_id, linked_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (tenant, case_id, kind, linked_case_id) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(case_id)
+    .bind(kind)
+    .bind(linked_case_id)
+    .bind(at(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A case's links, both ways: `(case_id, kind, linked_case_id)`.
+pub async fn links_of(
+    pool: &sqlx::AnyPool,
+    tenant: &str,
+    case_id: &str,
+) -> Result<Vec<(String, String, String)>, Error> {
+    Ok(sqlx::query_as(
+        "SELECT case_id, kind, linked_case_id FROM case_links
+         WHERE tenant = $1 AND (case_id = $2 OR linked_case_id = $2) ORDER BY linked_at, case_id",
+    )
+    .bind(tenant)
+    .bind(case_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// What a gate action changes on a case.
+#[derive(Debug, Clone)]
+pub struct Decision<'a> {
+    pub status: &'a str,
+    pub decided_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub ack_due_at: Option<(String, bool)>,
+    pub rejection: Option<(&'a str, &'a str)>,
+    pub merged_into: Option<&'a str>,
+}
+
+/// Writes a gate decision if the case is still at `version`; false when it moved meanwhile.
+pub async fn decide(
+    conn: &mut store::Conn,
+    tenant: &str,
+    case_id: &str,
+    version: i64,
+    decision: &Decision<'_>,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE cases SET status = $1, decided_at = $2, accepted_at = COALESCE($3, accepted_at),
+            ack_due_at = COALESCE($4, ack_due_at), ack_provisional = $5, rejection_reason = $6,
+            rejection_suggestion = $7, merged_into = $8, version = version + 1
+         WHERE tenant = $9 AND id = $10 AND version = $11",
+    )
+    .bind(decision.status)
+    .bind(at(decision.decided_at))
+    .bind(decision.accepted_at.map(at))
+    .bind(decision.ack_due_at.as_ref().map(|(due, _)| due.clone()))
+    .bind(i64::from(
+        decision
+            .ack_due_at
+            .as_ref()
+            .is_some_and(|(_, provisional)| *provisional),
+    ))
+    .bind(decision.rejection.map(|(code, _)| code))
+    .bind(decision.rejection.map(|(_, suggestion)| suggestion))
+    .bind(decision.merged_into)
+    .bind(tenant)
+    .bind(case_id)
+    .bind(version)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// A case by id or by case number, within a tenant, inside the caller's transaction.

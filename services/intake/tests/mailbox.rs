@@ -79,6 +79,7 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
         auto_accept: true,
         fsync_full: false,
         mailboxes: vec![mailbox],
+        gate: intake::config::GateConfig::default(),
     };
     let transport = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions::default())
         .await

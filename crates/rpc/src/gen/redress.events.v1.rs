@@ -53,6 +53,13 @@ pub struct CaseRegistered {
     /// unit, category and subject line; empty when there is too little to tell.
     #[prost(string, tag = "21")]
     pub matter_ref: ::prost::alloc::string::String,
+    /// The earlier case this one repeats (same complainant and subject within intake's window;
+    /// the signal `repeat` is set too). Empty otherwise.
+    #[prost(string, tag = "22")]
+    pub repeat_of: ::prost::alloc::string::String,
+    /// Imported history (back-dated): no acknowledgement is owed.
+    #[prost(bool, tag = "23")]
+    pub imported: bool,
 }
 /// intake: case.accepted
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -72,6 +79,9 @@ pub struct CaseAccepted {
     pub kind: ::prost::alloc::string::String,
     #[prost(string, tag = "7")]
     pub channel: ::prost::alloc::string::String,
+    /// An imported case (back-dated history) accepted later: no acknowledgement is owed.
+    #[prost(bool, tag = "8")]
+    pub imported: bool,
 }
 /// intake: case.rejected
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -82,6 +92,18 @@ pub struct CaseRejected {
     pub reason_code: ::prost::alloc::string::String,
     #[prost(string, tag = "3")]
     pub suggestion: ::prost::alloc::string::String,
+    /// For `duplicate`: the case number of the case that goes on.
+    #[prost(string, tag = "4")]
+    pub duplicate_of: ::prost::alloc::string::String,
+}
+/// intake: case.withdrawn (before acceptance; no text)
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseWithdrawn {
+    #[prost(string, tag = "1")]
+    pub withdrawn_at: ::prost::alloc::string::String,
+    /// Who recorded it (a staff id).
+    #[prost(string, tag = "2")]
+    pub actor: ::prost::alloc::string::String,
 }
 /// routing: case.dispatched
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

@@ -88,6 +88,9 @@ pub struct RegisterRequest {
     pub brand: ::prost::alloc::string::String,
     #[prost(string, tag = "26")]
     pub product: ::prost::alloc::string::String,
+    /// When the event happened (RFC 3339); time bars count from it.
+    #[prost(string, tag = "27")]
+    pub occurred_at: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterReply {
@@ -143,6 +146,21 @@ pub struct CaseView {
     pub source_ref: ::prost::alloc::string::String,
     #[prost(uint64, tag = "15")]
     pub version: u64,
+    /// The earlier case this one repeats (same complainant and subject within the window).
+    #[prost(string, tag = "16")]
+    pub repeat_of: ::prost::alloc::string::String,
+    /// The case a duplicate was merged into.
+    #[prost(string, tag = "17")]
+    pub merged_into: ::prost::alloc::string::String,
+    /// Why it was not accepted (a RejectionReason code), once rejected.
+    #[prost(string, tag = "18")]
+    pub rejection_reason: ::prost::alloc::string::String,
+    /// Imported from another system (back-dated history).
+    #[prost(bool, tag = "19")]
+    pub imported: bool,
+    /// The outcome an imported closed case had.
+    #[prost(string, tag = "20")]
+    pub outcome: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ReleaseContactsRequest {
@@ -178,6 +196,152 @@ pub struct Contact {
 pub struct ReleaseContactsReply {
     #[prost(message, repeated, tag = "1")]
     pub contacts: ::prost::alloc::vec::Vec<Contact>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AcceptRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    /// Who acts (a staff id or `admin`).
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RejectRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+    /// A RejectionReason code the tenant allows.
+    #[prost(string, tag = "3")]
+    pub reason_code: ::prost::alloc::string::String,
+    /// Where the complainant may turn instead; the reason's own suggestion when empty.
+    #[prost(string, tag = "4")]
+    pub suggestion: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WithdrawRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MergeRequest {
+    /// The duplicate.
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    /// The case that goes on (id or case number).
+    #[prost(string, tag = "2")]
+    pub into: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+}
+/// Intake's part of the case after a gate action.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct GateReply {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub case_number: ::prost::alloc::string::String,
+    /// received, accepted, rejected, withdrawn, closed
+    #[prost(string, tag = "3")]
+    pub status: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "4")]
+    pub version: u64,
+    #[prost(string, tag = "5")]
+    pub rejection_reason: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub merged_into: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "7")]
+    pub deadlines: ::prost::alloc::vec::Vec<super::super::timeline::v1::Deadline>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportMapping {
+    #[prost(string, tag = "1")]
+    pub channel: ::prost::alloc::string::String,
+    /// Source value -> channel wire name.
+    #[prost(map = "string, string", tag = "2")]
+    pub channel_values: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
+    #[prost(string, tag = "3")]
+    pub received_at: ::prost::alloc::string::String,
+    /// A chrono format; RFC 3339 when empty.
+    #[prost(string, tag = "4")]
+    pub date_format: ::prost::alloc::string::String,
+    /// The first non-empty of these columns.
+    #[prost(string, repeated, tag = "5")]
+    pub narrative: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The non-empty ones joined with " / ".
+    #[prost(string, repeated, tag = "6")]
+    pub category: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "7")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub subject: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub external_ref: ::prost::alloc::string::String,
+    /// Fixed values for every row.
+    #[prost(string, tag = "10")]
+    pub source: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "12")]
+    pub outcome: ::prost::alloc::string::String,
+    /// Outcome values that mean the case is closed.
+    #[prost(string, repeated, tag = "13")]
+    pub closed_values: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportRequest {
+    /// csv or jsonl
+    #[prost(string, tag = "1")]
+    pub format: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub content: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "3")]
+    pub mapping: ::core::option::Option<ImportMapping>,
+    /// Who imports (a credential or staff id); idempotency keys are scoped to it.
+    #[prost(string, tag = "4")]
+    pub imported_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ImportedRow {
+    /// The data row's number, 1 first.
+    #[prost(uint64, tag = "1")]
+    pub row: u64,
+    #[prost(string, tag = "2")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub case_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub channel: ::prost::alloc::string::String,
+    /// received or closed
+    #[prost(string, tag = "5")]
+    pub status: ::prost::alloc::string::String,
+    /// True when an earlier import of the same external reference is answered again.
+    #[prost(bool, tag = "6")]
+    pub replayed: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RefusedRow {
+    #[prost(uint64, tag = "1")]
+    pub row: u64,
+    /// The field to blame, when one is.
+    #[prost(string, tag = "2")]
+    pub field: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub reason: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ImportReply {
+    #[prost(uint64, tag = "1")]
+    pub rows: u64,
+    #[prost(message, repeated, tag = "2")]
+    pub imported: ::prost::alloc::vec::Vec<ImportedRow>,
+    #[prost(message, repeated, tag = "3")]
+    pub refused: ::prost::alloc::vec::Vec<RefusedRow>,
 }
 /// Generated client implementations.
 pub mod intake_client {
@@ -352,6 +516,115 @@ pub mod intake_client {
                 .insert(GrpcMethod::new("redress.intake.v1.Intake", "CaseHistory"));
             self.inner.unary(req, path, codec).await
         }
+        /// The acceptance gate (decision 0007): accept (受理) or reject (不予受理) a received case.
+        pub async fn accept(
+            &mut self,
+            request: impl tonic::IntoRequest<super::AcceptRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/Accept",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "Accept"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn reject(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RejectRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/Reject",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "Reject"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Withdrawal while intake holds the case (received); investigation withdraws dispatched cases.
+        pub async fn withdraw(
+            &mut self,
+            request: impl tonic::IntoRequest<super::WithdrawRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/Withdraw",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "Withdraw"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Closes a received duplicate as rejected (`duplicate`) and links it to the case that goes on.
+        pub async fn merge(
+            &mut self,
+            request: impl tonic::IntoRequest<super::MergeRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/Merge",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "Merge"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Historical complaints, CSV or JSON lines, with a column mapping; a report per row.
+        pub async fn import(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ImportRequest>,
+        ) -> std::result::Result<tonic::Response<super::ImportReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/Import",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "Import"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -392,6 +665,30 @@ pub mod intake_server {
             tonic::Response<super::super::super::timeline::v1::CaseHistoryReply>,
             tonic::Status,
         >;
+        /// The acceptance gate (decision 0007): accept (受理) or reject (不予受理) a received case.
+        async fn accept(
+            &self,
+            request: tonic::Request<super::AcceptRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status>;
+        async fn reject(
+            &self,
+            request: tonic::Request<super::RejectRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status>;
+        /// Withdrawal while intake holds the case (received); investigation withdraws dispatched cases.
+        async fn withdraw(
+            &self,
+            request: tonic::Request<super::WithdrawRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status>;
+        /// Closes a received duplicate as rejected (`duplicate`) and links it to the case that goes on.
+        async fn merge(
+            &self,
+            request: tonic::Request<super::MergeRequest>,
+        ) -> std::result::Result<tonic::Response<super::GateReply>, tonic::Status>;
+        /// Historical complaints, CSV or JSON lines, with a column mapping; a report per row.
+        async fn import(
+            &self,
+            request: tonic::Request<super::ImportRequest>,
+        ) -> std::result::Result<tonic::Response<super::ImportReply>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct IntakeServer<T> {
@@ -633,6 +930,221 @@ pub mod intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CaseHistorySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/Accept" => {
+                    #[allow(non_camel_case_types)]
+                    struct AcceptSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::AcceptRequest>
+                    for AcceptSvc<T> {
+                        type Response = super::GateReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::AcceptRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::accept(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = AcceptSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/Reject" => {
+                    #[allow(non_camel_case_types)]
+                    struct RejectSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::RejectRequest>
+                    for RejectSvc<T> {
+                        type Response = super::GateReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RejectRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::reject(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RejectSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/Withdraw" => {
+                    #[allow(non_camel_case_types)]
+                    struct WithdrawSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::WithdrawRequest>
+                    for WithdrawSvc<T> {
+                        type Response = super::GateReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::WithdrawRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::withdraw(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = WithdrawSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/Merge" => {
+                    #[allow(non_camel_case_types)]
+                    struct MergeSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::MergeRequest>
+                    for MergeSvc<T> {
+                        type Response = super::GateReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::MergeRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::merge(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = MergeSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/Import" => {
+                    #[allow(non_camel_case_types)]
+                    struct ImportSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::ImportRequest>
+                    for ImportSvc<T> {
+                        type Response = super::ImportReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ImportRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::import(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ImportSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

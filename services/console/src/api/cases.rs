@@ -66,6 +66,17 @@ pub struct CaseView {
     /// before the first dispatch.
     #[schema(value_type = Option<Object>)]
     pub casework: Option<serde_json::Value>,
+    /// The earlier case this one repeats: the same complainant on the same subject within the
+    /// tenant's window (decision 0007); routing's rules see the signal `repeat`.
+    pub repeat_of: Option<String>,
+    /// The case this duplicate was merged into.
+    pub merged_into: Option<String>,
+    /// Why it was not accepted (a rejection reason code), once rejected.
+    pub rejection_reason: Option<String>,
+    /// Imported history (back-dated).
+    pub imported: bool,
+    /// An imported closed case's outcome in the system it came from.
+    pub outcome: Option<String>,
 }
 
 /// The HTTP form of a deadline.
@@ -235,14 +246,26 @@ pub async fn view(state: &State, caller: &Caller, id: String) -> Result<CaseView
     let text = |s: String| if s.is_empty() { None } else { Some(s) };
     let allowed = if file.known {
         file.allowed.clone()
-    } else {
+    } else if routing.known {
         routing.allowed.clone()
+    } else {
+        // Intake holds the case: the acceptance gate's actions, until it decides.
+        match case.status.as_str() {
+            "received" => ["accept", "reject", "merge", "withdraw"].map(str::to_owned).to_vec(),
+            "accepted" => routing.allowed.clone(),
+            _ => Vec::new(),
+        }
     };
     let casework = file
         .known
         .then(|| serde_json::from_str(&file.casework_json).unwrap_or_else(|_| serde_json::json!({})));
     let (handler, closing_reason) = (text(file.handler.clone()), text(file.closing_reason.clone()));
     Ok(CaseView {
+        repeat_of: text(case.repeat_of),
+        merged_into: text(case.merged_into),
+        rejection_reason: text(case.rejection_reason),
+        imported: case.imported,
+        outcome: text(case.outcome),
         allowed,
         handler,
         closing_reason,

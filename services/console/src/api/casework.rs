@@ -87,6 +87,9 @@ pub struct SettlementBody {
 /// The body of an action on a case. Each action reads its own fields (decision 0004) and
 /// answers 422 naming a field that breaks its rule.
 ///
+/// - the acceptance gate (intake, decision 0007): `accept`; `reject`: `reason_code`,
+///   `suggestion`; `merge`: `into` (the duplicate is rejected as `duplicate`); `withdraw` while
+///   the case is `received` (no `reason`: the casework records one after dispatch);
 /// - dispatch actions (`dispatch`, `take`, `return`, `transfer`, `recuse`, `acknowledge`):
 ///   `unit`, `reason`, `escalation_id`;
 /// - `assign`: `assignee`; `contact`: `purpose` (`first`, `progress`, `result`), `method`, `at`,
@@ -262,6 +265,19 @@ pub struct CaseActionBody {
     /// The reporter consents to the reward being made public (never their name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publicise: Option<bool>,
+    /// `reject`: why the case is not accepted, one of the tenant's reasons (`before_court`,
+    /// `petition_decided`, `no_target`, `police_case`, `not_our_matter`, `time_barred`,
+    /// `duplicate`, `not_by_consumer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason_code: Option<String>,
+    /// `reject`: where the complainant may turn instead; the reason's own suggestion when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 1000)]
+    pub suggestion: Option<String>,
+    /// `merge`: the case that goes on (id or case number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
+    pub into: Option<String>,
 }
 
 /// The case file after a casework action.
@@ -288,12 +304,14 @@ pub struct CaseworkReply {
     pub version: u64,
 }
 
-/// What an action answers: the dispatch (routing's actions) or the case file (the casework).
+/// What an action answers: the dispatch (routing's actions), the case file (the casework) or
+/// intake's part of the case (the acceptance gate).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ActionReply {
     Dispatch(DispatchReply),
     Casework(CaseworkReply),
+    Gate(super::gate::GateActionReply),
 }
 
 fn text(value: String) -> Option<String> {
@@ -363,7 +381,7 @@ fn acting(caller: &Caller, named: Option<String>) -> Result<String, ApiError> {
     path = "/api/v1/cases/{id}/{action}",
     params(
         ("id" = String, Path, description = "The case id"),
-        ("action" = String, Path, description = "dispatch, take, return, transfer, recuse, acknowledge (routing); assign, contact, tasks, hearings, findings, plans, approvals, extensions, resolve, review, callbacks, reopen, close, withdraw, supervise, notes, inspections, sanctions, rewards (the casework)"),
+        ("action" = String, Path, description = "accept, reject, merge, and withdraw before acceptance (intake's acceptance gate); dispatch, take, return, transfer, recuse, acknowledge (routing); assign, contact, tasks, hearings, findings, plans, approvals, extensions, resolve, review, callbacks, reopen, close, withdraw, supervise, notes, inspections, sanctions, rewards (the casework)"),
         ("If-Match" = Option<String>, Header, description = "The case's version as last read; a stale one is refused with 412"),
     ),
     request_body = CaseActionBody,
@@ -371,7 +389,7 @@ fn acting(caller: &Caller, named: Option<String>) -> Result<String, ApiError> {
         (status = 200, description = "Done: the dispatch (routing's actions) or the case file (the casework) now", body = ActionReply),
         (status = 400, description = "Malformed JSON or header", body = crate::api::error::ErrorBody),
         (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
-        (status = 403, description = "Acting in someone else's name", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Acting in someone else's name; the acceptance gate without a staff or administrator credential", body = crate::api::error::ErrorBody),
         (status = 404, description = "No such case or action", body = crate::api::error::ErrorBody),
         (status = 409, description = "`invalid_transition` or a guard's code (`hearing_required`, `open_tasks`, `callback_required` …) with details.current_state and details.allowed; or `not_ready`", body = crate::api::error::ErrorBody),
         (status = 412, description = "The case changed since the version in If-Match", body = crate::api::error::ErrorBody),
@@ -389,7 +407,8 @@ pub async fn act(
 ) -> Result<axum::Json<ActionReply>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
     let routing = dispatch::ACTIONS.contains(&action.as_str());
-    if !routing && !ACTIONS.contains(&action.as_str()) {
+    let gate = super::gate::ACTIONS.contains(&action.as_str());
+    if !routing && !gate && !ACTIONS.contains(&action.as_str()) {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -416,6 +435,11 @@ pub async fn act(
             format!("the case is at version {}, not {expected}", versions.total),
         )
         .with_field("If-Match"));
+    }
+    if gate || (action == "withdraw" && versions.at_the_gate) {
+        let other_versions = versions.total - versions.intake;
+        let reply = super::gate::act_on(&state, &caller, &id, &action, staff, &raw, other_versions).await?;
+        return Ok(axum::Json(ActionReply::Gate(reply)));
     }
     if routing {
         let used = ["staff", "unit", "reason", "escalation_id"];

@@ -104,6 +104,11 @@ pub struct ComplaintRequest {
     /// Within [1990-01-01, now + 5 min]; for imports and back-dated letters.
     #[schema(format = DateTime)]
     pub received_at: Option<String>,
+    /// When the event complained about happened (not after `received_at`): the organisation's
+    /// time bars count from it, and a complaint past its limit is registered and rejected
+    /// (`time_barred`).
+    #[schema(format = DateTime)]
+    pub occurred_at: Option<String>,
     #[schema(max_length = 500)]
     pub subject: Option<String>,
     /// What the complainant asks for (refund, exchange, repair, compensation, apology, explanation …).
@@ -161,7 +166,7 @@ pub struct ComplaintCreated {
     pub id: String,
     /// Readable over the phone: `TS` + date + daily sequence.
     pub case_number: String,
-    /// `received` or `accepted`.
+    /// `received`, `accepted`, or `rejected` (a time-barred complaint, decision 0007).
     pub status: String,
     #[schema(format = DateTime)]
     pub received_at: String,
@@ -296,6 +301,7 @@ fn to_register(
         source_due_at: request.source_due_at.unwrap_or_default(),
         external_ref: request.external_ref.unwrap_or_default(),
         received_at: request.received_at.unwrap_or_default(),
+        occurred_at: request.occurred_at.unwrap_or_default(),
         subject: request.subject.unwrap_or_default(),
         demands: request.demands.unwrap_or_default(),
         unit: request.unit.unwrap_or_default(),

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod complaints;
 pub mod dossier;
 pub mod error;
+pub mod gate;
 pub mod inbox;
 pub mod receipts;
 pub mod routing;

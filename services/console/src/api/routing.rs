@@ -471,6 +471,10 @@ pub struct Versions {
     pub total: u64,
     pub routing: u64,
     pub file: u64,
+    /// Intake's part.
+    pub intake: u64,
+    /// Intake still holds the case (`received`: the acceptance gate has not decided).
+    pub at_the_gate: bool,
 }
 
 /// The case's version as `GET /api/v1/cases/{id}` shows it, with its parts.
@@ -502,6 +506,8 @@ pub async fn case_version(state: &State, tenant: &str, case_id: &str) -> Result<
         total: case.version + file.version + dispatch.version,
         routing: dispatch.version,
         file: file.version,
+        intake: case.version,
+        at_the_gate: case.status == "received",
     })
 }
 
