@@ -432,9 +432,11 @@ impl Desk {
                 }),
             }
         }
+        let catalog = self.catalogs.get(tenant).await.map_err(|e| Error::Register(e.into()))?;
+        let catalog = &*catalog;
         let mut written = futures::stream::iter(ready.into_iter().map(
             |(number, (submission, closed_with, channel))| async move {
-                let result = self.register_imported(tenant, submission, closed_with).await;
+                let result = self.register_imported(tenant, submission, closed_with, catalog).await;
                 (number, channel, result)
             },
         ))

@@ -329,14 +329,16 @@ impl Desk {
     /// Registers a historical complaint (decision 0007): back-dated, never accepted at once,
     /// without repeat or batch pseudonyms; `closed` with its outcome when it closed where it
     /// came from, else `received`.
+    ///
+    /// `catalog` is the tenant's, read once for the whole import.
     pub async fn register_imported(
         &self,
         tenant: &Tenant,
         submission: Submission,
         closed_with: Option<String>,
+        catalog: &Catalog,
     ) -> Result<Registered, Error> {
-        let catalog = self.catalogs.get(tenant).await?;
-        let mut prepared = self.prepare(tenant, submission, &catalog)?;
+        let mut prepared = self.prepare(tenant, submission, catalog)?;
         prepared.imported = true;
         prepared.acceptance = None;
         prepared.rejection = None;
