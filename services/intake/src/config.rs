@@ -365,3 +365,70 @@ fn default_max_message_bytes() -> u64 {
 fn default_max_attachment_bytes() -> u64 {
     10 * 1024 * 1024
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use domain::vocabulary::RejectionReason;
+
+    use super::*;
+
+    fn gate(toml_like: serde_json::Value) -> GateConfig {
+        serde_json::from_value(toml_like).expect("gate settings")
+    }
+
+    #[test]
+    fn a_tenant_allows_every_reason_unless_it_lists_its_own() {
+        let config = gate(serde_json::json!({
+            "tenants": {"bank": {"rejection_reasons": ["before_court", "not_by_consumer"]}}
+        }));
+        config.validate().expect("valid");
+        assert_eq!(config.of("default").allowed_reasons(), RejectionReason::ALL.to_vec());
+        let bank = config.of("bank");
+        assert!(bank.allows(RejectionReason::NotByConsumer));
+        assert!(!bank.allows(RejectionReason::TimeBarred));
+        assert_eq!(bank.repeat_window_days, 30, "the default window");
+        let wrong = gate(serde_json::json!({"rejection_reasons": ["no_target", "rude"]}));
+        assert_eq!(
+            wrong.validate().expect_err("unknown reason").split(' ').next(),
+            Some("intake.gate.rejection_reasons[1]")
+        );
+        let neither = gate(serde_json::json!({"time_bars": [{"category": "service"}]}));
+        assert!(
+            neither
+                .validate()
+                .expect_err("no limit")
+                .starts_with("intake.gate.time_bars[0]")
+        );
+    }
+
+    #[test]
+    fn a_time_bar_applies_by_kind_source_and_category_branch() {
+        let attitude = TimeBar {
+            category: Some("service.attitude".into()),
+            months: Some(1),
+            ..TimeBar::default()
+        };
+        assert!(attitude.applies("complaint", "direct", Some("service.attitude")));
+        assert!(attitude.applies("complaint", "direct", Some("service.attitude.rude")));
+        assert!(!attitude.applies("complaint", "direct", Some("service.attitudes")));
+        assert!(!attitude.applies("complaint", "direct", None));
+        let regulator = TimeBar {
+            source: Some("hotline_12315".into()),
+            months: Some(36),
+            ..TimeBar::default()
+        };
+        assert!(regulator.applies("complaint", "hotline_12315", None));
+        assert!(!regulator.applies("complaint", "direct", None));
+        let received = Utc.with_ymd_and_hms(2026, 3, 31, 2, 0, 0).single().expect("valid");
+        assert_eq!(
+            attitude.earliest_event(received),
+            Some(Utc.with_ymd_and_hms(2026, 2, 28, 2, 0, 0).single().expect("valid")),
+            "a month before 31 March is the end of February"
+        );
+        assert_eq!(
+            regulator.earliest_event(received),
+            Some(Utc.with_ymd_and_hms(2023, 3, 31, 2, 0, 0).single().expect("valid"))
+        );
+    }
+}

@@ -554,6 +554,64 @@ mod tests {
 
     use super::*;
 
+    fn complaint(extra: impl FnOnce(&mut domain::complaint::ComplaintInput)) -> NewComplaint {
+        let mut input = domain::complaint::ComplaintInput {
+            channel: Some("phone".into()),
+            narrative: Some("服务顾问态度恶劣".into()),
+            anonymous: true,
+            received_at: Some("2026-11-23T02:00:00Z".into()),
+            ..Default::default()
+        };
+        extra(&mut input);
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 2, 0, 0).single().expect("valid");
+        domain::complaint::validate(input, now, &|_| true).expect("valid")
+    }
+
+    #[test]
+    fn a_repeat_is_compared_on_the_unit_and_what_it_is_about() {
+        assert_eq!(repeat_subject(&complaint(|_| {})), None, "too little to tell");
+        let store = complaint(|c| {
+            c.unit = Some("gz-tianhe".into());
+            c.category_code = Some("service.attitude".into());
+        });
+        assert_eq!(repeat_subject(&store).as_deref(), Some("gz-tianhe|service.attitude"));
+        let reported = complaint(|c| c.category = Some("  Rude   STAFF ".into()));
+        assert_eq!(repeat_subject(&reported).as_deref(), Some("|rude staff"));
+    }
+
+    #[test]
+    fn a_time_bar_refuses_an_event_older_than_its_limit_when_the_reason_is_allowed() {
+        let rules = crate::config::GateRules {
+            time_bars: vec![crate::config::TimeBar {
+                category: Some("service.attitude".into()),
+                months: Some(1),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let attitude = |occurred: &'static str| {
+            complaint(move |c| {
+                c.category_code = Some("service.attitude".into());
+                c.occurred_at = Some(occurred.into());
+            })
+        };
+        assert!(time_barred(&rules, &attitude("2026-10-01T00:00:00Z")));
+        assert!(!time_barred(&rules, &attitude("2026-11-01T00:00:00Z")));
+        let other = complaint(|c| {
+            c.category_code = Some("service.efficiency".into());
+            c.occurred_at = Some("2020-01-01T00:00:00Z".into());
+        });
+        assert!(!time_barred(&rules, &other), "no limit for that category");
+        let without = crate::config::GateRules {
+            rejection_reasons: Some(vec!["no_target".into()]),
+            ..rules.clone()
+        };
+        assert!(
+            !time_barred(&without, &attitude("2026-10-01T00:00:00Z")),
+            "the tenant does not allow time_barred"
+        );
+    }
+
     #[test]
     fn the_acknowledgement_deadline_comes_from_the_policy() {
         let calendars = calendar::Registry::builtin();
