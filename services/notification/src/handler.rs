@@ -319,6 +319,10 @@ impl Handler for NotificationHandler {
             }
             "case.accepted" => {
                 let accepted = CaseAccepted::decode(payload)?;
+                // A case imported from the old system was acknowledged there, long ago.
+                if accepted.imported {
+                    return Ok(vec![Effect::Policy(accepted.policy)]);
+                }
                 let accepted_on = plan::local_date(parse(&accepted.accepted_at)?);
                 let due_on = plan::local_date(resolution_due(&self.calendars, &accepted)?);
                 let mut context = serde_json::Map::new();

@@ -115,7 +115,7 @@ pub async fn sms(
             "validation_failed",
             format!("[{n}].out_id: 1 to 64 characters"),
         )
-        .with_field(&format!("[{n}].out_id")));
+        .with_field(format!("[{n}].out_id")));
     }
     let tenant = query.tenant.unwrap_or_else(|| "default".into());
     let request = SmsReceiptsRequest {
