@@ -567,7 +567,6 @@ async fn group_robots() -> (String, RobotCalls) {
 async fn a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps(
     stores: Stores,
 ) {
-    use chrono::TimeZone as _;
     let (base, calls) = group_robots().await;
     let groups = [
         (
@@ -613,34 +612,16 @@ async fn a_major_complaint_warning_reaches_the_units_groups_and_deadline_warning
         },
         ..Settings::default()
     };
-    // Monday 23 November 2026, 10:00 in Beijing.
-    let start = chrono::Utc
-        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
-        .single()
-        .expect("valid");
-    let clock = Arc::new(domain::clock::ManualClock::new(start));
-    let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
-        .await
-        .expect("sandbox starts");
-    let mut organisation: Value =
-        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
-    for member in organisation["staff"].as_array_mut().expect("staff") {
-        match member["id"].as_str() {
-            Some("gz-tianhe-byd-crm") => member["apps"] = json!({"dingtalk": "zenglihua01"}),
-            Some("gz-tianhe-byd-gm") => member["apps"] = json!({"wecom": "HuangZhiQiang"}),
-            _ => {}
+    let (sandbox, clock, _) = dealer_group_on_monday(stores, settings, |staff| {
+        for member in staff {
+            match member["id"].as_str() {
+                Some("gz-tianhe-byd-crm") => member["apps"] = json!({"dingtalk": "zenglihua01"}),
+                Some("gz-tianhe-byd-gm") => member["apps"] = json!({"wecom": "HuangZhiQiang"}),
+                _ => {}
+            }
         }
-    }
-    let rules: Value =
-        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
-    assert_eq!(
-        e2e::publish(&sandbox, "/api/v1/org", organisation, "the group").await.0,
-        201
-    );
-    assert_eq!(
-        e2e::publish(&sandbox, "/api/v1/routing/rules", rules, "rules").await.0,
-        201
-    );
+    })
+    .await;
     let (_, case) = dispatched(
         &sandbox,
         json!({"channel": "phone", "source": "hq_call_centre", "unit": "gz-tianhe-byd", "brand": "byd",
@@ -768,7 +749,6 @@ async fn call_list(sandbox: &Sandbox, state: &str) -> Vec<Value> {
 }
 
 async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list(stores: Stores) {
-    use chrono::TimeZone as _;
     let outbox = tempfile::tempdir().expect("dir");
     let settings = Settings {
         notification: ChannelsConfig {
@@ -781,27 +761,7 @@ async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agent
         },
         ..Settings::default()
     };
-    // Monday 23 November 2026, 10:00 in Beijing: the store is open.
-    let start = chrono::Utc
-        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
-        .single()
-        .expect("valid");
-    let clock = Arc::new(domain::clock::ManualClock::new(start));
-    let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
-        .await
-        .expect("sandbox starts");
-    let organisation: Value =
-        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
-    let rules: Value =
-        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
-    assert_eq!(
-        e2e::publish(&sandbox, "/api/v1/org", organisation, "the group").await.0,
-        201
-    );
-    assert_eq!(
-        e2e::publish(&sandbox, "/api/v1/routing/rules", rules, "rules").await.0,
-        201
-    );
+    let (sandbox, _, start) = dealer_group_on_monday(stores, settings, |_| {}).await;
     let (id, case) = dispatched(
         &sandbox,
         json!({"channel": "phone", "source": "hq_call_centre", "unit": "gz-tianhe-byd", "brand": "byd",
@@ -1024,4 +984,37 @@ async fn supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agent
         "{actions:?}"
     );
     sandbox.stop().await;
+}
+
+/// The product on Monday 23 November 2026, 10:00 in Beijing (the stores are open), with the
+/// dealership group's directory (its staff adjusted by `staff`) and rules published; answers the
+/// sandbox, its clock and the start.
+async fn dealer_group_on_monday(
+    stores: Stores,
+    settings: Settings,
+    staff: impl FnOnce(&mut Vec<Value>),
+) -> (Sandbox, Arc<domain::clock::ManualClock>, chrono::DateTime<chrono::Utc>) {
+    use chrono::TimeZone as _;
+    let start = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 2, 0, 0)
+        .single()
+        .expect("valid");
+    let clock = Arc::new(domain::clock::ManualClock::new(start));
+    let sandbox = Sandbox::start_with(stores, clock.clone(), settings)
+        .await
+        .expect("sandbox starts");
+    let mut organisation: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-organisation.json")).expect("json");
+    staff(organisation["staff"].as_array_mut().expect("staff"));
+    let rules: Value =
+        serde_json::from_str(include_str!("../../services/routing/demo/dealer-rules.json")).expect("json");
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/org", organisation, "the group").await.0,
+        201
+    );
+    assert_eq!(
+        e2e::publish(&sandbox, "/api/v1/routing/rules", rules, "rules").await.0,
+        201
+    );
+    (sandbox, clock, start)
 }

@@ -284,7 +284,17 @@ impl Handler for NotificationHandler {
                 let set = crate::templates::for_tenant(&self.db, &event.tenant).await?;
                 loaded.templates.insert(event.tenant.clone(), set);
             }
-            if !self.settings.apps.is_empty() && !loaded.apps.contains_key(&event.tenant) {
+            // Staff notices come from these; only their batches need the work-app user ids.
+            let for_staff = matches!(
+                event.event_type.as_str(),
+                "case.dispatched"
+                    | "case.escalated"
+                    | "batch.alerted"
+                    | "case.deadline_warned"
+                    | "case.deadline_breached"
+                    | "case.progressed"
+            );
+            if for_staff && !self.settings.apps.is_empty() && !loaded.apps.contains_key(&event.tenant) {
                 let apps = sql::staff_apps(&self.db, &event.tenant).await?;
                 loaded.apps.insert(event.tenant.clone(), apps);
             }
@@ -589,42 +599,34 @@ impl Decide<'_> {
         units: &[&str],
         context: &Value,
     ) -> Result<Vec<Effect>, HandlerError> {
-        let id = |audience: &str| {
-            let name = format!("{key}/{}/{audience}", kind.as_str());
-            uuid::Uuid::new_v5(&NOTICE_NAMESPACE, name.as_bytes()).to_string()
-        };
         let settings = &self.handler.settings;
+        // One notice per (who, route): its id is made of the key, the kind and the audience.
+        let plan = |who: &str, route: plan::StaffRoute<'_>| -> Result<Effect, HandlerError> {
+            let audience = match route {
+                plan::StaffRoute::Inbox => format!("staff:{who}"),
+                plan::StaffRoute::Group => format!("unit:{who}"),
+                plan::StaffRoute::App(_) => format!("app:{who}"),
+            };
+            let name = format!("{key}/{}/{audience}", kind.as_str());
+            let to = plan::ToStaff {
+                tenant: &self.event.tenant,
+                case_id: self.case_id,
+                notice_id: uuid::Uuid::new_v5(&NOTICE_NAMESPACE, name.as_bytes()).to_string(),
+                staff: who,
+                now: self.now,
+            };
+            let planned = plan::to_staff(settings, self.templates, kind, to, route, context)?;
+            Ok(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)))
+        };
         let mut effects = Vec::new();
         for unit in units.iter().filter(|u| settings.group_units.contains(**u)) {
-            let audience = format!("unit:{unit}");
-            let to = plan::ToStaff {
-                tenant: &self.event.tenant,
-                case_id: self.case_id,
-                notice_id: id(&audience),
-                staff: unit,
-                now: self.now,
-            };
-            let planned = plan::to_group(settings, self.templates, kind, to, context)?;
-            effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+            effects.push(plan(unit, plan::StaffRoute::Group)?);
         }
+        let apps = self.loaded.apps.get(&self.event.tenant);
         for member in staff {
-            let audience = format!("staff:{member}");
-            let to = plan::ToStaff {
-                tenant: &self.event.tenant,
-                case_id: self.case_id,
-                notice_id: id(&audience),
-                staff: member,
-                now: self.now,
-            };
-            let notice = plan::to_staff(settings, self.templates, kind, to, context)?;
-            effects.push(Effect::Notice(Box::new(notice), None));
+            effects.push(plan(member, plan::StaffRoute::Inbox)?);
             // In person, on the first work app configured that knows the member.
-            let known = self
-                .loaded
-                .apps
-                .get(&self.event.tenant)
-                .and_then(|apps| apps.get(member));
-            let app = known.and_then(|known| {
+            let app = apps.and_then(|apps| apps.get(member)).and_then(|known| {
                 settings.apps.iter().find_map(|kind| {
                     let user = if *kind == "wecom" {
                         &known.wecom
@@ -635,16 +637,7 @@ impl Decide<'_> {
                 })
             });
             if let Some(app) = app {
-                let audience = format!("app:{member}");
-                let to = plan::ToStaff {
-                    tenant: &self.event.tenant,
-                    case_id: self.case_id,
-                    notice_id: id(&audience),
-                    staff: member,
-                    now: self.now,
-                };
-                let planned = plan::to_app(settings, self.templates, kind, to, &app, context)?;
-                effects.push(Effect::Notice(Box::new(planned.notice), planned.delivery.map(Box::new)));
+                effects.push(plan(member, plan::StaffRoute::App(&app))?);
             }
         }
         Ok(effects)

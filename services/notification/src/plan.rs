@@ -220,117 +220,56 @@ pub struct ToStaff<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// A notice to a member of staff, in their inbox (delivered when recorded).
+/// Where a staff notice goes.
+#[derive(Debug, Clone, Copy)]
+pub enum StaffRoute<'a> {
+    /// The member's in-app inbox: delivered when recorded.
+    Inbox,
+    /// The unit's group robot (WeCom or DingTalk), urgent.
+    Group,
+    /// The member's work app (`wecom:<userid>` or `dingtalk:<userId>`), urgent.
+    App(&'a str),
+}
+
+/// A notice to a member of staff (or, for [`StaffRoute::Group`], a unit), with its delivery
+/// unless it lands in the inbox.
 pub fn to_staff(
     settings: &Settings,
     templates: &TemplateSet,
     kind: Kind,
     to: ToStaff<'_>,
-    context: &Value,
-) -> Result<Notice, notices::Error> {
-    let ToStaff {
-        tenant,
-        case_id,
-        notice_id,
-        staff,
-        now,
-    } = to;
-    let language = settings.staff_language;
-    let rendered = notices::render(templates, kind, Channel::Inbox, language, context)?;
-    let detail = Detail {
-        template_version: rendered.version,
-        ..Detail::default()
-    };
-    Ok(Notice {
-        notice_id,
-        tenant: tenant.to_owned(),
-        case_id: case_id.to_owned(),
-        notice_kind: kind.as_str().to_owned(),
-        audience: format!("staff:{staff}"),
-        channel: "inbox".into(),
-        language: language.tag().to_owned(),
-        recipient_masked: staff.to_owned(),
-        subject: rendered.subject,
-        body: rendered.body,
-        state: "delivered".into(),
-        recorded_at: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
-    })
-}
-
-/// A staff notice to a unit's group robot (WeCom or DingTalk), urgent: it goes at once.
-pub fn to_group(
-    settings: &Settings,
-    templates: &TemplateSet,
-    kind: Kind,
-    to: ToStaff<'_>,
+    route: StaffRoute<'_>,
     context: &Value,
 ) -> Result<Planned, notices::Error> {
     let language = settings.staff_language;
-    let rendered = notices::render(templates, kind, Channel::Wecom, language, context)?;
+    let (template, audience, channel, recipient) = match route {
+        StaffRoute::Inbox => (Channel::Inbox, format!("staff:{}", to.staff), "inbox", to.staff),
+        StaffRoute::Group => (Channel::Wecom, format!("unit:{}", to.staff), "wecom", to.staff),
+        StaffRoute::App(app) => (Channel::Wecom, format!("app:{}", to.staff), "app", app),
+    };
+    let rendered = notices::render(templates, kind, template, language, context)?;
     let detail = Detail {
         template_version: rendered.version,
         ..Detail::default()
     };
-    let at = to.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let inbox = matches!(route, StaffRoute::Inbox);
     let notice = Notice {
         notice_id: to.notice_id,
         tenant: to.tenant.to_owned(),
         case_id: to.case_id.to_owned(),
         notice_kind: kind.as_str().to_owned(),
-        audience: format!("unit:{}", to.staff),
-        channel: Channel::Wecom.as_str().to_owned(),
+        audience,
+        channel: channel.to_owned(),
         language: language.tag().to_owned(),
-        recipient_masked: to.staff.to_owned(),
+        recipient_masked: recipient.to_owned(),
         subject: rendered.subject,
         body: rendered.body,
-        state: "recorded".into(),
-        recorded_at: at.clone(),
-        detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
-    };
-    let delivery = queued(&notice, true);
-    Ok(Planned {
-        notice,
-        delivery: Some(delivery),
-    })
-}
-
-/// A staff notice as a work-app message to one member (`app` = `wecom:<userid>` or
-/// `dingtalk:<userId>`), urgent: it goes at once.
-pub fn to_app(
-    settings: &Settings,
-    templates: &TemplateSet,
-    kind: Kind,
-    to: ToStaff<'_>,
-    app: &str,
-    context: &Value,
-) -> Result<Planned, notices::Error> {
-    let language = settings.staff_language;
-    let rendered = notices::render(templates, kind, Channel::Wecom, language, context)?;
-    let detail = Detail {
-        template_version: rendered.version,
-        ..Detail::default()
-    };
-    let notice = Notice {
-        notice_id: to.notice_id,
-        tenant: to.tenant.to_owned(),
-        case_id: to.case_id.to_owned(),
-        notice_kind: kind.as_str().to_owned(),
-        audience: format!("app:{}", to.staff),
-        channel: "app".into(),
-        language: language.tag().to_owned(),
-        recipient_masked: app.to_owned(),
-        subject: rendered.subject,
-        body: rendered.body,
-        state: "recorded".into(),
+        state: if inbox { "delivered" } else { "recorded" }.into(),
         recorded_at: to.now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         detail_json: serde_json::to_string(&detail).unwrap_or_else(|_| "{}".into()),
     };
-    let delivery = queued(&notice, true);
-    Ok(Planned {
-        notice,
-        delivery: Some(delivery),
-    })
+    let delivery = (!inbox).then(|| queued(&notice, true));
+    Ok(Planned { notice, delivery })
 }
 
 /// The printable letter a rendered letter template becomes: its blocks (separated by blank

@@ -8,22 +8,7 @@ use super::ApiError;
 
 /// The body as `T`, with the JSON value it came from (for digests of the body as sent).
 pub fn json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<(T, serde_json::Value), ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
-        )
-        .with_field("Content-Type"));
-    }
+    require_json(headers)?;
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -65,4 +50,25 @@ fn field_of(path: &str, message: &str) -> String {
     } else {
         path.to_owned()
     }
+}
+
+/// 415 unless the request says it is `application/json`.
+pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send application/json",
+        )
+        .with_field("Content-Type"));
+    }
+    Ok(())
 }

@@ -85,23 +85,15 @@ pub async fn sms(
     let Query(query) = query.map_err(|rejection| {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("token")
     })?;
-    let is_json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send application/json",
+    super::body::require_json(&headers)?;
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("the body is not valid JSON: {e}"),
         )
-        .with_field("Content-Type"));
-    }
-    let reports: Vec<SmsReport> = serde_json::from_slice(&body).map_err(|e| {
+    })?;
+    let reports: Vec<SmsReport> = serde_json::from_value(value).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation_failed",
