@@ -139,6 +139,21 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             fsync_full,
             mailboxes: settings.intake.mailbox.clone().into_iter().collect(),
             gate: settings.intake.gate.clone(),
+            attachments: settings.intake.attachments.clone(),
+            status: {
+                // One SMS provider for the notices and the status page's codes (decision 0008).
+                let mut status = settings.intake.status.clone();
+                if status.sms.is_none()
+                    && let Some(sms) = &settings.notification.sms
+                {
+                    status.sms = Some(intake::web::config::CodeSmsConfig {
+                        endpoint: sms.endpoint.clone(),
+                        sign_name: sms.sign_name.clone(),
+                        access_key: sms.access_key.clone(),
+                    });
+                }
+                status
+            },
         },
         platform.clone(),
         calendars.clone(),

@@ -83,6 +83,8 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     fsync_full,
                     mailboxes: config.intake.mailbox.clone().into_iter().collect(),
                     gate: config.intake.gate.clone(),
+                    attachments: config.intake.attachments.clone(),
+                    status: config.intake.status.clone(),
                 },
                 platform,
                 calendars,

@@ -96,6 +96,13 @@ pub struct IntakeConfig {
     /// The acceptance gate (`[intake.gate]`, decision 0007).
     #[serde(default)]
     pub gate: intake::config::GateConfig,
+    /// The attachment store (`[intake.attachments]`, decision 0008): `attachments/` beside the
+    /// key file by default, or S3.
+    #[serde(default)]
+    pub attachments: intake::web::AttachmentsConfig,
+    /// The status page's codes (`[intake.status]`, decision 0008).
+    #[serde(default)]
+    pub status: intake::web::StatusConfig,
 }
 
 /// Notification's own settings.
@@ -147,6 +154,8 @@ impl Default for ServeConfig {
                 auto_accept: true,
                 mailbox: None,
                 gate: intake::config::GateConfig::default(),
+                attachments: intake::web::AttachmentsConfig::default(),
+                status: intake::web::StatusConfig::default(),
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),

@@ -48,6 +48,14 @@ pub struct IntakeSettings {
     /// window, time bars, per tenant.
     #[serde(default)]
     pub gate: intake::config::GateConfig,
+    /// The attachment store and its limits (`[intake.attachments]`, decision 0008); a directory
+    /// `attachments/` in the data directory by default.
+    #[serde(default)]
+    pub attachments: intake::web::AttachmentsConfig,
+    /// The status page's codes (`[intake.status]`, decision 0008); without `[intake.status.sms]`
+    /// the codes go to `[notification.sms]`'s provider, else to `outbox/sms-codes/`.
+    #[serde(default)]
+    pub status: intake::web::StatusConfig,
 }
 
 impl Default for Settings {
@@ -85,6 +93,8 @@ impl Settings {
         if let Some(mailbox) = &settings.intake.mailbox {
             mailbox.validate().map_err(anyhow::Error::msg)?;
         }
+        settings.intake.attachments.validate().map_err(anyhow::Error::msg)?;
+        settings.intake.status.validate().map_err(anyhow::Error::msg)?;
         Ok(settings)
     }
 }

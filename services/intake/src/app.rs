@@ -51,6 +51,12 @@ impl App {
             mailbox.validate()?;
         }
         config.gate.validate()?;
+        config.status.validate()?;
+        let beside_key = config
+            .key_path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let ledger = crate::ledger::Ledger {
@@ -60,6 +66,22 @@ impl App {
         }
         .start();
         let catalogs = Arc::new(Catalogs::new(host.db.clone()));
+        let codes: Arc<dyn crate::web::codes::CodeSender> = match &config.status.sms {
+            Some(sms) => Arc::new(crate::web::codes::SmsProvider::new(sms.clone())),
+            None => Arc::new(crate::web::codes::OutboxCodes {
+                dir: config
+                    .status
+                    .outbox_dir
+                    .clone()
+                    .unwrap_or_else(|| beside_key.join("outbox"))
+                    .join("sms-codes"),
+            }),
+        };
+        let web = Arc::new(crate::web::Web {
+            attachments: crate::web::Attachments::new(&config.attachments, &beside_key.join("attachments"))?,
+            status: config.status.clone(),
+            codes,
+        });
         let desk = Arc::new(Desk {
             catalogs,
             ledger,
@@ -71,6 +93,7 @@ impl App {
             policy: config.policy,
             auto_accept: config.auto_accept,
             gate: config.gate,
+            web,
         });
         let metrics = MailboxMetrics::register(registry);
         let mailboxes = config

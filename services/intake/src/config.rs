@@ -26,6 +26,10 @@ pub struct Config {
     pub mailboxes: Vec<MailboxConfig>,
     /// The acceptance gate's rules (decision 0007).
     pub gate: GateConfig,
+    /// The attachment store and its limits (`[intake.attachments]`, decision 0008).
+    pub attachments: crate::web::AttachmentsConfig,
+    /// The status page's codes and sessions (`[intake.status]`, decision 0008).
+    pub status: crate::web::StatusConfig,
 }
 
 /// The acceptance gate's rules (`[intake.gate]`, decision 0007): these for every tenant, unless

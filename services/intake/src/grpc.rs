@@ -168,6 +168,71 @@ fn submission(request: RegisterRequest) -> Submission {
 
 #[tonic::async_trait]
 impl Intake for IntakeGrpc {
+    type ReadAttachmentStream = crate::web::grpc::ChunkStream;
+
+    async fn register_with_attachments(
+        &self,
+        request: Request<tonic::Streaming<rpc::intake::v1::RegisterPart>>,
+    ) -> Result<Response<RegisterReply>, Status> {
+        crate::web::grpc::register_with_attachments(&self.desk, request, submission, status_of).await
+    }
+
+    async fn list_attachments(
+        &self,
+        request: Request<rpc::intake::v1::ListAttachmentsRequest>,
+    ) -> Result<Response<rpc::intake::v1::ListAttachmentsReply>, Status> {
+        crate::web::grpc::list_attachments(&self.desk, request).await
+    }
+
+    async fn read_attachment(
+        &self,
+        request: Request<rpc::intake::v1::ReadAttachmentRequest>,
+    ) -> Result<Response<Self::ReadAttachmentStream>, Status> {
+        crate::web::grpc::read_attachment(&self.desk, request).await
+    }
+
+    async fn start_status_check(
+        &self,
+        request: Request<rpc::intake::v1::StartStatusCheckRequest>,
+    ) -> Result<Response<rpc::intake::v1::StartStatusCheckReply>, Status> {
+        crate::web::grpc::start_status_check(&self.desk, request).await
+    }
+
+    async fn open_status_session(
+        &self,
+        request: Request<rpc::intake::v1::OpenStatusSessionRequest>,
+    ) -> Result<Response<rpc::intake::v1::StatusSession>, Status> {
+        crate::web::grpc::open_status_session(&self.desk, request).await
+    }
+
+    async fn status_of(
+        &self,
+        request: Request<rpc::intake::v1::StatusOfRequest>,
+    ) -> Result<Response<rpc::intake::v1::StatusOfReply>, Status> {
+        crate::web::grpc::status_of(&self.desk, request).await
+    }
+
+    async fn answer_question(
+        &self,
+        request: Request<rpc::intake::v1::AnswerQuestionRequest>,
+    ) -> Result<Response<rpc::intake::v1::Question>, Status> {
+        crate::web::grpc::answer_question(&self.desk, request).await
+    }
+
+    async fn ask_question(
+        &self,
+        request: Request<rpc::intake::v1::AskQuestionRequest>,
+    ) -> Result<Response<rpc::intake::v1::Question>, Status> {
+        crate::web::grpc::ask_question(&self.desk, request).await
+    }
+
+    async fn list_questions(
+        &self,
+        request: Request<rpc::intake::v1::ListQuestionsRequest>,
+    ) -> Result<Response<rpc::intake::v1::ListQuestionsReply>, Status> {
+        crate::web::grpc::list_questions(&self.desk, request).await
+    }
+
     async fn register(&self, request: Request<RegisterRequest>) -> Result<Response<RegisterReply>, Status> {
         let tenant = tenant_of(&request)?;
         let registered = self
@@ -175,16 +240,7 @@ impl Intake for IntakeGrpc {
             .register(&tenant, submission(request.into_inner()))
             .await
             .map_err(status_of)?;
-        Ok(Response::new(RegisterReply {
-            case_id: registered.case_id,
-            case_number: registered.case_number,
-            status: registered.status.to_owned(),
-            received_at: registered
-                .received_at
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            replayed: registered.replayed,
-            deadlines: registered.acknowledgement.into_iter().collect(),
-        }))
+        Ok(Response::new(crate::web::grpc::register_reply(registered)))
     }
 
     async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<CaseView>, Status> {

@@ -157,6 +157,12 @@ impl Ledger {
                 sql::insert_mail_attachment(conn, attachment).await?;
             }
         }
+        if let Some((_, receipt_ref)) = &prepared.web.receipt {
+            sql::web::insert_receipt(conn, tenant.as_str(), receipt_ref, &prepared.row.id).await?;
+        }
+        for attachment in &prepared.web.attachments {
+            sql::web::insert_attachment(conn, attachment).await?;
+        }
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
         let (events, history) = self.facts(&prepared, &case_number, repeat.as_ref());
         let origin = Origin {
@@ -175,6 +181,8 @@ impl Ledger {
             received_at: prepared.complaint.received_at,
             replayed: false,
             acknowledgement,
+            receipt_code: prepared.web.receipt.map(|(code, _)| code),
+            attachments: prepared.web.facts,
         })
     }
 
@@ -197,6 +205,8 @@ impl Ledger {
             status: crate::register::status_name(&row.status),
             received_at,
             replayed: true,
+            receipt_code: None,
+            attachments: Vec::new(),
         })
     }
 

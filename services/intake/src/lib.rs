@@ -7,7 +7,10 @@
 //! tenants' mailboxes over IMAP ([`mailbox`], decision 0006). Consumes
 //! routing's events for one of them, `catalog.published`: its copy of each tenant's category
 //! tree ([`catalogs`]). Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and
-//! `CaseHistory` over gRPC. Read [`app`] for the wiring, [`register`] for the flow.
+//! `CaseHistory` over gRPC. The web and app channel ([`web`], decision 0008): attachments in an
+//! object store, the anonymous receipt code, the status page's codes and sessions, questions to
+//! the complainant (`case.question_asked`, `case.question_answered`, no text). Read [`app`] for
+//! the wiring, [`register`] for the flow.
 
 pub mod config;
 pub mod cipher;
@@ -18,6 +21,7 @@ pub mod mailbox;
 pub mod ledger;
 pub mod gate;
 pub mod import;
+pub mod web;
 pub mod store;
 pub mod grpc;
 pub mod app;

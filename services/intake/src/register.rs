@@ -35,6 +35,8 @@ pub enum Error {
     Deadline(#[from] calendar::Error),
     #[error("the batch this registration was written in failed: {0}")]
     Batch(String),
+    #[error("attachments: {0}")]
+    Attachments(#[from] crate::web::attachments::Error),
 }
 
 /// What acceptance fixes for the case's life: the acknowledgement deadline (when the policy
@@ -72,6 +74,8 @@ pub struct Prepared {
     pub rejection: Option<domain::vocabulary::RejectionReason>,
     /// Imported history (back-dated): no acceptance, no pseudonyms.
     pub imported: bool,
+    /// The receipt code and attachments of the web channel (decision 0008).
+    pub web: crate::web::WebParts,
 }
 
 /// The message a registration by e-mail comes from, with its attachments (encrypted for the
@@ -110,6 +114,10 @@ pub struct Registered {
     pub received_at: DateTime<Utc>,
     pub replayed: bool,
     pub acknowledgement: Option<Deadline>,
+    /// An anonymous case's receipt code, on the first answer only (decision 0008).
+    pub receipt_code: Option<String>,
+    /// The files registered with it.
+    pub attachments: Vec<crate::web::AttachmentFacts>,
 }
 
 /// An idempotency key as the console passes it.
@@ -145,6 +153,8 @@ pub struct Desk {
     pub gate: crate::config::GateConfig,
     /// The one writer of new cases.
     pub ledger: crate::ledger::Handle,
+    /// The web channel: attachments, the status page's codes (decision 0008).
+    pub web: Arc<crate::web::Web>,
 }
 
 /// A stored status as the `'static` name replies carry.
@@ -344,6 +354,7 @@ impl Desk {
         prepared.rejection = None;
         prepared.complainant_ref = String::new();
         prepared.matter_ref = String::new();
+        prepared.web = crate::web::WebParts::default();
         let row = &mut prepared.row;
         row.imported = true;
         row.accepted_at = None;
@@ -363,7 +374,12 @@ impl Desk {
     ///
     /// `category_code` must be a code of the tenant's catalog; free text in `category` that names
     /// one of its categories (code, name or synonym) is classified as that code.
-    fn prepare(&self, tenant: &Tenant, submission: Submission, catalog: &Catalog) -> Result<Prepared, Error> {
+    pub(crate) fn prepare(
+        &self,
+        tenant: &Tenant,
+        submission: Submission,
+        catalog: &Catalog,
+    ) -> Result<Prepared, Error> {
         let now = self.clock.now();
         let mut complaint = domain::complaint::validate(submission.input, now, &|code| catalog.contains(code))
             .map_err(Error::Invalid)?;
@@ -434,7 +450,17 @@ impl Desk {
             row.subject_ref = repeat_subject(&complaint)
                 .map(|subject| self.cipher.blind_index(tenant.as_str(), "repeat_subject", &subject));
         }
+        let web = crate::web::WebParts {
+            receipt: complaint.anonymous.then(|| {
+                let code = crate::web::new_receipt_code();
+                let plain = crate::web::normalise_receipt_code(&code).unwrap_or_default();
+                let receipt_ref = self.cipher.blind_index(tenant.as_str(), "receipt", &plain);
+                (code, receipt_ref)
+            }),
+            ..Default::default()
+        };
         Ok(Prepared {
+            web,
             repeat_window_days: rules.repeat_window_days,
             rejection,
             imported: false,

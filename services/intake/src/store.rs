@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use sqlx::Row;
 use store::{Error, Migration};
 
+pub mod web;
+
 /// Intake's migrations (after the platform's).
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -32,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "gate",
         sqlite: include_str!("../migrations/sqlite/0103_gate.sql"),
         postgres: include_str!("../migrations/postgres/0103_gate.sql"),
+    },
+    Migration {
+        version: 110,
+        name: "web",
+        sqlite: include_str!("../migrations/sqlite/0110_web.sql"),
+        postgres: include_str!("../migrations/postgres/0110_web.sql"),
     },
 ];
 

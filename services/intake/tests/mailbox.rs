@@ -80,6 +80,8 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
         fsync_full: false,
         mailboxes: vec![mailbox],
         gate: intake::config::GateConfig::default(),
+        attachments: intake::web::AttachmentsConfig::default(),
+        status: intake::web::StatusConfig::default(),
     };
     let transport = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions::default())
         .await

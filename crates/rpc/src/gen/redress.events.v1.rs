@@ -455,3 +455,25 @@ pub struct CaseCorrespondenceReceived {
     #[prost(uint32, tag = "5")]
     pub attachments: u32,
 }
+/// intake: case.question_asked — staff asked the complainant a question through the status page
+/// (decision 0008). No text: the question stays in intake.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseQuestionAsked {
+    /// The question's number on the case, 1 first.
+    #[prost(uint32, tag = "1")]
+    pub n: u32,
+    #[prost(string, tag = "2")]
+    pub asked_at: ::prost::alloc::string::String,
+    /// Whether the case is anonymous (the complainant is reached only through the receipt code).
+    #[prost(bool, tag = "3")]
+    pub anonymous: bool,
+}
+/// intake: case.question_answered — the complainant answered question n on the status page.
+/// No text.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CaseQuestionAnswered {
+    #[prost(uint32, tag = "1")]
+    pub n: u32,
+    #[prost(string, tag = "2")]
+    pub answered_at: ::prost::alloc::string::String,
+}

@@ -107,6 +107,12 @@ pub struct RegisterReply {
     pub replayed: bool,
     #[prost(message, repeated, tag = "6")]
     pub deadlines: ::prost::alloc::vec::Vec<super::super::timeline::v1::Deadline>,
+    /// An anonymous case's receipt code, on the first answer only (intake keeps its hash).
+    #[prost(string, tag = "40")]
+    pub receipt_code: ::prost::alloc::string::String,
+    /// The files registered with it.
+    #[prost(message, repeated, tag = "41")]
+    pub attachments: ::prost::alloc::vec::Vec<AttachmentFacts>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetCaseRequest {
@@ -342,6 +348,180 @@ pub struct ImportReply {
     pub imported: ::prost::alloc::vec::Vec<ImportedRow>,
     #[prost(message, repeated, tag = "3")]
     pub refused: ::prost::alloc::vec::Vec<RefusedRow>,
+}
+/// One part of a registration with files: the request first, then per file its header followed
+/// by its chunks.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RegisterPart {
+    #[prost(oneof = "register_part::Part", tags = "1, 2, 3")]
+    pub part: ::core::option::Option<register_part::Part>,
+}
+/// Nested message and enum types in `RegisterPart`.
+pub mod register_part {
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Part {
+        #[prost(message, tag = "1")]
+        Request(super::RegisterRequest),
+        #[prost(message, tag = "2")]
+        Attachment(super::AttachmentHeader),
+        #[prost(bytes, tag = "3")]
+        Chunk(::prost::alloc::vec::Vec<u8>),
+    }
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AttachmentHeader {
+    #[prost(string, tag = "1")]
+    pub file_name: ::prost::alloc::string::String,
+    /// As the sender declared it (`image/jpeg` …).
+    #[prost(string, tag = "2")]
+    pub content_type: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AttachmentFacts {
+    #[prost(string, tag = "1")]
+    pub attachment_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub file_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub content_type: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "4")]
+    pub size: u64,
+    /// SHA-256 of the plain bytes, hex.
+    #[prost(string, tag = "5")]
+    pub sha256: ::prost::alloc::string::String,
+    /// How it came (`web`, `app`, …).
+    #[prost(string, tag = "6")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub stored_at: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListAttachmentsRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListAttachmentsReply {
+    #[prost(message, repeated, tag = "1")]
+    pub attachments: ::prost::alloc::vec::Vec<AttachmentFacts>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReadAttachmentRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub attachment_id: ::prost::alloc::string::String,
+    /// Who reads it (a staff id or `admin`); every read is audited.
+    #[prost(string, tag = "3")]
+    pub reader: ::prost::alloc::string::String,
+}
+/// The first chunk carries the facts; the others only bytes.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AttachmentChunk {
+    #[prost(message, optional, tag = "1")]
+    pub facts: ::core::option::Option<AttachmentFacts>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub data: ::prost::alloc::vec::Vec<u8>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StartStatusCheckRequest {
+    #[prost(string, tag = "1")]
+    pub case_number: ::prost::alloc::string::String,
+    /// The last four digits of the complainant's phone.
+    #[prost(string, tag = "2")]
+    pub phone_last4: ::prost::alloc::string::String,
+    /// zh-CN or en: the SMS template's language.
+    #[prost(string, tag = "3")]
+    pub language: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StartStatusCheckReply {
+    #[prost(string, tag = "1")]
+    pub challenge_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub expires_at: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct OpenStatusSessionRequest {
+    /// Either the receipt code …
+    #[prost(string, tag = "1")]
+    pub receipt_code: ::prost::alloc::string::String,
+    /// … or the case number, the challenge and the code sent to the phone.
+    #[prost(string, tag = "2")]
+    pub case_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub challenge_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub code: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StatusSession {
+    /// A bearer token for StatusOf and AnswerQuestion; intake keeps its hash.
+    #[prost(string, tag = "1")]
+    pub session: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub expires_at: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StatusOfRequest {
+    #[prost(string, tag = "1")]
+    pub session: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct StatusOfReply {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub case_number: ::prost::alloc::string::String,
+    #[prost(bool, tag = "3")]
+    pub anonymous: bool,
+    #[prost(message, repeated, tag = "4")]
+    pub questions: ::prost::alloc::vec::Vec<Question>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Question {
+    #[prost(uint32, tag = "1")]
+    pub n: u32,
+    #[prost(string, tag = "2")]
+    pub asked_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub text: ::prost::alloc::string::String,
+    /// Empty until answered.
+    #[prost(string, tag = "4")]
+    pub answer: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub answered_at: ::prost::alloc::string::String,
+    /// Staff only: who asked.
+    #[prost(string, tag = "6")]
+    pub asked_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AnswerQuestionRequest {
+    #[prost(string, tag = "1")]
+    pub session: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "2")]
+    pub n: u32,
+    #[prost(string, tag = "3")]
+    pub text: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct AskQuestionRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub text: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListQuestionsRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListQuestionsReply {
+    #[prost(message, repeated, tag = "1")]
+    pub questions: ::prost::alloc::vec::Vec<Question>,
 }
 /// Generated client implementations.
 pub mod intake_client {
@@ -625,6 +805,220 @@ pub mod intake_client {
                 .insert(GrpcMethod::new("redress.intake.v1.Intake", "Import"));
             self.inner.unary(req, path, codec).await
         }
+        /// The web and app channel (decision 0008): a registration with its files, streamed — the
+        /// request first, then per file a header and its chunks (one message carries at most 4 MiB).
+        pub async fn register_with_attachments(
+            &mut self,
+            request: impl tonic::IntoStreamingRequest<Message = super::RegisterPart>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/RegisterWithAttachments",
+            );
+            let mut req = request.into_streaming_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "redress.intake.v1.Intake",
+                        "RegisterWithAttachments",
+                    ),
+                );
+            self.inner.client_streaming(req, path, codec).await
+        }
+        /// A case's attachments (facts only), and one attachment's bytes streamed in chunks.
+        pub async fn list_attachments(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListAttachmentsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListAttachmentsReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/ListAttachments",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "ListAttachments"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn read_attachment(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ReadAttachmentRequest>,
+        ) -> std::result::Result<
+            tonic::Response<tonic::codec::Streaming<super::AttachmentChunk>>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/ReadAttachment",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "ReadAttachment"));
+            self.inner.server_streaming(req, path, codec).await
+        }
+        /// The status page: a one-time code sent to the complainant's phone, a session opened with it
+        /// (or with the receipt code), the case it opens, and the complainant's answers.
+        pub async fn start_status_check(
+            &mut self,
+            request: impl tonic::IntoRequest<super::StartStatusCheckRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::StartStatusCheckReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/StartStatusCheck",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "StartStatusCheck"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn open_status_session(
+            &mut self,
+            request: impl tonic::IntoRequest<super::OpenStatusSessionRequest>,
+        ) -> std::result::Result<tonic::Response<super::StatusSession>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/OpenStatusSession",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.intake.v1.Intake", "OpenStatusSession"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn status_of(
+            &mut self,
+            request: impl tonic::IntoRequest<super::StatusOfRequest>,
+        ) -> std::result::Result<tonic::Response<super::StatusOfReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/StatusOf",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "StatusOf"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn answer_question(
+            &mut self,
+            request: impl tonic::IntoRequest<super::AnswerQuestionRequest>,
+        ) -> std::result::Result<tonic::Response<super::Question>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/AnswerQuestion",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "AnswerQuestion"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Questions from staff to the complainant.
+        pub async fn ask_question(
+            &mut self,
+            request: impl tonic::IntoRequest<super::AskQuestionRequest>,
+        ) -> std::result::Result<tonic::Response<super::Question>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/AskQuestion",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "AskQuestion"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn list_questions(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListQuestionsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListQuestionsReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/ListQuestions",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "ListQuestions"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -689,6 +1083,66 @@ pub mod intake_server {
             &self,
             request: tonic::Request<super::ImportRequest>,
         ) -> std::result::Result<tonic::Response<super::ImportReply>, tonic::Status>;
+        /// The web and app channel (decision 0008): a registration with its files, streamed — the
+        /// request first, then per file a header and its chunks (one message carries at most 4 MiB).
+        async fn register_with_attachments(
+            &self,
+            request: tonic::Request<tonic::Streaming<super::RegisterPart>>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
+        /// A case's attachments (facts only), and one attachment's bytes streamed in chunks.
+        async fn list_attachments(
+            &self,
+            request: tonic::Request<super::ListAttachmentsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListAttachmentsReply>,
+            tonic::Status,
+        >;
+        /// Server streaming response type for the ReadAttachment method.
+        type ReadAttachmentStream: tonic::codegen::tokio_stream::Stream<
+                Item = std::result::Result<super::AttachmentChunk, tonic::Status>,
+            >
+            + std::marker::Send
+            + 'static;
+        async fn read_attachment(
+            &self,
+            request: tonic::Request<super::ReadAttachmentRequest>,
+        ) -> std::result::Result<
+            tonic::Response<Self::ReadAttachmentStream>,
+            tonic::Status,
+        >;
+        /// The status page: a one-time code sent to the complainant's phone, a session opened with it
+        /// (or with the receipt code), the case it opens, and the complainant's answers.
+        async fn start_status_check(
+            &self,
+            request: tonic::Request<super::StartStatusCheckRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::StartStatusCheckReply>,
+            tonic::Status,
+        >;
+        async fn open_status_session(
+            &self,
+            request: tonic::Request<super::OpenStatusSessionRequest>,
+        ) -> std::result::Result<tonic::Response<super::StatusSession>, tonic::Status>;
+        async fn status_of(
+            &self,
+            request: tonic::Request<super::StatusOfRequest>,
+        ) -> std::result::Result<tonic::Response<super::StatusOfReply>, tonic::Status>;
+        async fn answer_question(
+            &self,
+            request: tonic::Request<super::AnswerQuestionRequest>,
+        ) -> std::result::Result<tonic::Response<super::Question>, tonic::Status>;
+        /// Questions from staff to the complainant.
+        async fn ask_question(
+            &self,
+            request: tonic::Request<super::AskQuestionRequest>,
+        ) -> std::result::Result<tonic::Response<super::Question>, tonic::Status>;
+        async fn list_questions(
+            &self,
+            request: tonic::Request<super::ListQuestionsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListQuestionsReply>,
+            tonic::Status,
+        >;
     }
     #[derive(Debug)]
     pub struct IntakeServer<T> {
@@ -1145,6 +1599,413 @@ pub mod intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ImportSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/RegisterWithAttachments" => {
+                    #[allow(non_camel_case_types)]
+                    struct RegisterWithAttachmentsSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::ClientStreamingService<super::RegisterPart>
+                    for RegisterWithAttachmentsSvc<T> {
+                        type Response = super::RegisterReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                tonic::Streaming<super::RegisterPart>,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::register_with_attachments(&inner, request)
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RegisterWithAttachmentsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.client_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/ListAttachments" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListAttachmentsSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::ListAttachmentsRequest>
+                    for ListAttachmentsSvc<T> {
+                        type Response = super::ListAttachmentsReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListAttachmentsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::list_attachments(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListAttachmentsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/ReadAttachment" => {
+                    #[allow(non_camel_case_types)]
+                    struct ReadAttachmentSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::ServerStreamingService<super::ReadAttachmentRequest>
+                    for ReadAttachmentSvc<T> {
+                        type Response = super::AttachmentChunk;
+                        type ResponseStream = T::ReadAttachmentStream;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::ResponseStream>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ReadAttachmentRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::read_attachment(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ReadAttachmentSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.server_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/StartStatusCheck" => {
+                    #[allow(non_camel_case_types)]
+                    struct StartStatusCheckSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::StartStatusCheckRequest>
+                    for StartStatusCheckSvc<T> {
+                        type Response = super::StartStatusCheckReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::StartStatusCheckRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::start_status_check(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = StartStatusCheckSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/OpenStatusSession" => {
+                    #[allow(non_camel_case_types)]
+                    struct OpenStatusSessionSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::OpenStatusSessionRequest>
+                    for OpenStatusSessionSvc<T> {
+                        type Response = super::StatusSession;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::OpenStatusSessionRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::open_status_session(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = OpenStatusSessionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/StatusOf" => {
+                    #[allow(non_camel_case_types)]
+                    struct StatusOfSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::StatusOfRequest>
+                    for StatusOfSvc<T> {
+                        type Response = super::StatusOfReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::StatusOfRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::status_of(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = StatusOfSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/AnswerQuestion" => {
+                    #[allow(non_camel_case_types)]
+                    struct AnswerQuestionSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::AnswerQuestionRequest>
+                    for AnswerQuestionSvc<T> {
+                        type Response = super::Question;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::AnswerQuestionRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::answer_question(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = AnswerQuestionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/AskQuestion" => {
+                    #[allow(non_camel_case_types)]
+                    struct AskQuestionSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::AskQuestionRequest>
+                    for AskQuestionSvc<T> {
+                        type Response = super::Question;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::AskQuestionRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::ask_question(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = AskQuestionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/ListQuestions" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListQuestionsSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::ListQuestionsRequest>
+                    for ListQuestionsSvc<T> {
+                        type Response = super::ListQuestionsReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListQuestionsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::list_questions(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListQuestionsSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
