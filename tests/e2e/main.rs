@@ -29,3 +29,4 @@ mod routing;
 mod casework;
 mod notification;
 mod intake;
+mod web;

@@ -29,6 +29,9 @@ pub struct State {
     pub identity: Db,
     pub peers: Peers,
     pub public_limiter: Arc<RateLimiter>,
+    /// The status page's codes and sessions per client address: a third of the public rate, at
+    /// least 3 a minute (decision 0008).
+    pub status_limiter: Arc<RateLimiter>,
     /// Every service's registry in this process (each service's own in the distributed shape).
     pub registries: Arc<Vec<Arc<Registry>>>,
     /// The CJK font of the dossier's PDF summary, loaded at the first export.
@@ -86,6 +89,7 @@ impl App {
             identity: identity_db,
             peers,
             public_limiter: Arc::new(RateLimiter::new(config.public_per_minute)),
+            status_limiter: Arc::new(RateLimiter::new((config.public_per_minute / 3).max(3))),
             registries: Arc::new(registries),
             fonts: dossier::FontCache::default(),
         };
@@ -126,11 +130,28 @@ pub fn router(state: State) -> Router {
     Router::new()
         .route("/", get(pages::landing))
         .route("/staff/", get(pages::staff))
+        .route("/status", get(pages::status))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(|| async { axum::Json(ApiDoc::openapi()) }))
-        .route("/api/v1/complaints", post(api::complaints::create))
+        .route(
+            "/api/v1/complaints",
+            post(api::complaints::create).layer(axum::extract::DefaultBodyLimit::max(api::uploads::MAX_UPLOAD_BYTES)),
+        )
+        .route("/api/v1/status/codes", post(api::status::request_code))
+        .route("/api/v1/status/sessions", post(api::status::open_session))
+        .route("/api/v1/status", get(api::status::show))
+        .route("/api/v1/status/questions/{n}/answer", post(api::status::answer))
+        .route(
+            "/api/v1/cases/{id}/questions",
+            get(api::status::questions).post(api::status::ask),
+        )
+        .route("/api/v1/cases/{id}/attachments", get(api::uploads::list))
+        .route(
+            "/api/v1/cases/{id}/attachments/{attachment_id}",
+            get(api::uploads::download),
+        )
         .route("/api/v1/cases/{id}", get(api::cases::show))
         .route(
             "/api/v1/cases/{id}/hearing-summary",

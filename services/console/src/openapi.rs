@@ -12,6 +12,14 @@ use crate::api;
     info(title = "Redress API", version = "1.0.0", description = "Complaint handling: register cases from every channel, follow them, read KPIs."),
     paths(
         api::complaints::create,
+        api::status::request_code,
+        api::status::open_session,
+        api::status::show,
+        api::status::answer,
+        api::status::ask,
+        api::status::questions,
+        api::uploads::list,
+        api::uploads::download,
         api::cases::show,
         api::analytics::kpis,
         api::casework::act,
@@ -42,6 +50,20 @@ use crate::api;
         api::complaints::ComplainantBody,
         api::complaints::ComplaintCreated,
         api::complaints::DeadlineView,
+        api::uploads::ComplaintUpload,
+        api::uploads::AttachmentView,
+        api::uploads::AttachmentsReply,
+        api::status::StatusCodeBody,
+        api::status::StatusCodeReply,
+        api::status::StatusSessionBody,
+        api::status::StatusSessionReply,
+        api::status::PublicStatusView,
+        api::status::PublicDeadline,
+        api::status::PublicStep,
+        api::status::PublicQuestion,
+        api::status::TextBody,
+        api::status::QuestionView,
+        api::status::QuestionsReply,
         api::cases::CaseView,
         api::cases::TimelineEntry,
         api::analytics::KpiReport,
@@ -96,6 +118,17 @@ impl Modify for Bearer {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("An API key or the administrator token"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "status_session",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A complainant's session on their case, from POST /api/v1/status/sessions (decision 0008)",
+                    ))
                     .build(),
             ),
         );

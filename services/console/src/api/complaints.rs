@@ -2,8 +2,7 @@
 
 use std::net::SocketAddr;
 
-use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State as Extract};
+use axum::extract::{ConnectInfo, Request, State as Extract};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rpc::intake::v1::{Complainant, Idempotency, RegisterRequest};
@@ -171,21 +170,37 @@ pub struct ComplaintCreated {
     #[schema(format = DateTime)]
     pub received_at: String,
     pub deadlines: Vec<DeadlineView>,
+    /// An anonymous case's receipt code (`K7QM-3XDP-9HTR-2WFA`), given once, in the 201 only:
+    /// with it the reporter follows the case on the status page (decision 0008).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_code: Option<String>,
+    /// The files registered with it (a `multipart/form-data` submission).
+    pub attachments: Vec<super::uploads::AttachmentView>,
 }
+
+/// The most a JSON submission may carry.
+const MAX_JSON_BYTES: usize = 1024 * 1024;
 
 /// Registers a case.
 #[utoipa::path(
     post,
     path = "/api/v1/complaints",
-    request_body = ComplaintRequest,
+    request_body(
+        description = "The complaint as JSON, or as a form with files (decision 0008)",
+        content(
+            (ComplaintRequest = "application/json"),
+            (crate::api::uploads::ComplaintUpload = "multipart/form-data"),
+        )
+    ),
     params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body return the same case for at least 24 hours")),
     responses(
         (status = 201, description = "Registered", body = ComplaintCreated),
         (status = 200, description = "The same Idempotency-Key and body were registered before", body = ComplaintCreated),
-        (status = 400, description = "Malformed JSON or header", body = crate::api::error::ErrorBody),
+        (status = 400, description = "Malformed JSON, form or header", body = crate::api::error::ErrorBody),
         (status = 401, description = "Bad credential", body = crate::api::error::ErrorBody),
-        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
-        (status = 422, description = "A rule is broken, or the Idempotency-Key was used with another body", body = crate::api::error::ErrorBody),
+        (status = 413, description = "A file, the files together or the upload is too large, or too many files (the field and the rule are named)", body = crate::api::error::ErrorBody),
+        (status = 415, description = "Neither JSON nor a form", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A rule is broken (a file's type among them), or the Idempotency-Key was used with another body", body = crate::api::error::ErrorBody),
         (status = 429, description = "Too many public submissions", body = crate::api::error::ErrorBody),
         (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
     ),
@@ -194,9 +209,9 @@ pub struct ComplaintCreated {
 pub async fn create(
     Extract(state): Extract<State>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Result<Response, ApiError> {
+    let headers = request.headers().clone();
     let caller = auth::optional_caller(&state, &headers).await?;
     let caller = match caller {
         Some(caller) => caller,
@@ -213,28 +228,66 @@ pub async fn create(
         error.retry_after_seconds = Some(wait.as_secs().max(1));
         return Err(error);
     }
-    let (request, value): (ComplaintRequest, _) = super::body::json(&headers, &body)?;
-    let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
     let language_hint = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let register = to_register(request, idempotency, &caller.credential_id, language_hint);
-    let reply = state
-        .peers
-        .intake
-        .clone()
-        .register(with_tenant(&caller.tenant, register))
-        .await
-        .map_err(|status| ApiError::from_status(status, "intake"))?
-        .into_inner();
+    let reply = if super::uploads::is_multipart(&headers) {
+        let (text, files) = super::uploads::read(request, &state).await?;
+        let mut json_headers = headers.clone();
+        json_headers.insert(
+            header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        let (complaint, value): (ComplaintRequest, _) =
+            super::body::json(&json_headers, text.as_bytes()).map_err(|mut error| {
+                // The form's part is to blame for a part that is not an object; a field keeps
+                // its name, as in a JSON body.
+                if error.field.as_deref() == Some("body") {
+                    error.field = Some("complaint".to_owned());
+                }
+                error
+            })?;
+        let digest = serde_json::json!({"complaint": value, "attachments": super::uploads::digests(&files)});
+        let idempotency = idempotency(&headers, &digest, &caller.credential_id)?;
+        let register = to_register(complaint, idempotency, &caller.credential_id, language_hint);
+        super::uploads::register(&state, &caller.tenant, register, files).await?
+    } else {
+        let body = axum::body::to_bytes(request.into_body(), MAX_JSON_BYTES)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "payload_too_large",
+                    format!("a JSON submission may be at most {MAX_JSON_BYTES} bytes; send files as a form"),
+                )
+                .with_field("body")
+            })?;
+        let (complaint, value): (ComplaintRequest, _) = super::body::json(&headers, &body)?;
+        let idempotency = idempotency(&headers, &value, &caller.credential_id)?;
+        let register = to_register(complaint, idempotency, &caller.credential_id, language_hint);
+        state
+            .peers
+            .intake
+            .clone()
+            .register(with_tenant(&caller.tenant, register))
+            .await
+            .map_err(|status| ApiError::from_status(status, "intake"))?
+            .into_inner()
+    };
     let created = ComplaintCreated {
         id: reply.case_id,
         case_number: reply.case_number,
         status: reply.status,
         received_at: reply.received_at,
         deadlines: reply.deadlines.into_iter().map(super::cases::deadline_view).collect(),
+        receipt_code: (!reply.receipt_code.is_empty()).then_some(reply.receipt_code),
+        attachments: reply
+            .attachments
+            .into_iter()
+            .map(super::uploads::attachment_view)
+            .collect(),
     };
     let status = if reply.replayed {
         StatusCode::OK

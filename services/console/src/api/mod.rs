@@ -13,6 +13,8 @@ pub mod gate;
 pub mod inbox;
 pub mod receipts;
 pub mod routing;
+pub mod status;
 pub mod templates;
+pub mod uploads;
 
 pub use error::ApiError;
