@@ -728,6 +728,11 @@ async fn the_status_page_speaks_both_languages_and_shows_no_one_by_name(stores: 
         .await
         .expect("posted");
     let id = created["id"].as_str().expect("id");
+    // Every service has it (dispatched), so its status holds still between the two readings.
+    until(&sandbox, id, |c| {
+        c["pending"].as_array().is_some_and(Vec::is_empty) && c["dispatch"]["state"] == "dispatched"
+    })
+    .await;
     let (status, _) = e2e::act(
         &sandbox,
         id,
