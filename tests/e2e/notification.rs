@@ -23,7 +23,8 @@ on_both_stores!(
     the_result_goes_out_as_a_printable_letter_with_the_amount_in_capitals,
     a_tenant_publishes_its_own_template_and_the_next_notice_uses_it,
     a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps,
-    supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list
+    supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list,
+    an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -82,6 +83,7 @@ async fn the_acknowledgement_reaches_a_real_smtp_server_once_after_an_outage_and
                 username: None,
                 password: None,
                 tls: SmtpTls::Starttls,
+                return_path: None,
             }),
             sms: Some(SmsConfig {
                 endpoint: sms_url,
@@ -1017,4 +1019,168 @@ async fn dealer_group_on_monday(
         201
     );
     (sandbox, clock, start)
+}
+
+/// A delivery status notification (RFC 3464) as a mail server returns it for `message_id`.
+fn bounce_of(message_id: &str, recipient: &str) -> Vec<u8> {
+    format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n\
+         To: bounces@tianhe-byd.example\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\n\
+         Date: Sat, 5 Dec 2026 10:00:00 +0800\r\n\
+         Message-ID: <bounce-{}@mx.example.com>\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"dsn\"\r\n\
+         \r\n\
+         --dsn\r\n\
+         Content-Type: text/plain; charset=us-ascii\r\n\
+         \r\n\
+         Your message could not be delivered to one or more recipients.\r\n\
+         --dsn\r\n\
+         Content-Type: message/delivery-status\r\n\
+         \r\n\
+         Reporting-MTA: dns; mx.example.com\r\n\
+         \r\n\
+         Final-Recipient: rfc822; {recipient}\r\n\
+         Action: failed\r\n\
+         Status: 5.1.1\r\n\
+         Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\
+         \r\n\
+         --dsn\r\n\
+         Content-Type: text/rfc822-headers\r\n\
+         \r\n\
+         From: notice@tianhe-byd.example\r\n\
+         To: {recipient}\r\n\
+         Message-ID: {message_id}\r\n\
+         \r\n\
+         --dsn--\r\n",
+        uuid_simple()
+    )
+    .into_bytes()
+}
+
+async fn an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call(stores: Stores) {
+    let Some(python) = testkit::smtp::server_or_skip("notification bounces e2e") else {
+        return;
+    };
+    let Some(dovecot) = testkit::imap::server_or_skip("notification bounces e2e") else {
+        return;
+    };
+    let smtp = SmtpServer::start(&python).await.expect("the SMTP server starts");
+    let imap = testkit::imap::ImapServer::start(&dovecot)
+        .await
+        .expect("the IMAP server starts");
+    let settings = Settings {
+        notification: ChannelsConfig {
+            email: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: smtp.port(),
+                from: "notice@tianhe-byd.example".into(),
+                from_name: None,
+                username: None,
+                password: None,
+                tls: SmtpTls::None,
+                return_path: Some("bounces@tianhe-byd.example".into()),
+            }),
+            bounces: Some(notification::bounces::BounceMailbox {
+                host: "127.0.0.1".into(),
+                port: Some(imap.port()),
+                tls: notification::bounces::Tls::None,
+                ca_file: None,
+                user: testkit::imap::USER.into(),
+                password: testkit::imap::PASSWORD.into(),
+                folder: "INBOX".into(),
+                poll_interval_secs: 1,
+            }),
+            delivery: DeliveryConfig {
+                max_attempts: 5,
+                backoff_min_seconds: 1,
+                backoff_max_seconds: 1,
+                batch: 20,
+                tick_ms: 100,
+            },
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+    let (status, created) = sandbox
+        .post_complaint(
+            &json!({"channel": "web", "narrative": "4S店承诺的脚垫一直没有送到",
+                "complainant": {"name": "赵敏", "email": "zhao.min@example.com", "preferred_channel": "email"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{created}");
+    let case_id = created["id"].as_str().expect("id");
+    let case_number = created["case_number"].as_str().expect("case number");
+
+    // The acknowledgement goes out with the bounce mailbox as its envelope sender.
+    let message = wait_until(Duration::from_secs(20), || async { smtp.messages().first().cloned() })
+        .await
+        .expect("the acknowledgement reaches the SMTP server");
+    assert_eq!(
+        message.header("X-MailFrom").as_deref(),
+        Some("bounces@tianhe-byd.example"),
+        "{message:?}"
+    );
+    let message_id = message.header("Message-ID").expect("a Message-ID");
+
+    // The recipient's server refuses it: its DSN arrives in the bounce mailbox.
+    imap.deliver(&bounce_of(&message_id, "zhao.min@example.com"))
+        .expect("the bounce is delivered");
+    let case = wait_until(Duration::from_secs(20), || async {
+        let (_, case) = sandbox.case(case_id).await.ok()?;
+        let bounced = case["timeline"]
+            .as_array()?
+            .iter()
+            .any(|e| e["service"] == "notification" && e["action"] == "notice_bounced");
+        bounced.then_some(case)
+    })
+    .await
+    .unwrap_or_else(|| panic!("the bounce reaches the case's timeline; dovecot: {}", imap.log()));
+    let entry = case["timeline"]
+        .as_array()
+        .and_then(|all| all.iter().find(|e| e["action"] == "notice_bounced"))
+        .cloned()
+        .expect("the entry");
+    assert_eq!(entry["detail"]["notice"], "acknowledgement", "{entry}");
+    assert!(
+        entry["detail"]["code"]
+            .as_str()
+            .is_some_and(|code| code.starts_with("5.1.1")),
+        "{entry}"
+    );
+    assert_eq!(entry["detail"]["recipient"], "z***@example.com", "{entry}");
+
+    // An agent is asked to reach the complainant another way.
+    let calls = call_list(&sandbox, "open").await;
+    let call = calls
+        .iter()
+        .find(|c| c["case_number"] == case_number && c["purpose"] == "undelivered")
+        .unwrap_or_else(|| panic!("an undelivered call in {calls:?}"));
+    assert_eq!(call["recipient_masked"], "z***@example.com", "{call}");
+    assert_eq!(metric(&sandbox, "notification_bounces_total").await, 1.0);
+
+    // The same DSN again (a mail server that retried its report) changes nothing.
+    imap.deliver(&bounce_of(&message_id, "zhao.min@example.com"))
+        .expect("the bounce is delivered again");
+    let unmatched = wait_until(Duration::from_secs(20), || async {
+        let unmatched = metric(&sandbox, "notification_bounce_mail_unmatched_total").await;
+        (unmatched >= 1.0).then_some(unmatched)
+    })
+    .await
+    .expect("the second report is read");
+    assert_eq!(unmatched, 1.0);
+    assert_eq!(metric(&sandbox, "notification_bounces_total").await, 1.0);
+    let (_, case) = sandbox.case(case_id).await.expect("the case");
+    let bounces = case["timeline"]
+        .as_array()
+        .map(|all| all.iter().filter(|e| e["action"] == "notice_bounced").count())
+        .unwrap_or_default();
+    assert_eq!(bounces, 1, "{case}");
+    sandbox.stop().await;
 }

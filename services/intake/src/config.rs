@@ -254,18 +254,9 @@ pub struct MailboxConfig {
     pub max_attachment_bytes: u64,
 }
 
-/// How the connection to the IMAP server is protected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailboxTls {
-    /// TLS from the first byte (IMAPS, port 993).
-    #[default]
-    Implicit,
-    /// Plain IMAP upgraded with `STARTTLS` before logging in (port 143).
-    Starttls,
-    /// No TLS.
-    None,
-}
+/// How the connection to the IMAP server is protected: `implicit` (IMAPS, the default),
+/// `starttls` or `none`.
+pub use mailroom::Tls as MailboxTls;
 
 impl std::fmt::Debug for MailboxConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -303,10 +294,21 @@ impl MailboxConfig {
 
     /// The port: as configured, else the protocol's (993 for implicit TLS, 143 otherwise).
     pub fn port(&self) -> u16 {
-        self.port.unwrap_or(match self.tls {
-            MailboxTls::Implicit => 993,
-            MailboxTls::Starttls | MailboxTls::None => 143,
-        })
+        self.port.unwrap_or(self.tls.default_port())
+    }
+
+    /// Where the mailbox is and who logs in, for the IMAP reader.
+    pub fn account(&self) -> mailroom::Account {
+        mailroom::Account {
+            host: self.host.clone(),
+            port: self.port(),
+            tls: self.tls,
+            ca_file: self.ca_file.clone(),
+            user: self.user.clone(),
+            password: self.password.clone(),
+            folder: self.folder.clone(),
+            max_message_bytes: self.max_message_bytes,
+        }
     }
 
     /// How the mailbox is named in `mail_messages` and `registered_by`: `user@host/folder`.

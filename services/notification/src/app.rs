@@ -11,6 +11,7 @@ use rpc::notification::v1::notification_server::NotificationServer;
 use runtime::{BoxError, HostConfig, Platform, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
+use crate::bounces::{BounceMetrics, Bounces};
 use crate::channels::{Channels, ChannelsConfig};
 use crate::delivery::{Deliverer, DeliveryMetrics};
 use crate::grpc::NotificationGrpc;
@@ -48,6 +49,7 @@ pub struct App {
     config: Config,
     channels: Arc<Channels>,
     metrics: DeliveryMetrics,
+    bounce_metrics: BounceMetrics,
 }
 
 impl App {
@@ -59,12 +61,16 @@ impl App {
             fsync_full: config.fsync_full,
         };
         let channels = Arc::new(Channels::new(&config.channels)?);
+        if let Some(bounces) = &config.channels.bounces {
+            bounces.validate()?;
+        }
         let host = ServiceHost::build(&host_config, MIGRATIONS, false, platform, registry).await?;
         Ok(Self {
             host,
             config,
             channels,
             metrics: DeliveryMetrics::register(registry),
+            bounce_metrics: BounceMetrics::register(registry),
         })
     }
 
@@ -87,6 +93,15 @@ impl App {
             metrics: self.metrics.clone(),
         };
         host.spawn(deliverer.run(shutdown.clone()));
+        if let Some(mailbox) = self.config.channels.bounces.clone() {
+            let bounces = Bounces::new(
+                mailbox,
+                host.db.clone(),
+                host.platform.clock.clone(),
+                self.bounce_metrics,
+            )?;
+            host.spawn(bounces.run(shutdown.clone()));
+        }
         let investigation = tonic::transport::Endpoint::from_shared(self.config.investigation_url.clone())?
             .connect_timeout(std::time::Duration::from_secs(5))
             .connect_lazy();

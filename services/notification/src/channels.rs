@@ -43,6 +43,9 @@ pub struct ChannelsConfig {
     /// The work apps whose messages reach a member of staff in person (`[notification.apps.wecom]`,
     /// `[notification.apps.dingtalk]`); the directory names each member's user id.
     pub apps: AppsConfig,
+    /// The mailbox e-mail bounces come back to (`[notification.email] return_path`), read over
+    /// IMAP: a bounced e-mail's delivery becomes `bounced`.
+    pub bounces: Option<crate::bounces::BounceMailbox>,
 }
 
 /// The organisation's work apps.
@@ -141,6 +144,10 @@ pub struct SmtpConfig {
     /// `smtps` (TLS from the first byte, port 465) or `none`.
     #[serde(default)]
     pub tls: SmtpTls,
+    /// The envelope sender (`MAIL FROM`) bounces go back to, e.g. `bounces@example.com`: the
+    /// mailbox `[notification.bounces]` reads. Without it bounces go to `from`.
+    #[serde(default)]
+    pub return_path: Option<String>,
 }
 
 /// How the SMTP connection is protected.
@@ -337,7 +344,12 @@ impl Detail {
 }
 
 /// The e-mail a notice becomes.
-fn email_message(config_from: &str, from_name: Option<&str>, outgoing: &Outgoing<'_>) -> Result<Message, SendError> {
+fn email_message(
+    config_from: &str,
+    from_name: Option<&str>,
+    return_path: Option<&str>,
+    outgoing: &Outgoing<'_>,
+) -> Result<Message, SendError> {
     let detail = Detail::of(outgoing.notice);
     let name = detail.sender_name.or_else(|| from_name.map(str::to_owned));
     let from: Mailbox = format!("{} <{config_from}>", name.unwrap_or_default())
@@ -349,7 +361,16 @@ fn email_message(config_from: &str, from_name: Option<&str>, outgoing: &Outgoing
         .address
         .parse()
         .map_err(|e| SendError::Permanent(format!("the address: {e}")))?;
-    Message::builder()
+    let mut builder = Message::builder();
+    if let Some(return_path) = return_path {
+        let sender: lettre::Address = return_path
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("notification.email.return_path `{return_path}`: {e}")))?;
+        let envelope = lettre::address::Envelope::new(Some(sender), vec![to.email.clone()])
+            .map_err(|e| SendError::Permanent(format!("the envelope: {e}")))?;
+        builder = builder.envelope(envelope);
+    }
+    builder
         .from(from)
         .to(to)
         .subject(outgoing.notice.subject.clone())
@@ -393,7 +414,13 @@ impl Smtp {
 #[async_trait]
 impl Sender for Smtp {
     async fn send(&self, outgoing: &Outgoing<'_>) -> Result<String, SendError> {
-        let message = email_message(&self.config.from, self.config.from_name.as_deref(), outgoing)?;
+        let config = &self.config;
+        let message = email_message(
+            &config.from,
+            config.from_name.as_deref(),
+            config.return_path.as_deref(),
+            outgoing,
+        )?;
         match self.transport.send(message).await {
             Ok(response) => Ok(response.message().collect::<Vec<_>>().join(" ")),
             Err(error) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
@@ -510,7 +537,7 @@ impl Sender for OutboxFiles {
         let (name, bytes) = match channel {
             "email" => (
                 format!("{}.eml", outgoing.notice.notice_id),
-                email_message(&self.from, None, outgoing)?.formatted(),
+                email_message(&self.from, None, None, outgoing)?.formatted(),
             ),
             _ => (
                 format!("{}.json", outgoing.notice.notice_id),

@@ -157,7 +157,7 @@ impl Deliverer {
                             "idempotency_key": delivery.idempotency_key});
                         emit(
                             &mut tx,
-                            &delivery,
+                            (&delivery.tenant, &delivery.case_id),
                             now,
                             "notice.sent",
                             sent.encode_to_vec(),
@@ -190,7 +190,7 @@ impl Deliverer {
                                 "attempts": attempts, "error": message});
                             emit(
                                 &mut tx,
-                                &delivery,
+                                (&delivery.tenant, &delivery.case_id),
                                 now,
                                 "notice.failed",
                                 failed.encode_to_vec(),
@@ -337,19 +337,66 @@ fn outside(from: chrono::NaiveTime, to: chrono::NaiveTime, now: DateTime<Utc>) -
     }
 }
 
+/// Records a provider's report on a sent message found by its idempotency key (an SMS receipt
+/// by its `out_id`, an e-mail's delivery status notification by its Message-ID): `delivered`, or
+/// `bounced` with the provider's code — then `notice.failed` (action `notice_bounced` on the
+/// case's timeline) and, for the complainant's notice, a call on the agents' list. Answers
+/// whether a sent message had the key (`false`: unknown, or reported before).
+#[allow(clippy::too_many_arguments)]
+pub async fn report(
+    tx: &mut store::Conn,
+    tenant: &str,
+    channel: &str,
+    key: &str,
+    delivered: bool,
+    code: &str,
+    reported_at: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, store::Error> {
+    let Some(notice_id) = sql::record_receipt(tx, tenant, channel, key, delivered, code, reported_at).await? else {
+        return Ok(false);
+    };
+    if delivered {
+        return Ok(true);
+    }
+    let Some(notice) = sql::notice(tx, &notice_id).await? else {
+        return Ok(true);
+    };
+    let failed = NoticeFailed {
+        notice_id: notice.notice_id.clone(),
+        notice_kind: notice.notice_kind.clone(),
+        channel: channel.to_owned(),
+        failed_at: text(now),
+        attempts: 1,
+        error: format!("bounced: {code}"),
+    };
+    let detail = serde_json::json!({"notice": notice.notice_kind, "channel": channel,
+        "recipient": notice.recipient_masked, "code": code, "idempotency_key": key});
+    emit(
+        tx,
+        (&notice.tenant, &notice.case_id),
+        now,
+        "notice.failed",
+        failed.encode_to_vec(),
+        "notice_bounced",
+        &detail,
+    )
+    .await?;
+    Ok(true)
+}
+
 async fn emit(
     tx: &mut store::Conn,
-    delivery: &Delivery,
+    (tenant, case_id): (&str, &str),
     now: DateTime<Utc>,
     event_type: &'static str,
     payload: Vec<u8>,
     action: &str,
     detail: &serde_json::Value,
 ) -> Result<(), store::Error> {
-    let case_id = uuid::Uuid::parse_str(&delivery.case_id)
-        .map_err(|_| store::Error::Corrupt(format!("case id {}", delivery.case_id)))?;
+    let case_id = uuid::Uuid::parse_str(case_id).map_err(|_| store::Error::Corrupt(format!("case id {case_id}")))?;
     let new_event = NewEvent {
-        tenant: delivery.tenant.clone(),
+        tenant: tenant.to_owned(),
         event_type,
         case_id,
         payload: Bytes::from(payload),

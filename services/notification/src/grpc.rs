@@ -444,7 +444,8 @@ impl Notification for NotificationGrpc {
         if request.receipts.len() > 1000 {
             return Err(invalid("receipts", "max", "receipts: at most 1000 in one call"));
         }
-        let at = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let now = self.clock.now();
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut tx = self.db.begin().await.map_err(internal)?;
         let (mut matched, mut unknown) = (0, 0);
         for receipt in &request.receipts {
@@ -454,7 +455,7 @@ impl Notification for NotificationGrpc {
                 receipt.reported_at.as_str()
             };
             let code: String = receipt.code.chars().take(64).collect();
-            match sql::record_receipt(
+            let known = crate::delivery::report(
                 &mut tx,
                 tenant.as_str(),
                 "sms",
@@ -462,12 +463,14 @@ impl Notification for NotificationGrpc {
                 receipt.delivered,
                 &code,
                 reported,
+                now,
             )
             .await
-            .map_err(internal)?
-            {
-                Some(_) => matched += 1,
-                None => unknown += 1,
+            .map_err(internal)?;
+            if known {
+                matched += 1;
+            } else {
+                unknown += 1;
             }
         }
         self.db.commit(tx).await.map_err(internal)?;

@@ -86,8 +86,11 @@ pub enum CallChange {
     Open(Box<sql::Call>),
     /// An attempt reached nobody: the next is due later.
     Attempted { attempt: i64, next_due_at: String },
-    /// The callback was made, or the case closed.
-    Done { outcome: String },
+    /// The call for `purpose` was made (every call of the case when `None`: it closed).
+    Done {
+        purpose: Option<&'static str>,
+        outcome: String,
+    },
 }
 
 /// What a batch's decisions read: the complainants' contacts (released by intake for this
@@ -468,8 +471,8 @@ impl Handler for NotificationHandler {
                                 sql::call_attempted(&mut tx, &event.tenant, &case_id, attempt, &next_due_at, &at)
                                     .await?;
                             }
-                            CallChange::Done { outcome } => {
-                                sql::call_done(&mut tx, &event.tenant, &case_id, &outcome, &at).await?;
+                            CallChange::Done { purpose, outcome } => {
+                                sql::call_done(&mut tx, &event.tenant, &case_id, purpose, &outcome, &at).await?;
                             }
                         }
                         continue;
@@ -742,13 +745,23 @@ impl Decide<'_> {
             }
             "callback_satisfied" | "callback_dissatisfied" => {
                 effects.push(Effect::Call(CallChange::Done {
+                    purpose: Some("callback"),
                     outcome: step.step.trim_start_matches("callback_").to_owned(),
+                }));
+            }
+            // Staff reached the complainant: a bounced notice's call is made.
+            "first_contact" | "progress_update" => {
+                effects.push(Effect::Call(CallChange::Done {
+                    purpose: Some("undelivered"),
+                    outcome: "contacted".into(),
                 }));
             }
             _ => {}
         }
-        if self.event.event_type == "case.closed" && !step.step.starts_with("callback_") {
+        // Calls the step did not make are not made once the case closes.
+        if self.event.event_type == "case.closed" {
             effects.push(Effect::Call(CallChange::Done {
+                purpose: None,
                 outcome: "closed".into(),
             }));
         }

@@ -17,6 +17,7 @@ pub mod channels;
 pub mod plan;
 pub mod templates;
 pub mod delivery;
+pub mod bounces;
 pub mod handler;
 pub mod grpc;
 pub mod app;

@@ -455,7 +455,8 @@ pub async fn deliveries_of(db: &Db, case_id: &str) -> Result<Vec<Delivery>, Erro
 pub struct Call {
     pub tenant: String,
     pub case_id: String,
-    /// `callback`.
+    /// `callback` (the satisfaction callback after a result), or `undelivered` (a notice to the
+    /// complainant bounced: reach them another way).
     pub purpose: String,
     pub case_number: String,
     pub recipient_masked: String,
@@ -535,22 +536,44 @@ pub async fn call_attempted(
     Ok(())
 }
 
-/// The call is no longer to be made.
+/// The call for `purpose` (every open call of the case when `None`) is no longer to be made.
 pub async fn call_done(
     conn: &mut store::Conn,
     tenant: &str,
     case_id: &str,
+    purpose: Option<&str>,
     outcome: &str,
     at: &str,
 ) -> Result<(), Error> {
     sqlx::query(
         "UPDATE call_list SET state = 'done', outcome = $1, updated_at = $2
-         WHERE tenant = $3 AND case_id = $4 AND purpose = 'callback' AND state = 'open'",
+         WHERE tenant = $3 AND case_id = $4 AND ($5 = '' OR purpose = $5) AND state = 'open'",
     )
     .bind(outcome)
     .bind(at)
     .bind(tenant)
     .bind(case_id)
+    .bind(purpose.unwrap_or_default())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A complainant's notice that could not be delivered puts the case on the agents' call list
+/// (purpose `undelivered`, due at once): an agent reaches the complainant another way. Nothing
+/// for a staff notice, or a case notification does not know.
+async fn open_undelivered_call(conn: &mut store::Conn, notice_id: &str, at: &str) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "INSERT INTO call_list ({CALL_COLUMNS})
+         SELECT n.tenant, n.case_id, 'undelivered', c.case_number, n.recipient_masked, n.language, 'open', 0, $1, $1, $1, ''
+         FROM notices n JOIN cases c ON c.case_id = n.case_id
+         WHERE n.notice_id = $2 AND n.audience = 'complainant'
+         ON CONFLICT (tenant, case_id, purpose) DO UPDATE SET state = 'open', attempts = 0, due_at = excluded.due_at,
+            recipient_masked = excluded.recipient_masked, language = excluded.language,
+            opened_at = excluded.opened_at, updated_at = excluded.updated_at, outcome = ''"
+    ))
+    .bind(at)
+    .bind(notice_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -575,7 +598,8 @@ pub async fn call_list(db: &Db, tenant: &str, state: &str, limit: i64) -> Result
 }
 
 /// Records a provider's receipt of a sent message found by its idempotency key (the SMS
-/// `out_id`): `delivered`, or `bounced` with the provider's code. Answers the notice's id, or
+/// `out_id`, the e-mail's Message-ID): `delivered`, or `bounced` with the provider's code (a
+/// complainant's bounced notice puts the case on the call list). Answers the notice's id, or
 /// `None` when no sent delivery has the key (unknown, or already reported).
 pub async fn record_receipt(
     conn: &mut store::Conn,
@@ -606,6 +630,9 @@ pub async fn record_receipt(
         .execute(&mut *conn)
         .await?;
     set_notice_state(conn, &notice_id, state).await?;
+    if !delivered {
+        open_undelivered_call(conn, &notice_id, at).await?;
+    }
     Ok(Some(notice_id))
 }
 
@@ -693,9 +720,16 @@ mod tests {
             (1, 1, "2026-12-08T06:00:00Z")
         );
         let mut tx = db.begin().await.expect("tx");
-        call_done(&mut tx, "t", "c1", "satisfied", "2026-12-08T07:00:00Z")
-            .await
-            .expect("done");
+        call_done(
+            &mut tx,
+            "t",
+            "c1",
+            Some("callback"),
+            "satisfied",
+            "2026-12-08T07:00:00Z",
+        )
+        .await
+        .expect("done");
         db.commit(tx).await.expect("commits");
         assert!(call_list(&db, "t", "open", 10).await.expect("lists").is_empty());
         let done = call_list(&db, "t", "done", 10).await.expect("lists");

@@ -35,9 +35,11 @@ pub struct CallListQuery {
 pub struct CallItem {
     pub case_id: String,
     pub case_number: String,
-    /// `callback`.
+    /// `callback` (the satisfaction callback after the result), or `undelivered` (a notice to the
+    /// complainant bounced: reach them another way).
     pub purpose: String,
-    /// The number to call, masked (`138****5678`).
+    /// The number to call, masked (`138****5678`); for an undelivered notice, the address it
+    /// could not reach.
     pub recipient_masked: String,
     /// The complainant's language, `zh-CN` or `en`.
     pub language: String,
@@ -51,7 +53,8 @@ pub struct CallItem {
     pub opened_at: String,
     #[schema(format = DateTime)]
     pub updated_at: String,
-    /// `satisfied`, `dissatisfied` or `closed` once done.
+    /// `satisfied`, `dissatisfied`, `contacted` (staff reached the complainant after a bounce) or
+    /// `closed` once done.
     pub outcome: Option<String>,
 }
 
