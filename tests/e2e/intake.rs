@@ -356,8 +356,9 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
     assert_eq!(error["error"]["field"], "mapping.unit", "{error}");
 
     let response = import(content.clone(), mapping.clone()).await.expect("sent");
-    assert_eq!(response.status().as_u16(), 200);
+    let status = response.status().as_u16();
     let report: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{report}");
     let imported = report["imported"].as_array().expect("imported");
     let refused = report["refused"].as_array().expect("refused");
     assert_eq!(report["rows"].as_u64(), Some(rows.len() as u64 + 3));

@@ -97,7 +97,12 @@ impl ApiError {
                 };
                 (http, code)
             }
-            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::ResourceExhausted => {
+            // A peer too slow to answer within the call's timeout (the client gives up with
+            // `Cancelled`) is as unavailable as one that says so: 503 with `Retry-After`.
+            tonic::Code::Unavailable
+            | tonic::Code::DeadlineExceeded
+            | tonic::Code::ResourceExhausted
+            | tonic::Code::Cancelled => {
                 return Self::unavailable(what);
             }
             _ => {

@@ -254,6 +254,10 @@ pub struct ImportReport {
 pub const MAX_IMPORT_BYTES: usize = 3 * 1024 * 1024;
 
 /// Imports historical complaints.
+/// How long an import may take before the caller is told to try again (rows written by then
+/// stay written; the same file again replays them by their `external_ref`).
+const IMPORT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
 #[utoipa::path(
     post,
     path = "/api/v1/imports",
@@ -311,11 +315,14 @@ pub async fn import(
         }),
         imported_by: caller.staff.clone().unwrap_or_else(|| caller.credential_id.clone()),
     };
+    // An import writes up to its whole file before it answers: not the ten seconds of a question.
+    let mut request = with_tenant(&caller.tenant, request);
+    request.set_timeout(IMPORT_TIMEOUT);
     let reply = state
         .peers
         .intake
         .clone()
-        .import(with_tenant(&caller.tenant, request))
+        .import(request)
         .await
         .map_err(|s| ApiError::from_status(s, "intake"))?
         .into_inner();
