@@ -24,7 +24,8 @@ on_both_stores!(
     a_tenant_publishes_its_own_template_and_the_next_notice_uses_it,
     a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps,
     supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list,
-    an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call
+    an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call,
+    a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -1182,5 +1183,106 @@ async fn an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_
         .map(|all| all.iter().filter(|e| e["action"] == "notice_bounced").count())
         .unwrap_or_default();
     assert_eq!(bounces, 1, "{case}");
+    sandbox.stop().await;
+}
+
+/// An event as analytics publishes it on the bus, for the filing `filing` (its `seq`-th).
+fn analytics_event(filing: uuid::Uuid, seq: u64, event_type: &str, payload: Vec<u8>) -> bus::Message {
+    bus::Envelope {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version: 1,
+        source: "analytics".into(),
+        tenant: "default".into(),
+        case_id: filing,
+        source_seq: seq,
+        causation_id: None,
+        correlation_id: None,
+        occurred_at: chrono::Utc::now(),
+        traceparent: None,
+        payload: payload.into(),
+    }
+    .to_message(Settings::default().partitions)
+}
+
+async fn a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each(stores: Stores) {
+    use prost::Message as _;
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), Settings::default())
+        .await
+        .expect("sandbox starts");
+    // The bank's Guangzhou branch files its half-year report by 30 January.
+    let filing = uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"default/half_year_report/2026-H2/gz-branch",
+    );
+    let due = |overdue: bool| rpc::events::v1::ReportDue {
+        report: "half_year_report".into(),
+        period: "2026-H2".into(),
+        due_at: "2027-01-30T17:00:00+08:00".into(),
+        unit: "gz-branch".into(),
+        unit_name: "广州分行".into(),
+        staff: vec!["chen.jing".into(), "huang.lei".into()],
+        overdue,
+    };
+    let ready = rpc::events::v1::ReportReady {
+        report: "half_year_report".into(),
+        period: "2026-H2".into(),
+        version: 1,
+        ready_at: "2027-01-20T09:00:00+08:00".into(),
+        unit: "gz-branch".into(),
+        unit_name: "广州分行".into(),
+        staff: vec!["chen.jing".into()],
+        formats: vec!["docx".into(), "xlsx".into()],
+        link: format!("/api/v1/analytics/filings/{filing}"),
+    };
+    let first = analytics_event(filing, 1, "report.due", due(false).encode_to_vec());
+    let messages = vec![
+        first.clone(),
+        analytics_event(filing, 2, "report.ready", ready.encode_to_vec()),
+        analytics_event(filing, 3, "report.due", due(true).encode_to_vec()),
+    ];
+    sandbox.transport().publish(messages).await.expect("published");
+
+    let notices = wait_until(Duration::from_secs(15), || async {
+        let notices = inbox(&sandbox, "chen.jing").await;
+        (notices.len() >= 3).then_some(notices)
+    })
+    .await
+    .expect("the filing's notices reach the inbox");
+    let subjects: Vec<&str> = notices.iter().filter_map(|n| n["subject"].as_str()).collect();
+    for expected in [
+        "报送提醒：2026年下半年投诉统计报告",
+        "报表已生成：2026年下半年投诉统计报告",
+        "报送已逾期：2026年下半年投诉统计报告",
+    ] {
+        assert!(subjects.contains(&expected), "{expected} in {subjects:?}");
+    }
+    let overdue = notices
+        .iter()
+        .find(|n| n["kind"] == "report_due" && n["subject"].as_str().is_some_and(|s| s.contains("逾期")))
+        .expect("the overdue reminder");
+    assert!(
+        overdue["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("广州分行") && b.contains("2027年1月30日 17:00") && b.contains("已逾期")),
+        "{overdue}"
+    );
+    // The pack's notice went to who files it, not to everyone reminded.
+    let others = inbox(&sandbox, "huang.lei").await;
+    let kinds: Vec<&str> = others.iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert_eq!(kinds, ["report_due", "report_due"], "{others:?}");
+
+    // The first reminder again, under a new message id: a duplicate, no second notice.
+    let again = bus::Message {
+        msg_id: format!("{}-again", first.msg_id),
+        ..first
+    };
+    sandbox.transport().publish(vec![again]).await.expect("published");
+    wait_until(Duration::from_secs(15), || async {
+        (metric(&sandbox, "notification_events_duplicate_total").await >= 1.0).then_some(())
+    })
+    .await
+    .expect("notification receives the redelivered event");
+    assert_eq!(inbox(&sandbox, "chen.jing").await.len(), 3);
     sandbox.stop().await;
 }

@@ -235,6 +235,96 @@ pub fn supervision_label(name: &str, language: Language) -> Option<&'static str>
     Some(pick(language, zh, en))
 }
 
+/// The reports of the filing calendar, by their wire names.
+pub const REPORTS: [&str; 6] = [
+    "daily_overdue",
+    "weekly_summary",
+    "monthly_summary",
+    "monthly_analysis",
+    "quarterly_statistics",
+    "half_year_report",
+];
+
+/// The label of a report of the filing calendar, written to follow its period in Chinese
+/// (`2026年下半年` + `投诉统计报告`), or `None` for another name.
+pub fn report_label(name: &str, language: Language) -> Option<&'static str> {
+    let (zh, en) = match name {
+        "daily_overdue" => ("超期投诉清单", "daily overdue list"),
+        "weekly_summary" => ("投诉周报", "weekly summary and rankings"),
+        "monthly_summary" => ("投诉月报", "monthly summary and rankings"),
+        "monthly_analysis" => ("投诉分析报告", "monthly complaint analysis"),
+        "quarterly_statistics" => ("投诉统计报表", "quarterly complaint statistics"),
+        "half_year_report" => ("投诉统计报告", "half-year complaint report"),
+        _ => return None,
+    };
+    Some(pick(language, zh, en))
+}
+
+/// A reporting period in words: `2026-12-05` (a day), `2026-W49` (an ISO week), `2026-11` (a
+/// month), `2026-Q4`, `2026-H2` (a half year) or `2026`; `None` for anything else.
+pub fn period_label(period: &str, language: Language) -> Option<String> {
+    let zh = language == Language::ZhCn;
+    let (year, rest) = match period.split_once('-') {
+        Some((year, rest)) => (year, Some(rest)),
+        None => (period, None),
+    };
+    let year: u32 = year.parse().ok().filter(|y| (1990..=2999).contains(y))?;
+    let Some(rest) = rest else {
+        return Some(if zh { format!("{year}年度") } else { format!("{year}") });
+    };
+    if let Some(day) = parse_date(period) {
+        return Some(localized_date(day, language));
+    }
+    let number = |text: &str, max: u32| text.parse::<u32>().ok().filter(|n| (1..=max).contains(n));
+    if let Some(week) = rest.strip_prefix('W').and_then(|w| number(w, 53)) {
+        return Some(if zh {
+            format!("{year}年第{week}周")
+        } else {
+            format!("week {week} of {year}")
+        });
+    }
+    if let Some(quarter) = rest.strip_prefix('Q').and_then(|q| number(q, 4)) {
+        const ZH: [&str; 4] = ["一", "二", "三", "四"];
+        return Some(if zh {
+            format!("{year}年第{}季度", ZH[quarter as usize - 1])
+        } else {
+            format!("Q{quarter} {year}")
+        });
+    }
+    if let Some(half) = rest.strip_prefix('H').and_then(|h| number(h, 2)) {
+        return Some(match (zh, half) {
+            (true, 1) => format!("{year}年上半年"),
+            (true, _) => format!("{year}年下半年"),
+            (false, 1) => format!("the first half of {year}"),
+            (false, _) => format!("the second half of {year}"),
+        });
+    }
+    if rest.len() == 2
+        && let Some(month) = number(rest, 12)
+    {
+        const EN: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        return Some(if zh {
+            format!("{year}年{month}月")
+        } else {
+            format!("{} {year}", EN[month as usize - 1])
+        });
+    }
+    None
+}
+
 /// The label of one of the starter rule set's escalation triggers (`media` → `媒体曝光`), or
 /// `None` for a trigger a tenant named itself (a notice prints such a name as it was written).
 pub fn trigger_label(name: &str, language: Language) -> Option<&'static str> {
@@ -381,5 +471,39 @@ mod tests {
         assert_eq!(deadline_label("resolution", Language::ZhCn), Some("办结期限"));
         assert_eq!(deadline_label("lunch", Language::En), None);
         assert_eq!(supervision_label("instruction", Language::ZhCn), Some("领导批示"));
+    }
+
+    #[test]
+    fn periods_read_as_days_weeks_months_quarters_halves_and_years() {
+        let both = |period: &str| {
+            (
+                period_label(period, Language::ZhCn).unwrap_or_default(),
+                period_label(period, Language::En).unwrap_or_default(),
+            )
+        };
+        assert_eq!(both("2026-12-05"), ("2026年12月5日".into(), "5 December 2026".into()));
+        assert_eq!(both("2026-W49"), ("2026年第49周".into(), "week 49 of 2026".into()));
+        assert_eq!(both("2026-11"), ("2026年11月".into(), "November 2026".into()));
+        assert_eq!(both("2026-Q4"), ("2026年第四季度".into(), "Q4 2026".into()));
+        assert_eq!(
+            both("2026-H1"),
+            ("2026年上半年".into(), "the first half of 2026".into())
+        );
+        assert_eq!(both("2026"), ("2026年度".into(), "2026".into()));
+        for wrong in [
+            "2026-13",
+            "2026-Q5",
+            "2026-H3",
+            "2026-W54",
+            "2026-1",
+            "26-11",
+            "2026-12-32",
+            "H2",
+            "",
+        ] {
+            assert_eq!(period_label(wrong, Language::En), None, "{wrong}");
+        }
+        assert_eq!(report_label("half_year_report", Language::ZhCn), Some("投诉统计报告"));
+        assert_eq!(report_label("annual", Language::En), None);
     }
 }

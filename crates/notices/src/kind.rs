@@ -32,6 +32,10 @@ pub enum Kind {
     Supervision,
     /// A handler's question to an anonymous reporter, read with their receipt code.
     AnonymousQuestion,
+    /// A report on the filing calendar falls due (staff who file it).
+    ReportDue,
+    /// A report pack was generated and can be downloaded (staff who file or read it).
+    ReportReady,
 }
 
 /// How a notice travels.
@@ -72,7 +76,7 @@ pub struct Key {
 
 impl Kind {
     /// Every kind, in the order of a case's life.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Acknowledgement,
         Kind::Rejection,
         Kind::Dispatch,
@@ -85,6 +89,8 @@ impl Kind {
         Kind::BatchAlert,
         Kind::Supervision,
         Kind::AnonymousQuestion,
+        Kind::ReportDue,
+        Kind::ReportReady,
     ];
 
     /// The snake-case name on the wire (`callback_invitation`).
@@ -102,6 +108,8 @@ impl Kind {
             Kind::BatchAlert => "batch_alert",
             Kind::Supervision => "supervision",
             Kind::AnonymousQuestion => "anonymous_question",
+            Kind::ReportDue => "report_due",
+            Kind::ReportReady => "report_ready",
         }
     }
 
@@ -121,7 +129,9 @@ impl Kind {
             | Kind::DeadlineBreach
             | Kind::Escalation
             | Kind::BatchAlert
-            | Kind::Supervision => Audience::Staff,
+            | Kind::Supervision
+            | Kind::ReportDue
+            | Kind::ReportReady => Audience::Staff,
             Kind::AnonymousQuestion => Audience::AnonymousReporter,
         }
     }
@@ -146,7 +156,9 @@ impl Kind {
             | Kind::DeadlineBreach
             | Kind::Escalation
             | Kind::BatchAlert
-            | Kind::Supervision => &[Channel::Email, Channel::Sms, Channel::Inbox, Channel::Wecom],
+            | Kind::Supervision
+            | Kind::ReportDue
+            | Kind::ReportReady => &[Channel::Email, Channel::Sms, Channel::Inbox, Channel::Wecom],
             Kind::AnonymousQuestion => &[Channel::Email, Channel::Sms, Channel::Inbox],
         }
     }
@@ -296,6 +308,6 @@ mod tests {
             }
             assert!(kind.offers(Channel::Email) && kind.offers(Channel::Sms), "{kind}");
         }
-        assert_eq!(Key::offered().count(), 82);
+        assert_eq!(Key::offered().count(), 98);
     }
 }

@@ -19,6 +19,7 @@
 //! | callback_invitation | email, sms |
 //! | dispatch, deadline_warning, deadline_breach, escalation, batch_alert, supervision | email, sms, inbox, wecom |
 //! | anonymous_question | email, sms, inbox (the reporter's mailbox behind the receipt code) |
+//! | report_due, report_ready | email, sms, inbox, wecom |
 //!
 //! # Context variables
 //!
@@ -69,6 +70,10 @@
 //! - **supervision** (staff): `case_number`; `kind` (`chase` 催办, `notice` 督办, `instruction`
 //!   领导批示); `text`; `due_at` (optional time).
 //! - **anonymous_question** (to an anonymous reporter): `receipt`, `question`.
+//! - **report_due** (staff who file it): `report` (`report_label`), `period` (`period_label`),
+//!   `unit`, `due_at`, `overdue` (the date passed and nothing was filed).
+//! - **report_ready** (staff): `report`, `period`, `unit`, `version`, `formats` (`xlsx`, `docx`,
+//!   `pdf`, `csv`), `link` (where the console serves the pack).
 //!
 //! [`samples`] has a realistic context for every kind in each language.
 //!
@@ -82,7 +87,7 @@
 //! leave no blank lines behind; trailing spaces and runs of blank lines are tidied away, so
 //! paragraphs are separated by one blank line. No HTML escaping. Filters, in the notice's
 //! language: `date`, `datetime`, `capitals` (fen → 人民币大写), `money` (fen → ¥1,000.00 /
-//! RMB 1,000.00), `deadline_label`, `supervision_label`, `trigger_label`. [`TemplateSet::check`]
+//! RMB 1,000.00), `deadline_label`, `supervision_label`, `trigger_label`, `report_label`, `period_label`. [`TemplateSet::check`]
 //! compiles every template, refuses variables its kind does not have, and renders the samples
 //! with each of their branches (optional variables left out, flags flipped).
 
@@ -97,7 +102,7 @@ mod variables;
 pub use error::{Error, Invalid};
 pub use format::{
     amount_in_capitals, amount_in_figures, chinese_date, deadline_label, english_date, localized_date,
-    localized_datetime, sms_segments, supervision_label, trigger_label,
+    localized_datetime, period_label, report_label, sms_segments, supervision_label, trigger_label,
 };
 pub use kind::{Audience, Channel, Key, Kind};
 pub use render::{Rendered, Sms, render};

@@ -244,6 +244,14 @@ fn environment<'source>(language: Language) -> Environment<'source> {
         format::supervision_label(name, language)
             .ok_or_else(|| filter_error(format!("`{name}` is not chase, notice or instruction")))
     });
+    environment.add_filter("report_label", move |value: TemplateValue| {
+        let name = text_argument(&value)?;
+        format::report_label(name, language).ok_or_else(|| filter_error(format!("`{name}` is not a report")))
+    });
+    environment.add_filter("period_label", move |value: TemplateValue| {
+        let period = text_argument(&value)?;
+        format::period_label(period, language).ok_or_else(|| filter_error(format!("`{period}` is not a period")))
+    });
     environment.add_filter("trigger_label", move |value: TemplateValue| {
         let name = text_argument(&value)?;
         Ok::<_, minijinja::Error>(format::trigger_label(name, language).map_or_else(|| name.to_owned(), str::to_owned))

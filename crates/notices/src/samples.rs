@@ -216,6 +216,27 @@ pub fn samples(kind: Kind, language: Language) -> Vec<Sample> {
                 "due_at": "2026-12-10T17:00:00+08:00",
             }),
         )],
+        Kind::ReportDue => vec![sample(
+            "report_due",
+            json!({
+                "report": "half_year_report",
+                "period": "2026-H2",
+                "unit": text("广州分行", "Guangzhou Branch"),
+                "due_at": "2027-01-30T17:00:00+08:00",
+                "overdue": false,
+            }),
+        )],
+        Kind::ReportReady => vec![sample(
+            "report_ready",
+            json!({
+                "report": "half_year_report",
+                "period": "2026-H2",
+                "unit": text("广州分行", "Guangzhou Branch"),
+                "version": 2,
+                "formats": ["docx", "xlsx"],
+                "link": "/api/v1/analytics/filings/6f1c2a9e-3b7d-5e2f-9a41-0c8d7e6b5a43",
+            }),
+        )],
         Kind::AnonymousQuestion => vec![sample(
             "anonymous_question",
             json!({

@@ -41,6 +41,12 @@ pub enum Shape {
     Deadline,
     /// `chase`, `notice` or `instruction`; templates print it with `supervision_label`.
     Supervision,
+    /// A report of the filing calendar (`half_year_report`, …, [`format::REPORTS`]); templates
+    /// print it with `report_label`.
+    Report,
+    /// A reporting period: `2026-12-05`, `2026-W49`, `2026-11`, `2026-Q4`, `2026-H2` or `2026`;
+    /// templates print it with `period_label`.
+    Period,
 }
 
 /// Whether a context must carry a variable.
@@ -67,6 +73,10 @@ impl Shape {
             Shape::TextList => "a list of strings",
             Shape::Deadline => "a deadline name (acknowledgement, first_contact, resolution, ...)",
             Shape::Supervision => "chase, notice or instruction",
+            Shape::Report => {
+                "a report (daily_overdue, weekly_summary, monthly_summary, monthly_analysis, quarterly_statistics, half_year_report)"
+            }
+            Shape::Period => "a period (2026-12-05, 2026-W49, 2026-11, 2026-Q4, 2026-H2 or 2026)",
         }
     }
 
@@ -84,6 +94,10 @@ impl Shape {
             Shape::Supervision => value
                 .as_str()
                 .is_some_and(|name| format::SUPERVISION_KINDS.contains(&name)),
+            Shape::Report => value.as_str().is_some_and(|name| format::REPORTS.contains(&name)),
+            Shape::Period => value
+                .as_str()
+                .is_some_and(|period| format::period_label(period, domain::vocabulary::Language::En).is_some()),
         }
     }
 }
@@ -210,6 +224,23 @@ const SUPERVISION: &[Variable] = &[
 
 const ANONYMOUS_QUESTION: &[Variable] = &[required("receipt", Shape::Text), required("question", Shape::Text)];
 
+const REPORT_DUE: &[Variable] = &[
+    required("report", Shape::Report),
+    required("period", Shape::Period),
+    required("unit", Shape::Text),
+    required("due_at", Shape::DateTime),
+    required("overdue", Shape::Bool),
+];
+
+const REPORT_READY: &[Variable] = &[
+    required("report", Shape::Report),
+    required("period", Shape::Period),
+    required("unit", Shape::Text),
+    required("version", Shape::Count),
+    required("formats", Shape::TextList),
+    required("link", Shape::Text),
+];
+
 impl Kind {
     /// The variables of this kind's context (documented per kind in the crate docs).
     pub fn variables(self) -> &'static [Variable] {
@@ -225,6 +256,8 @@ impl Kind {
             Kind::BatchAlert => BATCH_ALERT,
             Kind::Supervision => SUPERVISION,
             Kind::AnonymousQuestion => ANONYMOUS_QUESTION,
+            Kind::ReportDue => REPORT_DUE,
+            Kind::ReportReady => REPORT_READY,
         }
     }
 

@@ -18,7 +18,7 @@ use notices::Kind;
 use prost::Message as _;
 use rpc::events::v1::{
     BatchAlerted, CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, CaseRejected,
-    DeadlineAlert, DocumentPublished, NoticeRecorded,
+    DeadlineAlert, DocumentPublished, NoticeRecorded, ReportDue, ReportReady,
 };
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
@@ -193,6 +193,8 @@ impl Handler for NotificationHandler {
                 | "case.deadline_breached"
                 | "batch.alerted"
                 | "organisation.published"
+                | "report.due"
+                | "report.ready"
         )
     }
 
@@ -293,6 +295,8 @@ impl Handler for NotificationHandler {
                 "case.dispatched"
                     | "case.escalated"
                     | "batch.alerted"
+                    | "report.due"
+                    | "report.ready"
                     | "case.deadline_warned"
                     | "case.deadline_breached"
                     | "case.progressed"
@@ -409,6 +413,33 @@ impl Handler for NotificationHandler {
                     &[alerted.unit.as_str()],
                     &context,
                 )
+            }
+            // Analytics' filing calendar: to the staff who file the report, and the unit's group.
+            // One notice per filing and stage (due, then overdue), and per version made ready.
+            "report.due" => {
+                let due = ReportDue::decode(payload)?;
+                let unit = if due.unit_name.is_empty() {
+                    &due.unit
+                } else {
+                    &due.unit_name
+                };
+                let context = json!({"report": due.report, "period": due.period, "unit": unit,
+                    "due_at": due.due_at, "overdue": due.overdue});
+                let stage = if due.overdue { "overdue" } else { "due" };
+                let key = format!("{case_id}/{}/{stage}", due.due_at);
+                decide.to_staff_keyed(Kind::ReportDue, &key, &due.staff, &[due.unit.as_str()], &context)
+            }
+            "report.ready" => {
+                let ready = ReportReady::decode(payload)?;
+                let unit = if ready.unit_name.is_empty() {
+                    &ready.unit
+                } else {
+                    &ready.unit_name
+                };
+                let context = json!({"report": ready.report, "period": ready.period, "unit": unit,
+                    "version": ready.version, "formats": ready.formats, "link": ready.link});
+                let key = format!("{case_id}/v{}", ready.version);
+                decide.to_staff_keyed(Kind::ReportReady, &key, &ready.staff, &[ready.unit.as_str()], &context)
             }
             "organisation.published" => {
                 let published = DocumentPublished::decode(payload)?;

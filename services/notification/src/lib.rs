@@ -28,4 +28,4 @@ pub use app::App;
 pub const SERVICE: &str = "notification";
 
 /// The producers whose events this service consumes (all of their events; see decision 0001).
-pub const CONSUMES: &[&str] = &["intake", "routing", "investigation"];
+pub const CONSUMES: &[&str] = &["intake", "routing", "investigation", "analytics"];

@@ -477,3 +477,57 @@ pub struct CaseQuestionAnswered {
     #[prost(string, tag = "2")]
     pub answered_at: ::prost::alloc::string::String,
 }
+/// analytics: report.due — a report on the tenant's filing calendar falls due (sent ahead of the
+/// date, and again once it passes unfiled). The envelope's case_id is the filing's id (a UUID v5 of
+/// tenant, report, period and unit). No personal data.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReportDue {
+    /// daily_overdue, weekly_summary, monthly_summary, monthly_analysis, quarterly_statistics,
+    /// half_year_report
+    #[prost(string, tag = "1")]
+    pub report: ::prost::alloc::string::String,
+    /// 2026-12-05, 2026-W49, 2026-11, 2026-Q4, 2026-H2 or 2026
+    #[prost(string, tag = "2")]
+    pub period: ::prost::alloc::string::String,
+    /// RFC 3339
+    #[prost(string, tag = "3")]
+    pub due_at: ::prost::alloc::string::String,
+    /// The unit the report is for (a branch; head office for the consolidation).
+    #[prost(string, tag = "4")]
+    pub unit: ::prost::alloc::string::String,
+    /// The unit's name as the notice prints it.
+    #[prost(string, tag = "5")]
+    pub unit_name: ::prost::alloc::string::String,
+    /// The staff who file it.
+    #[prost(string, repeated, tag = "6")]
+    pub staff: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The date passed and nothing was filed.
+    #[prost(bool, tag = "7")]
+    pub overdue: bool,
+}
+/// analytics: report.ready — a version of a report pack was generated. The envelope's case_id is
+/// the filing's id.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReportReady {
+    #[prost(string, tag = "1")]
+    pub report: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub period: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "3")]
+    pub version: u32,
+    /// RFC 3339
+    #[prost(string, tag = "4")]
+    pub ready_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub unit_name: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "7")]
+    pub staff: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// xlsx, docx, pdf, csv
+    #[prost(string, repeated, tag = "8")]
+    pub formats: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// Where the console serves the pack (a path under /api/v1).
+    #[prost(string, tag = "9")]
+    pub link: ::prost::alloc::string::String,
+}
