@@ -22,6 +22,9 @@ pub struct ComplainantInput {
     pub preferred_language: Option<String>,
     pub preferred_channel: Option<String>,
     pub keep_confidential: bool,
+    /// The complainant's OpenID with the organisation's WeChat official account: a channel
+    /// back like a phone (decision 0009).
+    pub wechat_openid: Option<String>,
 }
 
 /// A submission before validation: every field as the caller gave it.
@@ -341,11 +344,21 @@ fn validate_complainant(
         return None;
     };
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
-    if !anonymous && blank(&person.name) && blank(&person.phone) && blank(&person.email) {
+    if !anonymous && blank(&person.name) && blank(&person.phone) && blank(&person.email) && blank(&person.wechat_openid)
+    {
         errors.push(FieldError::new(
             "complainant",
             "contact_required",
-            "complainant needs a name, a phone or an e-mail unless anonymous is true",
+            "complainant needs a name, a phone, an e-mail or a WeChat OpenID unless anonymous is true",
+        ));
+    }
+    if let Some(openid) = &person.wechat_openid
+        && !is_wechat_openid(openid)
+    {
+        errors.push(FieldError::new(
+            "complainant.wechat_openid",
+            "format",
+            "complainant.wechat_openid must be 6 to 64 of A-Z, a-z, 0-9, '-' and '_'",
         ));
     }
     person.name = bounded(errors, "complainant.name", person.name, 100);
@@ -388,6 +401,15 @@ fn validate_complainant(
         ));
     }
     Some(person)
+}
+
+/// Whether a text can be a WeChat OpenID (28 characters of `[A-Za-z0-9_-]` in practice; 6–64
+/// accepted).
+pub fn is_wechat_openid(text: &str) -> bool {
+    (6..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn parse_optional<T>(
@@ -492,6 +514,27 @@ mod tests {
         let errors = validate(input, now(), &|_| false).expect_err("bad phone");
         assert_eq!(errors[0].field, "complainant.phone");
         assert_eq!(errors[0].rule, "format");
+    }
+
+    #[test]
+    fn a_wechat_openid_is_a_contact_and_is_checked() {
+        let mut input = minimal();
+        input.complainant = Some(ComplainantInput {
+            wechat_openid: Some("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+            ..Default::default()
+        });
+        assert!(
+            validate(input.clone(), now(), &|_| false).is_ok(),
+            "an OpenID alone is enough"
+        );
+        if let Some(person) = input.complainant.as_mut() {
+            person.wechat_openid = Some("o<script>".into());
+        }
+        let errors = validate(input, now(), &|_| false).expect_err("bad OpenID");
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].rule),
+            ("complainant.wechat_openid", "format")
+        );
     }
 
     #[test]

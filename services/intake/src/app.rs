@@ -57,6 +57,7 @@ impl App {
             .parent()
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
+        let channels = Arc::new(crate::channels::Channels::new(config.channels)?);
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let ledger = crate::ledger::Ledger {
@@ -84,6 +85,7 @@ impl App {
         });
         let desk = Arc::new(Desk {
             catalogs,
+            channels,
             ledger,
             db: host.db.clone(),
             cipher: Arc::new(cipher),

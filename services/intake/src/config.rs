@@ -30,7 +30,13 @@ pub struct Config {
     pub attachments: crate::web::AttachmentsConfig,
     /// The status page's codes and sessions (`[intake.status]`, decision 0008).
     pub status: crate::web::StatusConfig,
+    /// The phone, WeChat, SMS-code, walk-in and letter settings (decision 0009).
+    pub channels: ChannelsConfig,
 }
+
+pub use crate::channels::config::{
+    ChannelsConfig, LettersConfig, PhoneConfig, PrivacyConfig, SmsConfig, WalkInConfig, WechatConfig,
+};
 
 /// The acceptance gate's rules (`[intake.gate]`, decision 0007): these for every tenant, unless
 /// `[intake.gate.tenants.<tenant>]` gives the tenant its own.

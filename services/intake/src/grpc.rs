@@ -10,11 +10,18 @@ use rpc::intake::v1::{
     RefusedRow, RegisterReply, RegisterRequest, RejectRequest, ReleaseContactsReply, ReleaseContactsRequest,
     WithdrawRequest,
 };
+use rpc::intake::v1::{
+    BindPrivacyNumberRequest, CompleteDraftRequest, ConfirmWalkInRequest, DraftReply, DraftView, GetDraftRequest,
+    LookupCallerReply, LookupCallerRequest, PhoneCallRequest, PrivacyBinding, RegisterLetterRequest,
+    ResolveOnTheSpotRequest, StartWalkInRequest, WechatPushReply, WechatPushRequest, WechatVerifyReply,
+    WechatVerifyRequest,
+};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest, Deadline};
 use runtime::grpc::{internal, status, tenant_of};
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
+use crate::channels::adapter as channels;
 use crate::register::{Desk, Error, IdempotencyKey, Submission};
 use crate::store as sql;
 
@@ -25,6 +32,11 @@ pub struct IntakeGrpc {
 
 fn text(value: String) -> Option<String> {
     if value.is_empty() { None } else { Some(value) }
+}
+
+/// A registration's refusal as gRPC carries it.
+pub(crate) fn register_status(error: Error) -> Status {
+    status_of(error)
 }
 
 fn status_of(error: Error) -> Status {
@@ -114,7 +126,8 @@ fn mapping(mapping: rpc::intake::v1::ImportMapping) -> crate::import::Mapping {
     }
 }
 
-fn submission(request: RegisterRequest) -> Submission {
+/// A registration request as the desk takes it.
+pub(crate) fn submission(request: RegisterRequest) -> Submission {
     let complainant = request.complainant.map(|person| ComplainantInput {
         name: text(person.name),
         phone: text(person.phone),
@@ -123,6 +136,7 @@ fn submission(request: RegisterRequest) -> Submission {
         preferred_language: text(person.preferred_language),
         preferred_channel: text(person.preferred_channel),
         keep_confidential: person.keep_confidential,
+        wechat_openid: text(person.wechat_openid),
     });
     Submission {
         input: ComplaintInput {
@@ -240,7 +254,7 @@ impl Intake for IntakeGrpc {
             .register(&tenant, submission(request.into_inner()))
             .await
             .map_err(status_of)?;
-        Ok(Response::new(crate::web::grpc::register_reply(registered)))
+        Ok(Response::new(crate::channels::adapter::register_reply(registered)))
     }
 
     async fn get_case(&self, request: Request<GetCaseRequest>) -> Result<Response<CaseView>, Status> {
@@ -250,6 +264,10 @@ impl Intake for IntakeGrpc {
             .await
             .map_err(internal)?
             .ok_or_else(|| status(ErrorCode::NotFound, "not_found", "no such case", Some("id")))?;
+        let channel = crate::channels::sql::channel_of(self.desk.db.reader(), tenant.as_str(), &row.id)
+            .await
+            .map_err(internal)?
+            .unwrap_or_default();
         Ok(Response::new(CaseView {
             deadlines: row
                 .ack_due_at
@@ -260,7 +278,15 @@ impl Intake for IntakeGrpc {
                     state: "open".into(),
                     provisional: row.ack_provisional,
                 })
+                .chain(crate::channels::source_deadline(
+                    row.source_due_at.as_deref(),
+                    channel.closed_at.as_deref(),
+                ))
                 .collect(),
+            source_due_at: row.source_due_at.clone().unwrap_or_default(),
+            closing_reason: channel.closing_reason.unwrap_or_default(),
+            closed_at: channel.closed_at.unwrap_or_default(),
+            last_message_at: channel.last_inbound_at.unwrap_or_default(),
             case_id: row.id,
             case_number: row.case_number,
             status: row.status,
@@ -316,8 +342,16 @@ impl Intake for IntakeGrpc {
                 }
             };
             let field = |name: &str| person.get(name).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
-            let detail =
-                serde_json::json!({"purpose": request.purpose, "fields": ["name", "phone", "email"]}).to_string();
+            let channel = crate::channels::sql::channel_in(&mut tx, tenant.as_str(), &row.id)
+                .await
+                .map_err(internal)?
+                .unwrap_or_default();
+            let wechat_openid = field("wechat_openid");
+            let mut fields = vec!["name", "phone", "email"];
+            if !wechat_openid.is_empty() {
+                fields.push("wechat_openid");
+            }
+            let detail = serde_json::json!({"purpose": request.purpose, "fields": fields}).to_string();
             store::audit::append(
                 &mut tx,
                 &store::audit::AuditEntry {
@@ -340,6 +374,10 @@ impl Intake for IntakeGrpc {
                 preferred_channel: field("preferred_channel"),
                 case_number: row.case_number.clone(),
                 anonymous: row.anonymous,
+                reply_window_ends_at: crate::channels::wechat::reply_window_ends_at(channel.last_inbound_at.as_deref())
+                    .unwrap_or_default(),
+                last_message_at: channel.last_inbound_at.unwrap_or_default(),
+                wechat_openid,
             });
         }
         desk.db.commit(tx).await.map_err(internal)?;
@@ -451,5 +489,64 @@ impl Intake for IntakeGrpc {
                 })
                 .collect(),
         }))
+    }
+
+    async fn phone_call(&self, request: Request<PhoneCallRequest>) -> Result<Response<DraftReply>, Status> {
+        channels::phone_call(&self.desk, request).await
+    }
+
+    async fn get_draft(&self, request: Request<GetDraftRequest>) -> Result<Response<DraftView>, Status> {
+        channels::get_draft(&self.desk, request).await
+    }
+
+    async fn lookup_caller(
+        &self,
+        request: Request<LookupCallerRequest>,
+    ) -> Result<Response<LookupCallerReply>, Status> {
+        channels::lookup_caller(&self.desk, request).await
+    }
+
+    async fn complete_draft(&self, request: Request<CompleteDraftRequest>) -> Result<Response<RegisterReply>, Status> {
+        channels::complete_draft(&self.desk, request).await
+    }
+
+    async fn bind_privacy_number(
+        &self,
+        request: Request<BindPrivacyNumberRequest>,
+    ) -> Result<Response<PrivacyBinding>, Status> {
+        channels::bind_privacy_number(&self.desk, request).await
+    }
+
+    async fn wechat_verify(
+        &self,
+        request: Request<WechatVerifyRequest>,
+    ) -> Result<Response<WechatVerifyReply>, Status> {
+        channels::wechat_verify(&self.desk, request)
+    }
+
+    async fn wechat_push(&self, request: Request<WechatPushRequest>) -> Result<Response<WechatPushReply>, Status> {
+        channels::wechat_push(&self.desk, request).await
+    }
+
+    async fn register_letter(
+        &self,
+        request: Request<RegisterLetterRequest>,
+    ) -> Result<Response<RegisterReply>, Status> {
+        channels::register_letter(&self.desk, request).await
+    }
+
+    async fn start_walk_in(&self, request: Request<StartWalkInRequest>) -> Result<Response<DraftView>, Status> {
+        channels::start_walk_in(&self.desk, request).await
+    }
+
+    async fn confirm_walk_in(&self, request: Request<ConfirmWalkInRequest>) -> Result<Response<RegisterReply>, Status> {
+        channels::confirm_walk_in(&self.desk, request).await
+    }
+
+    async fn resolve_on_the_spot(
+        &self,
+        request: Request<ResolveOnTheSpotRequest>,
+    ) -> Result<Response<RegisterReply>, Status> {
+        channels::resolve_on_the_spot(&self.desk, request).await
     }
 }

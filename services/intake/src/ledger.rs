@@ -130,6 +130,9 @@ impl Ledger {
                 return Self::replay(conn, &tenant, &case_id).await;
             }
         }
+        if let Some(case_id) = crate::channels::replayed_case(conn, &tenant, &prepared.channel).await? {
+            return Self::replay(conn, &tenant, &case_id).await;
+        }
         let number = sql::next_daily_number(conn, tenant.as_str(), &prepared.day).await?;
         let case_number = format!("TS{}{number:04}", prepared.day);
         prepared.row.case_number = case_number.clone();
@@ -163,8 +166,10 @@ impl Ledger {
         for attachment in &prepared.web.attachments {
             sql::web::insert_attachment(conn, attachment).await?;
         }
+        crate::channels::write_extras(conn, &tenant, &prepared.row.id, &prepared.channel, prepared.now).await?;
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
-        let (events, history) = self.facts(&prepared, &case_number, repeat.as_ref());
+        let (mut events, mut history) = self.facts(&prepared, &case_number, repeat.as_ref());
+        crate::channels::closing_facts(&prepared, &mut events, &mut history);
         let origin = Origin {
             source: SERVICE,
             occurred_at: prepared.now,
@@ -183,17 +188,28 @@ impl Ledger {
             acknowledgement,
             receipt_code: prepared.web.receipt.map(|(code, _)| code),
             attachments: prepared.web.facts,
+            source_deadline: crate::channels::source_deadline(
+                prepared.row.source_due_at.as_deref(),
+                prepared.channel.row.as_ref().and_then(|row| row.closed_at.as_deref()),
+            ),
+            files: prepared.channel.files.iter().map(Into::into).collect(),
         })
     }
 
-    async fn replay(conn: &mut store::Conn, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
+    /// The registration an earlier request made, answered again.
+    pub(crate) async fn replay(conn: &mut store::Conn, tenant: &Tenant, case_id: &str) -> Result<Registered, Error> {
         let row = sql::find_case_in(conn, tenant.as_str(), case_id)
             .await?
             .ok_or_else(|| store::Error::Corrupt(format!("idempotency key points at missing case {case_id}")))?;
         let received_at = DateTime::parse_from_rfc3339(&row.received_at)
             .map_err(|_| store::Error::Corrupt("received_at".into()))?
             .with_timezone(&Utc);
+        let channel = crate::channels::sql::channel_in(conn, tenant.as_str(), case_id).await?;
+        let closed_at = channel.as_ref().and_then(|c| c.closed_at.clone());
+        let files = crate::channels::sql::files_in(conn, tenant.as_str(), case_id).await?;
         Ok(Registered {
+            source_deadline: crate::channels::source_deadline(row.source_due_at.as_deref(), closed_at.as_deref()),
+            files: files.iter().map(Into::into).collect(),
             acknowledgement: row.ack_due_at.as_ref().map(|due| Deadline {
                 kind: "acknowledgement".into(),
                 due_at: due.clone(),

@@ -3,8 +3,10 @@
 //! acceptance gate with its acknowledgement deadline.
 //!
 //! Emits `case.registered` (with derived signals, not text), `case.accepted` and
-//! `case.correspondence_received` (a reply by e-mail joined its case; no text). Polls the
-//! tenants' mailboxes over IMAP ([`mailbox`], decision 0006). Consumes
+//! `case.correspondence_received` (a reply by e-mail or WeChat joined its case; no text), and
+//! `case.closed` for a case resolved on the spot. Polls the tenants' mailboxes over IMAP
+//! ([`mailbox`], decision 0006); takes calls, WeChat pushes, letters, walk-ins and on-the-spot
+//! resolutions ([`channels`], decision 0009). Consumes
 //! routing's events for one of them, `catalog.published`: its copy of each tenant's category
 //! tree ([`catalogs`]). Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and
 //! `CaseHistory` over gRPC. The web and app channel ([`web`], decision 0008): attachments in an
@@ -18,6 +20,7 @@ pub mod catalogs;
 pub mod register;
 pub mod mail;
 pub mod mailbox;
+pub mod channels;
 pub mod ledger;
 pub mod gate;
 pub mod import;

@@ -76,6 +76,8 @@ pub struct Prepared {
     pub imported: bool,
     /// The receipt code and attachments of the web channel (decision 0008).
     pub web: crate::web::WebParts,
+    /// What the case's channel adds, written in the same transaction (decision 0009).
+    pub channel: crate::channels::Extras,
 }
 
 /// The message a registration by e-mail comes from, with its attachments (encrypted for the
@@ -118,6 +120,10 @@ pub struct Registered {
     pub receipt_code: Option<String>,
     /// The files registered with it.
     pub attachments: Vec<crate::web::AttachmentFacts>,
+    /// The outside source's deadline, a deadline of the case (decision 0009).
+    pub source_deadline: Option<Deadline>,
+    /// The scans and signatures the registration kept.
+    pub files: Vec<crate::channels::FileFacts>,
 }
 
 /// An idempotency key as the console passes it.
@@ -147,6 +153,8 @@ pub struct Desk {
     pub calendar_id: String,
     /// The tenants' category catalogs.
     pub catalogs: Arc<crate::catalogs::Catalogs>,
+    /// The channels' settings and adapters (decision 0009).
+    pub channels: Arc<crate::channels::Channels>,
     pub policy: String,
     pub auto_accept: bool,
     /// The acceptance gate's rules (decision 0007).
@@ -459,8 +467,10 @@ impl Desk {
             }),
             ..Default::default()
         };
+        let channel = self.channel_extras(tenant, &row.id, &complaint, submission.channel_details_json.as_deref())?;
         Ok(Prepared {
             web,
+            channel,
             repeat_window_days: rules.repeat_window_days,
             rejection,
             imported: false,
@@ -477,6 +487,29 @@ impl Desk {
             registered_by: submission.registered_by,
             mail: None,
         })
+    }
+
+    /// The channel facts every registration may carry: the channel-specific block (encrypted)
+    /// and the blind index of a WeChat OpenID.
+    fn channel_extras(
+        &self,
+        tenant: &Tenant,
+        case_id: &str,
+        complaint: &NewComplaint,
+        details_json: Option<&str>,
+    ) -> Result<crate::channels::Extras, Error> {
+        let mut extras = crate::channels::Extras::default();
+        if let Some(details) = details_json.filter(|d| !d.is_empty() && *d != "null") {
+            let sealed = self
+                .cipher
+                .encrypt(tenant.as_str(), case_id.as_bytes(), details.as_bytes())?;
+            extras.row_for(tenant.as_str(), case_id).details = Some(sealed);
+        }
+        if let Some(openid) = complaint.complainant.as_ref().and_then(|p| p.wechat_openid.as_deref()) {
+            let index = self.cipher.blind_index(tenant.as_str(), "wechat_openid", openid);
+            extras.row_for(tenant.as_str(), case_id).wechat_index = Some(index);
+        }
+        Ok(extras)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -504,7 +537,7 @@ impl Desk {
                 let json = serde_json::json!({
                     "name": person.name, "phone": person.phone, "email": person.email, "address": person.address,
                     "preferred_language": language, "preferred_channel": person.preferred_channel,
-                    "keep_confidential": person.keep_confidential,
+                    "keep_confidential": person.keep_confidential, "wechat_openid": person.wechat_openid,
                 });
                 Some(
                     self.cipher
@@ -569,7 +602,7 @@ fn is_complete(complaint: &NewComplaint) -> bool {
     let reachable = complaint
         .complainant
         .as_ref()
-        .is_some_and(|p| p.phone.is_some() || p.email.is_some());
+        .is_some_and(|p| p.phone.is_some() || p.email.is_some() || p.wechat_openid.is_some());
     let substantial = complaint.narrative.trim().chars().count() >= 5;
     substantial && (reachable || complaint.anonymous) && complaint.kind != Kind::Praise
 }

@@ -41,6 +41,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0110_web.sql"),
         postgres: include_str!("../migrations/postgres/0110_web.sql"),
     },
+    Migration {
+        version: 111,
+        name: "channels",
+        sqlite: include_str!("../migrations/sqlite/0111_channels.sql"),
+        postgres: include_str!("../migrations/postgres/0111_channels.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).

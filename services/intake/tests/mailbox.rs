@@ -79,6 +79,7 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
         auto_accept: true,
         fsync_full: false,
         mailboxes: vec![mailbox],
+        channels: intake::config::ChannelsConfig::default(),
         gate: intake::config::GateConfig::default(),
         attachments: intake::web::AttachmentsConfig::default(),
         status: intake::web::StatusConfig::default(),

@@ -17,6 +17,9 @@ pub struct Complainant {
     pub preferred_channel: ::prost::alloc::string::String,
     #[prost(bool, tag = "7")]
     pub keep_confidential: bool,
+    /// The complainant's OpenID with the WeChat official account (decision 0009).
+    #[prost(string, tag = "8")]
+    pub wechat_openid: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct Idempotency {
@@ -113,6 +116,9 @@ pub struct RegisterReply {
     /// The files registered with it.
     #[prost(message, repeated, tag = "41")]
     pub attachments: ::prost::alloc::vec::Vec<AttachmentFacts>,
+    /// The files the registration kept (a letter's scan, a walk-in's signature; decision 0009).
+    #[prost(message, repeated, tag = "7")]
+    pub files: ::prost::alloc::vec::Vec<StoredFile>,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetCaseRequest {
@@ -167,6 +173,17 @@ pub struct CaseView {
     /// The outcome an imported closed case had.
     #[prost(string, tag = "20")]
     pub outcome: ::prost::alloc::string::String,
+    /// The deadline the outside source set (12345, 12315, the regulator …), RFC 3339.
+    #[prost(string, tag = "21")]
+    pub source_due_at: ::prost::alloc::string::String,
+    /// Why intake closed the case at registration (`on_the_spot`), and when.
+    #[prost(string, tag = "22")]
+    pub closing_reason: ::prost::alloc::string::String,
+    #[prost(string, tag = "23")]
+    pub closed_at: ::prost::alloc::string::String,
+    /// The complainant's last message on the channel (WeChat), RFC 3339.
+    #[prost(string, tag = "24")]
+    pub last_message_at: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ReleaseContactsRequest {
@@ -197,6 +214,14 @@ pub struct Contact {
     pub case_number: ::prost::alloc::string::String,
     #[prost(bool, tag = "8")]
     pub anonymous: bool,
+    /// The complainant's WeChat OpenID, their last message and the end of WeChat's 48-hour
+    /// window for free-form replies (decision 0009); empty when none.
+    #[prost(string, tag = "9")]
+    pub wechat_openid: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub last_message_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub reply_window_ends_at: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ReleaseContactsReply {
@@ -522,6 +547,238 @@ pub struct ListQuestionsRequest {
 pub struct ListQuestionsReply {
     #[prost(message, repeated, tag = "1")]
     pub questions: ::prost::alloc::vec::Vec<Question>,
+}
+/// A file a registration kept: facts only, the bytes stay in intake.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StoredFile {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// `scan` or `signature`.
+    #[prost(string, tag = "2")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub content_type: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "4")]
+    pub size: u64,
+    #[prost(string, tag = "5")]
+    pub sha256: ::prost::alloc::string::String,
+}
+/// A file as uploaded.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FileUpload {
+    #[prost(string, tag = "1")]
+    pub file_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub content_type: ::prost::alloc::string::String,
+    #[prost(bytes = "vec", tag = "3")]
+    pub content: ::prost::alloc::vec::Vec<u8>,
+}
+/// The telephony platform's webhook, as received: intake checks the signature.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PhoneCallRequest {
+    #[prost(bytes = "vec", tag = "1")]
+    pub body: ::prost::alloc::vec::Vec<u8>,
+    #[prost(string, tag = "2")]
+    pub timestamp: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub signature: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DraftReply {
+    #[prost(string, tag = "1")]
+    pub draft_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub status: ::prost::alloc::string::String,
+    #[prost(bool, tag = "3")]
+    pub replayed: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetDraftRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+/// A case of a caller, as the agent's screen lists it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CallerCase {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub case_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub status: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub received_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub category_code: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct DraftView {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// `phone` or `walk_in`.
+    #[prost(string, tag = "2")]
+    pub channel: ::prost::alloc::string::String,
+    /// `open`, `awaiting_confirmation` or `registered`.
+    #[prost(string, tag = "3")]
+    pub status: ::prost::alloc::string::String,
+    /// The number, masked (138****5678).
+    #[prost(string, tag = "4")]
+    pub phone_masked: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub call_ref: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub received_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub created_by: ::prost::alloc::string::String,
+    /// `code` or `signature` (walk-in).
+    #[prost(string, tag = "8")]
+    pub confirm_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub code_expires_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub case_number: ::prost::alloc::string::String,
+    /// The number's earlier cases, newest first (phone drafts).
+    #[prost(message, repeated, tag = "12")]
+    pub previous_cases: ::prost::alloc::vec::Vec<CallerCase>,
+    #[prost(bool, tag = "13")]
+    pub replayed: bool,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LookupCallerRequest {
+    #[prost(string, tag = "1")]
+    pub phone: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct LookupCallerReply {
+    #[prost(string, tag = "1")]
+    pub phone_masked: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "2")]
+    pub cases: ::prost::alloc::vec::Vec<CallerCase>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CompleteDraftRequest {
+    #[prost(string, tag = "1")]
+    pub draft_id: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "2")]
+    pub register: ::core::option::Option<RegisterRequest>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BindPrivacyNumberRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    /// The store's phone (A).
+    #[prost(string, tag = "2")]
+    pub phone_a: ::prost::alloc::string::String,
+    /// How long the binding lasts; 0: the configured default.
+    #[prost(uint32, tag = "3")]
+    pub minutes: u32,
+    #[prost(string, tag = "4")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PrivacyBinding {
+    #[prost(string, tag = "1")]
+    pub binding_id: ::prost::alloc::string::String,
+    /// The X number to call.
+    #[prost(string, tag = "2")]
+    pub secret_no: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub expires_at: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WechatVerifyRequest {
+    #[prost(string, tag = "1")]
+    pub signature: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub timestamp: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub nonce: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub echostr: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WechatVerifyReply {
+    #[prost(string, tag = "1")]
+    pub echostr: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WechatPushRequest {
+    #[prost(string, tag = "1")]
+    pub signature: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub timestamp: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub nonce: ::prost::alloc::string::String,
+    #[prost(bytes = "vec", tag = "4")]
+    pub body: ::prost::alloc::vec::Vec<u8>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct WechatPushReply {
+    /// `case`, `correspondence`, `duplicate` or `ignored`.
+    #[prost(string, tag = "1")]
+    pub outcome: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub case_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PostalMetadata {
+    /// YYYY-MM-DD.
+    #[prost(string, tag = "1")]
+    pub postmark_date: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub sender_address: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub tracking_number: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RegisterLetterRequest {
+    /// Its channel is `letter` or `fax`; its narrative the transcription.
+    #[prost(message, optional, tag = "1")]
+    pub register: ::core::option::Option<RegisterRequest>,
+    #[prost(message, optional, tag = "2")]
+    pub postal: ::core::option::Option<PostalMetadata>,
+    #[prost(string, tag = "3")]
+    pub fax_number: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "4")]
+    pub scan: ::core::option::Option<FileUpload>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct StartWalkInRequest {
+    #[prost(message, optional, tag = "1")]
+    pub register: ::core::option::Option<RegisterRequest>,
+    /// `code` or `signature`.
+    #[prost(string, tag = "2")]
+    pub confirm_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ConfirmWalkInRequest {
+    #[prost(string, tag = "1")]
+    pub draft_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub code: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "3")]
+    pub signature: ::core::option::Option<FileUpload>,
+    #[prost(string, tag = "4")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ResolveOnTheSpotRequest {
+    #[prost(message, optional, tag = "1")]
+    pub register: ::core::option::Option<RegisterRequest>,
+    /// What was done, in the staff's words (kept encrypted).
+    #[prost(string, tag = "2")]
+    pub result: ::prost::alloc::string::String,
+    /// `signature` or `verbal`.
+    #[prost(string, tag = "3")]
+    pub method: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "4")]
+    pub signature: ::core::option::Option<FileUpload>,
 }
 /// Generated client implementations.
 pub mod intake_client {
@@ -1019,6 +1276,249 @@ pub mod intake_client {
                 .insert(GrpcMethod::new("redress.intake.v1.Intake", "ListQuestions"));
             self.inner.unary(req, path, codec).await
         }
+        /// The channels of decision 0009.
+        pub async fn phone_call(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PhoneCallRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/PhoneCall",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "PhoneCall"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn get_draft(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetDraftRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/GetDraft",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "GetDraft"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn lookup_caller(
+            &mut self,
+            request: impl tonic::IntoRequest<super::LookupCallerRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::LookupCallerReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/LookupCaller",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "LookupCaller"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn complete_draft(
+            &mut self,
+            request: impl tonic::IntoRequest<super::CompleteDraftRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/CompleteDraft",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "CompleteDraft"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn bind_privacy_number(
+            &mut self,
+            request: impl tonic::IntoRequest<super::BindPrivacyNumberRequest>,
+        ) -> std::result::Result<tonic::Response<super::PrivacyBinding>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/BindPrivacyNumber",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.intake.v1.Intake", "BindPrivacyNumber"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn wechat_verify(
+            &mut self,
+            request: impl tonic::IntoRequest<super::WechatVerifyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::WechatVerifyReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/WechatVerify",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "WechatVerify"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn wechat_push(
+            &mut self,
+            request: impl tonic::IntoRequest<super::WechatPushRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::WechatPushReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/WechatPush",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "WechatPush"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn register_letter(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RegisterLetterRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/RegisterLetter",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "RegisterLetter"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn start_walk_in(
+            &mut self,
+            request: impl tonic::IntoRequest<super::StartWalkInRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/StartWalkIn",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "StartWalkIn"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn confirm_walk_in(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ConfirmWalkInRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/ConfirmWalkIn",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "ConfirmWalkIn"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn resolve_on_the_spot(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ResolveOnTheSpotRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/ResolveOnTheSpot",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "ResolveOnTheSpot"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1143,6 +1643,57 @@ pub mod intake_server {
             tonic::Response<super::ListQuestionsReply>,
             tonic::Status,
         >;
+        /// The channels of decision 0009.
+        async fn phone_call(
+            &self,
+            request: tonic::Request<super::PhoneCallRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftReply>, tonic::Status>;
+        async fn get_draft(
+            &self,
+            request: tonic::Request<super::GetDraftRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftView>, tonic::Status>;
+        async fn lookup_caller(
+            &self,
+            request: tonic::Request<super::LookupCallerRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::LookupCallerReply>,
+            tonic::Status,
+        >;
+        async fn complete_draft(
+            &self,
+            request: tonic::Request<super::CompleteDraftRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
+        async fn bind_privacy_number(
+            &self,
+            request: tonic::Request<super::BindPrivacyNumberRequest>,
+        ) -> std::result::Result<tonic::Response<super::PrivacyBinding>, tonic::Status>;
+        async fn wechat_verify(
+            &self,
+            request: tonic::Request<super::WechatVerifyRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::WechatVerifyReply>,
+            tonic::Status,
+        >;
+        async fn wechat_push(
+            &self,
+            request: tonic::Request<super::WechatPushRequest>,
+        ) -> std::result::Result<tonic::Response<super::WechatPushReply>, tonic::Status>;
+        async fn register_letter(
+            &self,
+            request: tonic::Request<super::RegisterLetterRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
+        async fn start_walk_in(
+            &self,
+            request: tonic::Request<super::StartWalkInRequest>,
+        ) -> std::result::Result<tonic::Response<super::DraftView>, tonic::Status>;
+        async fn confirm_walk_in(
+            &self,
+            request: tonic::Request<super::ConfirmWalkInRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
+        async fn resolve_on_the_spot(
+            &self,
+            request: tonic::Request<super::ResolveOnTheSpotRequest>,
+        ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
     }
     #[derive(Debug)]
     pub struct IntakeServer<T> {
@@ -2006,6 +2557,495 @@ pub mod intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ListQuestionsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/PhoneCall" => {
+                    #[allow(non_camel_case_types)]
+                    struct PhoneCallSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::PhoneCallRequest>
+                    for PhoneCallSvc<T> {
+                        type Response = super::DraftReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PhoneCallRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::phone_call(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PhoneCallSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/GetDraft" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetDraftSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::GetDraftRequest>
+                    for GetDraftSvc<T> {
+                        type Response = super::DraftView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetDraftRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::get_draft(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetDraftSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/LookupCaller" => {
+                    #[allow(non_camel_case_types)]
+                    struct LookupCallerSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::LookupCallerRequest>
+                    for LookupCallerSvc<T> {
+                        type Response = super::LookupCallerReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::LookupCallerRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::lookup_caller(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = LookupCallerSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/CompleteDraft" => {
+                    #[allow(non_camel_case_types)]
+                    struct CompleteDraftSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::CompleteDraftRequest>
+                    for CompleteDraftSvc<T> {
+                        type Response = super::RegisterReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::CompleteDraftRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::complete_draft(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = CompleteDraftSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/BindPrivacyNumber" => {
+                    #[allow(non_camel_case_types)]
+                    struct BindPrivacyNumberSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::BindPrivacyNumberRequest>
+                    for BindPrivacyNumberSvc<T> {
+                        type Response = super::PrivacyBinding;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::BindPrivacyNumberRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::bind_privacy_number(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = BindPrivacyNumberSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/WechatVerify" => {
+                    #[allow(non_camel_case_types)]
+                    struct WechatVerifySvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::WechatVerifyRequest>
+                    for WechatVerifySvc<T> {
+                        type Response = super::WechatVerifyReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::WechatVerifyRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::wechat_verify(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = WechatVerifySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/WechatPush" => {
+                    #[allow(non_camel_case_types)]
+                    struct WechatPushSvc<T: Intake>(pub Arc<T>);
+                    impl<T: Intake> tonic::server::UnaryService<super::WechatPushRequest>
+                    for WechatPushSvc<T> {
+                        type Response = super::WechatPushReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::WechatPushRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::wechat_push(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = WechatPushSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/RegisterLetter" => {
+                    #[allow(non_camel_case_types)]
+                    struct RegisterLetterSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::RegisterLetterRequest>
+                    for RegisterLetterSvc<T> {
+                        type Response = super::RegisterReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RegisterLetterRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::register_letter(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RegisterLetterSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/StartWalkIn" => {
+                    #[allow(non_camel_case_types)]
+                    struct StartWalkInSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::StartWalkInRequest>
+                    for StartWalkInSvc<T> {
+                        type Response = super::DraftView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::StartWalkInRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::start_walk_in(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = StartWalkInSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/ConfirmWalkIn" => {
+                    #[allow(non_camel_case_types)]
+                    struct ConfirmWalkInSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::ConfirmWalkInRequest>
+                    for ConfirmWalkInSvc<T> {
+                        type Response = super::RegisterReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ConfirmWalkInRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::confirm_walk_in(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ConfirmWalkInSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/ResolveOnTheSpot" => {
+                    #[allow(non_camel_case_types)]
+                    struct ResolveOnTheSpotSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::ResolveOnTheSpotRequest>
+                    for ResolveOnTheSpotSvc<T> {
+                        type Response = super::RegisterReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ResolveOnTheSpotRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::resolve_on_the_spot(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ResolveOnTheSpotSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

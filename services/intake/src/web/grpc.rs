@@ -106,9 +106,24 @@ pub fn register_reply(registered: Registered) -> RegisterReply {
             .received_at
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         replayed: registered.replayed,
-        deadlines: registered.acknowledgement.into_iter().collect(),
+        deadlines: registered
+            .acknowledgement
+            .into_iter()
+            .chain(registered.source_deadline)
+            .collect(),
         receipt_code: registered.receipt_code.unwrap_or_default(),
         attachments: registered.attachments.into_iter().map(facts_message).collect(),
+        files: registered
+            .files
+            .into_iter()
+            .map(|file| rpc::intake::v1::StoredFile {
+                id: file.id,
+                kind: file.kind.to_owned(),
+                content_type: file.content_type,
+                size: file.size,
+                sha256: file.sha256,
+            })
+            .collect(),
     }
 }
 
