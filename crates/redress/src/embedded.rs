@@ -154,6 +154,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
                 }
                 status
             },
+            channels: settings.intake.channels(),
         },
         platform.clone(),
         calendars.clone(),

@@ -85,6 +85,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     gate: config.intake.gate.clone(),
                     attachments: config.intake.attachments.clone(),
                     status: config.intake.status.clone(),
+                    channels: config.intake.channels(),
                 },
                 platform,
                 calendars,

@@ -103,6 +103,34 @@ pub struct IntakeConfig {
     /// The status page's codes (`[intake.status]`, decision 0008).
     #[serde(default)]
     pub status: intake::web::StatusConfig,
+    /// The telephony webhook and privacy numbers (`[intake.phone]`, decision 0009); absent: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<intake::config::PhoneConfig>,
+    /// The WeChat official account (`[intake.wechat]`, decision 0009); absent: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat: Option<intake::config::WechatConfig>,
+    /// The SMS provider of walk-ins' one-time codes (`[intake.sms]`); absent: signatures only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<intake::config::SmsConfig>,
+    /// Walk-in confirmation (`[intake.walk_in]`).
+    #[serde(default)]
+    pub walk_in: intake::config::WalkInConfig,
+    /// Letters' and faxes' scans (`[intake.letters]`).
+    #[serde(default)]
+    pub letters: intake::config::LettersConfig,
+}
+
+impl IntakeConfig {
+    /// The channels' settings as intake takes them.
+    pub fn channels(&self) -> intake::config::ChannelsConfig {
+        intake::config::ChannelsConfig {
+            phone: self.phone.clone(),
+            wechat: self.wechat.clone(),
+            sms: self.sms.clone(),
+            walk_in: self.walk_in.clone(),
+            letters: self.letters.clone(),
+        }
+    }
 }
 
 /// Notification's own settings.
@@ -156,6 +184,11 @@ impl Default for ServeConfig {
                 gate: intake::config::GateConfig::default(),
                 attachments: intake::web::AttachmentsConfig::default(),
                 status: intake::web::StatusConfig::default(),
+                phone: None,
+                wechat: None,
+                sms: None,
+                walk_in: intake::config::WalkInConfig::default(),
+                letters: intake::config::LettersConfig::default(),
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),

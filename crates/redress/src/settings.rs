@@ -56,6 +56,34 @@ pub struct IntakeSettings {
     /// the codes go to `[notification.sms]`'s provider, else to `outbox/sms-codes/`.
     #[serde(default)]
     pub status: intake::web::StatusConfig,
+    /// The telephony webhook and privacy numbers (`[intake.phone]`, decision 0009); absent: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<intake::config::PhoneConfig>,
+    /// The WeChat official account (`[intake.wechat]`, decision 0009); absent: off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat: Option<intake::config::WechatConfig>,
+    /// The SMS provider of walk-ins' one-time codes (`[intake.sms]`); absent: signatures only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<intake::config::SmsConfig>,
+    /// Walk-in confirmation (`[intake.walk_in]`).
+    #[serde(default)]
+    pub walk_in: intake::config::WalkInConfig,
+    /// Letters' and faxes' scans (`[intake.letters]`).
+    #[serde(default)]
+    pub letters: intake::config::LettersConfig,
+}
+
+impl IntakeSettings {
+    /// The channels' settings as intake takes them.
+    pub fn channels(&self) -> intake::config::ChannelsConfig {
+        intake::config::ChannelsConfig {
+            phone: self.phone.clone(),
+            wechat: self.wechat.clone(),
+            sms: self.sms.clone(),
+            walk_in: self.walk_in.clone(),
+            letters: self.letters.clone(),
+        }
+    }
 }
 
 impl Default for Settings {

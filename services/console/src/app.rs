@@ -169,7 +169,23 @@ pub fn router(state: State) -> Router {
             get(api::templates::get_templates).put(api::templates::put_templates),
         )
         .route("/api/v1/notification/templates/preview", post(api::templates::preview))
+        .route("/api/v1/cases/{id}/privacy-number", post(api::counter::privacy_number))
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
+        .route("/api/v1/webhooks/{tenant}/phone", post(api::webhooks::phone))
+        .route(
+            "/api/v1/webhooks/{tenant}/wechat",
+            get(api::webhooks::wechat_verify).post(api::webhooks::wechat_push),
+        )
+        .route("/api/v1/callers/lookup", post(api::counter::lookup_caller))
+        .route("/api/v1/drafts/{id}", get(api::counter::get_draft))
+        .route("/api/v1/drafts/{id}/complete", post(api::counter::complete_draft))
+        .route(
+            "/api/v1/letters",
+            post(api::counter::letter).layer(axum::extract::DefaultBodyLimit::max(api::counter::MAX_LETTER_BYTES)),
+        )
+        .route("/api/v1/walk-ins", post(api::counter::start_walk_in))
+        .route("/api/v1/walk-ins/{id}/confirm", post(api::counter::confirm_walk_in))
+        .route("/api/v1/on-the-spot", post(api::counter::on_the_spot))
         .route(
             "/api/v1/imports",
             post(api::gate::import).layer(axum::extract::DefaultBodyLimit::max(api::gate::MAX_IMPORT_BYTES)),

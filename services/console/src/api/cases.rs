@@ -73,6 +73,11 @@ pub struct CaseView {
     pub merged_into: Option<String>,
     /// Why it was not accepted (a rejection reason code), once rejected.
     pub rejection_reason: Option<String>,
+    /// The outside source's reference (12345's work order number …).
+    pub source_ref: Option<String>,
+    /// The deadline the outside source set; also among `deadlines` as kind `source`.
+    #[schema(format = DateTime)]
+    pub source_due_at: Option<String>,
     /// Imported history (back-dated).
     pub imported: bool,
     /// An imported closed case's outcome in the system it came from.
@@ -259,8 +264,13 @@ pub async fn view(state: &State, caller: &Caller, id: String) -> Result<CaseView
     let casework = file
         .known
         .then(|| serde_json::from_str(&file.casework_json).unwrap_or_else(|_| serde_json::json!({})));
-    let (handler, closing_reason) = (text(file.handler.clone()), text(file.closing_reason.clone()));
+    let (handler, closing_reason) = (
+        text(file.handler.clone()),
+        text(file.closing_reason.clone()).or_else(|| text(case.closing_reason.clone())),
+    );
     Ok(CaseView {
+        source_ref: text(case.source_ref),
+        source_due_at: text(case.source_due_at),
         repeat_of: text(case.repeat_of),
         merged_into: text(case.merged_into),
         rejection_reason: text(case.rejection_reason),

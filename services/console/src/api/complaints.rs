@@ -331,7 +331,8 @@ fn wire<T: Serialize>(value: T) -> String {
         .unwrap_or_default()
 }
 
-fn to_register(
+/// A complaint as intake's `Register` takes it.
+pub(crate) fn to_register(
     request: ComplaintRequest,
     idempotency: Option<Idempotency>,
     registered_by: &str,
@@ -345,6 +346,7 @@ fn to_register(
         preferred_language: person.preferred_language.unwrap_or_default(),
         preferred_channel: person.preferred_channel.unwrap_or_default(),
         keep_confidential: person.keep_confidential.unwrap_or(false),
+        wechat_openid: String::new(),
     });
     RegisterRequest {
         channel: wire(request.channel),

@@ -15,7 +15,7 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable snake-case code: `validation_failed`, `malformed_json`, `idempotency_key_reused`, `not_found`,
-    /// `unauthorized`, `rate_limited`, `unavailable`, `internal`, …
+    /// `unauthorized`, `invalid_signature`, `rate_limited`, `unavailable`, `internal`, …
     pub code: String,
     pub message: String,
     /// The offending field (a JSON path or a header name), when one is to blame.
@@ -97,6 +97,10 @@ impl ApiError {
                 };
                 (http, code)
             }
+            tonic::Code::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                wire_code.unwrap_or_else(|| "unauthorized".to_owned()),
+            ),
             // A peer too slow to answer within the call's timeout (the client gives up with
             // `Cancelled`) is as unavailable as one that says so: 503 with `Retry-After`.
             tonic::Code::Unavailable

@@ -7,6 +7,7 @@ pub mod body;
 pub mod casework;
 pub mod cases;
 pub mod complaints;
+pub mod counter;
 pub mod dossier;
 pub mod error;
 pub mod gate;
@@ -16,5 +17,6 @@ pub mod routing;
 pub mod status;
 pub mod templates;
 pub mod uploads;
+pub mod webhooks;
 
 pub use error::ApiError;
