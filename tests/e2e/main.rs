@@ -30,3 +30,4 @@ mod casework;
 mod notification;
 mod intake;
 mod web;
+mod channels;

@@ -120,6 +120,11 @@ impl Sandbox {
         Ok(entries?)
     }
 
+    /// Where intake's gRPC listens (for calling it as another service would).
+    pub fn intake_url(&self) -> String {
+        self.running.as_ref().expect("running").intake_url.clone()
+    }
+
     /// The bus the product's services share.
     pub fn transport(&self) -> Arc<dyn bus::Transport> {
         self.running.as_ref().expect("running").transport.clone()
