@@ -103,7 +103,7 @@ async fn start(stores: Stores, received: Arc<Mutex<Received>>) -> Sandbox {
         "phone": {"webhook_secret": PHONE_SECRET, "privacy": {"endpoint": format!("{base}/pls"),
             "access_key_id": "LTAI-test", "access_key_secret": PLS_SECRET, "pool_key": "FC100000-test"}},
         "wechat": {"token": WECHAT_TOKEN},
-        "sms": {"endpoint": format!("{base}/sms"), "sign_name": "天河比亚迪", "template_code": "SMS_CODE_1"},
+        "status": {"sms": {"endpoint": format!("{base}/sms"), "sign_name": "天河比亚迪"}},
     }))
     .expect("intake settings");
     let settings = Settings {
@@ -639,7 +639,10 @@ async fn a_walk_in_stays_a_draft_until_the_complainant_confirms_it(stores: Store
         let received = received.lock().expect("lock");
         let sms = received.sms.last().expect("the code went out");
         assert_eq!(sms["phone_numbers"], "13900001111");
-        assert_eq!(sms["template_code"], "SMS_CODE_1");
+        assert_eq!(
+            sms["template_code"], "SMS_CODE_ZH_001",
+            "the code template of decision 0008"
+        );
         assert_eq!(sms["out_id"], draft_id.as_str());
         let parameters: Value = serde_json::from_str(sms["template_param"].as_str().expect("params")).expect("json");
         parameters["code"].as_str().expect("code").to_owned()

@@ -62,9 +62,6 @@ pub struct IntakeSettings {
     /// The WeChat official account (`[intake.wechat]`, decision 0009); absent: off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat: Option<intake::config::WechatConfig>,
-    /// The SMS provider of walk-ins' one-time codes (`[intake.sms]`); absent: signatures only.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sms: Option<intake::config::SmsConfig>,
     /// Walk-in confirmation (`[intake.walk_in]`).
     #[serde(default)]
     pub walk_in: intake::config::WalkInConfig,
@@ -79,7 +76,6 @@ impl IntakeSettings {
         intake::config::ChannelsConfig {
             phone: self.phone.clone(),
             wechat: self.wechat.clone(),
-            sms: self.sms.clone(),
             walk_in: self.walk_in.clone(),
             letters: self.letters.clone(),
         }

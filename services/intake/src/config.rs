@@ -35,7 +35,7 @@ pub struct Config {
 }
 
 pub use crate::channels::config::{
-    ChannelsConfig, LettersConfig, PhoneConfig, PrivacyConfig, SmsConfig, WalkInConfig, WechatConfig,
+    ChannelsConfig, LettersConfig, PhoneConfig, PrivacyConfig, WalkInConfig, WechatConfig,
 };
 
 /// The acceptance gate's rules (`[intake.gate]`, decision 0007): these for every tenant, unless

@@ -1,6 +1,6 @@
 //! The channels' settings (decision 0009): `[intake.phone]`, `[intake.phone.privacy]`,
-//! `[intake.wechat]`, `[intake.sms]`, `[intake.walk_in]`, `[intake.letters]`. Secrets are never
-//! shown by `Debug`.
+//! `[intake.wechat]`, `[intake.walk_in]`, `[intake.letters]` (walk-in codes go through
+//! `[intake.status.sms]`, decision 0008). Secrets are never shown by `Debug`.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 pub struct ChannelsConfig {
     pub phone: Option<PhoneConfig>,
     pub wechat: Option<WechatConfig>,
-    pub sms: Option<SmsConfig>,
     pub walk_in: WalkInConfig,
     pub letters: LettersConfig,
 }
@@ -60,21 +59,6 @@ pub struct WechatConfig {
     /// many days old.
     #[serde(default = "default_join_window_days")]
     pub join_window_days: u32,
-}
-
-/// The SMS provider one-time codes go through (`[intake.sms]`): the request shape of
-/// notification's HTTP provider (template id, parameters, signature, out_id).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmsConfig {
-    pub endpoint: String,
-    /// The organisation's approved signature (签名).
-    pub sign_name: String,
-    /// The approved template of the code message; its parameter is `code`.
-    pub template_code: String,
-    /// Sent as a bearer token when set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_key: Option<String>,
 }
 
 /// Walk-in confirmation (`[intake.walk_in]`).
@@ -156,12 +140,6 @@ impl ChannelsConfig {
                 return Err("intake.wechat.tolerance_secs must be at least 1".into());
             }
         }
-        if let Some(sms) = &self.sms
-            && !sms.endpoint.starts_with("http://")
-            && !sms.endpoint.starts_with("https://")
-        {
-            return Err("intake.sms.endpoint must be an http(s) URL".into());
-        }
         if !(1..=60).contains(&self.walk_in.code_minutes) {
             return Err("intake.walk_in.code_minutes must be between 1 and 60".into());
         }
@@ -207,17 +185,6 @@ impl std::fmt::Debug for WechatConfig {
             .field("token", &"<redacted>")
             .field("tolerance_secs", &self.tolerance_secs)
             .field("join_window_days", &self.join_window_days)
-            .finish()
-    }
-}
-
-impl std::fmt::Debug for SmsConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmsConfig")
-            .field("endpoint", &self.endpoint)
-            .field("sign_name", &self.sign_name)
-            .field("template_code", &self.template_code)
-            .field("access_key", &self.access_key.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }

@@ -1,13 +1,13 @@
 //! The channels of decision 0009, each a path into the same registration: the telephony
 //! webhook, drafts, caller lookup and privacy numbers ([`phone`], [`privacy`]), WeChat pushes
 //! ([`wechat`]), letters and faxes with their scans ([`letter`]), walk-in confirmation by a
-//! one-time code or a signature ([`walk_in`], codes through the [`sms`] seam), and the
-//! on-the-spot fast path ([`on_the_spot`]). What a channel adds to a case ([`Extras`]) is
+//! one-time code or a signature ([`walk_in`]), and the
+//! on-the-spot fast path ([`on_the_spot`]). Walk-in codes leave by decision 0008's seam
+//! (`web::codes::CodeSender`), like the status page's. What a channel adds to a case ([`Extras`]) is
 //! written by the ledger in the registration's transaction; the SQL is in [`sql`].
 
 pub mod config;
 pub mod sql;
-pub mod sms;
 pub mod phone;
 pub mod privacy;
 pub mod wechat;
@@ -15,8 +15,6 @@ pub mod letter;
 pub mod walk_in;
 pub mod on_the_spot;
 pub mod adapter;
-
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rpc::timeline::v1::Deadline;
@@ -69,7 +67,6 @@ impl Error {
 pub struct Channels {
     pub config: ChannelsConfig,
     pub privacy: Option<privacy::PrivacyNumbers>,
-    pub sms: Option<Arc<dyn sms::CodeSender>>,
 }
 
 impl std::fmt::Debug for Channels {
@@ -89,11 +86,7 @@ impl Channels {
             .as_ref()
             .and_then(|phone| phone.privacy.clone())
             .map(privacy::PrivacyNumbers::new);
-        let sms = config
-            .sms
-            .clone()
-            .map(|sms| Arc::new(sms::HttpCodeSender::new(sms)) as Arc<dyn sms::CodeSender>);
-        Ok(Self { config, privacy, sms })
+        Ok(Self { config, privacy })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Walk-in: counter staff register the complaint, and the complainant confirms it there — with a
-//! one-time code sent by SMS to their phone, or a signature image. Until confirmed the
+//! one-time code sent by SMS to their phone (through decision 0008's code seam, as the status
+//! page's codes), or a signature image. Until confirmed the
 //! registration is a draft (the complaint kept encrypted): no case number, no event.
 
 use chacha20poly1305::aead::OsRng;
@@ -7,6 +8,7 @@ use chacha20poly1305::aead::rand_core::RngCore as _;
 use chrono::{DateTime, Utc};
 use domain::Tenant;
 use domain::masking::mask_phone;
+use domain::vocabulary::Language;
 use prost::Message as _;
 use rpc::intake::v1::RegisterRequest;
 
@@ -15,6 +17,7 @@ use super::sql::{self, DraftRow};
 use super::{Error, Upload, file_row, merge_details, normalised_phone, prefixed};
 use crate::register::{Desk, Registered};
 use crate::store::at;
+use crate::web::codes::CodeMessage;
 
 /// The content types a signature image may have.
 pub const SIGNATURE_TYPES: &[&str] = &["image/png", "image/jpeg"];
@@ -101,25 +104,20 @@ impl Desk {
             .and_then(|person| person.phone.as_deref())
             .filter(|_| !complaint.anonymous)
             .map(normalised_phone);
-        let sender = match confirm_by {
-            ConfirmBy::Signature => None,
-            ConfirmBy::Code => {
-                let sender = self.channels.sms.clone().ok_or_else(|| {
-                    Error::invalid(
-                        "confirm_by",
-                        "sms_unavailable",
-                        "no SMS provider is configured for one-time codes; confirm by signature",
-                    )
-                })?;
-                if !phone.as_deref().is_some_and(|p| p.len() == 11 && p.starts_with('1')) {
-                    return Err(Error::invalid(
-                        "complaint.complainant.phone",
-                        "required_for_code",
-                        "a one-time code goes to the complainant's mobile phone: give one, or confirm by signature",
-                    ));
-                }
-                Some(sender)
-            }
+        if confirm_by == ConfirmBy::Code && !phone.as_deref().is_some_and(|p| p.len() == 11 && p.starts_with('1')) {
+            return Err(Error::invalid(
+                "complaint.complainant.phone",
+                "required_for_code",
+                "a one-time code goes to the complainant's mobile phone: give one, or confirm by signature",
+            ));
+        }
+        let language = match complaint
+            .complainant
+            .as_ref()
+            .and_then(|person| person.preferred_language.as_deref())
+        {
+            Some(tag) => Language::negotiate(tag),
+            None => Language::negotiate(submission.language_hint.as_deref().unwrap_or("")),
         };
         let id = uuid::Uuid::now_v7().to_string();
         let code = (confirm_by == ConfirmBy::Code).then(new_code);
@@ -151,11 +149,15 @@ impl Desk {
         let mut tx = self.db.begin().await?;
         sql::open_draft(&mut tx, &draft).await?;
         self.db.commit(tx).await?;
-        if let (Some(sender), Some(code), Some(phone)) = (sender, code, phone.as_deref()) {
-            sender
-                .send_code(phone, &code, &draft.id)
-                .await
-                .map_err(Error::Unavailable)?;
+        if let (Some(code), Some(phone)) = (code, phone.as_deref()) {
+            let message = CodeMessage {
+                tenant: tenant.as_str(),
+                phone,
+                code: &code,
+                language,
+                out_id: &draft.id,
+            };
+            self.web.codes.send(&message).await.map_err(Error::Unavailable)?;
         }
         Ok(DraftView {
             phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
