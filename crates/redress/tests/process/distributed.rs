@@ -604,7 +604,7 @@ async fn provisioning_declares_every_consumer_on_every_partition_and_can_run_aga
         for (service, producers) in [
             ("routing", "intake"),
             ("investigation", "routing"),
-            ("notification", "intake, routing, investigation"),
+            ("notification", "intake, routing, investigation, analytics"),
             ("analytics", "intake, routing, investigation, notification"),
         ] {
             let names: Vec<String> = (0..3).map(|p| bus::subjects::durable_name(service, p)).collect();
