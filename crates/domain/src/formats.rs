@@ -17,7 +17,15 @@
 //! `today` the caller passes in).
 
 mod phone;
+mod identity;
+mod address;
 
+pub use address::{DivisionCode, DivisionLevel, PROVINCES, Province, mask_address, parse_division_code};
+pub use identity::{
+    CreditCode, HkMacauPermit, IdDocument, IdKind, Passport, PermitRegion, ResidencePermit, ResidentId, Sex,
+    TaiwanPermit, parse_credit_code, parse_hk_macau_permit, parse_id_document, parse_passport, parse_residence_permit,
+    parse_resident_id, parse_taiwan_permit,
+};
 pub use phone::{Phone, PhoneKind, parse_phone};
 
 use crate::error::FieldError;
