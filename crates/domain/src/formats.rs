@@ -18,15 +18,19 @@
 
 mod phone;
 mod identity;
+mod vehicle;
+mod card;
 mod address;
 
 pub use address::{DivisionCode, DivisionLevel, PROVINCES, Province, mask_address, parse_division_code};
+pub use card::{BankCard, mask_card, parse_bank_card};
 pub use identity::{
     CreditCode, HkMacauPermit, IdDocument, IdKind, Passport, PermitRegion, ResidencePermit, ResidentId, Sex,
     TaiwanPermit, parse_credit_code, parse_hk_macau_permit, parse_id_document, parse_passport, parse_residence_permit,
     parse_resident_id, parse_taiwan_permit,
 };
 pub use phone::{Phone, PhoneKind, parse_phone};
+pub use vehicle::{Plate, PlateKind, Vin, parse_plate, parse_vin};
 
 use crate::error::FieldError;
 use crate::vocabulary::{Language, vocabulary};
