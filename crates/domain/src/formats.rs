@@ -21,14 +21,18 @@ mod identity;
 mod vehicle;
 mod card;
 mod address;
+mod amount;
+mod name;
 
 pub use address::{DivisionCode, DivisionLevel, PROVINCES, Province, mask_address, parse_division_code};
+pub use amount::{Amount, parse_yuan};
 pub use card::{BankCard, mask_card, parse_bank_card};
 pub use identity::{
     CreditCode, HkMacauPermit, IdDocument, IdKind, Passport, PermitRegion, ResidencePermit, ResidentId, Sex,
     TaiwanPermit, parse_credit_code, parse_hk_macau_permit, parse_id_document, parse_passport, parse_residence_permit,
     parse_resident_id, parse_taiwan_permit,
 };
+pub use name::{MAX_NAME_CHARS, PersonName, parse_name};
 pub use phone::{Phone, PhoneKind, parse_phone};
 pub use vehicle::{Plate, PlateKind, Vin, parse_plate, parse_vin};
 
