@@ -25,7 +25,8 @@ on_both_stores!(
     a_major_complaint_warning_reaches_the_units_groups_and_deadline_warnings_reach_staff_in_their_work_apps,
     supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list,
     an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call,
-    a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each
+    a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each,
+    a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_window_only
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -1284,5 +1285,141 @@ async fn a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_i
     .await
     .expect("notification receives the redelivered event");
     assert_eq!(inbox(&sandbox, "chen.jing").await.len(), 3);
+    sandbox.stop().await;
+}
+
+type WechatCalls = Arc<Mutex<Vec<(String, Value)>>>;
+
+/// A local stand-in for WeChat's official-account API (the true edge): `cgi-bin/token` and
+/// `cgi-bin/message/custom/send`, recording each message with the token it came with.
+async fn wechat_api() -> (String, WechatCalls) {
+    let calls: WechatCalls = Arc::default();
+    async fn token(
+        axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ) -> Json<Value> {
+        let valid = query.get("grant_type").map(String::as_str) == Some("client_credential")
+            && query.get("appid").map(String::as_str) == Some("wx-test-app")
+            && query.get("secret").map(String::as_str) == Some("wx-test-secret");
+        Json(if valid {
+            json!({"access_token": "wx-token-1", "expires_in": 7200})
+        } else {
+            json!({"errcode": 40125, "errmsg": "invalid appsecret"})
+        })
+    }
+    async fn send(
+        State(calls): State<WechatCalls>,
+        axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+        Json(body): Json<Value>,
+    ) -> Json<Value> {
+        let token = query.get("access_token").cloned().unwrap_or_default();
+        calls.lock().expect("lock").push((token, body));
+        Json(json!({"errcode": 0, "errmsg": "ok"}))
+    }
+    let app = axum::Router::new()
+        .route("/cgi-bin/token", axum::routing::get(token))
+        .route("/cgi-bin/message/custom/send", axum::routing::post(send))
+        .with_state(calls.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (base, calls)
+}
+
+/// WeChat's server pushing a text message from `openid` written at `written_at`, signed with the
+/// account's token.
+async fn wechat_push(sandbox: &Sandbox, openid: &str, msg_id: u64, written_at: i64, content: &str) -> u16 {
+    use sha1::Digest as _;
+    let (timestamp, nonce) = (chrono::Utc::now().timestamp().to_string(), "4071913".to_owned());
+    let mut parts = ["wechattoken".to_owned(), timestamp.clone(), nonce.clone()];
+    parts.sort();
+    let signature = hex::encode(sha1::Sha1::digest(parts.concat().as_bytes()));
+    let xml = format!(
+        "<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>\
+         <CreateTime>{written_at}</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>\
+         <MsgId>{msg_id}</MsgId></xml>"
+    );
+    sandbox
+        .http
+        .post(format!(
+            "{}/api/v1/webhooks/default/wechat?signature={signature}&timestamp={timestamp}&nonce={nonce}&openid={openid}",
+            sandbox.base_url
+        ))
+        .header("Content-Type", "text/xml")
+        .body(xml)
+        .send()
+        .await
+        .expect("sent")
+        .status()
+        .as_u16()
+}
+
+async fn a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_window_only(stores: Stores) {
+    const RECENT: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+    const STALE: &str = "oUpF8uN3bKq_T7ryc4W2xLmPfA9s";
+    let (base, calls) = wechat_api().await;
+    let intake = serde_json::from_value(json!({"wechat": {"token": "wechattoken"}})).expect("intake settings");
+    let settings = Settings {
+        intake,
+        notification: ChannelsConfig {
+            wechat: Some(notification::channels::WechatAccount {
+                app_id: "wx-test-app".into(),
+                app_secret: "wx-test-secret".into(),
+                base_url: base,
+            }),
+            delivery: DeliveryConfig {
+                max_attempts: 3,
+                backoff_min_seconds: 1,
+                backoff_max_seconds: 1,
+                batch: 20,
+                tick_ms: 100,
+            },
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+    let now = chrono::Utc::now().timestamp();
+    // One writes now; the other's message reaches us (a platform outage, a retry) 49 hours late.
+    assert_eq!(
+        wechat_push(&sandbox, RECENT, 24_001, now, "4S店承诺的免费保养一直没有兑现").await,
+        200
+    );
+    assert_eq!(
+        wechat_push(
+            &sandbox,
+            STALE,
+            24_002,
+            now - 49 * 3600,
+            "维修后车辆异响，多次返修未解决"
+        )
+        .await,
+        200
+    );
+
+    let (token, message) = wait_until(Duration::from_secs(20), || async {
+        calls.lock().expect("lock").first().cloned()
+    })
+    .await
+    .expect("the official account's reply is sent");
+    assert_eq!(token, "wx-token-1");
+    assert_eq!(message["touser"], RECENT, "{message}");
+    assert_eq!(message["msgtype"], "text", "{message}");
+    let content = message["text"]["content"].as_str().expect("content");
+    assert!(content.starts_with("受理告知书（投诉单号：TS"), "{content}");
+    assert!(content.len() <= 2048, "{} bytes", content.len());
+
+    // The late one's window closed: nothing goes to it on WeChat.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let sent_to: Vec<String> = calls
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|(_, m)| m["touser"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(sent_to, [RECENT], "one reply, to the one who wrote within 48 hours");
     sandbox.stop().await;
 }

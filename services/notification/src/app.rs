@@ -114,6 +114,7 @@ impl App {
             supervisors: self.config.channels.supervisors.clone(),
             callbacks: self.config.channels.callbacks.clone(),
             apps: self.config.channels.apps.kinds(),
+            wechat: self.config.channels.wechat.is_some(),
         };
         let handler = Arc::new(NotificationHandler {
             db: host.db.clone(),

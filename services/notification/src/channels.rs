@@ -46,6 +46,9 @@ pub struct ChannelsConfig {
     /// The mailbox e-mail bounces come back to (`[notification.email] return_path`), read over
     /// IMAP: a bounced e-mail's delivery becomes `bounced`.
     pub bounces: Option<crate::bounces::BounceMailbox>,
+    /// The organisation's WeChat official account (公众号): a complainant who wrote through it is
+    /// answered there while WeChat's 48-hour window for free-form replies is open.
+    pub wechat: Option<WechatAccount>,
 }
 
 /// The organisation's work apps.
@@ -100,6 +103,47 @@ pub struct DingtalkApp {
 
 fn default_dingtalk_base() -> String {
     "https://oapi.dingtalk.com".into()
+}
+
+/// A WeChat official account (公众号): its customer-service messages (客服消息) answer a user
+/// within 48 hours of their last message.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WechatAccount {
+    pub app_id: String,
+    pub app_secret: String,
+    /// `https://api.weixin.qq.com` unless a proxy stands in between.
+    #[serde(default = "default_wechat_base")]
+    pub base_url: String,
+}
+
+impl std::fmt::Debug for WechatAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatAccount")
+            .field("app_id", &self.app_id)
+            .field("app_secret", &"<redacted>")
+            .field("base_url", &self.base_url)
+            .finish()
+    }
+}
+
+fn default_wechat_base() -> String {
+    "https://api.weixin.qq.com".into()
+}
+
+/// The most bytes of text one WeChat customer-service message carries.
+const WECHAT_TEXT_BYTES: usize = 2048;
+
+/// `text` cut at a character boundary to at most `limit` bytes, with `…` when cut.
+fn cut_to_bytes(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_owned();
+    }
+    let mut end = limit.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
 }
 
 /// The callback after a result notice.
@@ -639,11 +683,14 @@ impl Sender for GroupRobots {
 
 /// Messages from the work apps to one member of staff: WeCom's `message/send` (text, with
 /// WeCom's duplicate check over 30 minutes, so a resend after a crash shows once) and DingTalk's
-/// work notice `corpconversation/asyncsend_v2`, each with the app's access token (fetched with
-/// `gettoken`, kept until shortly before it expires, fetched again when the app says it is no
-/// longer valid). The address is `wecom:<userid>` or `dingtalk:<userId>`.
+/// work notice `corpconversation/asyncsend_v2`; and the official account's customer-service
+/// message (`message/custom/send`) to a complainant who wrote through WeChat. Each with the
+/// app's access token (fetched with `gettoken` or `token`, kept until shortly before it expires,
+/// fetched again when the app says it is no longer valid). The address is `wecom:<userid>`,
+/// `dingtalk:<userId>` or `wechat:<openid>`.
 pub struct AppMessages {
     apps: AppsConfig,
+    wechat: Option<WechatAccount>,
     client: reqwest::Client,
     tokens: tokio::sync::Mutex<BTreeMap<&'static str, (String, std::time::Instant)>>,
 }
@@ -651,6 +698,7 @@ pub struct AppMessages {
 /// What the apps' APIs answer (the fields Redress reads).
 #[derive(Debug, Clone, Deserialize)]
 struct AppReply {
+    #[serde(default)]
     errcode: i64,
     #[serde(default)]
     errmsg: String,
@@ -672,13 +720,14 @@ fn token_expired(errcode: i64) -> bool {
 }
 
 impl AppMessages {
-    pub fn new(apps: AppsConfig) -> Self {
+    pub fn new(apps: AppsConfig, wechat: Option<WechatAccount>) -> Self {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
             .build()
             .unwrap_or_default();
         Self {
             apps,
+            wechat,
             client,
             tokens: tokio::sync::Mutex::new(BTreeMap::new()),
         }
@@ -712,6 +761,13 @@ impl AppMessages {
             return Ok(token.clone());
         }
         let request = match (kind, &self.apps.wecom, &self.apps.dingtalk) {
+            ("wechat", _, _) if let Some(account) = &self.wechat => {
+                self.client.get(format!("{}/cgi-bin/token", account.base_url)).query(&[
+                    ("grant_type", "client_credential"),
+                    ("appid", &account.app_id),
+                    ("secret", &account.app_secret),
+                ])
+            }
             ("wecom", Some(app), _) => self
                 .client
                 .get(format!("{}/cgi-bin/gettoken", app.base_url))
@@ -723,6 +779,7 @@ impl AppMessages {
             _ => return Err(SendError::Permanent(format!("no {kind} app is configured"))),
         };
         let reply = self.call(request, &format!("{kind} gettoken")).await?;
+        // WeChat's `token` answers without `errcode` when it succeeds.
         match (reply.errcode, reply.access_token) {
             (0, Some(token)) => {
                 // Kept for what the app grants less five minutes (2 hours is usual).
@@ -749,9 +806,10 @@ impl Sender for AppMessages {
         let (kind, user) = match outgoing.address.split_once(':') {
             Some(("wecom", user)) => ("wecom", user),
             Some(("dingtalk", user)) => ("dingtalk", user),
+            Some(("wechat", user)) => ("wechat", user),
             _ => {
                 return Err(SendError::Permanent(format!(
-                    "`{}` is not wecom:<userid> or dingtalk:<userId>",
+                    "`{}` is not wecom:<userid>, dingtalk:<userId> or wechat:<openid>",
                     outgoing.address
                 )));
             }
@@ -759,6 +817,12 @@ impl Sender for AppMessages {
         let content = format!("{}\n{}", outgoing.notice.subject, outgoing.notice.body);
         let token = self.token(kind).await?;
         let request = match (kind, &self.apps.wecom, &self.apps.dingtalk) {
+            ("wechat", _, _) if let Some(account) = &self.wechat => self
+                .client
+                .post(format!("{}/cgi-bin/message/custom/send", account.base_url))
+                .query(&[("access_token", &token)])
+                .json(&serde_json::json!({"touser": user, "msgtype": "text",
+                    "text": {"content": cut_to_bytes(&content, WECHAT_TEXT_BYTES)}})),
             ("wecom", Some(app), _) => self
                 .client
                 .post(format!("{}/cgi-bin/message/send", app.base_url))
@@ -848,7 +912,9 @@ pub struct Channels {
     sms: Option<Box<dyn Sender>>,
     letter: Option<Box<dyn Sender>>,
     groups: Option<Box<dyn Sender>>,
-    apps: Option<Box<dyn Sender>>,
+    apps: Option<std::sync::Arc<AppMessages>>,
+    /// Whether an official account answers complainants on WeChat.
+    wechat: bool,
     /// The units with a group robot.
     pub group_units: std::collections::BTreeSet<String>,
     /// The SMS sending window, when an SMS provider is configured.
@@ -894,13 +960,16 @@ impl Channels {
             .map(|dir| Box::new(LetterPrinter::new(dir.join("letter"))) as Box<dyn Sender>);
         let groups =
             (!config.groups.is_empty()).then(|| Box::new(GroupRobots::new(config.groups.clone())) as Box<dyn Sender>);
-        let apps = (!config.apps.kinds().is_empty())
-            .then(|| Box::new(AppMessages::new(config.apps.clone())) as Box<dyn Sender>);
+        let apps = (!config.apps.kinds().is_empty() || config.wechat.is_some())
+            .then(|| std::sync::Arc::new(AppMessages::new(config.apps.clone(), config.wechat.clone())));
         let mut limits = BTreeMap::new();
         for (channel, per_minute) in &config.rate_limits {
-            if !matches!(channel.as_str(), "email" | "sms" | "letter" | "wecom" | "app") {
+            if !matches!(
+                channel.as_str(),
+                "email" | "sms" | "letter" | "wecom" | "app" | "wechat"
+            ) {
                 return Err(format!(
-                    "notification.rate_limits.{channel}: not a channel (email, sms, letter, wecom, app)"
+                    "notification.rate_limits.{channel}: not a channel (email, sms, letter, wecom, app, wechat)"
                 ));
             }
             let per_minute = std::num::NonZeroU32::new(*per_minute)
@@ -916,6 +985,7 @@ impl Channels {
             letter,
             groups,
             apps,
+            wechat: config.wechat.is_some(),
             group_units: config.groups.keys().cloned().collect(),
             sms_window,
             delivery: config.delivery.clone(),
@@ -941,7 +1011,8 @@ impl Channels {
             "sms" => self.sms.as_deref(),
             "letter" => self.letter.as_deref(),
             "wecom" => self.groups.as_deref(),
-            "app" => self.apps.as_deref(),
+            "app" => self.apps.as_deref().map(|apps| apps as &dyn Sender),
+            "wechat" if self.wechat => self.apps.as_deref().map(|apps| apps as &dyn Sender),
             _ => None,
         }
     }

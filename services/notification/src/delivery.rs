@@ -178,6 +178,7 @@ impl Deliverer {
                     if give_up {
                         if sql::settle(&mut tx, &delivery, "dead", &text(now), Some(&message)).await? {
                             sql::set_notice_state(&mut tx, &notice.notice_id, "failed").await?;
+                            sql::open_undelivered_call(&mut tx, &notice.notice_id, &text(now)).await?;
                             let failed = NoticeFailed {
                                 notice_id: notice.notice_id.clone(),
                                 notice_kind: notice.notice_kind.clone(),
@@ -264,6 +265,7 @@ impl Deliverer {
             let wait = wait.max(Duration::from_secs(1));
             return Outcome::Deferred(now + chrono::Duration::from_std(wait).unwrap_or_default());
         }
+        let mut wechat_address = String::new();
         let address = if delivery.channel == "letter" {
             // The print queue needs no address: the post room prints it on the envelope.
             ""
@@ -277,9 +279,21 @@ impl Deliverer {
             let Some(contact) = contacts.get(&delivery.case_id) else {
                 return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));
             };
+            if delivery.channel == "wechat" {
+                // Free-form replies only within WeChat's window after the user's last message.
+                let open = DateTime::parse_from_rfc3339(&contact.reply_window_ends_at)
+                    .is_ok_and(|ends| ends.with_timezone(&Utc) > now);
+                if !open || contact.wechat_openid.is_empty() {
+                    return Outcome::Failed(SendError::Permanent(
+                        "WeChat's 48-hour window for replies has closed".into(),
+                    ));
+                }
+                wechat_address = format!("wechat:{}", contact.wechat_openid);
+            }
             match delivery.channel.as_str() {
                 "email" => contact.email.as_str(),
                 "sms" => contact.phone.as_str(),
+                "wechat" => wechat_address.as_str(),
                 other => return Outcome::Failed(SendError::Permanent(format!("no adapter sends `{other}`"))),
             }
         };

@@ -715,8 +715,9 @@ impl Decide<'_> {
                 // The invitation goes where the complainant reads (e-mail, SMS); one who takes
                 // letters is called without one.
                 let contact = self.contact()?;
-                let (channel, recipient_masked) = plan::channel_of(contact);
-                if callbacks.invitation && Kind::CallbackInvitation.offers(channel) {
+                let route = plan::route_of(contact, self.handler.settings.wechat, self.now);
+                let recipient_masked = route.recipient_masked;
+                if callbacks.invitation && Kind::CallbackInvitation.offers(route.channel) {
                     effects
                         .push(self.to_complainant(Kind::CallbackInvitation, confidential, |_| serde_json::Map::new())?);
                 }

@@ -42,6 +42,8 @@ pub struct Settings {
     /// The work apps configured (`wecom`, `dingtalk`): a staff notice also reaches the member in
     /// person on the first of them the directory names a user id for.
     pub apps: Vec<&'static str>,
+    /// Whether an official account answers complainants on WeChat (`[notification.wechat]`).
+    pub wechat: bool,
 }
 
 impl Settings {
@@ -83,6 +85,54 @@ pub fn channel_of(contact: &Contact) -> (Channel, String) {
         _ if !contact.email.is_empty() => email(),
         _ => (Channel::Letter, String::new()),
     }
+}
+
+/// Where a notice to the complainant goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The channel its text is written for.
+    pub channel: Channel,
+    /// Whether it travels as the official account's reply on WeChat (written as the e-mail's
+    /// text, which WeChat shows in full).
+    pub wechat: bool,
+    pub recipient_masked: String,
+}
+
+/// How long WeChat's window must stay open after a notice is planned for the reply to go there:
+/// the delivery loop sends within seconds, retries within minutes.
+const WECHAT_MARGIN_MINUTES: i64 = 30;
+
+/// The route of a complainant's notice: WeChat while its 48-hour window for free-form replies is
+/// open (for one who wrote through the official account and chose it or nothing else), else the
+/// preferred channel where its address exists ([`channel_of`]).
+pub fn route_of(contact: &Contact, wechat: bool, now: DateTime<Utc>) -> Route {
+    let window_open = DateTime::parse_from_rfc3339(&contact.reply_window_ends_at)
+        .is_ok_and(|ends| ends.with_timezone(&Utc) > now + chrono::Duration::minutes(WECHAT_MARGIN_MINUTES));
+    let chose = matches!(contact.preferred_channel.as_str(), "wechat" | "");
+    if wechat && window_open && chose && !contact.wechat_openid.is_empty() {
+        return Route {
+            channel: Channel::Email,
+            wechat: true,
+            recipient_masked: mask_openid(&contact.wechat_openid),
+        };
+    }
+    let (channel, recipient_masked) = channel_of(contact);
+    Route {
+        channel,
+        wechat: false,
+        recipient_masked,
+    }
+}
+
+/// An OpenID as the record shows it: its first and last four characters.
+fn mask_openid(openid: &str) -> String {
+    let chars: Vec<char> = openid.chars().collect();
+    if chars.len() <= 8 {
+        return "wechat:***".into();
+    }
+    let head: String = chars[..4].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("wechat:{head}***{tail}")
 }
 
 /// The further remedies a bank's result letter names (DOMAIN.md).
@@ -148,8 +198,13 @@ pub fn to_complainant(
     mut context: serde_json::Map<String, Value>,
 ) -> Result<Planned, notices::Error> {
     let language = language_of(to.contact);
-    let (channel, recipient_masked) = channel_of(to.contact);
-    let channel = if kind.offers(channel) { channel } else { Channel::Letter };
+    let route = route_of(to.contact, settings.wechat, to.now);
+    let recipient_masked = route.recipient_masked;
+    let channel = if kind.offers(route.channel) {
+        route.channel
+    } else {
+        Channel::Letter
+    };
     let name = if to.contact.anonymous {
         ""
     } else {
@@ -194,7 +249,7 @@ pub fn to_complainant(
         case_id: to.case_id.to_owned(),
         notice_kind: kind.as_str().to_owned(),
         audience: "complainant".into(),
-        channel: channel.as_str().to_owned(),
+        channel: if route.wechat { "wechat" } else { channel.as_str() }.to_owned(),
         language: language.tag().to_owned(),
         recipient_masked,
         subject: rendered.subject,
@@ -441,6 +496,7 @@ mod tests {
             supervisors: vec![],
             callbacks: crate::channels::CallbackConfig::default(),
             apps: vec![],
+            wechat: false,
         }
     }
 
@@ -454,6 +510,7 @@ mod tests {
             preferred_channel: channel.into(),
             case_number: "TS202612050001".into(),
             anonymous: false,
+            ..Contact::default()
         }
     }
 
@@ -468,6 +525,43 @@ mod tests {
             ..contact("email", "zh-CN")
         };
         assert_eq!(channel_of(&no_email), (Channel::Sms, "138****0001".into()));
+    }
+
+    #[test]
+    fn wechat_answers_while_its_window_is_open_and_the_complainant_chose_it() {
+        let now = Utc::now();
+        let wrote = |minutes_ago: i64, preferred: &str| Contact {
+            wechat_openid: "oX1aZ3b9QmT2w8Kp4Lr6Ns0Vd5Yc".into(),
+            reply_window_ends_at: (now - chrono::Duration::minutes(minutes_ago) + chrono::Duration::hours(48))
+                .to_rfc3339(),
+            phone: String::new(),
+            email: String::new(),
+            ..contact(preferred, "zh-CN")
+        };
+        let route = route_of(&wrote(60, "wechat"), true, now);
+        assert_eq!(
+            (route.channel, route.wechat, route.recipient_masked.as_str()),
+            (Channel::Email, true, "wechat:oX1a***d5Yc")
+        );
+        // No preference at all counts as WeChat for one who wrote there.
+        assert!(route_of(&wrote(60, ""), true, now).wechat);
+        // The window closes within the margin, has closed, or no account is configured: the
+        // preferred channel's rules, here a letter (no phone, no e-mail).
+        for (minutes_ago, configured) in [(48 * 60 - 10, true), (49 * 60, true), (60, false)] {
+            let route = route_of(&wrote(minutes_ago, "wechat"), configured, now);
+            assert_eq!(
+                (route.channel, route.wechat),
+                (Channel::Letter, false),
+                "{minutes_ago} {configured}"
+            );
+        }
+        // One who asked for e-mail gets e-mail though the window is open.
+        let by_email = Contact {
+            email: "wang@example.com".into(),
+            ..wrote(60, "email")
+        };
+        assert_eq!(route_of(&by_email, true, now).channel, Channel::Email);
+        assert!(!route_of(&by_email, true, now).wechat);
     }
 
     #[test]

@@ -559,10 +559,10 @@ pub async fn call_done(
     Ok(())
 }
 
-/// A complainant's notice that could not be delivered puts the case on the agents' call list
-/// (purpose `undelivered`, due at once): an agent reaches the complainant another way. Nothing
-/// for a staff notice, or a case notification does not know.
-async fn open_undelivered_call(conn: &mut store::Conn, notice_id: &str, at: &str) -> Result<(), Error> {
+/// A complainant's notice that could not be delivered (bounced, or given up) puts the case on
+/// the agents' call list (purpose `undelivered`, due at once): an agent reaches the complainant
+/// another way. Nothing for a staff notice, or a case notification does not know.
+pub async fn open_undelivered_call(conn: &mut store::Conn, notice_id: &str, at: &str) -> Result<(), Error> {
     sqlx::query(&format!(
         "INSERT INTO call_list ({CALL_COLUMNS})
          SELECT n.tenant, n.case_id, 'undelivered', c.case_number, n.recipient_masked, n.language, 'open', 0, $1, $1, $1, ''
