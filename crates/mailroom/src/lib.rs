@@ -83,6 +83,34 @@ impl Account {
     pub fn name(&self) -> String {
         format!("{}@{}/{}", self.user, self.host, self.folder)
     }
+
+    /// Checks what a settings file may get wrong, with the seconds between two rounds; names the
+    /// key under `field` (`intake.mailbox.host must not be empty`).
+    pub fn validate(&self, poll_interval_secs: u64, field: &str) -> Result<(), String> {
+        let refuse = |name: &str, rule: &str| Err(format!("{field}.{name} {rule}"));
+        if self.host.trim().is_empty() {
+            return refuse("host", "must not be empty");
+        }
+        if self.port == 0 {
+            return refuse("port", "must be between 1 and 65535");
+        }
+        if self.user.is_empty() {
+            return refuse("user", "must not be empty");
+        }
+        if self.folder.is_empty() {
+            return refuse("folder", "must not be empty");
+        }
+        if poll_interval_secs == 0 {
+            return refuse("poll_interval_secs", "must be at least 1");
+        }
+        if self.ca_file.is_some() && self.tls == Tls::None {
+            return refuse("ca_file", "needs tls = \"implicit\" or \"starttls\"");
+        }
+        if self.max_message_bytes < 1024 {
+            return refuse("max_message_bytes", "must be at least 1024");
+        }
+        Ok(())
+    }
 }
 
 /// A message as the server handed it over.

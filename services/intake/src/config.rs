@@ -319,7 +319,7 @@ impl MailboxConfig {
 
     /// How the mailbox is named in `mail_messages` and `registered_by`: `user@host/folder`.
     pub fn name(&self) -> String {
-        format!("{}@{}/{}", self.user, self.host, self.folder)
+        self.account().name()
     }
 
     /// The time between two rounds.
@@ -333,28 +333,7 @@ impl MailboxConfig {
         if domain::Tenant::parse(&self.tenant).is_none() {
             return field("tenant", "must be a tenant id");
         }
-        if self.host.trim().is_empty() {
-            return field("host", "must not be empty");
-        }
-        if self.port == Some(0) {
-            return field("port", "must be between 1 and 65535");
-        }
-        if self.user.is_empty() {
-            return field("user", "must not be empty");
-        }
-        if self.folder.is_empty() {
-            return field("folder", "must not be empty");
-        }
-        if self.poll_interval_secs == 0 {
-            return field("poll_interval_secs", "must be at least 1");
-        }
-        if self.ca_file.is_some() && self.tls == MailboxTls::None {
-            return field("ca_file", "needs tls = \"implicit\" or \"starttls\"");
-        }
-        if self.max_message_bytes < 1024 {
-            return field("max_message_bytes", "must be at least 1024");
-        }
-        Ok(())
+        self.account().validate(self.poll_interval_secs, "intake.mailbox")
     }
 }
 

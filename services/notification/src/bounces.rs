@@ -73,26 +73,7 @@ const MAX_BOUNCE_BYTES: u64 = 4 * 1024 * 1024;
 impl BounceMailbox {
     /// Checks the values a file may get wrong; names the field and the rule.
     pub fn validate(&self) -> Result<(), String> {
-        let field = |name: &str, rule: &str| Err(format!("notification.bounces.{name} {rule}"));
-        if self.host.trim().is_empty() {
-            return field("host", "must not be empty");
-        }
-        if self.port == Some(0) {
-            return field("port", "must be between 1 and 65535");
-        }
-        if self.user.is_empty() {
-            return field("user", "must not be empty");
-        }
-        if self.folder.is_empty() {
-            return field("folder", "must not be empty");
-        }
-        if self.poll_interval_secs == 0 {
-            return field("poll_interval_secs", "must be at least 1");
-        }
-        if self.ca_file.is_some() && self.tls == Tls::None {
-            return field("ca_file", "needs tls = \"implicit\" or \"starttls\"");
-        }
-        Ok(())
+        self.account().validate(self.poll_interval_secs, "notification.bounces")
     }
 
     fn account(&self) -> mailroom::Account {
