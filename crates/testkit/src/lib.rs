@@ -5,6 +5,7 @@
 pub mod nats;
 pub mod imap;
 pub mod smtp;
+pub mod s3;
 pub mod postgres;
 pub mod stores;
 

@@ -409,4 +409,71 @@ mod tests {
         attachments.delete(&rows).await;
         assert!(!dir.path().join(&rows[0].object_path).exists());
     }
+
+    #[tokio::test]
+    async fn an_s3_compatible_store_keeps_only_ciphertext_and_gives_the_file_back() {
+        let Some(python) = testkit::s3::server_or_skip("attachments in S3") else {
+            return;
+        };
+        let s3 = testkit::s3::S3Server::start(&python)
+            .await
+            .expect("moto's server starts");
+        s3.create_bucket("redress-attachments").expect("the bucket");
+        let dir = tempfile::tempdir().expect("dir");
+        let attachments = store(
+            dir.path(),
+            AttachmentsConfig {
+                store: StoreKind::S3,
+                bucket: Some("redress-attachments".into()),
+                endpoint: Some(s3.endpoint()),
+                region: Some("cn-north-1".into()),
+                access_key_id: Some("test-key".into()),
+                secret_access_key: Some("test-secret".into()),
+                allow_http: true,
+                ..AttachmentsConfig::default()
+            },
+        );
+        let cipher = crate::cipher::DefaultCipher::new([7u8; 32]);
+        let text = "王芳 13900001111 购车合同第3页".as_bytes();
+        let (rows, _) = attachments
+            .put(
+                &cipher,
+                "default",
+                "case-9",
+                "web",
+                vec![file("合同.txt", "text/plain", text)],
+                Utc::now(),
+            )
+            .await
+            .expect("stored in S3");
+        // The bucket's own bytes, read with a client of the test's own, past intake's cipher.
+        let raw = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name("redress-attachments")
+            .with_endpoint(s3.endpoint())
+            .with_region("cn-north-1")
+            .with_access_key_id("test-key")
+            .with_secret_access_key("test-secret")
+            .with_allow_http(true)
+            .build()
+            .expect("a client");
+        let path = ObjectPath::from(rows[0].object_path.as_str());
+        let kept = raw
+            .get(&path)
+            .await
+            .expect("the object is in the bucket")
+            .bytes()
+            .await
+            .expect("its bytes");
+        assert!(!kept.is_empty());
+        assert!(
+            !kept.windows(11).any(|w| w == b"13900001111"),
+            "only ciphertext in the bucket"
+        );
+        assert_eq!(attachments.read(&cipher, &rows[0]).await.expect("read back"), text);
+        attachments.delete(&rows).await;
+        assert!(
+            matches!(raw.get(&path).await, Err(object_store::Error::NotFound { .. })),
+            "deleted"
+        );
+    }
 }
