@@ -6,7 +6,12 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::error::FieldError;
-use crate::masking::{is_valid_email, is_valid_phone};
+use crate::formats::{PhoneKind, parse_name, parse_phone};
+use crate::masking::is_valid_email;
+use crate::particulars::{
+    BankInput, ComplainantParticularsInput, ComplainantRole, IdDocumentInput, Particulars, RepresentsInput,
+    VehicleInput,
+};
 use crate::vocabulary::{Channel, Kind, Source};
 
 /// The most characters a narrative may have.
@@ -25,6 +30,20 @@ pub struct ComplainantInput {
     /// The complainant's OpenID with the organisation's WeChat official account: a channel
     /// back like a phone (decision 0009).
     pub wechat_openid: Option<String>,
+    /// An identity document (decision 0010).
+    pub id_document: Option<IdDocumentInput>,
+    /// The address's 6-digit administrative division code.
+    pub division_code: Option<String>,
+    /// `customer` (default), `staff`, `proxy`, `heir` or `organisation`.
+    pub role: Option<String>,
+    /// A member of staff's directory id (role `staff`).
+    pub staff_id: Option<String>,
+    /// An organisation's unified social credit code (role `organisation`).
+    pub credit_code: Option<String>,
+    /// Whom a proxy or heir speaks for.
+    pub represents: Option<RepresentsInput>,
+    /// `mr`, `ms`, `dr` or `prof`, for letters.
+    pub salutation: Option<String>,
 }
 
 /// A submission before validation: every field as the caller gave it.
@@ -48,6 +67,13 @@ pub struct ComplaintInput {
     pub anonymous: bool,
     pub complainant: Option<ComplainantInput>,
     pub refs: RoutingRefs,
+    /// A dealer's vehicle block (decision 0010).
+    pub vehicle: Option<VehicleInput>,
+    /// A bank's account block (decision 0010).
+    pub bank: Option<BankInput>,
+    /// The staff or unit id owning the case until it is handed over (first-contact
+    /// responsibility).
+    pub first_contact_owner: Option<String>,
 }
 
 /// References routing's rules read: directory ids and codes, never names or free text.
@@ -142,8 +168,12 @@ pub struct NewComplaint {
     pub category_code: Option<String>,
     pub narrative: String,
     pub anonymous: bool,
+    /// The complainant as given, the phone and name normalised (`parse_phone`, `parse_name`).
     pub complainant: Option<ComplainantInput>,
     pub refs: RoutingRefs,
+    /// The identity document, role, vehicle and bank blocks, validated (decision 0010).
+    pub particulars: Particulars,
+    pub first_contact_owner: Option<String>,
 }
 
 /// Checks every rule and returns the complaint, or every broken rule.
@@ -300,7 +330,31 @@ pub fn validate(
             }
         },
     };
-    let complainant = validate_complainant(&mut errors, input.complainant, input.anonymous);
+    let today = (now + Duration::hours(8)).date_naive();
+    let (complainant, complainant_particulars) =
+        validate_complainant(&mut errors, input.complainant, input.anonymous, today);
+    let particulars = Particulars {
+        complainant: complainant_particulars,
+        vehicle: input
+            .vehicle
+            .and_then(|vehicle| crate::particulars::validate_vehicle(&mut errors, vehicle, today)),
+        bank: input
+            .bank
+            .and_then(|bank| crate::particulars::validate_bank(&mut errors, bank)),
+    };
+    let first_contact_owner = input
+        .first_contact_owner
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty());
+    if let Some(owner) = &first_contact_owner
+        && !is_directory_id(owner)
+    {
+        errors.push(FieldError::new(
+            "first_contact_owner",
+            "directory_id",
+            "first_contact_owner must be a staff or unit id: 1–64 of a-z, 0-9, '-' and '_'",
+        ));
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -323,6 +377,8 @@ pub fn validate(
             anonymous: input.anonymous,
             complainant,
             refs,
+            particulars,
+            first_contact_owner,
         }),
         _ => Err(vec![FieldError::new("body", "invalid", "the complaint is incomplete")]),
     }
@@ -332,7 +388,8 @@ fn validate_complainant(
     errors: &mut Vec<FieldError>,
     complainant: Option<ComplainantInput>,
     anonymous: bool,
-) -> Option<ComplainantInput> {
+    today: chrono::NaiveDate,
+) -> (Option<ComplainantInput>, crate::particulars::ComplainantParticulars) {
     let Some(mut person) = complainant else {
         if !anonymous {
             errors.push(FieldError::new(
@@ -341,7 +398,7 @@ fn validate_complainant(
                 "complainant is required unless anonymous is true",
             ));
         }
-        return None;
+        return (None, Default::default());
     };
     let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
     if !anonymous && blank(&person.name) && blank(&person.phone) && blank(&person.email) && blank(&person.wechat_openid)
@@ -361,17 +418,61 @@ fn validate_complainant(
             "complainant.wechat_openid must be 6 to 64 of A-Z, a-z, 0-9, '-' and '_'",
         ));
     }
-    person.name = bounded(errors, "complainant.name", person.name, 100);
+    let particulars = crate::particulars::validate_complainant(
+        errors,
+        ComplainantParticularsInput {
+            id_document: person.id_document.take(),
+            division_code: person.division_code.take(),
+            role: person.role.take(),
+            staff_id: person.staff_id.take(),
+            credit_code: person.credit_code.take(),
+            represents: person.represents.take(),
+            salutation: person.salutation.take(),
+        },
+        today,
+    );
+    person.name = if particulars.role == Some(ComplainantRole::Organisation) {
+        // An organisation's name (广州某某汽车销售服务有限公司（天河店）) is not a person's.
+        let name = bounded(errors, "complainant.name", person.name, 100);
+        if name.as_deref().is_some_and(|n| n.chars().any(char::is_control)) {
+            errors.push(FieldError::new(
+                "complainant.name",
+                "characters",
+                "complainant.name must not contain control characters",
+            ));
+        }
+        name.map(|n| n.trim().to_owned())
+    } else {
+        person
+            .name
+            .filter(|name| !name.trim().is_empty())
+            .and_then(|name| match parse_name(&name) {
+                Ok(name) => Some(name.as_str().to_owned()),
+                Err(error) => {
+                    errors.push(error.field_error("complainant.name"));
+                    None
+                }
+            })
+    };
     person.address = bounded(errors, "complainant.address", person.address, 500);
-    if let Some(phone) = &person.phone
-        && !is_valid_phone(phone)
-    {
-        errors.push(FieldError::new(
-            "complainant.phone",
-            "format",
-            "complainant.phone must be a mainland mobile (1[3-9] and 9 digits), a landline with area code, or a service number",
-        ));
-    }
+    person.phone = person
+        .phone
+        .filter(|phone| !phone.trim().is_empty())
+        .and_then(|phone| match parse_phone(&phone) {
+            Ok(phone) if phone.kind() == PhoneKind::ShortService => {
+                errors.push(FieldError::new(
+                    "complainant.phone",
+                    "pattern",
+                    "complainant.phone must be a number the complainant can be called back on: a short service number (12345, 95588) is an organisation's",
+                ));
+                None
+            }
+            Ok(phone) => Some(phone.normalized()),
+            Err(error) => {
+                errors.push(error.field_error("complainant.phone"));
+                None
+            }
+        });
     if let Some(email) = &person.email
         && !is_valid_email(email)
     {
@@ -400,7 +501,7 @@ fn validate_complainant(
             "preferred_channel must be one of: sms, email, phone, letter, wechat",
         ));
     }
-    Some(person)
+    (Some(person), particulars)
 }
 
 /// Whether a text can be a WeChat OpenID (28 characters of `[A-Za-z0-9_-]` in practice; 6–64
@@ -513,7 +614,10 @@ mod tests {
         }
         let errors = validate(input, now(), &|_| false).expect_err("bad phone");
         assert_eq!(errors[0].field, "complainant.phone");
-        assert_eq!(errors[0].rule, "format");
+        assert_eq!(
+            errors[0].rule, "pattern",
+            "a short service number is no complainant's phone"
+        );
     }
 
     #[test]
@@ -563,5 +667,79 @@ mod tests {
         let mut input = minimal();
         input.received_at = Some("2026-11-23T08:06:00Z".into());
         assert!(validate(input, now(), &|_| false).is_err());
+    }
+
+    #[test]
+    fn phones_and_names_are_checked_by_their_formats_and_kept_normalised() {
+        let with = |phone: &str, name: &str| {
+            let mut input = minimal();
+            if let Some(person) = input.complainant.as_mut() {
+                person.phone = Some(phone.into());
+                person.name = Some(name.into());
+            }
+            validate(input, now(), &|_| false)
+        };
+        let complaint = with("+86 138-1234-5678", " 阿卜杜拉•艾买提 ").expect("valid");
+        let person = complaint.complainant.expect("a complainant");
+        assert_eq!(person.phone.as_deref(), Some("13812345678"));
+        assert_eq!(person.name.as_deref(), Some("阿卜杜拉·艾买提"));
+        let landline = with("(0755) 8888-8888 转 123", "Li Wei").expect("valid");
+        assert_eq!(
+            landline.complainant.and_then(|p| p.phone).as_deref(),
+            Some("075588888888#123")
+        );
+        let cases = [
+            ("1381234567", "李伟", "complainant.phone", "length"),
+            ("+1 415 555 0100", "李伟", "complainant.phone", "country_code"),
+            ("138abc45678", "李伟", "complainant.phone", "characters"),
+            ("13812345678", "李伟2号", "complainant.name", "characters"),
+        ];
+        for (phone, name, field, rule) in cases {
+            let errors = with(phone, name).expect_err("refused");
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].rule),
+                (field, rule),
+                "{phone} {name}: {errors:?}"
+            );
+            assert!(!errors[0].message.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_particulars_are_validated_with_their_paths() {
+        let mut input = minimal();
+        if let Some(person) = input.complainant.as_mut() {
+            person.role = Some("proxy".into());
+            person.represents = Some(RepresentsInput {
+                name: Some("王建国".into()),
+                relationship: Some("child".into()),
+            });
+            person.id_document = Some(IdDocumentInput {
+                kind: Some("resident_id".into()),
+                number: Some("110105194912310021".into()),
+            });
+        }
+        input.vehicle = Some(VehicleInput {
+            vin: Some("LSVAM4187C2184847".into()),
+            ..Default::default()
+        });
+        input.first_contact_owner = Some("Agent 7".into());
+        let errors = validate(input.clone(), now(), &|_| false).expect_err("refused");
+        let found: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
+        assert_eq!(
+            found,
+            [
+                ("complainant.id_document.number", "check_digit"),
+                ("first_contact_owner", "directory_id")
+            ]
+        );
+        if let Some(person) = input.complainant.as_mut() {
+            person.id_document = None;
+        }
+        input.first_contact_owner = Some("agent-7".into());
+        let complaint = validate(input, now(), &|_| false).expect("valid");
+        assert_eq!(complaint.particulars.complainant.role, Some(ComplainantRole::Proxy));
+        assert!(complaint.particulars.vehicle.is_some());
+        assert_eq!(complaint.first_contact_owner.as_deref(), Some("agent-7"));
     }
 }

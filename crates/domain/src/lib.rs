@@ -13,6 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod masking;
 pub mod formats;
+pub mod particulars;
 pub mod vocabulary;
 pub mod lifecycle;
 
