@@ -155,6 +155,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
                 status
             },
             channels: settings.intake.channels(),
+            case_numbers: settings.intake.case_numbers.clone(),
         },
         platform.clone(),
         calendars.clone(),

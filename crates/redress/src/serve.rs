@@ -86,6 +86,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     attachments: config.intake.attachments.clone(),
                     status: config.intake.status.clone(),
                     channels: config.intake.channels(),
+                    case_numbers: config.intake.case_numbers.clone(),
                 },
                 platform,
                 calendars,

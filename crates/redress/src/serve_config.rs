@@ -115,6 +115,9 @@ pub struct IntakeConfig {
     /// Letters' and faxes' scans (`[intake.letters]`).
     #[serde(default)]
     pub letters: intake::config::LettersConfig,
+    /// Case numbers per tenant (`[intake.case_numbers]`, decision 0010).
+    #[serde(default)]
+    pub case_numbers: intake::numbers::CaseNumbersConfig,
 }
 
 impl IntakeConfig {
@@ -184,6 +187,7 @@ impl Default for ServeConfig {
                 wechat: None,
                 walk_in: intake::config::WalkInConfig::default(),
                 letters: intake::config::LettersConfig::default(),
+                case_numbers: intake::numbers::CaseNumbersConfig::default(),
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),
@@ -230,6 +234,7 @@ impl ServeConfig {
             config.database.fsync == "normal" || config.database.fsync == "full",
             "database.fsync: must be `normal` or `full`"
         );
+        config.intake.case_numbers.validate().map_err(anyhow::Error::msg)?;
         Ok(config)
     }
 

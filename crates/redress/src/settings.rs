@@ -68,6 +68,10 @@ pub struct IntakeSettings {
     /// Letters' and faxes' scans (`[intake.letters]`).
     #[serde(default)]
     pub letters: intake::config::LettersConfig,
+    /// Case numbers per tenant (`[intake.case_numbers]`, decision 0010): prefix, layout and
+    /// sequence width; `TS` + the Beijing date + a 4-digit daily sequence by default.
+    #[serde(default)]
+    pub case_numbers: intake::numbers::CaseNumbersConfig,
 }
 
 impl IntakeSettings {
@@ -119,6 +123,7 @@ impl Settings {
         }
         settings.intake.attachments.validate().map_err(anyhow::Error::msg)?;
         settings.intake.status.validate().map_err(anyhow::Error::msg)?;
+        settings.intake.case_numbers.validate().map_err(anyhow::Error::msg)?;
         Ok(settings)
     }
 }

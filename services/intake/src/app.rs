@@ -96,6 +96,7 @@ impl App {
             auto_accept: config.auto_accept,
             gate: config.gate,
             web,
+            case_numbers: config.case_numbers,
         });
         let metrics = MailboxMetrics::register(registry);
         let mailboxes = config

@@ -32,6 +32,8 @@ pub struct Config {
     pub status: crate::web::StatusConfig,
     /// The phone, WeChat, SMS-code, walk-in and letter settings (decision 0009).
     pub channels: ChannelsConfig,
+    /// The case numbers' format per tenant (`[intake.case_numbers]`, decision 0010).
+    pub case_numbers: crate::numbers::CaseNumbersConfig,
 }
 
 pub use crate::channels::config::{

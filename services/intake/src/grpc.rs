@@ -88,6 +88,18 @@ fn gate_status(error: crate::gate::Error) -> Status {
     }
 }
 
+fn particulars_status(error: crate::particulars::Error) -> Status {
+    use crate::particulars::Error as E;
+    match error {
+        E::NotFound => status(ErrorCode::NotFound, "not_found", "no such case", Some("id")),
+        E::Invalid { field, rule, message } => runtime::grpc::invalid(field, rule, message),
+        E::TooManyAttempts => {
+            runtime::grpc::invalid("code", "too_many_attempts", "too many wrong codes; send a new one")
+        }
+        other => internal(other),
+    }
+}
+
 fn gate_reply(gated: crate::gate::Gated) -> GateReply {
     let row = gated.row;
     GateReply {
@@ -137,6 +149,40 @@ pub(crate) fn submission(request: RegisterRequest) -> Submission {
         preferred_channel: text(person.preferred_channel),
         keep_confidential: person.keep_confidential,
         wechat_openid: text(person.wechat_openid),
+        id_document: person.id_document.map(|d| domain::particulars::IdDocumentInput {
+            kind: text(d.kind),
+            number: text(d.number),
+        }),
+        division_code: text(person.division_code),
+        role: text(person.role),
+        staff_id: text(person.staff_id),
+        credit_code: text(person.credit_code),
+        represents: person.represents.map(|r| domain::particulars::RepresentsInput {
+            name: text(r.name),
+            relationship: text(r.relationship),
+        }),
+        salutation: text(person.salutation),
+    });
+    let vehicle = request.vehicle.map(|v| domain::particulars::VehicleInput {
+        vin: text(v.vin),
+        plate: text(v.plate),
+        delivery_date: text(v.delivery_date),
+        mileage_km: v.mileage_km,
+        repair_orders: v
+            .repair_orders
+            .into_iter()
+            .map(|o| domain::particulars::RepairOrderInput {
+                number: text(o.number),
+                date: text(o.date),
+                fault: text(o.fault),
+            })
+            .collect(),
+    });
+    let bank = request.bank.map(|b| domain::particulars::BankInput {
+        card_number: text(b.card_number),
+        account_number: text(b.account_number),
+        product: text(b.product),
+        branch: text(b.branch),
     });
     Submission {
         input: ComplaintInput {
@@ -165,6 +211,9 @@ pub(crate) fn submission(request: RegisterRequest) -> Submission {
                 brand: text(request.brand),
                 product: text(request.product),
             },
+            vehicle,
+            bank,
+            first_contact_owner: text(request.first_contact_owner),
         },
         idempotency: request
             .idempotency
@@ -268,7 +317,22 @@ impl Intake for IntakeGrpc {
             .await
             .map_err(internal)?
             .unwrap_or_default();
+        let particulars = crate::particulars::find(self.desk.db.reader(), tenant.as_str(), &row.id)
+            .await
+            .map_err(internal)?;
+        let (complainant, vehicle, bank) = self
+            .desk
+            .particulars_views(&tenant, &row, particulars.as_ref(), false)
+            .map_err(internal)?;
+        let particulars = particulars.unwrap_or_default();
         Ok(Response::new(CaseView {
+            complainant,
+            vehicle,
+            bank,
+            first_contact_owner: particulars.first_contact_owner.unwrap_or_default(),
+            identity_verified: particulars.identity_verified_at.is_some(),
+            identity_verified_at: particulars.identity_verified_at.unwrap_or_default(),
+            identity_method: particulars.identity_method.unwrap_or_default(),
             deadlines: row
                 .ack_due_at
                 .iter()
@@ -382,6 +446,58 @@ impl Intake for IntakeGrpc {
         }
         desk.db.commit(tx).await.map_err(internal)?;
         Ok(Response::new(ReleaseContactsReply { contacts }))
+    }
+
+    async fn reveal_particulars(
+        &self,
+        request: Request<rpc::intake::v1::RevealParticularsRequest>,
+    ) -> Result<Response<rpc::intake::v1::RevealedParticulars>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let (case_id, complainant, vehicle) = self
+            .desk
+            .reveal_particulars(&tenant, &request.case_id, &request.purpose, &request.requester)
+            .await
+            .map_err(particulars_status)?;
+        Ok(Response::new(rpc::intake::v1::RevealedParticulars {
+            case_id,
+            complainant,
+            vehicle,
+        }))
+    }
+
+    async fn verify_identity(
+        &self,
+        request: Request<rpc::intake::v1::VerifyIdentityRequest>,
+    ) -> Result<Response<rpc::intake::v1::IdentityVerification>, Status> {
+        let tenant = tenant_of(&request)?;
+        let r = request.into_inner();
+        let verification = self
+            .desk
+            .verify_identity(
+                &tenant,
+                crate::particulars::VerifyIdentity {
+                    case_id: r.case_id,
+                    staff: r.staff,
+                    method: r.method,
+                    id_kind: r.id_kind,
+                    id_number: r.id_number,
+                    code: r.code,
+                    language: r.language,
+                },
+            )
+            .await
+            .map_err(particulars_status)?;
+        let (code_expires_at, phone_masked) = verification.code.clone().unwrap_or_default();
+        Ok(Response::new(rpc::intake::v1::IdentityVerification {
+            case_id: verification.case_id,
+            verified: verification.verified_at.is_some(),
+            verified_at: verification.verified_at.unwrap_or_default(),
+            method: verification.method,
+            code_sent: verification.code.is_some(),
+            code_expires_at,
+            phone_masked,
+        }))
     }
 
     async fn case_history(&self, request: Request<CaseHistoryRequest>) -> Result<Response<CaseHistoryReply>, Status> {

@@ -133,8 +133,15 @@ impl Ledger {
         if let Some(case_id) = crate::channels::replayed_case(conn, &tenant, &prepared.channel).await? {
             return Self::replay(conn, &tenant, &case_id).await;
         }
-        let number = sql::next_daily_number(conn, tenant.as_str(), &prepared.day).await?;
-        let case_number = format!("TS{}{number:04}", prepared.day);
+        // Never reuse a number: one the tenant already has (a format changed back and forth)
+        // is skipped.
+        let case_number = loop {
+            let sequence = sql::next_daily_number(conn, tenant.as_str(), &prepared.period).await?;
+            let number = prepared.number_format.render(&prepared.period, sequence);
+            if !sql::case_number_taken(conn, tenant.as_str(), &number).await? {
+                break number;
+            }
+        };
         prepared.row.case_number = case_number.clone();
         let repeat = match (&prepared.row.complainant_ref, &prepared.row.subject_ref) {
             (Some(who), Some(about)) => {
@@ -167,6 +174,9 @@ impl Ledger {
             sql::web::insert_attachment(conn, attachment).await?;
         }
         crate::channels::write_extras(conn, &tenant, &prepared.row.id, &prepared.channel, prepared.now).await?;
+        if let Some(particulars) = &prepared.particulars {
+            crate::particulars::insert(conn, particulars).await?;
+        }
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
         let (mut events, mut history) = self.facts(&prepared, &case_number, repeat.as_ref());
         crate::channels::closing_facts(&prepared, &mut events, &mut history);

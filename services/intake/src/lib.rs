@@ -25,6 +25,8 @@ pub mod ledger;
 pub mod gate;
 pub mod import;
 pub mod web;
+pub mod particulars;
+pub mod numbers;
 pub mod store;
 pub mod grpc;
 pub mod app;

@@ -157,29 +157,6 @@ pub fn narrative(mail: &Mail) -> String {
     }
 }
 
-/// Case numbers in a text, in order: `TS`, 8 digits of the date and at least 4 of the day's
-/// sequence (the ledger's format), standing alone (not inside a longer word).
-pub fn case_numbers(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
-    let mut found = Vec::new();
-    let mut index = 0;
-    while index + 2 <= bytes.len() {
-        let alone = index == 0 || !bytes[index - 1].is_ascii_alphanumeric();
-        if alone && &bytes[index..index + 2] == b"TS" {
-            let digits = bytes[index + 2..].iter().take_while(|b| b.is_ascii_digit()).count();
-            let end = index + 2 + digits;
-            let ends_alone = end == bytes.len() || !bytes[end].is_ascii_alphabetic();
-            if digits >= 12 && ends_alone {
-                found.push(text[index..end].to_owned());
-                index = end;
-                continue;
-            }
-        }
-        index += 1;
-    }
-    found
-}
-
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     let texts: Vec<&str> = match value {
         HeaderValue::Text(text) => vec![text.as_ref()],
@@ -205,19 +182,6 @@ fn clean_id(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn case_numbers_are_found_standing_alone() {
-        assert_eq!(
-            case_numbers("Re: 您的投诉 TS202612050001 已受理"),
-            vec!["TS202612050001".to_owned()]
-        );
-        assert_eq!(
-            case_numbers("[TS2026120512345] and TS202612050002."),
-            vec!["TS2026120512345".to_owned(), "TS202612050002".to_owned()]
-        );
-        assert!(case_numbers("XTS202612050001 TS20261205 TS202612050001A").is_empty());
-    }
 
     #[test]
     fn a_plain_message_is_read_with_its_thread() {

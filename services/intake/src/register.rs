@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use catalog::Catalog;
 use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Shanghai;
 use domain::complaint::{ComplaintInput, NewComplaint};
 use domain::vocabulary::Kind;
 use domain::{CaseId, Clock, FieldError, Tenant};
@@ -52,8 +51,10 @@ pub struct Acceptance {
 pub struct Prepared {
     pub tenant: Tenant,
     pub now: DateTime<Utc>,
-    /// The local (Beijing) day whose sequence numbers the case.
-    pub day: String,
+    /// The tenant's case-number format and the period (the Beijing day, month or year) whose
+    /// sequence numbers the case (decision 0010).
+    pub number_format: crate::numbers::CaseNumberFormat,
+    pub period: String,
     pub case_id: CaseId,
     /// (key hash, body SHA-256) of an idempotency key.
     pub idempotency: Option<(String, String)>,
@@ -78,6 +79,8 @@ pub struct Prepared {
     pub web: crate::web::WebParts,
     /// What the case's channel adds, written in the same transaction (decision 0009).
     pub channel: crate::channels::Extras,
+    /// The identity document, role, vehicle and bank blocks, encrypted (decision 0010).
+    pub particulars: Option<crate::particulars::ParticularsRow>,
 }
 
 /// The message a registration by e-mail comes from, with its attachments (encrypted for the
@@ -163,6 +166,8 @@ pub struct Desk {
     pub ledger: crate::ledger::Handle,
     /// The web channel: attachments, the status page's codes (decision 0008).
     pub web: Arc<crate::web::Web>,
+    /// The tenants' case-number formats (`[intake.case_numbers]`, decision 0010).
+    pub case_numbers: crate::numbers::CaseNumbersConfig,
 }
 
 /// A stored status as the `'static` name replies carry.
@@ -447,7 +452,7 @@ impl Desk {
             .filter(|_| !complaint.anonymous)
             .map(|phone| {
                 self.cipher
-                    .blind_index(tenant.as_str(), "repeat", &phone.replace([' ', '-'], ""))
+                    .blind_index(tenant.as_str(), "repeat", &crate::channels::normalised_phone(phone))
             })
             .unwrap_or_default();
         let matter_ref = matter(&complaint)
@@ -468,9 +473,12 @@ impl Desk {
             ..Default::default()
         };
         let channel = self.channel_extras(tenant, &row.id, &complaint, submission.channel_details_json.as_deref())?;
+        let particulars = self.particulars_row(tenant, &row.id, &complaint)?;
+        let number_format = self.case_numbers.of(tenant.as_str());
         Ok(Prepared {
             web,
             channel,
+            particulars,
             repeat_window_days: rules.repeat_window_days,
             rejection,
             imported: false,
@@ -478,7 +486,8 @@ impl Desk {
             matter_ref,
             tenant: tenant.clone(),
             now,
-            day: now.with_timezone(&Shanghai).format("%Y%m%d").to_string(),
+            period: number_format.period(now),
+            number_format,
             case_id,
             idempotency,
             row,
@@ -551,7 +560,7 @@ impl Desk {
             .and_then(|p| p.phone.as_deref())
             .map(|phone| {
                 self.cipher
-                    .blind_index(tenant.as_str(), "phone", &phone.replace([' ', '-'], ""))
+                    .blind_index(tenant.as_str(), "phone", &crate::channels::normalised_phone(phone))
             });
         Ok(CaseRow {
             id: id.clone(),

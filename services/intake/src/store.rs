@@ -47,6 +47,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0111_channels.sql"),
         postgres: include_str!("../migrations/postgres/0111_channels.sql"),
     },
+    Migration {
+        version: 120,
+        name: "particulars",
+        sqlite: include_str!("../migrations/sqlite/0120_particulars.sql"),
+        postgres: include_str!("../migrations/postgres/0120_particulars.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).
@@ -110,6 +116,16 @@ pub async fn next_daily_number(conn: &mut store::Conn, tenant: &str, day: &str) 
     .bind(day)
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// Whether the tenant already has a case numbered `number`.
+pub async fn case_number_taken(conn: &mut store::Conn, tenant: &str, number: &str) -> Result<bool, Error> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM cases WHERE tenant = $1 AND case_number = $2")
+        .bind(tenant)
+        .bind(number)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// The body hash and case an idempotency key was first used with (on PostgreSQL after taking

@@ -83,6 +83,7 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
         gate: intake::config::GateConfig::default(),
         attachments: intake::web::AttachmentsConfig::default(),
         status: intake::web::StatusConfig::default(),
+        case_numbers: intake::numbers::CaseNumbersConfig::default(),
     };
     let transport = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions::default())
         .await

@@ -20,6 +20,76 @@ pub struct Complainant {
     /// The complainant's OpenID with the WeChat official account (decision 0009).
     #[prost(string, tag = "8")]
     pub wechat_openid: ::prost::alloc::string::String,
+    /// Decision 0010: an identity document, the address's division code, the role (customer,
+    /// staff, proxy, heir, organisation) with its staff id, credit code or represented person, and
+    /// a salutation for letters.
+    #[prost(message, optional, tag = "9")]
+    pub id_document: ::core::option::Option<IdDocument>,
+    #[prost(string, tag = "10")]
+    pub division_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub role: ::prost::alloc::string::String,
+    #[prost(string, tag = "12")]
+    pub staff_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "13")]
+    pub credit_code: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "14")]
+    pub represents: ::core::option::Option<Represents>,
+    #[prost(string, tag = "15")]
+    pub salutation: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct IdDocument {
+    /// resident_id, residence_permit, hk_macau_permit, taiwan_permit, passport
+    #[prost(string, tag = "1")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub number: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Represents {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    /// spouse, parent, child, sibling, relative, lawyer, agent, other
+    #[prost(string, tag = "2")]
+    pub relationship: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RepairOrder {
+    #[prost(string, tag = "1")]
+    pub number: ::prost::alloc::string::String,
+    /// YYYY-MM-DD
+    #[prost(string, tag = "2")]
+    pub date: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub fault: ::prost::alloc::string::String,
+}
+/// A dealer's vehicle block.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Vehicle {
+    #[prost(string, tag = "1")]
+    pub vin: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub plate: ::prost::alloc::string::String,
+    /// YYYY-MM-DD
+    #[prost(string, tag = "3")]
+    pub delivery_date: ::prost::alloc::string::String,
+    #[prost(uint64, optional, tag = "4")]
+    pub mileage_km: ::core::option::Option<u64>,
+    #[prost(message, repeated, tag = "5")]
+    pub repair_orders: ::prost::alloc::vec::Vec<RepairOrder>,
+}
+/// A bank's account block: a card number or an account number (never stored in clear).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct Bank {
+    #[prost(string, tag = "1")]
+    pub card_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub account_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub product: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub branch: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct Idempotency {
@@ -32,7 +102,7 @@ pub struct Idempotency {
     #[prost(string, tag = "3")]
     pub body_sha256: ::prost::alloc::string::String,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterRequest {
     #[prost(string, tag = "1")]
     pub channel: ::prost::alloc::string::String,
@@ -94,6 +164,14 @@ pub struct RegisterRequest {
     /// When the event happened (RFC 3339); time bars count from it.
     #[prost(string, tag = "27")]
     pub occurred_at: ::prost::alloc::string::String,
+    /// Decision 0010.
+    #[prost(message, optional, tag = "28")]
+    pub vehicle: ::core::option::Option<Vehicle>,
+    #[prost(message, optional, tag = "29")]
+    pub bank: ::core::option::Option<Bank>,
+    /// The staff or unit id owning the case until it is handed over.
+    #[prost(string, tag = "30")]
+    pub first_contact_owner: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterReply {
@@ -184,6 +262,148 @@ pub struct CaseView {
     /// The complainant's last message on the channel (WeChat), RFC 3339.
     #[prost(string, tag = "24")]
     pub last_message_at: ::prost::alloc::string::String,
+    /// Decision 0010: the complainant and the particulars masked as domain::formats masks them.
+    #[prost(message, optional, tag = "25")]
+    pub complainant: ::core::option::Option<ComplainantView>,
+    #[prost(message, optional, tag = "26")]
+    pub vehicle: ::core::option::Option<VehicleView>,
+    #[prost(message, optional, tag = "27")]
+    pub bank: ::core::option::Option<BankView>,
+    #[prost(string, tag = "28")]
+    pub first_contact_owner: ::prost::alloc::string::String,
+    #[prost(bool, tag = "29")]
+    pub identity_verified: bool,
+    #[prost(string, tag = "30")]
+    pub identity_verified_at: ::prost::alloc::string::String,
+    /// id_document, one_time_code or callback
+    #[prost(string, tag = "31")]
+    pub identity_method: ::prost::alloc::string::String,
+}
+/// The complainant, masked in the case view, clear in a release.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ComplainantView {
+    #[prost(string, tag = "1")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub phone: ::prost::alloc::string::String,
+    /// mobile, landline, service_hotline, short_service, hong_kong, macau
+    #[prost(string, tag = "3")]
+    pub phone_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub email: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub address: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub division_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub id_document_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub id_document_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub role: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub staff_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub credit_code: ::prost::alloc::string::String,
+    #[prost(string, tag = "12")]
+    pub represents_name: ::prost::alloc::string::String,
+    #[prost(string, tag = "13")]
+    pub represents_relationship: ::prost::alloc::string::String,
+    #[prost(string, tag = "14")]
+    pub salutation: ::prost::alloc::string::String,
+    #[prost(string, tag = "15")]
+    pub preferred_language: ::prost::alloc::string::String,
+    #[prost(string, tag = "16")]
+    pub preferred_channel: ::prost::alloc::string::String,
+    #[prost(bool, tag = "17")]
+    pub keep_confidential: bool,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct VehicleView {
+    #[prost(string, tag = "1")]
+    pub vin: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub plate: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub delivery_date: ::prost::alloc::string::String,
+    #[prost(uint32, optional, tag = "4")]
+    pub mileage_km: ::core::option::Option<u32>,
+    #[prost(message, repeated, tag = "5")]
+    pub repair_orders: ::prost::alloc::vec::Vec<RepairOrder>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct BankView {
+    /// card or account; empty when none was given
+    #[prost(string, tag = "1")]
+    pub account_kind: ::prost::alloc::string::String,
+    /// The masked number, once the complainant's identity is verified.
+    #[prost(string, tag = "2")]
+    pub account: ::prost::alloc::string::String,
+    /// True while the identity is not verified and an account was given.
+    #[prost(bool, tag = "3")]
+    pub account_withheld: bool,
+    #[prost(string, tag = "4")]
+    pub product: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub branch: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct RevealParticularsRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub purpose: ::prost::alloc::string::String,
+    /// Who asks (a credential or staff id).
+    #[prost(string, tag = "3")]
+    pub requester: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct RevealedParticulars {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "2")]
+    pub complainant: ::core::option::Option<ComplainantView>,
+    #[prost(message, optional, tag = "3")]
+    pub vehicle: ::core::option::Option<VehicleView>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct VerifyIdentityRequest {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub staff: ::prost::alloc::string::String,
+    /// id_document, one_time_code or callback
+    #[prost(string, tag = "3")]
+    pub method: ::prost::alloc::string::String,
+    /// id_document: the document presented.
+    #[prost(string, tag = "4")]
+    pub id_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub id_number: ::prost::alloc::string::String,
+    /// one_time_code: empty to send a code to the phone on file, else the code read back.
+    #[prost(string, tag = "6")]
+    pub code: ::prost::alloc::string::String,
+    /// The language of the code's SMS (zh-CN or en).
+    #[prost(string, tag = "7")]
+    pub language: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct IdentityVerification {
+    #[prost(string, tag = "1")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(bool, tag = "2")]
+    pub verified: bool,
+    #[prost(string, tag = "3")]
+    pub verified_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub method: ::prost::alloc::string::String,
+    /// A one-time code went to the phone on file (masked here), valid until code_expires_at.
+    #[prost(bool, tag = "5")]
+    pub code_sent: bool,
+    #[prost(string, tag = "6")]
+    pub code_expires_at: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub phone_masked: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ReleaseContactsRequest {
@@ -376,14 +596,14 @@ pub struct ImportReply {
 }
 /// One part of a registration with files: the request first, then per file its header followed
 /// by its chunks.
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterPart {
     #[prost(oneof = "register_part::Part", tags = "1, 2, 3")]
     pub part: ::core::option::Option<register_part::Part>,
 }
 /// Nested message and enum types in `RegisterPart`.
 pub mod register_part {
-    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    #[derive(Clone, PartialEq, ::prost::Oneof)]
     pub enum Part {
         #[prost(message, tag = "1")]
         Request(super::RegisterRequest),
@@ -661,7 +881,7 @@ pub struct LookupCallerReply {
     #[prost(message, repeated, tag = "2")]
     pub cases: ::prost::alloc::vec::Vec<CallerCase>,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CompleteDraftRequest {
     #[prost(string, tag = "1")]
     pub draft_id: ::prost::alloc::string::String,
@@ -736,7 +956,7 @@ pub struct PostalMetadata {
     #[prost(string, tag = "3")]
     pub tracking_number: ::prost::alloc::string::String,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RegisterLetterRequest {
     /// Its channel is `letter` or `fax`; its narrative the transcription.
     #[prost(message, optional, tag = "1")]
@@ -748,7 +968,7 @@ pub struct RegisterLetterRequest {
     #[prost(message, optional, tag = "4")]
     pub scan: ::core::option::Option<FileUpload>,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StartWalkInRequest {
     #[prost(message, optional, tag = "1")]
     pub register: ::core::option::Option<RegisterRequest>,
@@ -767,7 +987,7 @@ pub struct ConfirmWalkInRequest {
     #[prost(string, tag = "4")]
     pub staff: ::prost::alloc::string::String,
 }
-#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ResolveOnTheSpotRequest {
     #[prost(message, optional, tag = "1")]
     pub register: ::core::option::Option<RegisterRequest>,
@@ -1519,6 +1739,58 @@ pub mod intake_client {
                 .insert(GrpcMethod::new("redress.intake.v1.Intake", "ResolveOnTheSpot"));
             self.inner.unary(req, path, codec).await
         }
+        /// Registration particulars (decision 0010): the clear values for a stated purpose (audited;
+        /// the case view has them masked), and identity verification before an account is discussed.
+        pub async fn reveal_particulars(
+            &mut self,
+            request: impl tonic::IntoRequest<super::RevealParticularsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RevealedParticulars>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/RevealParticulars",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.intake.v1.Intake", "RevealParticulars"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn verify_identity(
+            &mut self,
+            request: impl tonic::IntoRequest<super::VerifyIdentityRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::IdentityVerification>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/VerifyIdentity",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "VerifyIdentity"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1694,6 +1966,22 @@ pub mod intake_server {
             &self,
             request: tonic::Request<super::ResolveOnTheSpotRequest>,
         ) -> std::result::Result<tonic::Response<super::RegisterReply>, tonic::Status>;
+        /// Registration particulars (decision 0010): the clear values for a stated purpose (audited;
+        /// the case view has them masked), and identity verification before an account is discussed.
+        async fn reveal_particulars(
+            &self,
+            request: tonic::Request<super::RevealParticularsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::RevealedParticulars>,
+            tonic::Status,
+        >;
+        async fn verify_identity(
+            &self,
+            request: tonic::Request<super::VerifyIdentityRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::IdentityVerification>,
+            tonic::Status,
+        >;
     }
     #[derive(Debug)]
     pub struct IntakeServer<T> {
@@ -3046,6 +3334,96 @@ pub mod intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = ResolveOnTheSpotSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/RevealParticulars" => {
+                    #[allow(non_camel_case_types)]
+                    struct RevealParticularsSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::RevealParticularsRequest>
+                    for RevealParticularsSvc<T> {
+                        type Response = super::RevealedParticulars;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::RevealParticularsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::reveal_particulars(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = RevealParticularsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/VerifyIdentity" => {
+                    #[allow(non_camel_case_types)]
+                    struct VerifyIdentitySvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::VerifyIdentityRequest>
+                    for VerifyIdentitySvc<T> {
+                        type Response = super::IdentityVerification;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::VerifyIdentityRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::verify_identity(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = VerifyIdentitySvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -391,9 +391,12 @@ pub(crate) fn prefixed(prefix: &str, errors: Vec<domain::FieldError>) -> Error {
     ))
 }
 
-/// A phone number as intake indexes it: spaces and hyphens removed.
+/// A phone number as intake indexes and compares it: `domain::formats::parse_phone`'s
+/// normalised form (decision 0010: digits, `#` and the extension, `+852…`/`+853…`), so that
+/// `+86 138-1234-5678` and `13812345678` are one number; a caller id the parser refuses keeps
+/// the earlier rule (spaces and hyphens removed).
 pub(crate) fn normalised_phone(phone: &str) -> String {
-    phone.replace([' ', '-'], "")
+    domain::formats::parse_phone(phone).map_or_else(|_| phone.replace([' ', '-'], ""), |p| p.normalized())
 }
 
 #[cfg(test)]

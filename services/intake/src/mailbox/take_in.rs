@@ -115,7 +115,8 @@ impl Mailbox {
         if let Some(case_id) = sql::case_of_mail_messages(&mut conn, tenant, &refs).await? {
             return Ok(Some((case_id, "thread")));
         }
-        for number in mail::case_numbers(mail.subject.as_deref().unwrap_or_default()) {
+        let format = self.desk.case_numbers.of(tenant);
+        for number in format.find_in(mail.subject.as_deref().unwrap_or_default()) {
             if let Some(case) = sql::find_case_in(&mut conn, tenant, &number).await? {
                 return Ok(Some((case.id, "case_number")));
             }
@@ -129,8 +130,13 @@ impl Mailbox {
     }
 
     fn submission(&self, mail: &Mail, received_at: DateTime<Utc>) -> Submission {
-        let local_part = mail.from_address.split('@').next().unwrap_or_default().to_owned();
-        let name: String = mail.from_name.clone().unwrap_or(local_part).chars().take(100).collect();
+        // A display name that is not a person's name (`ACME Support (no-reply)`, `user123`) is
+        // left out: the sender is known by the address (decision 0010).
+        let name = mail
+            .from_name
+            .as_deref()
+            .and_then(|name| domain::formats::parse_name(name).ok())
+            .map(|name| name.as_str().to_owned());
         let narrative = mail::narrative(mail);
         let chinese = narrative.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
         Submission {
@@ -140,7 +146,7 @@ impl Mailbox {
                 subject: mail.subject.as_ref().map(|subject| subject.chars().take(500).collect()),
                 received_at: Some(received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
                 complainant: Some(ComplainantInput {
-                    name: Some(name),
+                    name,
                     email: Some(mail.from_address.clone()),
                     preferred_channel: Some("email".into()),
                     ..ComplainantInput::default()
