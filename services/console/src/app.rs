@@ -170,6 +170,10 @@ pub fn router(state: State) -> Router {
         )
         .route("/api/v1/notification/templates/preview", post(api::templates::preview))
         .route("/api/v1/cases/{id}/privacy-number", post(api::counter::privacy_number))
+        .route(
+            "/api/v1/cases/{id}/verify-identity",
+            post(api::particulars::verify_identity),
+        )
         .route("/api/v1/cases/{id}/{action}", post(api::casework::act))
         .route("/api/v1/webhooks/{tenant}/phone", post(api::webhooks::phone))
         .route(

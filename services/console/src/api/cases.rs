@@ -1,14 +1,14 @@
 //! `GET /api/v1/cases/{id}`: the case as the caller may see it, with the timeline assembled
 //! from every service's `CaseHistory`.
 
-use axum::extract::{Path, State as Extract};
+use axum::extract::{Path, Query, State as Extract};
 use axum::http::{HeaderMap, StatusCode};
 use rpc::intake::v1::GetCaseRequest;
 use rpc::investigation::v1::GetFileRequest;
 use rpc::routing::v1::GetRoutingRequest;
 use rpc::timeline::v1::{CaseHistoryRequest, Deadline};
 use runtime::grpc::with_tenant;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::complaints::DeadlineView;
@@ -82,6 +82,32 @@ pub struct CaseView {
     pub imported: bool,
     /// An imported closed case's outcome in the system it came from.
     pub outcome: Option<String>,
+    /// The complainant, masked for every role (decision 0010); in clear for an administrator
+    /// who asked with `reveal=personal_data` (intake audits the release). Absent for an
+    /// anonymous case.
+    pub complainant: Option<super::particulars::ComplainantView>,
+    /// A dealer's vehicle block, masked the same way.
+    pub vehicle: Option<super::particulars::VehicleView>,
+    /// A bank's account block; the account only once the identity is verified.
+    pub bank: Option<super::particulars::BankView>,
+    /// The member of staff or unit owning the case until it is handed over.
+    pub first_contact_owner: Option<String>,
+    /// Whether staff verified the complainant's identity (`verify-identity`), when and how.
+    pub identity_verified: bool,
+    #[schema(format = DateTime)]
+    pub identity_verified_at: Option<String>,
+    pub identity_method: Option<String>,
+}
+
+/// What `GET /api/v1/cases/{id}` may be asked besides the case.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ShowQuery {
+    /// `personal_data`: the complainant and the vehicle in clear — an administrator only, with
+    /// `purpose`; the release is audited. Every other role sees masked values.
+    pub reveal: Option<String>,
+    /// Why the clear values are needed (1–200 characters), recorded in the audit.
+    pub purpose: Option<String>,
 }
 
 /// The HTTP form of a deadline.
@@ -112,11 +138,13 @@ fn about(staff: &str, subject_staff: &str, casework_json: &str) -> bool {
 #[utoipa::path(
     get,
     path = "/api/v1/cases/{id}",
-    params(("id" = String, Path, description = "The case id or case number")),
+    params(("id" = String, Path, description = "The case id or case number"), ShowQuery),
     responses(
         (status = 200, description = "The case", body = CaseView),
+        (status = 400, description = "An unknown query parameter", body = crate::api::error::ErrorBody),
         (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
-        (status = 403, description = "The case is about the caller (see hearing-summary)", body = crate::api::error::ErrorBody),
+        (status = 403, description = "The case is about the caller (see hearing-summary), or `reveal` by another role than the administrator", body = crate::api::error::ErrorBody),
+        (status = 422, description = "`reveal` other than `personal_data`, or without `purpose`", body = crate::api::error::ErrorBody),
         (status = 404, description = "No such case for this tenant", body = crate::api::error::ErrorBody),
         (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
     ),
@@ -126,9 +154,46 @@ pub async fn show(
     Extract(state): Extract<State>,
     headers: HeaderMap,
     Path(id): Path<String>,
+    query: Result<Query<ShowQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<CaseView>, ApiError> {
     let caller = auth::required_caller(&state, &headers).await?;
-    view(&state, &caller, id).await.map(axum::Json)
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+    })?;
+    let purpose = match query.reveal.as_deref() {
+        None => None,
+        Some("personal_data") => Some(query.purpose.clone().filter(|p| !p.trim().is_empty()).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "purpose says why the personal data is needed",
+            )
+            .with_field("purpose")
+        })?),
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "reveal must be personal_data",
+            )
+            .with_field("reveal"));
+        }
+    };
+    if purpose.is_some() && !caller.is_admin() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only an administrator may see personal data in clear; every other role sees it masked",
+        )
+        .with_field("reveal"));
+    }
+    let mut case = view(&state, &caller, id).await?;
+    if let Some(purpose) = purpose {
+        let (complainant, vehicle) = super::particulars::reveal(&state, &caller, &case.id, &purpose).await?;
+        case.complainant = complainant;
+        case.vehicle = vehicle;
+    }
+    Ok(axum::Json(case))
 }
 
 /// The case by id or case number as `caller` may see it; refused (403) to the member of staff
@@ -269,6 +334,13 @@ pub async fn view(state: &State, caller: &Caller, id: String) -> Result<CaseView
         text(file.closing_reason.clone()).or_else(|| text(case.closing_reason.clone())),
     );
     Ok(CaseView {
+        complainant: case.complainant.map(|c| super::particulars::complainant_view(c, true)),
+        vehicle: case.vehicle.map(super::particulars::vehicle_view),
+        bank: case.bank.map(super::particulars::bank_view),
+        first_contact_owner: text(case.first_contact_owner),
+        identity_verified: case.identity_verified,
+        identity_verified_at: text(case.identity_verified_at),
+        identity_method: text(case.identity_method),
         source_ref: text(case.source_ref),
         source_due_at: text(case.source_due_at),
         repeat_of: text(case.repeat_of),

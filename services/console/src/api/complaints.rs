@@ -64,10 +64,14 @@ pub enum SourceName {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComplainantBody {
-    /// One name field; names may contain "·".
+    /// One name field: 1–50 letters of any script, spaces and "·" (no digits); an
+    /// organisation's name (role `organisation`) up to 100 characters. Stored normalised.
     #[schema(max_length = 100)]
     pub name: Option<String>,
-    /// A mainland mobile (1[3-9] + 9 digits), a landline with area code, or a service number.
+    /// A mainland mobile (1[3-9] + 9 digits), a landline with its area code (and an
+    /// extension after #, 转 or ext), a 400/800 number, or a Hong Kong (+852) or Macao (+853)
+    /// number; +86, spaces, dashes, brackets and full-width digits are accepted and the number
+    /// is stored normalised. A short service number (12345, 95588) is refused (`pattern`).
     pub phone: Option<String>,
     pub email: Option<String>,
     #[schema(max_length = 500)]
@@ -77,6 +81,20 @@ pub struct ComplainantBody {
     /// `sms`, `email`, `phone`, `letter` or `wechat`.
     pub preferred_channel: Option<String>,
     pub keep_confidential: Option<bool>,
+    /// An identity document (decision 0010), kept encrypted and shown masked.
+    pub id_document: Option<super::particulars::IdDocumentBody>,
+    /// The address's 6-digit administrative division code (`440106`).
+    pub division_code: Option<String>,
+    /// `customer` by default.
+    pub role: Option<super::particulars::RoleName>,
+    /// The member of staff filing an internal complaint (a directory id; role `staff`).
+    pub staff_id: Option<String>,
+    /// An organisation's unified social credit code (18 characters; role `organisation`).
+    pub credit_code: Option<String>,
+    /// Whom a proxy or heir speaks for (roles `proxy` and `heir`).
+    pub represents: Option<super::particulars::RepresentsBody>,
+    /// How letters address the complainant.
+    pub salutation: Option<super::particulars::SalutationName>,
 }
 
 /// A complaint, report, inquiry, suggestion, praise or request for help.
@@ -144,6 +162,16 @@ pub struct ComplaintRequest {
     /// The product as the tenant's rules name it.
     #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
     pub product: Option<String>,
+    /// A dealer's vehicle block (decision 0010): VIN, plate, delivery date, mileage, repair
+    /// orders; kept encrypted, shown masked.
+    pub vehicle: Option<super::particulars::VehicleBody>,
+    /// A bank's account block (decision 0010): the card or account number is kept only masked
+    /// and as a keyed token, and shown only after the identity is verified.
+    pub bank: Option<super::particulars::BankBody>,
+    /// The member of staff or unit owning the case until it is handed over (first-contact
+    /// responsibility; a directory id).
+    #[schema(max_length = 64, pattern = "^[a-z0-9_][a-z0-9_-]{0,63}$")]
+    pub first_contact_owner: Option<String>,
 }
 
 /// A deadline of a case.
@@ -163,7 +191,8 @@ pub struct DeadlineView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ComplaintCreated {
     pub id: String,
-    /// Readable over the phone: `TS` + date + daily sequence.
+    /// Readable over the phone: a short prefix and digits (`TS` + the date + the day's sequence
+    /// by default; `[intake.case_numbers]`).
     pub case_number: String,
     /// `received`, `accepted`, or `rejected` (a time-barred complaint, decision 0007).
     pub status: String,
@@ -338,15 +367,30 @@ pub(crate) fn to_register(
     registered_by: &str,
     language_hint: String,
 ) -> RegisterRequest {
-    let complainant = request.complainant.map(|person| Complainant {
-        name: person.name.unwrap_or_default(),
-        phone: person.phone.unwrap_or_default(),
-        email: person.email.unwrap_or_default(),
-        address: person.address.unwrap_or_default(),
-        preferred_language: person.preferred_language.unwrap_or_default(),
-        preferred_channel: person.preferred_channel.unwrap_or_default(),
-        keep_confidential: person.keep_confidential.unwrap_or(false),
-        wechat_openid: String::new(),
+    let complainant = request.complainant.map(|person| {
+        let mut complainant = Complainant {
+            name: person.name.unwrap_or_default(),
+            phone: person.phone.unwrap_or_default(),
+            email: person.email.unwrap_or_default(),
+            address: person.address.unwrap_or_default(),
+            preferred_language: person.preferred_language.unwrap_or_default(),
+            preferred_channel: person.preferred_channel.unwrap_or_default(),
+            keep_confidential: person.keep_confidential.unwrap_or(false),
+            ..Complainant::default()
+        };
+        super::particulars::fill_complainant(
+            &mut complainant,
+            super::particulars::ComplainantParticulars {
+                id_document: person.id_document,
+                division_code: person.division_code,
+                role: person.role,
+                staff_id: person.staff_id,
+                credit_code: person.credit_code,
+                represents: person.represents,
+                salutation: person.salutation,
+            },
+        );
+        complainant
     });
     RegisterRequest {
         channel: wire(request.channel),
@@ -376,5 +420,8 @@ pub(crate) fn to_register(
         customer_tier: request.customer_tier.unwrap_or_default(),
         brand: request.brand.unwrap_or_default(),
         product: request.product.unwrap_or_default(),
+        vehicle: super::particulars::vehicle(request.vehicle),
+        bank: super::particulars::bank(request.bank),
+        first_contact_owner: request.first_contact_owner.unwrap_or_default(),
     }
 }

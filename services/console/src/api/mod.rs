@@ -12,6 +12,7 @@ pub mod dossier;
 pub mod error;
 pub mod gate;
 pub mod inbox;
+pub mod particulars;
 pub mod receipts;
 pub mod routing;
 pub mod status;
