@@ -19,7 +19,8 @@ use testkit::wait_until;
 
 on_both_stores!(
     the_gate_accepts_rejects_withdraws_merges_and_refuses_illegal_steps,
-    historical_complaints_are_imported_from_the_cfpb_sample
+    historical_complaints_are_imported_from_the_cfpb_sample,
+    an_outside_source_requires_its_reference_in_its_format_and_sets_its_reply_deadline
 );
 
 const CFPB: &str = "/work/shared/data/samples/cfpb-2023-04-sample.csv";
@@ -469,5 +470,91 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
     assert_eq!(replayed.len(), imported.len());
     assert!(replayed.iter().all(|r| r["replayed"] == true));
     assert_eq!(replayed[0]["case_id"], imported[0]["case_id"]);
+    sandbox.stop().await;
+}
+
+async fn an_outside_source_requires_its_reference_in_its_format_and_sets_its_reply_deadline(stores: Stores) {
+    // The tenant's own 12345 entry: its work orders read GZ12345-<8 digits>, replies in 3 days.
+    let start = Utc.with_ymd_and_hms(2026, 9, 23, 2, 0, 0).single().expect("valid");
+    let intake: IntakeSettings = serde_json::from_value(json!({"gate": {"sources": [
+        {"source": "hotline_12345", "reference_required": true, "reference_pattern": "GZ12345-[0-9]{8}",
+         "reply_working_days": 3, "result_back": true}]}}))
+    .expect("gate settings");
+    let settings = Settings {
+        intake,
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(ManualClock::new(start)), settings)
+        .await
+        .expect("sandbox starts");
+    let refused = |body: Value| {
+        let sandbox = &sandbox;
+        async move {
+            let (status, error) = sandbox.post_complaint(&body, None).await.expect("posted");
+            assert_eq!(status, 422, "{error}");
+            (
+                error["error"]["field"].as_str().unwrap_or_default().to_owned(),
+                error["error"]["details"]["errors"][0]["rule"]
+                    .as_str()
+                    .or(error["error"]["code"].as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                error.to_string(),
+            )
+        }
+    };
+    // 12315 (the starter register): its reference is required.
+    let (field, _, text) = refused(complaint("13500001111", json!({"source": "hotline_12315"}))).await;
+    assert_eq!(field, "source_ref", "{text}");
+    assert!(text.contains("required"), "{text}");
+    // 12345 (the tenant's entry): a reference not in its format.
+    let (field, _, text) = refused(complaint(
+        "13500001112",
+        json!({"source": "hotline_12345", "source_ref": "GZ12345-2026092"}),
+    ))
+    .await;
+    assert_eq!(field, "source_ref", "{text}");
+    assert!(text.contains("pattern"), "{text}");
+
+    // A 12315 case with its reference and no deadline of its own: the market regulator's 7
+    // working days from Wednesday 23 September 2026 end on Saturday 10 October, an adjusted
+    // working day after the Mid-Autumn and National Day holidays.
+    let (_, created) = register(
+        &sandbox,
+        &complaint(
+            "13500001113",
+            json!({"source": "hotline_12315", "source_ref": "315-2026-0923-0017"}),
+        ),
+    )
+    .await;
+    let due = created["deadlines"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["kind"] == "source"))
+        .and_then(|d| d["due_at"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("a source deadline in {created}"));
+    let local = chrono::DateTime::parse_from_rfc3339(&due)
+        .expect("an instant")
+        .with_timezone(&chrono_tz::Asia::Shanghai);
+    assert_eq!(local.format("%Y-%m-%d").to_string(), "2026-10-10", "{due}");
+    // The tenant's 12345: 3 working days (24, 28, 29 September).
+    let (_, created) = register(
+        &sandbox,
+        &complaint(
+            "13500001114",
+            json!({"source": "hotline_12345", "source_ref": "GZ12345-20260923"}),
+        ),
+    )
+    .await;
+    let due = created["deadlines"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["kind"] == "source"))
+        .and_then(|d| d["due_at"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("a source deadline in {created}"));
+    let local = chrono::DateTime::parse_from_rfc3339(&due)
+        .expect("an instant")
+        .with_timezone(&chrono_tz::Asia::Shanghai);
+    assert_eq!(local.format("%Y-%m-%d").to_string(), "2026-09-29", "{due}");
     sandbox.stop().await;
 }

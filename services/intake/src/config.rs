@@ -54,6 +54,9 @@ pub struct GateConfig {
     /// As [`GateRules::time_bars`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_bars: Vec<TimeBar>,
+    /// As [`GateRules::sources`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::sources::SourceRule>,
     /// Tenants with rules of their own.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tenants: std::collections::BTreeMap<String, GateRules>,
@@ -65,6 +68,7 @@ impl Default for GateConfig {
             rejection_reasons: None,
             repeat_window_days: default_repeat_window_days(),
             time_bars: Vec::new(),
+            sources: Vec::new(),
             tenants: std::collections::BTreeMap::new(),
         }
     }
@@ -85,6 +89,10 @@ pub struct GateRules {
     /// Time limits on the event complained about; the first that matches applies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub time_bars: Vec<TimeBar>,
+    /// The register of outside sources: entries that replace the starter's by source code, or
+    /// add one (`crate::sources`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<crate::sources::SourceRule>,
 }
 
 impl Default for GateRules {
@@ -93,6 +101,7 @@ impl Default for GateRules {
             rejection_reasons: None,
             repeat_window_days: default_repeat_window_days(),
             time_bars: Vec::new(),
+            sources: Vec::new(),
         }
     }
 }
@@ -124,6 +133,7 @@ impl GateConfig {
             rejection_reasons: self.rejection_reasons.clone(),
             repeat_window_days: self.repeat_window_days,
             time_bars: self.time_bars.clone(),
+            sources: self.sources.clone(),
         })
     }
 
@@ -168,6 +178,9 @@ impl GateRules {
         }
         if self.repeat_window_days > 3660 {
             return Err(format!("{at}.repeat_window_days must be at most 3660"));
+        }
+        for (n, rule) in self.sources.iter().enumerate() {
+            rule.validate(&format!("{at}.sources[{n}]"))?;
         }
         for (n, bar) in self.time_bars.iter().enumerate() {
             match (bar.days, bar.months) {

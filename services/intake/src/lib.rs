@@ -20,6 +20,7 @@ pub mod catalogs;
 pub mod register;
 pub mod mail;
 pub mod mailbox;
+pub mod sources;
 pub mod channels;
 pub mod ledger;
 pub mod gate;

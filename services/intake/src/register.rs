@@ -409,12 +409,28 @@ impl Desk {
         });
         let case_id = CaseId::new();
         let rules = self.gate.of(tenant.as_str());
-        let rejection = time_barred(&rules, &complaint).then_some(domain::vocabulary::RejectionReason::TimeBarred);
-        let accept = self.auto_accept && is_complete(&complaint) && rejection.is_none();
         let calendar = self
             .calendars
             .get(&self.calendar_id)
             .map_err(|_| Error::UnknownCalendar(self.calendar_id.clone()))?;
+        // The outside source's reference and reply deadline (history brings its own, as it was).
+        let history = submission.registered_by.starts_with("import:");
+        let source = crate::sources::rule_of(
+            &rules.sources,
+            crate::sources::starter_register(),
+            complaint.source.as_str(),
+        );
+        if let Some(rule) = source.filter(|_| !history) {
+            let errors = rule.check(complaint.source_ref.as_deref());
+            if !errors.is_empty() {
+                return Err(Error::Invalid(errors));
+            }
+            if complaint.source_due_at.is_none() {
+                complaint.source_due_at = rule.reply_due(calendar, complaint.received_at);
+            }
+        }
+        let rejection = time_barred(&rules, &complaint).then_some(domain::vocabulary::RejectionReason::TimeBarred);
+        let accept = self.auto_accept && is_complete(&complaint) && rejection.is_none();
         let policy = calendar::presets::get(&self.policy).ok_or_else(|| Error::UnknownPolicy(self.policy.clone()))?;
         let acknowledgement = if accept {
             acknowledgement_due(&policy, calendar, complaint.received_at)?
