@@ -70,10 +70,28 @@ pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Status {
     let message = message.into();
     let mut status = status(ErrorCode::Invalid, "validation_failed", &message, Some(field));
     let details = serde_json::json!([{"field": field, "rule": rule, "message": message}]);
-    if let Ok(value) = details.to_string().parse() {
+    if let Ok(value) = ascii_json(&details).parse() {
         status.metadata_mut().insert("x-redress-error-details", value);
     }
     status
+}
+
+/// JSON text in ASCII only (characters beyond it as `\uXXXX` escapes), as gRPC metadata
+/// values must be: a message may name `·` or a Chinese label.
+pub fn ascii_json(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    let mut ascii = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                ascii.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    ascii
 }
 
 /// A refusal in the current state (`FAILED_PRECONDITION` under a stable code, e.g.
@@ -81,7 +99,7 @@ pub fn invalid(field: &str, rule: &str, message: impl Into<String>) -> Status {
 pub fn conflict(code: &str, message: impl Into<String>, details: Option<serde_json::Value>) -> Status {
     let mut status = status(ErrorCode::Conflict, code, &message.into(), None);
     if let Some(details) = details
-        && let Ok(value) = details.to_string().parse()
+        && let Ok(value) = ascii_json(&details).parse()
     {
         status.metadata_mut().insert("x-redress-error-details", value);
     }
@@ -157,4 +175,27 @@ pub async fn case_history(
         .await
         .map_err(internal)?;
     Ok(tonic::Response::new(history_reply(service, entries)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_details_travel_in_ascii_and_read_back_the_same() {
+        let details = serde_json::json!([{"field": "complainant.name", "message": "名字 may contain \"·\" 😀"}]);
+        let text = ascii_json(&details);
+        assert!(text.is_ascii(), "{text}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).expect("json"), details);
+        let status = invalid("complainant.name", "characters", "may contain \"·\"");
+        let value = status
+            .metadata()
+            .get("x-redress-error-details")
+            .and_then(|v| v.to_str().ok())
+            .expect("details");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(value).expect("json")[0]["rule"],
+            "characters"
+        );
+    }
 }

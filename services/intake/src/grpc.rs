@@ -54,7 +54,7 @@ fn status_of(error: Error) -> Status {
                 .iter()
                 .map(|e| serde_json::json!({"field": e.field, "rule": e.rule, "message": e.message}))
                 .collect();
-            if let Ok(value) = serde_json::Value::Array(details).to_string().parse() {
+            if let Ok(value) = runtime::grpc::ascii_json(&serde_json::Value::Array(details)).parse() {
                 status.metadata_mut().insert("x-redress-error-details", value);
             }
             status

@@ -133,15 +133,8 @@ impl Ledger {
         if let Some(case_id) = crate::channels::replayed_case(conn, &tenant, &prepared.channel).await? {
             return Self::replay(conn, &tenant, &case_id).await;
         }
-        // Never reuse a number: one the tenant already has (a format changed back and forth)
-        // is skipped.
-        let case_number = loop {
-            let sequence = sql::next_daily_number(conn, tenant.as_str(), &prepared.period).await?;
-            let number = prepared.number_format.render(&prepared.period, sequence);
-            if !sql::case_number_taken(conn, tenant.as_str(), &number).await? {
-                break number;
-            }
-        };
+        let case_number =
+            crate::numbers::next_case_number(conn, tenant.as_str(), &prepared.number_format, &prepared.period).await?;
         prepared.row.case_number = case_number.clone();
         let repeat = match (&prepared.row.complainant_ref, &prepared.row.subject_ref) {
             (Some(who), Some(about)) => {

@@ -104,6 +104,23 @@ impl CaseNumberFormat {
     }
 }
 
+/// The next case number of a tenant in a period: the period's counter moves on, and a number
+/// the tenant already has (after a change of format) is skipped, so none is ever reused.
+pub async fn next_case_number(
+    conn: &mut store::Conn,
+    tenant: &str,
+    format: &CaseNumberFormat,
+    period: &str,
+) -> Result<String, store::Error> {
+    loop {
+        let sequence = crate::store::next_daily_number(conn, tenant, period).await?;
+        let number = format.render(period, sequence);
+        if !crate::store::case_number_taken(conn, tenant, &number).await? {
+            return Ok(number);
+        }
+    }
+}
+
 /// A tenant's own format; what it leaves out comes from `[intake.case_numbers]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -287,6 +304,43 @@ mod tests {
             serde_json::from_value::<CaseNumbersConfig>(serde_json::json!({"layout": "weekly"})).is_err(),
             "an unknown layout"
         );
+    }
+
+    #[tokio::test]
+    async fn a_number_already_taken_is_skipped_and_tenants_count_apart() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = store::sqlite_url(&dir.path().join("intake.db"));
+        let db = store::Db::connect(&url, crate::store::MIGRATIONS, store::OpenOptions::default())
+            .await
+            .expect("store");
+        let mut tx = db.begin().await.expect("transaction");
+        // A case numbered as the next one would be (the format was monthly once, say).
+        sqlx::query(
+            "INSERT INTO cases (id, tenant, case_number, status, kind, channel, source, received_at, demands_json,
+                anonymous, narrative, policy, version, registered_by)
+             VALUES ('c1', 'default', 'TS202612050002', 'received', 'complaint', 'web', 'direct',
+                '2026-12-05T01:00:00Z', '[]', 1, $1, 'service_commitment', 1, 'test')",
+        )
+        .bind(b"sealed".to_vec())
+        .execute(&mut *tx)
+        .await
+        .expect("a case");
+        let format = CaseNumberFormat::default();
+        let mut numbers = Vec::new();
+        for _ in 0..3 {
+            numbers.push(
+                next_case_number(&mut tx, "default", &format, "20261205")
+                    .await
+                    .expect("numbered"),
+            );
+        }
+        assert_eq!(numbers, ["TS202612050001", "TS202612050003", "TS202612050004"]);
+        let other = next_case_number(&mut tx, "bank", &format, "20261205")
+            .await
+            .expect("numbered");
+        assert_eq!(other, "TS202612050001", "each tenant has its own sequence");
+        db.commit(tx).await.expect("committed");
+        db.close().await;
     }
 
     #[test]

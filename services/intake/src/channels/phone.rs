@@ -214,18 +214,13 @@ impl Desk {
 
     /// The earlier cases of a number, newest first, by its blind index.
     pub async fn lookup_caller(&self, tenant: &Tenant, phone: &str) -> Result<(String, Vec<CaseSummaryRow>), Error> {
-        if !is_valid_phone(phone) {
-            return Err(Error::invalid(
-                "phone",
-                "format",
-                "phone must be a mainland mobile, a landline with area code, or a service number",
-            ));
-        }
-        let index = self
-            .cipher
-            .blind_index(tenant.as_str(), "phone", &normalised_phone(phone));
+        // However the number is typed (+86, spaces, full-width digits), it is looked up in its
+        // normalised form (decision 0010).
+        let parsed = domain::formats::parse_phone(phone)
+            .map_err(|e| Error::invalid("phone", e.rule.as_str(), e.message(domain::vocabulary::Language::En)))?;
+        let index = self.cipher.blind_index(tenant.as_str(), "phone", &parsed.normalized());
         let cases = sql::cases_by_phone(self.db.reader(), tenant.as_str(), &index, LOOKUP_LIMIT).await?;
-        Ok((mask_phone(phone), cases))
+        Ok((parsed.masked(), cases))
     }
 
     /// Completes a call's draft into a case: the complaint as the agent entered it, the caller's
