@@ -31,3 +31,4 @@ mod notification;
 mod intake;
 mod web;
 mod channels;
+mod registration;
