@@ -527,16 +527,7 @@ async fn an_outside_source_requires_its_reference_in_its_format_and_sets_its_rep
         ),
     )
     .await;
-    let due = created["deadlines"]
-        .as_array()
-        .and_then(|all| all.iter().find(|d| d["kind"] == "source"))
-        .and_then(|d| d["due_at"].as_str())
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("a source deadline in {created}"));
-    let local = chrono::DateTime::parse_from_rfc3339(&due)
-        .expect("an instant")
-        .with_timezone(&chrono_tz::Asia::Shanghai);
-    assert_eq!(local.format("%Y-%m-%d").to_string(), "2026-10-10", "{due}");
+    assert_eq!(source_due_on(&created), "2026-10-10");
     // The tenant's 12345: 3 working days (24, 28, 29 September).
     let (_, created) = register(
         &sandbox,
@@ -546,15 +537,20 @@ async fn an_outside_source_requires_its_reference_in_its_format_and_sets_its_rep
         ),
     )
     .await;
+    assert_eq!(source_due_on(&created), "2026-09-29");
+    sandbox.stop().await;
+}
+
+/// The local date (Beijing) of a registration's `source` deadline.
+fn source_due_on(created: &Value) -> String {
     let due = created["deadlines"]
         .as_array()
         .and_then(|all| all.iter().find(|d| d["kind"] == "source"))
         .and_then(|d| d["due_at"].as_str())
-        .map(str::to_owned)
         .unwrap_or_else(|| panic!("a source deadline in {created}"));
-    let local = chrono::DateTime::parse_from_rfc3339(&due)
+    chrono::DateTime::parse_from_rfc3339(due)
         .expect("an instant")
-        .with_timezone(&chrono_tz::Asia::Shanghai);
-    assert_eq!(local.format("%Y-%m-%d").to_string(), "2026-09-29", "{due}");
-    sandbox.stop().await;
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%d")
+        .to_string()
 }

@@ -131,22 +131,24 @@ pub fn chinese_date(date: NaiveDate) -> String {
 
 /// A date as English letters write it: `5 December 2026`.
 pub fn english_date(date: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
 }
+
+/// The months' names in English.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
 
 /// A date in `language`: [`chinese_date`] or [`english_date`].
 pub fn localized_date(date: NaiveDate, language: Language) -> String {
@@ -302,24 +304,10 @@ pub fn period_label(period: &str, language: Language) -> Option<String> {
     if rest.len() == 2
         && let Some(month) = number(rest, 12)
     {
-        const EN: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
         return Some(if zh {
             format!("{year}年{month}月")
         } else {
-            format!("{} {year}", EN[month as usize - 1])
+            format!("{} {year}", MONTHS[month as usize - 1])
         });
     }
     None

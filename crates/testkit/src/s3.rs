@@ -16,19 +16,7 @@ const STARTUP: Duration = Duration::from_secs(30);
 
 /// The interpreter, if it can import moto's server.
 pub fn available() -> Result<PathBuf, String> {
-    let python = std::env::var_os(crate::smtp::PYTHON_ENV).map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-    let output = Command::new(&python)
-        .args(["-c", "import moto.server, moto; print(moto.__version__)"])
-        .output()
-        .map_err(|error| format!("running {}: {error}", python.display()))?;
-    if output.status.success() {
-        Ok(python)
-    } else {
-        Err(format!(
-            "{} cannot import moto.server (pip install 'moto[server]==5.2.1')",
-            python.display()
-        ))
-    }
+    crate::smtp::python_importing("moto.server", "moto[server]==5.2.1")
 }
 
 /// The interpreter for `test`, or `None` after a loud `SKIPPED` line when there is none.

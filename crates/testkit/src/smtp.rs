@@ -20,16 +20,22 @@ const STARTUP: Duration = Duration::from_secs(15);
 
 /// The interpreter, if it can import aiosmtpd.
 pub fn available() -> Result<PathBuf, String> {
+    python_importing("aiosmtpd", "aiosmtpd==1.4.6")
+}
+
+/// The interpreter (`$REDRESS_PYTHON`, else `python3`), if it can import `module`; else what to
+/// install (`requirement`).
+pub(crate) fn python_importing(module: &str, requirement: &str) -> Result<PathBuf, String> {
     let python = std::env::var_os(PYTHON_ENV).map_or_else(|| PathBuf::from("python3"), PathBuf::from);
     let output = Command::new(&python)
-        .args(["-c", "import aiosmtpd; print(aiosmtpd.__version__)"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .map_err(|error| format!("running {}: {error}", python.display()))?;
     if output.status.success() {
         Ok(python)
     } else {
         Err(format!(
-            "{} cannot import aiosmtpd (pip install aiosmtpd==1.4.6)",
+            "{} cannot import {module} (pip install '{requirement}')",
             python.display()
         ))
     }
