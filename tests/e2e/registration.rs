@@ -96,7 +96,7 @@ async fn a_dealer_case_keeps_its_vehicle_encrypted_and_shows_it_masked(stores: S
         .expect("sandbox starts");
     let created = register(
         &sandbox,
-        json!({"channel": "phone", "source": "manufacturer", "narrative": "新车交付后变速箱多次异响，两次维修未解决，要求换车",
+        json!({"channel": "phone", "source": "manufacturer", "source_ref": "CRM-2026-120577", "narrative": "新车交付后变速箱多次异响，两次维修未解决，要求换车",
             "demands": ["exchange"], "first_contact_owner": "gz-tianhe-crm",
             "complainant": {"name": " 王芳 ", "phone": "+86 138-0013-8000", "salutation": "ms",
                 "address": "广东省广州市天河区天河路385号", "division_code": "440106",
