@@ -26,7 +26,8 @@ on_both_stores!(
     supervision_reaches_the_stores_staff_and_the_callback_goes_on_the_agents_call_list,
     an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call,
     a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each,
-    a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_window_only
+    a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_window_only,
+    an_anonymous_reporter_is_prompted_through_their_private_channel_naming_only_the_receipts_end
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -1422,4 +1423,90 @@ async fn a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_
         .collect();
     assert_eq!(sent_to, [RECENT], "one reply, to the one who wrote within 48 hours");
     sandbox.stop().await;
+}
+
+async fn an_anonymous_reporter_is_prompted_through_their_private_channel_naming_only_the_receipts_end(stores: Stores) {
+    let Some(python) = testkit::smtp::server_or_skip("anonymous question prompt") else {
+        return;
+    };
+    let smtp = SmtpServer::start(&python).await.expect("the SMTP server starts");
+    let settings = Settings {
+        notification: ChannelsConfig {
+            email: Some(SmtpConfig {
+                host: "127.0.0.1".into(),
+                port: smtp.port(),
+                from: "compliance@tianhe-byd.example".into(),
+                from_name: Some("Tianhe BYD compliance".into()),
+                username: None,
+                password: None,
+                tls: SmtpTls::None,
+                return_path: None,
+            }),
+            ..ChannelsConfig::default()
+        },
+        ..Settings::default()
+    };
+    let sandbox = Sandbox::start_with(stores, Arc::new(domain::SystemClock), settings)
+        .await
+        .expect("sandbox starts");
+    // A misconduct report, anonymous, with a private e-mail address for replies.
+    let (status, created) = sandbox
+        .post_complaint(
+            &json!({"channel": "web", "kind": "report", "anonymous": true,
+                "narrative": "销售经理收取客户“加急提车费”后未入账",
+                "complainant": {"email": "tipster-7731@example.net", "preferred_channel": "email"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id");
+    let receipt = created["receipt_code"].as_str().expect("a receipt code").to_owned();
+    let end: String = receipt.chars().filter(char::is_ascii_alphanumeric).collect();
+    let end = &end[end.len() - 4..];
+    // The acknowledgement went first; wait for it so the prompt is told apart.
+    wait_until(Duration::from_secs(20), || async {
+        (!smtp.messages().is_empty()).then_some(())
+    })
+    .await
+    .expect("the acknowledgement");
+
+    let (status, asked) = e2e::act(
+        &sandbox,
+        id,
+        "questions",
+        json!({"text": "“加急提车费”大约是哪一天收取的？金额是多少？", "staff": "compliance-li"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{asked}");
+    let prompt = wait_until(Duration::from_secs(20), || async {
+        smtp.messages().into_iter().find(|m| {
+            m.raw.contains(&format!("****-{end}")) || {
+                let decoded = decoded_body(&m.raw);
+                decoded.contains(&format!("****-{end}"))
+            }
+        })
+    })
+    .await
+    .unwrap_or_else(|| panic!("the prompt reaches the reporter: {:?}", smtp.messages()));
+    let body = decoded_body(&prompt.raw);
+    assert!(body.contains("加急提车费"), "the question: {body}");
+    assert!(!body.contains(&receipt), "never the whole receipt code: {body}");
+    assert!(!body.contains("销售经理"), "nothing of the report itself: {body}");
+    // Under the neutral sender's name (通知), not the organisation's compliance desk's.
+    let from = prompt.header("From").unwrap_or_default();
+    assert!(
+        from.starts_with("=?utf-8?b?6YCa55+l?=") && !from.contains("Tianhe BYD compliance"),
+        "{from}"
+    );
+    sandbox.stop().await;
+}
+
+/// A message's text with quoted-printable and base64 bodies decoded (the notices are UTF-8).
+fn decoded_body(raw: &str) -> String {
+    let parsed = mail_parser::MessageParser::default().parse(raw.as_bytes());
+    parsed
+        .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
+        .unwrap_or_default()
 }

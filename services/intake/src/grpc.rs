@@ -411,6 +411,13 @@ impl Intake for IntakeGrpc {
                 .map_err(internal)?
                 .unwrap_or_default();
             let wechat_openid = field("wechat_openid");
+            let receipt_hint = if row.anonymous {
+                sql::web::receipt_hint(&mut tx, tenant.as_str(), &row.id)
+                    .await
+                    .map_err(internal)?
+            } else {
+                String::new()
+            };
             let mut fields = vec!["name", "phone", "email"];
             if !wechat_openid.is_empty() {
                 fields.push("wechat_openid");
@@ -442,6 +449,7 @@ impl Intake for IntakeGrpc {
                     .unwrap_or_default(),
                 last_message_at: channel.last_inbound_at.unwrap_or_default(),
                 wechat_openid,
+                receipt_hint,
             });
         }
         desk.db.commit(tx).await.map_err(internal)?;

@@ -160,8 +160,10 @@ impl Ledger {
                 sql::insert_mail_attachment(conn, attachment).await?;
             }
         }
-        if let Some((_, receipt_ref)) = &prepared.web.receipt {
-            sql::web::insert_receipt(conn, tenant.as_str(), receipt_ref, &prepared.row.id).await?;
+        if let Some((code, receipt_ref)) = &prepared.web.receipt {
+            let hint = crate::web::normalise_receipt_code(code).unwrap_or_default();
+            let hint: String = hint.chars().skip(hint.chars().count().saturating_sub(4)).collect();
+            sql::web::insert_receipt(conn, tenant.as_str(), receipt_ref, &prepared.row.id, &hint).await?;
         }
         for attachment in &prepared.web.attachments {
             sql::web::insert_attachment(conn, attachment).await?;

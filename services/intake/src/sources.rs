@@ -49,7 +49,7 @@ pub fn starter() -> Vec<SourceRule> {
         rule("hotline_12345", true, ticket, Some(5), true),
         rule("hotline_12315", true, ticket, Some(7), true),
         rule("regulator", true, ticket, Some(15), true),
-        rule("manufacturer", true, ticket, Some(3), true),
+        rule("manufacturer", false, ticket, Some(3), true),
         rule("consumer_association", false, None, Some(10), true),
         rule("complaint_site", false, None, Some(3), true),
         rule("petition", true, None, None, true),

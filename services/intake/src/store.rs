@@ -53,6 +53,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0120_particulars.sql"),
         postgres: include_str!("../migrations/postgres/0120_particulars.sql"),
     },
+    Migration {
+        version: 125,
+        name: "receipt_hint",
+        sqlite: include_str!("../migrations/sqlite/0125_receipt_hint.sql"),
+        postgres: include_str!("../migrations/postgres/0125_receipt_hint.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).

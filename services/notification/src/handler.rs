@@ -17,8 +17,8 @@ use domain::vocabulary::Language;
 use notices::Kind;
 use prost::Message as _;
 use rpc::events::v1::{
-    BatchAlerted, CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseRegistered, CaseRejected,
-    DeadlineAlert, DocumentPublished, NoticeRecorded, ReportDue, ReportReady,
+    BatchAlerted, CaseAccepted, CaseDispatched, CaseEscalated, CaseProgressed, CaseQuestionAsked, CaseRegistered,
+    CaseRejected, DeadlineAlert, DocumentPublished, NoticeRecorded, ReportDue, ReportReady,
 };
 use rpc::intake::v1::intake_client::IntakeClient;
 use rpc::intake::v1::{Contact, ReleaseContactsRequest};
@@ -104,10 +104,22 @@ pub struct Loaded {
     templates: HashMap<String, notices::TemplateSet>,
     /// Each tenant's work-app user ids by member of staff (when an app is configured).
     apps: HashMap<String, HashMap<String, sql::StaffApp>>,
+    /// The questions staff asked anonymous reporters, by case (their text stays in intake).
+    questions: HashMap<String, Vec<rpc::intake::v1::Question>>,
 }
 
 fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
     Ok(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc))
+}
+
+/// An anonymous reporter's question event (`case.question_asked` with `anonymous`).
+fn anonymous_question(event: &Envelope) -> Option<CaseQuestionAsked> {
+    if event.event_type != "case.question_asked" {
+        return None;
+    }
+    CaseQuestionAsked::decode(event.payload.as_ref())
+        .ok()
+        .filter(|asked| asked.anonymous)
 }
 
 /// What notification keeps of a registered case.
@@ -195,6 +207,7 @@ impl Handler for NotificationHandler {
                 | "organisation.published"
                 | "report.due"
                 | "report.ready"
+                | "case.question_asked"
         )
     }
 
@@ -203,11 +216,27 @@ impl Handler for NotificationHandler {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for event in events {
             let progressed = tells_complainant(event);
-            if matches!(event.event_type.as_str(), "case.accepted" | "case.rejected") || progressed.is_some() {
+            let asked = anonymous_question(event);
+            if matches!(event.event_type.as_str(), "case.accepted" | "case.rejected")
+                || progressed.is_some()
+                || asked.is_some()
+            {
                 by_tenant
                     .entry(event.tenant.as_str())
                     .or_default()
                     .push(event.case_id.to_string());
+            }
+            if asked.is_some() && !loaded.questions.contains_key(&event.case_id.to_string()) {
+                let request = rpc::intake::v1::ListQuestionsRequest {
+                    case_id: event.case_id.to_string(),
+                };
+                let reply = self
+                    .intake
+                    .clone()
+                    .list_questions(with_tenant(&event.tenant, request))
+                    .await?
+                    .into_inner();
+                loaded.questions.insert(event.case_id.to_string(), reply.questions);
             }
             let supervised = casework_step(event).is_some_and(|p| p.step == "supervise");
             if progressed.is_some() || supervised {
@@ -413,6 +442,35 @@ impl Handler for NotificationHandler {
                     &[alerted.unit.as_str()],
                     &context,
                 )
+            }
+            // A question to an anonymous reporter: a prompt through the private channel they left
+            // (e-mail, SMS, WeChat), naming the receipt by its last four characters; one who left
+            // none reads it on the status page with the receipt code.
+            "case.question_asked" => {
+                let Some(asked) = anonymous_question(event) else {
+                    return Ok(vec![]);
+                };
+                let Some(contact) = loaded.contacts.get(&case_id) else {
+                    return Ok(vec![]);
+                };
+                let route = plan::route_of(contact, self.settings.wechat, now);
+                if !(route.wechat || Kind::AnonymousQuestion.offers(route.channel)) {
+                    return Ok(vec![]);
+                }
+                let question = loaded
+                    .questions
+                    .get(&case_id)
+                    .and_then(|all| all.iter().find(|q| q.n == asked.n))
+                    .map(|q| q.text.clone())
+                    .unwrap_or_default();
+                let receipt = format!("****-{}", contact.receipt_hint);
+                let planned = decide.to_complainant(Kind::AnonymousQuestion, true, |_| {
+                    let mut context = serde_json::Map::new();
+                    context.insert("receipt".into(), json!(receipt));
+                    context.insert("question".into(), json!(question));
+                    context
+                })?;
+                Ok(vec![planned])
             }
             // Analytics' filing calendar: to the staff who file the report, and the unit's group.
             // One notice per filing and stage (due, then overdue), and per version made ready.

@@ -214,8 +214,11 @@ pub fn to_complainant(
     context.insert("name".into(), json!(name));
     context.insert("contact".into(), json!(settings.contact_line));
     context.insert("confidential".into(), json!(to.confidential));
-    // Until intake issues receipt codes (issue 5) the case number stands in for one.
-    context.insert("receipt".into(), json!(to.contact.case_number));
+    // A prompt to an anonymous reporter names their receipt (by its last characters); other
+    // notices have none and the case number stands in.
+    context
+        .entry("receipt")
+        .or_insert_with(|| json!(to.contact.case_number));
     context.insert("organisation".into(), json!(settings.organisation(language)));
     context.insert("issued_on".into(), json!(day(local_date(to.now))));
     let context = Value::Object(context);

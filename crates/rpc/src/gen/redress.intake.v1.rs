@@ -442,6 +442,10 @@ pub struct Contact {
     pub last_message_at: ::prost::alloc::string::String,
     #[prost(string, tag = "11")]
     pub reply_window_ends_at: ::prost::alloc::string::String,
+    /// An anonymous case's receipt code's last four characters (the code itself is kept only as a
+    /// keyed hash): what a prompt to the reporter names.
+    #[prost(string, tag = "12")]
+    pub receipt_hint: ::prost::alloc::string::String,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ReleaseContactsReply {

@@ -46,20 +46,32 @@ pub struct QuestionRow {
     pub answered_at: Option<String>,
 }
 
-/// Remembers an anonymous case's receipt code (its keyed hash).
+/// Remembers an anonymous case's receipt code (its keyed hash) and its last four characters.
 pub async fn insert_receipt(
     conn: &mut store::Conn,
     tenant: &str,
     receipt_ref: &str,
     case_id: &str,
+    hint: &str,
 ) -> Result<(), Error> {
-    sqlx::query("INSERT INTO receipts (tenant, receipt_ref, case_id) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO receipts (tenant, receipt_ref, case_id, hint) VALUES ($1, $2, $3, $4)")
         .bind(tenant)
         .bind(receipt_ref)
         .bind(case_id)
+        .bind(hint)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The last four characters of a case's receipt code; empty when it has none.
+pub async fn receipt_hint(conn: &mut store::Conn, tenant: &str, case_id: &str) -> Result<String, Error> {
+    let hint: Option<String> = sqlx::query_scalar("SELECT hint FROM receipts WHERE tenant = $1 AND case_id = $2")
+        .bind(tenant)
+        .bind(case_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(hint.unwrap_or_default())
 }
 
 /// The case a receipt code belongs to.
