@@ -156,6 +156,7 @@ pub async fn start(options: Options) -> anyhow::Result<Running> {
             },
             channels: settings.intake.channels(),
             case_numbers: settings.intake.case_numbers.clone(),
+            customers: settings.intake.customers.clone(),
         },
         platform.clone(),
         calendars.clone(),

@@ -87,6 +87,7 @@ pub async fn run(service: Service, config: ServeConfig) -> anyhow::Result<()> {
                     status: config.intake.status.clone(),
                     channels: config.intake.channels(),
                     case_numbers: config.intake.case_numbers.clone(),
+                    customers: config.intake.customers.clone(),
                 },
                 platform,
                 calendars,

@@ -118,6 +118,10 @@ pub struct IntakeConfig {
     /// Case numbers per tenant (`[intake.case_numbers]`, decision 0010).
     #[serde(default)]
     pub case_numbers: intake::numbers::CaseNumbersConfig,
+    /// The organisation's customer system (`[intake.customers]`, decision 0011); absent: only
+    /// a synced copy answers lookups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers: Option<intake::customers::CustomersConfig>,
 }
 
 impl IntakeConfig {
@@ -188,6 +192,7 @@ impl Default for ServeConfig {
                 walk_in: intake::config::WalkInConfig::default(),
                 letters: intake::config::LettersConfig::default(),
                 case_numbers: intake::numbers::CaseNumbersConfig::default(),
+                customers: None,
             },
             notification: NotificationConfig {
                 channels: notification::channels::ChannelsConfig::default(),

@@ -72,6 +72,10 @@ pub struct IntakeSettings {
     /// sequence width; `TS` + the Beijing date + a 4-digit daily sequence by default.
     #[serde(default)]
     pub case_numbers: intake::numbers::CaseNumbersConfig,
+    /// The organisation's customer system (`[intake.customers]`, decision 0011); absent: only
+    /// a synced copy answers lookups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers: Option<intake::customers::CustomersConfig>,
 }
 
 impl IntakeSettings {

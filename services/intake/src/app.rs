@@ -58,6 +58,7 @@ impl App {
             .map(std::path::Path::to_path_buf)
             .unwrap_or_default();
         let channels = Arc::new(crate::channels::Channels::new(config.channels)?);
+        let customers = Arc::new(crate::customers::Customers::new(config.customers)?);
         let host = ServiceHost::build(&host_config, MIGRATIONS, true, platform, registry).await?;
         let cipher = DefaultCipher::from_key_file(&config.key_path)?;
         let ledger = crate::ledger::Ledger {
@@ -97,6 +98,7 @@ impl App {
             gate: config.gate,
             web,
             case_numbers: config.case_numbers,
+            customers,
         });
         let metrics = MailboxMetrics::register(registry);
         let mailboxes = config

@@ -34,6 +34,9 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// The case numbers' format per tenant (`[intake.case_numbers]`, decision 0010).
     pub case_numbers: crate::numbers::CaseNumbersConfig,
+    /// The organisation's customer system (`[intake.customers]`, decision 0011); absent: only
+    /// the synced copy answers.
+    pub customers: Option<crate::customers::CustomersConfig>,
 }
 
 pub use crate::channels::config::{

@@ -673,4 +673,18 @@ impl Intake for IntakeGrpc {
     ) -> Result<Response<RegisterReply>, Status> {
         channels::resolve_on_the_spot(&self.desk, request).await
     }
+
+    async fn lookup_customer(
+        &self,
+        request: Request<rpc::intake::v1::LookupCustomerRequest>,
+    ) -> Result<Response<rpc::intake::v1::LookupCustomerReply>, Status> {
+        crate::customers::adapter::lookup_customer(&self.desk, request).await
+    }
+
+    async fn sync_customers(
+        &self,
+        request: Request<rpc::intake::v1::SyncCustomersRequest>,
+    ) -> Result<Response<rpc::intake::v1::SyncCustomersReply>, Status> {
+        crate::customers::adapter::sync_customers(&self.desk, request).await
+    }
 }

@@ -172,6 +172,7 @@ impl Ledger {
         if let Some(particulars) = &prepared.particulars {
             crate::particulars::insert(conn, particulars).await?;
         }
+        crate::customers::lookup::write_match(conn, &prepared).await?;
         let acknowledgement = prepared.acceptance.as_ref().and_then(|a| a.acknowledgement.clone());
         let (mut events, mut history) = self.facts(&prepared, &case_number, repeat.as_ref());
         crate::channels::closing_facts(&prepared, &mut events, &mut history);
@@ -253,6 +254,7 @@ impl Ledger {
             signals.sort();
         }
         let category_code = complaint.category_code.clone().unwrap_or_default();
+        let matched = prepared.customer.matched.as_ref();
         let registered = CaseRegistered {
             case_number: case_number.to_owned(),
             kind: complaint.kind.as_str().to_owned(),
@@ -279,6 +281,10 @@ impl Ledger {
             matter_ref: matter_ref.to_owned(),
             repeat_of: repeat.map(|(id, _)| id.clone()).unwrap_or_default(),
             imported: prepared.imported,
+            customer_confirmed: matched.is_some(),
+            customer_id: matched.map(|m| m.customer_id.clone()).unwrap_or_default(),
+            customer_store: matched.and_then(|m| m.store.clone()).unwrap_or_default(),
+            customer_salesperson: matched.and_then(|m| m.salesperson.clone()).unwrap_or_default(),
         };
         let mut events = vec![NewEvent {
             tenant: tenant.to_string(),
@@ -301,6 +307,13 @@ impl Ledger {
                 "category": if category_code.is_empty() { "unclassified" } else { category_code.as_str() },
                 "imported": prepared.imported, "status": prepared.row.status}),
         )];
+        if let Some(matched) = matched {
+            history.push(entry(
+                "customer_confirmed",
+                "system",
+                crate::customers::lookup::confirmed_detail(matched),
+            ));
+        }
         if let Some((earlier, earlier_number)) = repeat {
             history.push(entry(
                 "repeat_linked",

@@ -11,7 +11,9 @@
 //! tree ([`catalogs`]). Answers `Register`, `GetCase`, `ReleaseContacts` (audited) and
 //! `CaseHistory` over gRPC. The web and app channel ([`web`], decision 0008): attachments in an
 //! object store, the anonymous receipt code, the status page's codes and sessions, questions to
-//! the complainant (`case.question_asked`, `case.question_answered`, no text). Read [`app`] for
+//! the complainant (`case.question_asked`, `case.question_answered`, no text). Customer lookup
+//! ([`customers`], decision 0011): the organisation's customer system, a synced CSV copy, and
+//! the complainant confirmed at registration. Read [`app`] for
 //! the wiring, [`register`] for the flow.
 
 pub mod config;
@@ -22,6 +24,7 @@ pub mod mail;
 pub mod mailbox;
 pub mod sources;
 pub mod channels;
+pub mod customers;
 pub mod ledger;
 pub mod gate;
 pub mod import;

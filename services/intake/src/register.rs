@@ -81,6 +81,8 @@ pub struct Prepared {
     pub channel: crate::channels::Extras,
     /// The identity document, role, vehicle and bank blocks, encrypted (decision 0010).
     pub particulars: Option<crate::particulars::ParticularsRow>,
+    /// The customer the registration is confirmed as (decision 0011).
+    pub customer: crate::customers::Confirmation,
 }
 
 /// The message a registration by e-mail comes from, with its attachments (encrypted for the
@@ -168,6 +170,8 @@ pub struct Desk {
     pub web: Arc<crate::web::Web>,
     /// The tenants' case-number formats (`[intake.case_numbers]`, decision 0010).
     pub case_numbers: crate::numbers::CaseNumbersConfig,
+    /// The organisation's customer system and its synced copy (decision 0011).
+    pub customers: Arc<crate::customers::Customers>,
 }
 
 /// A stored status as the `'static` name replies carry.
@@ -331,7 +335,8 @@ impl Desk {
     /// and body.
     pub async fn register(&self, tenant: &Tenant, submission: Submission) -> Result<Registered, Error> {
         let catalog = self.catalogs.get(tenant).await?;
-        let prepared = self.prepare(tenant, submission, &catalog)?;
+        let mut prepared = self.prepare(tenant, submission, &catalog)?;
+        self.confirm_customer(&mut prepared).await;
         self.ledger.write(prepared).await
     }
 
@@ -346,6 +351,7 @@ impl Desk {
         let catalog = self.catalogs.get(tenant).await?;
         let mut prepared = self.prepare(tenant, submission, &catalog)?;
         prepared.mail = Some(receipt(&prepared.row.id)?);
+        self.confirm_customer(&mut prepared).await;
         self.ledger.write(prepared).await
     }
 
@@ -491,7 +497,9 @@ impl Desk {
         let channel = self.channel_extras(tenant, &row.id, &complaint, submission.channel_details_json.as_deref())?;
         let particulars = self.particulars_row(tenant, &row.id, &complaint)?;
         let number_format = self.case_numbers.of(tenant.as_str());
+        let customer = crate::customers::Confirmation::asked(&complaint, submission.channel_details_json.as_deref());
         Ok(Prepared {
+            customer,
             web,
             channel,
             particulars,

@@ -59,6 +59,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0125_receipt_hint.sql"),
         postgres: include_str!("../migrations/postgres/0125_receipt_hint.sql"),
     },
+    Migration {
+        version: 126,
+        name: "customers",
+        sqlite: include_str!("../migrations/sqlite/0126_customers.sql"),
+        postgres: include_str!("../migrations/postgres/0126_customers.sql"),
+    },
 ];
 
 /// A case row as intake stores it (personal data and narrative still encrypted).

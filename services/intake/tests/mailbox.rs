@@ -84,6 +84,7 @@ async fn start_intake_with(dir: &Path, database_url: &str, mailbox: MailboxConfi
         attachments: intake::web::AttachmentsConfig::default(),
         status: intake::web::StatusConfig::default(),
         case_numbers: intake::numbers::CaseNumbersConfig::default(),
+        customers: None,
     };
     let transport = EmbeddedLog::open(&dir.join("bus.db"), EmbeddedOptions::default())
         .await

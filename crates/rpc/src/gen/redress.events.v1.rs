@@ -60,6 +60,17 @@ pub struct CaseRegistered {
     /// Imported history (back-dated): no acknowledgement is owed.
     #[prost(bool, tag = "23")]
     pub imported: bool,
+    /// The complainant was found in the organisation's customer system by their phone or a VIN
+    /// (decision 0011), with its references: the customer's id there, the selling store and the
+    /// salesperson (directory ids; empty when unknown). Never the customer's personal data.
+    #[prost(bool, tag = "40")]
+    pub customer_confirmed: bool,
+    #[prost(string, tag = "41")]
+    pub customer_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "42")]
+    pub customer_store: ::prost::alloc::string::String,
+    #[prost(string, tag = "43")]
+    pub customer_salesperson: ::prost::alloc::string::String,
 }
 /// intake: case.accepted
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

@@ -1004,6 +1004,164 @@ pub struct ResolveOnTheSpotRequest {
     #[prost(message, optional, tag = "4")]
     pub signature: ::core::option::Option<FileUpload>,
 }
+/// A customer lookup: exactly one identifier (by: phone, vin, customer_id, id_number).
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct LookupCustomerRequest {
+    #[prost(string, tag = "1")]
+    pub by: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub value: ::prost::alloc::string::String,
+    /// Why the customer is looked up (audited).
+    #[prost(string, tag = "3")]
+    pub purpose: ::prost::alloc::string::String,
+    /// The case it is for, if any.
+    #[prost(string, tag = "4")]
+    pub case_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CustomerVehicle {
+    /// Masked.
+    #[prost(string, tag = "1")]
+    pub vin: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub plate: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub model: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub delivery_date: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub store: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub salesperson: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CustomerOrder {
+    #[prost(string, tag = "1")]
+    pub number: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub date: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub store: ::prost::alloc::string::String,
+    /// -1: not known.
+    #[prost(int64, tag = "5")]
+    pub amount_fen: i64,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CustomerAccount {
+    /// Masked.
+    #[prost(string, tag = "1")]
+    pub number: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub kind: ::prost::alloc::string::String,
+}
+/// A customer as staff see them: personal data masked.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct MaskedCustomer {
+    #[prost(string, tag = "1")]
+    pub customer_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub phone: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub id_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub tier: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub home_branch: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "7")]
+    pub vehicles: ::prost::alloc::vec::Vec<CustomerVehicle>,
+    #[prost(message, repeated, tag = "8")]
+    pub orders: ::prost::alloc::vec::Vec<CustomerOrder>,
+    #[prost(message, repeated, tag = "9")]
+    pub accounts: ::prost::alloc::vec::Vec<CustomerAccount>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct LookupCustomerReply {
+    /// live or synced.
+    #[prost(string, tag = "1")]
+    pub source: ::prost::alloc::string::String,
+    /// RFC 3339: now for the live system, the sync's time for the copy.
+    #[prost(string, tag = "2")]
+    pub as_of: ::prost::alloc::string::String,
+    /// answered, unavailable or not_configured.
+    #[prost(string, tag = "3")]
+    pub live: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "4")]
+    pub customers: ::prost::alloc::vec::Vec<MaskedCustomer>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct CustomerMapping {
+    #[prost(string, tag = "1")]
+    pub customer_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub name: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub phone: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub id_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub tier: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub home_branch: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub vin: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub plate: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub model: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub delivery_date: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub store: ::prost::alloc::string::String,
+    #[prost(string, tag = "12")]
+    pub salesperson: ::prost::alloc::string::String,
+    #[prost(string, tag = "13")]
+    pub order_number: ::prost::alloc::string::String,
+    #[prost(string, tag = "14")]
+    pub order_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "15")]
+    pub order_date: ::prost::alloc::string::String,
+    #[prost(string, tag = "16")]
+    pub order_store: ::prost::alloc::string::String,
+    #[prost(string, tag = "17")]
+    pub amount: ::prost::alloc::string::String,
+    #[prost(string, tag = "18")]
+    pub account: ::prost::alloc::string::String,
+    #[prost(string, tag = "19")]
+    pub account_kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "20")]
+    pub date_format: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct SyncCustomersRequest {
+    /// The CSV export.
+    #[prost(string, tag = "1")]
+    pub content: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "2")]
+    pub mapping: ::core::option::Option<CustomerMapping>,
+    #[prost(string, tag = "3")]
+    pub staff: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct SyncCustomersReply {
+    #[prost(string, tag = "1")]
+    pub sync_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub synced_at: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "3")]
+    pub rows: u64,
+    #[prost(uint64, tag = "4")]
+    pub imported: u64,
+    #[prost(message, repeated, tag = "5")]
+    pub refused: ::prost::alloc::vec::Vec<RefusedRow>,
+    #[prost(uint64, tag = "6")]
+    pub customers: u64,
+}
 /// Generated client implementations.
 pub mod intake_client {
     #![allow(
@@ -1795,6 +1953,56 @@ pub mod intake_client {
                 .insert(GrpcMethod::new("redress.intake.v1.Intake", "VerifyIdentity"));
             self.inner.unary(req, path, codec).await
         }
+        /// Customer lookup (decision 0011): the organisation's customer system, else the synced copy
+        /// of its CSV export; every lookup audited.
+        pub async fn lookup_customer(
+            &mut self,
+            request: impl tonic::IntoRequest<super::LookupCustomerRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::LookupCustomerReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/LookupCustomer",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "LookupCustomer"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn sync_customers(
+            &mut self,
+            request: impl tonic::IntoRequest<super::SyncCustomersRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::SyncCustomersReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.intake.v1.Intake/SyncCustomers",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.intake.v1.Intake", "SyncCustomers"));
+            self.inner.unary(req, path, codec).await
+        }
     }
 }
 /// Generated server implementations.
@@ -1984,6 +2192,22 @@ pub mod intake_server {
             request: tonic::Request<super::VerifyIdentityRequest>,
         ) -> std::result::Result<
             tonic::Response<super::IdentityVerification>,
+            tonic::Status,
+        >;
+        /// Customer lookup (decision 0011): the organisation's customer system, else the synced copy
+        /// of its CSV export; every lookup audited.
+        async fn lookup_customer(
+            &self,
+            request: tonic::Request<super::LookupCustomerRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::LookupCustomerReply>,
+            tonic::Status,
+        >;
+        async fn sync_customers(
+            &self,
+            request: tonic::Request<super::SyncCustomersRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::SyncCustomersReply>,
             tonic::Status,
         >;
     }
@@ -3428,6 +3652,96 @@ pub mod intake_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = VerifyIdentitySvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/LookupCustomer" => {
+                    #[allow(non_camel_case_types)]
+                    struct LookupCustomerSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::LookupCustomerRequest>
+                    for LookupCustomerSvc<T> {
+                        type Response = super::LookupCustomerReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::LookupCustomerRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::lookup_customer(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = LookupCustomerSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.intake.v1.Intake/SyncCustomers" => {
+                    #[allow(non_camel_case_types)]
+                    struct SyncCustomersSvc<T: Intake>(pub Arc<T>);
+                    impl<
+                        T: Intake,
+                    > tonic::server::UnaryService<super::SyncCustomersRequest>
+                    for SyncCustomersSvc<T> {
+                        type Response = super::SyncCustomersReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::SyncCustomersRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Intake>::sync_customers(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = SyncCustomersSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

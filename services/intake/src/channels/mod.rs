@@ -283,6 +283,7 @@ impl register::Desk {
         let catalog = self.catalogs.get(tenant).await.map_err(register::Error::from)?;
         let mut prepared = self.prepare(tenant, submission, &catalog)?;
         extend(&mut prepared)?;
+        self.confirm_customer(&mut prepared).await;
         Ok(self.ledger.write(prepared).await?)
     }
 }

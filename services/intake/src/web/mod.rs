@@ -67,6 +67,7 @@ impl crate::register::Desk {
             .await?;
         prepared.web.attachments = rows.clone();
         prepared.web.facts = facts;
+        self.confirm_customer(&mut prepared).await;
         let registered = self.ledger.write(prepared).await;
         if !matches!(&registered, Ok(done) if !done.replayed) {
             self.web.attachments.delete(&rows).await;
