@@ -190,6 +190,11 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/walk-ins", post(api::counter::start_walk_in))
         .route("/api/v1/walk-ins/{id}/confirm", post(api::counter::confirm_walk_in))
         .route("/api/v1/on-the-spot", post(api::counter::on_the_spot))
+        .route("/api/v1/customers/lookup", post(api::customers::lookup))
+        .route(
+            "/api/v1/customers/sync",
+            post(api::customers::sync).layer(axum::extract::DefaultBodyLimit::max(api::customers::MAX_SYNC_BYTES)),
+        )
         .route(
             "/api/v1/imports",
             post(api::gate::import).layer(axum::extract::DefaultBodyLimit::max(api::gate::MAX_IMPORT_BYTES)),

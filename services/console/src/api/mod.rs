@@ -8,6 +8,7 @@ pub mod casework;
 pub mod cases;
 pub mod complaints;
 pub mod counter;
+pub mod customers;
 pub mod dossier;
 pub mod error;
 pub mod gate;
