@@ -32,3 +32,4 @@ mod intake;
 mod web;
 mod channels;
 mod registration;
+mod customers;

@@ -480,13 +480,16 @@ pub struct Match {
 }
 
 impl Confirmation {
-    /// What a registration can be confirmed by: the complainant's phone (unless anonymous) and
-    /// a `vin` in the channel details; values that do not read are skipped.
+    /// What a registration can be confirmed by: the complainant's phone and a `vin` in the
+    /// channel details; values that do not read are skipped. An anonymous complainant is never
+    /// looked up.
     pub fn asked(complaint: &domain::complaint::NewComplaint, details_json: Option<&str>) -> Self {
         let today = NaiveDate::MAX;
         let mut asked = Vec::new();
-        if !complaint.anonymous
-            && let Some(phone) = complaint.complainant.as_ref().and_then(|p| p.phone.as_deref())
+        if complaint.anonymous {
+            return Self::default();
+        }
+        if let Some(phone) = complaint.complainant.as_ref().and_then(|p| p.phone.as_deref())
             && let Ok(identifier) = Identifier::parse(IdentifierKind::Phone, phone, today)
         {
             asked.push(identifier);
