@@ -223,7 +223,8 @@ impl Deliverer {
     async fn contacts(&self, work: &[(Delivery, Notice)]) -> HashMap<String, Contact> {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for (delivery, notice) in work {
-            if notice.audience == "complainant" && delivery.channel != "letter" {
+            // A letter needs the name too (the slot of `plan::NAME_SLOT`), though not an address.
+            if notice.audience == "complainant" {
                 by_tenant
                     .entry(delivery.tenant.as_str())
                     .or_default()
@@ -308,6 +309,17 @@ impl Deliverer {
                 "no provider is configured for {}",
                 delivery.channel
             )));
+        };
+        // The complainant's name, released for this send only, fills the notice's slot.
+        let named;
+        let notice = if notice.audience == "complainant" {
+            let Some(contact) = contacts.get(&delivery.case_id) else {
+                return Outcome::Failed(SendError::Transient("intake released no contact for the case".into()));
+            };
+            named = crate::plan::with_name(notice, &contact.name);
+            &named
+        } else {
+            notice
         };
         let outgoing = Outgoing {
             notice,

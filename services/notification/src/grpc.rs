@@ -140,13 +140,13 @@ impl Notification for NotificationGrpc {
             notices: notices
                 .into_iter()
                 .map(|n| WireNotice {
+                    subject: crate::plan::name_shown(&n.subject, &n.language),
+                    body: crate::plan::name_shown(&n.body, &n.language),
                     notice_id: n.notice_id,
                     notice_kind: n.notice_kind,
                     channel: n.channel,
                     language: n.language,
                     recipient_masked: n.recipient_masked,
-                    subject: n.subject,
-                    body: n.body,
                     state: n.state,
                     recorded_at: n.recorded_at,
                 })

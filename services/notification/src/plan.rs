@@ -188,8 +188,38 @@ pub struct ToComplainant<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What a complainant's notice holds in place of their name: the recorded notice (its text,
+/// its letter, its SMS parameters) never holds the name, which stays in intake; the delivery
+/// fills it in for the send only ([`with_name`]), and staff reading the record see a label
+/// ([`name_shown`]).
+pub const NAME_SLOT: &str = "[[complainant_name]]";
+
+/// A recorded notice as it is sent: the slot filled with the complainant's name, in its text,
+/// its subject and its detail (JSON, so the name goes in JSON-escaped).
+pub fn with_name(notice: &Notice, name: &str) -> Notice {
+    let escaped = serde_json::to_string(name).unwrap_or_default();
+    let in_json = escaped.trim_matches('"');
+    Notice {
+        subject: notice.subject.replace(NAME_SLOT, name),
+        body: notice.body.replace(NAME_SLOT, name),
+        detail_json: notice.detail_json.replace(NAME_SLOT, in_json),
+        ..notice.clone()
+    }
+}
+
+/// A recorded text as staff read it: the slot as a label (投诉人 / the complainant).
+pub fn name_shown(text: &str, language: &str) -> String {
+    let label = if language.starts_with("en") {
+        "Complainant"
+    } else {
+        "投诉人"
+    };
+    text.replace(NAME_SLOT, label)
+}
+
 /// Renders a notice of `kind` to the complainant; `context` holds the kind's own variables and
-/// gets the common ones (case number, name, contact line, organisation, date, confidentiality).
+/// gets the common ones (case number, name — as [`NAME_SLOT`] —, contact line, organisation,
+/// date, confidentiality).
 pub fn to_complainant(
     settings: &Settings,
     templates: &TemplateSet,
@@ -205,10 +235,10 @@ pub fn to_complainant(
     } else {
         Channel::Letter
     };
-    let name = if to.contact.anonymous {
+    let name = if to.contact.anonymous || to.contact.name.is_empty() {
         ""
     } else {
-        to.contact.name.as_str()
+        NAME_SLOT
     };
     context.insert("case_number".into(), json!(to.contact.case_number));
     context.insert("name".into(), json!(name));
@@ -598,7 +628,13 @@ mod tests {
         assert_eq!(letter.reference, "TS202612050001");
         assert_eq!(letter.date, "2026年12月5日");
         assert_eq!(letter.signature, "粤通汽车集团客户服务中心");
+        assert!(letter.salutation.contains(NAME_SLOT), "{}", letter.salutation);
+        assert!(!planned.notice.body.contains("王芳") && !planned.notice.detail_json.contains("王芳"));
+        let sent = with_name(&planned.notice, "王芳");
+        let letter = Detail::of(&sent).letter.expect("a letter");
         assert!(letter.salutation.contains("王芳"), "{}", letter.salutation);
+        assert!(!sent.body.contains(NAME_SLOT));
+        assert_eq!(name_shown("尊敬的[[complainant_name]]：", "zh-CN"), "尊敬的投诉人：");
     }
 
     #[test]
