@@ -33,3 +33,4 @@ mod web;
 mod channels;
 mod registration;
 mod customers;
+mod privacy;

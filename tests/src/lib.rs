@@ -120,6 +120,20 @@ impl Sandbox {
         Ok(entries?)
     }
 
+    /// Each service's store URL (`sqlite://…` in the data directory, or its PostgreSQL database).
+    pub fn store_urls(&self) -> std::collections::BTreeMap<&'static str, String> {
+        embedded::SERVICES
+            .iter()
+            .map(|service| {
+                let url = match &self.databases {
+                    Some(databases) => databases.urls.get(service).cloned().unwrap_or_default(),
+                    None => store::sqlite_url(&self.data_dir.path().join(format!("{service}.db"))),
+                };
+                (*service, url)
+            })
+            .collect()
+    }
+
     /// Where intake's gRPC listens (for calling it as another service would).
     pub fn intake_url(&self) -> String {
         self.running.as_ref().expect("running").intake_url.clone()
@@ -188,6 +202,64 @@ impl Sandbox {
         if let Some(running) = self.running.take() {
             running.stop(Duration::from_secs(10)).await;
         }
+    }
+}
+
+/// The product's `tracing` logs captured in this process, for tests that read what it logs.
+pub mod logs {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    /// Debug for every crate but the transports' own chatter (HTTP/2 frames, TLS, polling).
+    pub const FILTER: &str = "debug,h2=info,hyper=info,hyper_util=info,tower=info,tonic=info,reqwest=info,\
+        rustls=info,mio=info,want=info,async_nats=info,tokio_util=info";
+
+    /// What was logged, as `redress up` writes it to standard error (without colours).
+    #[derive(Clone, Default)]
+    pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        /// Everything logged so far.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
+        }
+    }
+
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+
+    /// Installs, once per process, the global subscriber that captures every event at
+    /// [`FILTER`] from every thread (services, consumers, blocking tasks, store connections).
+    ///
+    /// # Panics
+    ///
+    /// When another global subscriber was installed first: its logs would not be captured.
+    pub fn capture() -> Captured {
+        CAPTURED
+            .get_or_init(|| {
+                let captured = Captured::default();
+                let writer = captured.clone();
+                tracing_subscriber::fmt()
+                    .with_env_filter(tracing_subscriber::EnvFilter::new(FILTER))
+                    .with_ansi(false)
+                    .with_writer(move || writer.clone())
+                    .try_init()
+                    .expect("no other tracing subscriber is installed in this process");
+                captured
+            })
+            .clone()
     }
 }
 
