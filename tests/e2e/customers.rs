@@ -387,7 +387,7 @@ async fn a_registration_with_a_known_phone_or_vin_confirms_the_customer(stores: 
     let (status, case) = sandbox
         .post_complaint(
             &json!({"channel": "app", "narrative": "车辆保养后异响", "complainant": {"name": "欧阳建国"},
-                "channel_details": {"vin": VIN}}),
+                "vehicle": {"vin": VIN}}),
             None,
         )
         .await

@@ -4,9 +4,10 @@
 //! The whole product runs with its `tracing` logs captured at debug level (`e2e::logs`).
 //! Complaints come in through the public web form (JSON), e-mail (a real IMAP mailbox, Dovecot),
 //! the phone (the signed telephony webhook, then the agent's quick entry) and a walk-in
-//! confirmed by a signature, each with its own distinctive name, phone (typed with spaces or
-//! dashes), e-mail, address and identity number — in the complainant block, the narrative and
-//! the channel details. Once every service has the cases and the acknowledgements went out, the
+//! confirmed by a signature, each with its own distinctive name, phone (typed with +86, spaces
+//! or dashes), e-mail, address and identity number — in the complainant block (with its identity
+//! document), the narrative and the channel details; the web form's case also with a vehicle
+//! (VIN and plate). Once every service has the cases and the acknowledgements went out, the
 //! test greps every file of the data directory, every message on the bus (read from the start
 //! of the stream: subject, headers, payload), the captured logs and, on PostgreSQL, every
 //! table's rows as text — for each value in UTF-8, as JSON escapes it, its digits only (phones)
@@ -40,15 +41,19 @@ struct Person {
     phone: &'static str,
     email: &'static str,
     address: &'static str,
+    /// An identity number: the complainant's document where the channel takes one.
     id_number: &'static str,
+    /// Other particulars (a VIN, a plate), when given.
+    others: &'static [&'static str],
 }
 
 const WEB: Person = Person {
     name: "司马懿轩",
-    phone: "139 4711 2258",
+    phone: "+86 139 4711 2258",
     email: "sima.yixuan.7731@example.cn",
     address: "广东省广州市天河区珠江新城华夏路88号2601室",
-    id_number: "440106198703151234",
+    id_number: "440106198703151238",
+    others: &["LSVAU218XN2183294", "粤B6T2K9"],
 };
 const MAIL: Person = Person {
     name: "Zbigniew Quackenbush",
@@ -56,20 +61,23 @@ const MAIL: Person = Person {
     email: "zbigniew.quackenbush@mail.example.org",
     address: "上海市浦东新区陆家嘴环路1288号17楼",
     id_number: "E48213379",
+    others: &[],
 };
 const CALLER: Person = Person {
     name: "欧阳·娜仁花",
     phone: "0755-8866-3377",
     email: "naren.ouyang.5509@example.net",
     address: "广东省深圳市福田区莲花路2075号3栋1201",
-    id_number: "44030419900207461X",
+    id_number: "440304199002074615",
+    others: &[],
 };
 const WALK_IN: Person = Person {
     name: "诸葛青禾",
-    phone: "136 5583 9042",
+    phone: "136-5583-9042",
     email: "zhuge.qinghe.3318@example.com",
     address: "北京市朝阳区建国路93号万达广场B座1905",
-    id_number: "110105199212253018",
+    id_number: "110105199212253012",
+    others: &[],
 };
 
 /// The forms each value is searched in: as given, digits only for a phone, the street part of
@@ -101,6 +109,9 @@ fn needles(person: &Person) -> Vec<(String, Vec<u8>)> {
     let street: String = person.address.chars().skip(9).collect();
     add(format!("address street {street}"), &street);
     add(format!("id number {}", person.id_number), person.id_number);
+    for other in person.others {
+        add(format!("particular {other}"), other);
+    }
     found
 }
 
@@ -173,7 +184,7 @@ fn narrative(person: &Person, what: &str) -> String {
 
 fn complainant(person: &Person, channel: &str) -> Value {
     json!({"name": person.name, "phone": person.phone, "email": person.email, "address": person.address,
-        "preferred_channel": channel})
+        "preferred_channel": channel, "id_document": {"kind": "resident_id", "number": person.id_number}})
 }
 
 /// The case an e-mail became, once `case.registered` says so.
@@ -247,7 +258,8 @@ async fn no_personal_data_in_clear_in_the_data_directory_the_bus_or_the_logs(sto
                 .json(
                     &json!({"channel": "web", "narrative": narrative(&WEB, "新车交付时发现车漆划痕"),
                     "complainant": complainant(&WEB, "email"),
-                    "channel_details": {"id_number": WEB.id_number, "vin": "LSVAU218XN2183294"}}),
+                    "vehicle": {"vin": WEB.others[0], "plate": WEB.others[1]},
+                    "channel_details": {"id_number": WEB.id_number}}),
                 ),
         )
         .await,

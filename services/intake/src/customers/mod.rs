@@ -480,9 +480,10 @@ pub struct Match {
 }
 
 impl Confirmation {
-    /// What a registration can be confirmed by: the complainant's phone and a `vin` in the
-    /// channel details; values that do not read are skipped. An anonymous complainant is never
-    /// looked up.
+    /// What a registration can be confirmed by: the complainant's phone, the vehicle's VIN (the
+    /// registration's vehicle block, else a `vin` in the channel details) and the identity
+    /// document; values that do not read are skipped. An anonymous complainant is never looked
+    /// up.
     pub fn asked(complaint: &domain::complaint::NewComplaint, details_json: Option<&str>) -> Self {
         let today = NaiveDate::MAX;
         let mut asked = Vec::new();
@@ -494,10 +495,23 @@ impl Confirmation {
         {
             asked.push(identifier);
         }
-        let vin = details_json
-            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-            .and_then(|d| d.get("vin").and_then(|v| v.as_str()).map(str::to_owned));
+        let particulars = &complaint.particulars;
+        let vin = particulars
+            .vehicle
+            .as_ref()
+            .and_then(|v| v.vin.as_ref())
+            .map(|v| v.as_str().to_owned())
+            .or_else(|| {
+                details_json
+                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                    .and_then(|d| d.get("vin").and_then(|v| v.as_str()).map(str::to_owned))
+            });
         if let Some(identifier) = vin.and_then(|v| Identifier::parse(IdentifierKind::Vin, &v, today).ok()) {
+            asked.push(identifier);
+        }
+        if let Some(document) = &particulars.complainant.id_document
+            && let Ok(identifier) = Identifier::parse(IdentifierKind::IdNumber, document.as_str(), today)
+        {
             asked.push(identifier);
         }
         Self { asked, matched: None }
