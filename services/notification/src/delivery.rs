@@ -328,7 +328,9 @@ impl Deliverer {
         };
         match sender.send(&outgoing).await {
             Ok(reference) => Outcome::Sent(reference),
-            Err(error) => Outcome::Failed(error),
+            // A provider's words may quote the address it refused ("550 <li.wei@…>: unknown"):
+            // they are logged and kept with the delivery, so the address is masked first.
+            Err(error) => Outcome::Failed(scrubbed(error, address, &notice.recipient_masked)),
         }
     }
 
@@ -336,6 +338,23 @@ impl Deliverer {
     fn outside_window(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         let (from, to) = self.channels.sms_window?;
         outside(from, to, now)
+    }
+}
+
+/// A send's error with the recipient's address, as it was sent (an e-mail address, a phone, an
+/// OpenID), replaced by its masked form.
+fn scrubbed(error: SendError, address: &str, masked: &str) -> SendError {
+    let scrub = |text: String| {
+        let bare = address.split_once(':').map_or(address, |(_, id)| id);
+        if bare.len() < 4 {
+            text
+        } else {
+            text.replace(bare, if masked.is_empty() { "***" } else { masked })
+        }
+    };
+    match error {
+        SendError::Transient(text) => SendError::Transient(scrub(text)),
+        SendError::Permanent(text) => SendError::Permanent(scrub(text)),
     }
 }
 
@@ -435,6 +454,28 @@ async fn emit(
 mod tests {
     use super::*;
     use chrono::{NaiveTime, TimeZone};
+
+    #[test]
+    fn a_providers_error_never_keeps_the_address_it_quotes() {
+        let refused = SendError::Permanent("550 5.1.1 <li.wei@example.com>: Recipient address rejected".into());
+        let kept = scrubbed(refused, "li.wei@example.com", "l***@example.com");
+        assert_eq!(
+            kept.to_string(),
+            "550 5.1.1 <l***@example.com>: Recipient address rejected"
+        );
+        let sms = scrubbed(
+            SendError::Transient("isv.MOBILE_NUMBER_ILLEGAL: 13800000001".into()),
+            "13800000001",
+            "138****0001",
+        );
+        assert!(matches!(sms, SendError::Transient(ref t) if t == "isv.MOBILE_NUMBER_ILLEGAL: 138****0001"));
+        let wechat = scrubbed(
+            SendError::Permanent("wechat: 40003: invalid openid oUpF8uMuAJO_M2pxb1Q9zNjWeS6o".into()),
+            "wechat:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o",
+            "wechat:oUpF***WeS6o",
+        );
+        assert!(!wechat.to_string().contains("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"), "{wechat}");
+    }
 
     #[test]
     fn a_non_urgent_sms_waits_for_eight_in_the_morning_beijing_time() {
