@@ -27,7 +27,7 @@ on_both_stores!(
     an_acknowledgement_that_bounces_is_marked_bounced_once_and_an_agent_is_asked_to_call,
     a_filing_due_then_overdue_and_its_pack_ready_reach_the_staff_who_file_it_once_each,
     a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_window_only,
-    an_anonymous_reporter_is_prompted_through_their_private_channel_naming_only_the_receipts_end
+    a_question_reaches_the_complainant_and_an_anonymous_reporter_only_through_their_private_channel
 );
 
 type Requests = Arc<Mutex<Vec<(Option<String>, Value)>>>;
@@ -1425,7 +1425,9 @@ async fn a_complainant_who_wrote_on_wechat_is_answered_there_within_the_48_hour_
     sandbox.stop().await;
 }
 
-async fn an_anonymous_reporter_is_prompted_through_their_private_channel_naming_only_the_receipts_end(stores: Stores) {
+async fn a_question_reaches_the_complainant_and_an_anonymous_reporter_only_through_their_private_channel(
+    stores: Stores,
+) {
     let Some(python) = testkit::smtp::server_or_skip("anonymous question prompt") else {
         return;
     };
@@ -1500,7 +1502,48 @@ async fn an_anonymous_reporter_is_prompted_through_their_private_channel_naming_
         from.starts_with("=?utf-8?b?6YCa55+l?=") && !from.contains("Tianhe BYD compliance"),
         "{from}"
     );
+
+    // A complainant who gave their name is asked by name, with the case number, to reply on the
+    // status page.
+    let (status, named) = sandbox
+        .post_complaint(
+            &json!({"channel": "phone", "narrative": "提车时发现车漆有划痕，门店拒绝处理",
+                "complainant": {"name": "陈静", "email": "chen.jing@example.com", "preferred_channel": "email"}}),
+            None,
+        )
+        .await
+        .expect("posted");
+    assert_eq!(status, 201, "{named}");
+    let case_number = named["case_number"].as_str().expect("number").to_owned();
+    let (status, asked) = e2e::act(
+        &sandbox,
+        named["id"].as_str().expect("id"),
+        "questions",
+        json!({"text": "请问提车当天是否在交车单上注明了划痕？", "staff": "crm-zhang"}),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{asked}");
+    let subject = format!("办理人员需要向您了解情况（投诉单号：{case_number}）");
+    let question = wait_until(Duration::from_secs(20), || async {
+        smtp.messages().into_iter().find(|m| decoded_subject(&m.raw) == subject)
+    })
+    .await
+    .unwrap_or_else(|| panic!("the question reaches the complainant: {:?}", smtp.messages()));
+    let body = decoded_body(&question.raw);
+    assert!(
+        body.contains("尊敬的陈静") && body.contains("是否在交车单上注明了划痕"),
+        "{body}"
+    );
     sandbox.stop().await;
+}
+
+/// A message's subject, decoded.
+fn decoded_subject(raw: &str) -> String {
+    mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .and_then(|m| m.subject().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// A message's text with quoted-printable and base64 bodies decoded (the notices are UTF-8).

@@ -32,6 +32,8 @@ pub enum Kind {
     Supervision,
     /// A handler's question to an anonymous reporter, read with their receipt code.
     AnonymousQuestion,
+    /// A handler's question to a complainant, answered on the status page.
+    Question,
     /// A report on the filing calendar falls due (staff who file it).
     ReportDue,
     /// A report pack was generated and can be downloaded (staff who file or read it).
@@ -76,7 +78,7 @@ pub struct Key {
 
 impl Kind {
     /// Every kind, in the order of a case's life.
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Acknowledgement,
         Kind::Rejection,
         Kind::Dispatch,
@@ -89,6 +91,7 @@ impl Kind {
         Kind::BatchAlert,
         Kind::Supervision,
         Kind::AnonymousQuestion,
+        Kind::Question,
         Kind::ReportDue,
         Kind::ReportReady,
     ];
@@ -108,6 +111,7 @@ impl Kind {
             Kind::BatchAlert => "batch_alert",
             Kind::Supervision => "supervision",
             Kind::AnonymousQuestion => "anonymous_question",
+            Kind::Question => "question",
             Kind::ReportDue => "report_due",
             Kind::ReportReady => "report_ready",
         }
@@ -121,9 +125,12 @@ impl Kind {
     /// Who this kind of notice goes to.
     pub fn audience(self) -> Audience {
         match self {
-            Kind::Acknowledgement | Kind::Rejection | Kind::Extension | Kind::Result | Kind::CallbackInvitation => {
-                Audience::Complainant
-            }
+            Kind::Acknowledgement
+            | Kind::Rejection
+            | Kind::Extension
+            | Kind::Result
+            | Kind::CallbackInvitation
+            | Kind::Question => Audience::Complainant,
             Kind::Dispatch
             | Kind::DeadlineWarning
             | Kind::DeadlineBreach
@@ -150,7 +157,7 @@ impl Kind {
             Kind::Acknowledgement | Kind::Rejection | Kind::Extension | Kind::Result => {
                 &[Channel::Email, Channel::Sms, Channel::Letter]
             }
-            Kind::CallbackInvitation => &[Channel::Email, Channel::Sms],
+            Kind::CallbackInvitation | Kind::Question => &[Channel::Email, Channel::Sms],
             Kind::Dispatch
             | Kind::DeadlineWarning
             | Kind::DeadlineBreach
@@ -308,6 +315,6 @@ mod tests {
             }
             assert!(kind.offers(Channel::Email) && kind.offers(Channel::Sms), "{kind}");
         }
-        assert_eq!(Key::offered().count(), 98);
+        assert_eq!(Key::offered().count(), 102);
     }
 }

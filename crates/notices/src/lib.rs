@@ -16,7 +16,7 @@
 //! | kinds | channels |
 //! |---|---|
 //! | acknowledgement, rejection, extension, result | email, sms, letter |
-//! | callback_invitation | email, sms |
+//! | callback_invitation, question | email, sms |
 //! | dispatch, deadline_warning, deadline_breach, escalation, batch_alert, supervision | email, sms, inbox, wecom |
 //! | anonymous_question | email, sms, inbox (the reporter's mailbox behind the receipt code) |
 //! | report_due, report_ready | email, sms, inbox, wecom |
@@ -70,6 +70,8 @@
 //! - **supervision** (staff): `case_number`; `kind` (`chase` 催办, `notice` 督办, `instruction`
 //!   领导批示); `text`; `due_at` (optional time).
 //! - **anonymous_question** (to an anonymous reporter): `receipt`, `question`.
+//! - **question** (to a complainant, answered on the status page): `case_number`, `name`,
+//!   `question`, `contact`, `organisation`.
 //! - **report_due** (staff who file it): `report` (`report_label`), `period` (`period_label`),
 //!   `unit`, `due_at`, `overdue` (the date passed and nothing was filed).
 //! - **report_ready** (staff): `report`, `period`, `unit`, `version`, `formats` (`xlsx`, `docx`,

@@ -216,6 +216,19 @@ pub fn samples(kind: Kind, language: Language) -> Vec<Sample> {
                 "due_at": "2026-12-10T17:00:00+08:00",
             }),
         )],
+        Kind::Question => vec![sample(
+            "question",
+            json!({
+                "case_number": "TS202612050001",
+                "name": name,
+                "question": text(
+                    "请问您是哪一天在门店提车的？交车时是哪位销售顾问经手？",
+                    "On which day did you collect the car at the store, and which sales adviser handed it over?",
+                ),
+                "contact": "400-830-1234",
+                "organisation": organisation,
+            }),
+        )],
         Kind::ReportDue => vec![sample(
             "report_due",
             json!({

@@ -44,6 +44,7 @@ const SHIPPED: &[(&str, &str)] = shipped! {
     "batch_alert" => ["email", "sms", "inbox", "wecom"];
     "supervision" => ["email", "sms", "inbox", "wecom"];
     "anonymous_question" => ["email", "sms", "inbox"];
+    "question" => ["email", "sms"];
     "report_due" => ["email", "sms", "inbox", "wecom"];
     "report_ready" => ["email", "sms", "inbox", "wecom"];
 };

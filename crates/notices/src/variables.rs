@@ -224,6 +224,14 @@ const SUPERVISION: &[Variable] = &[
 
 const ANONYMOUS_QUESTION: &[Variable] = &[required("receipt", Shape::Text), required("question", Shape::Text)];
 
+const QUESTION: &[Variable] = &[
+    required("case_number", Shape::Text),
+    required("name", Shape::Text),
+    required("question", Shape::Text),
+    required("contact", Shape::Text),
+    required("organisation", Shape::Text),
+];
+
 const REPORT_DUE: &[Variable] = &[
     required("report", Shape::Report),
     required("period", Shape::Period),
@@ -256,6 +264,7 @@ impl Kind {
             Kind::BatchAlert => BATCH_ALERT,
             Kind::Supervision => SUPERVISION,
             Kind::AnonymousQuestion => ANONYMOUS_QUESTION,
+            Kind::Question => QUESTION,
             Kind::ReportDue => REPORT_DUE,
             Kind::ReportReady => REPORT_READY,
         }

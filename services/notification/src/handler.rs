@@ -112,14 +112,12 @@ fn parse(text: &str) -> Result<DateTime<Utc>, HandlerError> {
     Ok(DateTime::parse_from_rfc3339(text)?.with_timezone(&Utc))
 }
 
-/// An anonymous reporter's question event (`case.question_asked` with `anonymous`).
-fn anonymous_question(event: &Envelope) -> Option<CaseQuestionAsked> {
+/// A question staff asked the complainant (`case.question_asked`).
+fn question_asked(event: &Envelope) -> Option<CaseQuestionAsked> {
     if event.event_type != "case.question_asked" {
         return None;
     }
-    CaseQuestionAsked::decode(event.payload.as_ref())
-        .ok()
-        .filter(|asked| asked.anonymous)
+    CaseQuestionAsked::decode(event.payload.as_ref()).ok()
 }
 
 /// What notification keeps of a registered case.
@@ -216,7 +214,7 @@ impl Handler for NotificationHandler {
         let mut by_tenant: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for event in events {
             let progressed = tells_complainant(event);
-            let asked = anonymous_question(event);
+            let asked = question_asked(event);
             if matches!(event.event_type.as_str(), "case.accepted" | "case.rejected")
                 || progressed.is_some()
                 || asked.is_some()
@@ -443,18 +441,25 @@ impl Handler for NotificationHandler {
                     &context,
                 )
             }
-            // A question to an anonymous reporter: a prompt through the private channel they left
-            // (e-mail, SMS, WeChat), naming the receipt by its last four characters; one who left
-            // none reads it on the status page with the receipt code.
+            // A question to the complainant, answered on the status page: a prompt by e-mail (with
+            // the question), SMS (that only says to look) or WeChat in its window. An anonymous
+            // reporter's goes through the private channel they left, under the neutral sender,
+            // naming the receipt by its last four characters; one who left none reads it on the
+            // status page with the receipt code.
             "case.question_asked" => {
-                let Some(asked) = anonymous_question(event) else {
+                let Some(asked) = question_asked(event) else {
                     return Ok(vec![]);
                 };
                 let Some(contact) = loaded.contacts.get(&case_id) else {
                     return Ok(vec![]);
                 };
+                let kind = if asked.anonymous {
+                    Kind::AnonymousQuestion
+                } else {
+                    Kind::Question
+                };
                 let route = plan::route_of(contact, self.settings.wechat, now);
-                if !(route.wechat || Kind::AnonymousQuestion.offers(route.channel)) {
+                if !(route.wechat || kind.offers(route.channel)) {
                     return Ok(vec![]);
                 }
                 let question = loaded
@@ -464,9 +469,11 @@ impl Handler for NotificationHandler {
                     .map(|q| q.text.clone())
                     .unwrap_or_default();
                 let receipt = format!("****-{}", contact.receipt_hint);
-                let planned = decide.to_complainant(Kind::AnonymousQuestion, true, |_| {
+                let planned = decide.to_complainant(kind, asked.anonymous, |_| {
                     let mut context = serde_json::Map::new();
-                    context.insert("receipt".into(), json!(receipt));
+                    if asked.anonymous {
+                        context.insert("receipt".into(), json!(receipt));
+                    }
                     context.insert("question".into(), json!(question));
                     context
                 })?;
