@@ -428,6 +428,11 @@ impl Org {
         &self.units[&self.root]
     }
 
+    /// Every unit, by id.
+    pub fn units(&self) -> impl Iterator<Item = &Unit> {
+        self.units.values()
+    }
+
     /// A unit by id.
     pub fn unit(&self, id: &str) -> Option<&Unit> {
         self.units.get(id)

@@ -2,14 +2,28 @@
 
 use domain::ErrorCode;
 use rpc::analytics::v1::analytics_server::Analytics;
-use rpc::analytics::v1::{Breakdown, Inspections, KpisReply, KpisRequest, Ratio};
+use std::collections::{BTreeMap, HashMap};
+
+use rpc::analytics::v1::{
+    Breakdown, DenominatorReply, DenominatorRequest, Handling, Inspections, KpisReply, KpisRequest, Ratio,
+};
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
 use store::Db;
 use tonic::{Request, Response, Status};
 
 use crate::SERVICE;
+use crate::figures::{self, Denominator, Figures, Filter, Tally, Tree};
 use crate::store as sql;
+
+/// The tenant's organisation as last published; none before routing publishes one.
+async fn load_org(db: &Db, tenant: &str) -> Result<Option<directory::Org>, Status> {
+    let Some(body) = sql::organisation(db, tenant).await.map_err(internal)? else {
+        return Ok(None);
+    };
+    let document: directory::OrgDocument = serde_json::from_str(&body).map_err(internal)?;
+    Ok(Some(document.build().map_err(|e| internal(format!("{e:?}")))?))
+}
 
 /// The gRPC face of analytics.
 pub struct AnalyticsGrpc {
@@ -29,17 +43,59 @@ fn day(field: &'static str, text: &str) -> Result<String, Status> {
         })
 }
 
-fn ratio(numerator: u64, denominator: u64) -> Ratio {
-    let value = if denominator == 0 {
-        0.0
-    } else {
-        numerator as f64 / denominator as f64
-    };
+fn ratio(r: figures::Ratio) -> Ratio {
     Ratio {
-        value,
-        numerator,
-        denominator,
+        value: r.value,
+        numerator: r.numerator,
+        denominator: r.denominator,
     }
+}
+
+fn handling(tally: &Tally) -> Handling {
+    let h = tally.handling();
+    Handling {
+        count: h.count,
+        mean: h.mean,
+        p50: h.p50,
+        p90: h.p90,
+        max: h.max,
+    }
+}
+
+fn kpis(tally: &Tally, denominator: Option<Denominator>) -> HashMap<String, Ratio> {
+    let mut kpis: HashMap<String, Ratio> = tally.kpis().into_iter().map(|(k, r)| (k.to_owned(), ratio(r))).collect();
+    if let Some(denominator) = denominator {
+        for (name, r) in figures::per_customers_and_outlets(tally, denominator) {
+            kpis.insert(name.to_owned(), ratio(r));
+        }
+    }
+    kpis
+}
+
+fn breakdown(map: BTreeMap<String, Tally>, denominator: impl Fn(&str) -> Option<Denominator>) -> HashMap<String, Breakdown> {
+    map.into_iter()
+        .map(|(key, tally)| {
+            let entry = Breakdown {
+                count: tally.count,
+                kpis: kpis(&tally, denominator(&key)),
+                handling_hours: Some(handling(&tally)),
+                compensation_fen: tally.compensation_fen,
+            };
+            (key, entry)
+        })
+        .collect()
+}
+
+fn id_filter(field: &'static str, text: String) -> Result<String, Status> {
+    if text.len() > 128 || text.chars().any(char::is_control) {
+        return Err(status(
+            ErrorCode::Invalid,
+            "format",
+            &format!("{field}: at most 128 characters, no control characters"),
+            Some(field),
+        ));
+    }
+    Ok(text)
 }
 
 #[tonic::async_trait]
@@ -57,30 +113,39 @@ impl Analytics for AnalyticsGrpc {
                 Some("from"),
             ));
         }
-        let unit = if request.unit.is_empty() {
-            None
-        } else {
-            Some(request.unit.as_str())
+        let filter = Filter {
+            unit: id_filter("unit", request.unit)?,
+            tag: id_filter("tag", request.tag)?,
+            kind: id_filter("kind", request.kind)?,
+            channel: id_filter("channel", request.channel)?,
+            source: id_filter("source", request.source)?,
+            category: id_filter("category", request.category)?,
+            staff: id_filter("staff", request.staff)?,
         };
-        let figures = sql::figures(&self.db, tenant.as_str(), &from, &to, unit)
+        let tree = Tree::new(load_org(&self.db, tenant.as_str()).await?);
+        let mut figures = Figures::default();
+        sql::each_case(&self.db, tenant.as_str(), &from, &to, |case| figures.add(&case, &tree, &filter))
             .await
             .map_err(internal)?;
-        let breakdown = |map: std::collections::BTreeMap<String, u64>| {
-            map.into_iter().map(|(key, count)| (key, Breakdown { count })).collect()
+        let year: i32 = from[..4].parse().unwrap_or_default();
+        let entered = sql::denominators(&self.db, tenant.as_str(), year)
+            .await
+            .map_err(internal)?;
+        let scope = (!filter.unit.is_empty()).then(|| filter.unit.clone()).or_else(|| tree.root());
+        let total_denominator = (filter.tag.is_empty() && !entered.is_empty())
+            .then(|| scope.map(|unit| figures::denominator_of(&unit, &tree, &entered)))
+            .flatten();
+        let unit_denominator = |unit: &str| {
+            (!entered.is_empty()).then(|| figures::denominator_of(unit, &tree, &entered))
         };
-        let mut kpis = std::collections::HashMap::new();
-        kpis.insert(
-            "acknowledgement_on_time".to_owned(),
-            ratio(figures.acknowledged_on_time, figures.accepted),
-        );
-        kpis.insert("acceptance".to_owned(), ratio(figures.accepted, figures.total));
-        let inspections = sql::inspections(&self.db, tenant.as_str(), &from, &to, unit)
+        let mut kpis = kpis(&figures.total, total_denominator);
+        let inspections = sql::inspections(&self.db, tenant.as_str(), &from, &to, (!filter.unit.is_empty()).then_some(filter.unit.as_str()))
             .await
             .map_err(internal)?;
         let (inspected, passed) = inspections
             .values()
             .fold((0, 0), |(i, p), u| (i + u.inspected, p + u.passed));
-        kpis.insert("inspection_pass".to_owned(), ratio(passed, inspected));
+        kpis.insert("inspection_pass".to_owned(), ratio(figures::Ratio::of(passed, inspected)));
         let (scored, total_score) = inspections
             .values()
             .fold((0, 0.0), |(n, t), u| (n + u.scored, t + u.score_total));
@@ -109,15 +174,76 @@ impl Analytics for AnalyticsGrpc {
                 (unit, figures)
             })
             .collect();
+        let none = |_: &str| None;
         Ok(Response::new(KpisReply {
             from,
             to,
             kpis,
-            total: figures.total,
-            by_channel: breakdown(figures.by_channel),
-            by_unit: breakdown(figures.by_unit),
-            by_category: breakdown(figures.by_category),
+            total: figures.total.count,
+            handling_hours: Some(handling(&figures.total)),
+            compensation_fen: figures.total.compensation_fen,
+            by_channel: breakdown(figures.by_channel, none),
+            by_unit: breakdown(figures.by_unit, unit_denominator),
+            by_category: breakdown(figures.by_category, none),
+            by_source: breakdown(figures.by_source, none),
+            by_product: breakdown(figures.by_product, none),
+            by_staff: breakdown(figures.by_staff, none),
+            by_regulatory_code: breakdown(figures.by_regulatory_code, none),
+            by_tag: breakdown(figures.by_tag, none),
+            by_month: breakdown(figures.by_month, none),
+            by_kind: breakdown(figures.by_kind, none),
             inspections_by_unit,
+        }))
+    }
+
+    async fn enter_denominator(
+        &self,
+        request: Request<DenominatorRequest>,
+    ) -> Result<Response<DenominatorReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if !domain::complaint::is_directory_id(&request.unit) {
+            return Err(status(
+                ErrorCode::Invalid,
+                "directory_id",
+                "unit: a unit id, 1 to 64 of a-z, 0-9, - and _",
+                Some("unit"),
+            ));
+        }
+        if !(2000..=2100).contains(&request.year) {
+            return Err(status(ErrorCode::Invalid, "range", "year: from 2000 to 2100", Some("year")));
+        }
+        for (field, value) in [("customers", request.customers), ("outlets", request.outlets)] {
+            if value > 10_000_000_000 {
+                return Err(status(
+                    ErrorCode::Invalid,
+                    "range",
+                    &format!("{field}: at most 10,000,000,000"),
+                    Some(field),
+                ));
+            }
+        }
+        let denominator = Denominator {
+            customers: request.customers,
+            outlets: request.outlets,
+        };
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        sql::enter_denominator(
+            &self.db,
+            tenant.as_str(),
+            &request.unit,
+            request.year,
+            denominator,
+            &request.entered_by,
+            &at,
+        )
+        .await
+        .map_err(internal)?;
+        Ok(Response::new(DenominatorReply {
+            unit: request.unit,
+            year: request.year,
+            customers: request.customers,
+            outlets: request.outlets,
         }))
     }
 

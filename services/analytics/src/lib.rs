@@ -5,6 +5,8 @@
 //! the order across producers does not matter. Answers `Kpis` and `CaseHistory`.
 
 pub mod store;
+pub mod figures;
+pub mod facts;
 pub mod handler;
 pub mod grpc;
 pub mod app;

@@ -2,8 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use futures::TryStreamExt as _;
 use sqlx::Row;
 use store::{Db, Error, Migration};
+
+use crate::figures::{CaseRow, Denominator};
 
 /// Analytics' migrations (after the platform's).
 pub const MIGRATIONS: &[Migration] = &[
@@ -19,6 +22,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0101_inspections.sql"),
         postgres: include_str!("../migrations/postgres/0101_inspections.sql"),
     },
+    Migration {
+        version: 102,
+        name: "facts",
+        sqlite: include_str!("../migrations/sqlite/0102_facts.sql"),
+        postgres: include_str!("../migrations/postgres/0102_facts.sql"),
+    },
 ];
 
 /// What one event changes.
@@ -26,6 +35,10 @@ pub const MIGRATIONS: &[Migration] = &[
 pub enum Update {
     Facts(Box<FactUpdate>),
     Inspection(Inspection),
+    /// A successful callback's scores by dimension.
+    Scores { n: i64, scores: Vec<(String, i64)> },
+    /// The tenant's organisation document as published.
+    Organisation { version: i64, body_json: String },
 }
 
 /// A quality inspection of a closed case.
@@ -103,105 +116,322 @@ pub async fn inspections(
     Ok(by_unit)
 }
 
-/// Columns of a case's facts one event knows.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FactUpdate {
-    pub tenant: Option<String>,
-    pub kind: Option<String>,
-    pub channel: Option<String>,
-    pub source: Option<String>,
-    pub category: Option<String>,
-    pub received_at: Option<String>,
-    pub received_day: Option<String>,
-    pub accepted_at: Option<String>,
-    pub acknowledgement_due_at: Option<String>,
-    pub acknowledged_at: Option<String>,
-    pub unit: Option<String>,
-    pub severity: Option<String>,
-    pub dispatched_at: Option<String>,
-    pub opened_at: Option<String>,
-    pub resolution_due_at: Option<String>,
+/// A value of a fact column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Int(i64),
 }
 
-/// Merges an update into a case's facts: known columns are set, the others kept.
+/// How a column takes a new value. Every column has one owning producer (decision 0012), whose
+/// events reach analytics in order per case; so `Set` means "the producer's latest".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// The latest value.
+    Set,
+    /// The first value; later ones are ignored.
+    First,
+    /// Added to the stored number (counters; the inbox marks apply each event once).
+    Add,
+    /// The larger of the stored and the new number.
+    Max,
+    /// The first time it is set, it takes the stored value of another column of the same owner
+    /// (the resolution deadline in force when the case was first resolved).
+    CopyFirst(&'static str),
+}
+
+/// One column of a case's facts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    pub column: &'static str,
+    pub value: Value,
+    pub merge: Merge,
+}
+
+/// The columns of a case's facts one event knows, for the event's case or, when `case` is set,
+/// for another (a later repeat from outside marks the case it repeats).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FactUpdate {
+    pub case: Option<String>,
+    pub facts: Vec<Fact>,
+}
+
+impl FactUpdate {
+    fn push(mut self, column: &'static str, value: Value, merge: Merge) -> Self {
+        self.facts.push(Fact { column, value, merge });
+        self
+    }
+
+    /// The column's latest text; nothing when `value` is empty.
+    pub fn set(self, column: &'static str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if value.is_empty() {
+            return self;
+        }
+        self.push(column, Value::Text(value), Merge::Set)
+    }
+
+    /// The column's first text; nothing when `value` is empty.
+    pub fn first(self, column: &'static str, value: impl Into<String>) -> Self {
+        let value = value.into();
+        if value.is_empty() {
+            return self;
+        }
+        self.push(column, Value::Text(value), Merge::First)
+    }
+
+    pub fn set_int(self, column: &'static str, value: i64) -> Self {
+        self.push(column, Value::Int(value), Merge::Set)
+    }
+
+    pub fn first_int(self, column: &'static str, value: i64) -> Self {
+        self.push(column, Value::Int(value), Merge::First)
+    }
+
+    pub fn add(self, column: &'static str, by: i64) -> Self {
+        self.push(column, Value::Int(by), Merge::Add)
+    }
+
+    pub fn max(self, column: &'static str, value: i64) -> Self {
+        self.push(column, Value::Int(value), Merge::Max)
+    }
+
+    /// The text this update sets a column to, if it does.
+    pub fn text(&self, column: &str) -> Option<&str> {
+        self.facts.iter().find_map(|fact| match &fact.value {
+            Value::Text(text) if fact.column == column => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
+    pub fn copy_first(self, column: &'static str, from: &'static str) -> Self {
+        self.push(column, Value::Int(0), Merge::CopyFirst(from))
+    }
+}
+
+/// Merges an update into a case's facts: its columns as their merge says, the others kept.
 pub async fn merge(conn: &mut store::Conn, case_id: &str, update: &FactUpdate) -> Result<(), Error> {
+    let case_id = update.case.as_deref().unwrap_or(case_id);
+    let mut columns = vec!["case_id"];
+    let mut values = vec!["$1".to_owned()];
+    let mut sets = Vec::new();
+    let mut bound = 1;
+    for fact in &update.facts {
+        let column = fact.column;
+        columns.push(column);
+        if let Merge::CopyFirst(from) = fact.merge {
+            values.push("NULL".to_owned());
+            sets.push(format!("{column} = coalesce(case_facts.{column}, case_facts.{from})"));
+            continue;
+        }
+        bound += 1;
+        values.push(format!("${bound}"));
+        sets.push(match fact.merge {
+            Merge::Set => format!("{column} = excluded.{column}"),
+            Merge::First => format!("{column} = coalesce(case_facts.{column}, excluded.{column})"),
+            Merge::Add => format!("{column} = case_facts.{column} + excluded.{column}"),
+            Merge::Max => format!(
+                "{column} = CASE WHEN excluded.{column} > case_facts.{column} THEN excluded.{column} ELSE case_facts.{column} END"
+            ),
+            Merge::CopyFirst(_) => unreachable!("handled above"),
+        });
+    }
+    let conflict = if sets.is_empty() {
+        "DO NOTHING".to_owned()
+    } else {
+        format!("DO UPDATE SET {}", sets.join(", "))
+    };
+    let sql = format!(
+        "INSERT INTO case_facts ({}) VALUES ({}) ON CONFLICT (case_id) {conflict}",
+        columns.join(", "),
+        values.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(case_id);
+    for fact in &update.facts {
+        query = match (&fact.merge, &fact.value) {
+            (Merge::CopyFirst(_), _) => query,
+            (_, Value::Text(text)) => query.bind(text),
+            (_, Value::Int(n)) => query.bind(*n),
+        };
+    }
+    query.execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Records a successful callback's scores by dimension once.
+pub async fn add_scores(conn: &mut store::Conn, case_id: &str, n: i64, scores: &[(String, i64)]) -> Result<(), Error> {
+    for (dimension, score) in scores {
+        sqlx::query(
+            "INSERT INTO callback_scores (case_id, n, dimension, score) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (case_id, n, dimension) DO NOTHING",
+        )
+        .bind(case_id)
+        .bind(n)
+        .bind(dimension)
+        .bind(*score)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Keeps a tenant's organisation document if it is newer than the one kept.
+pub async fn keep_organisation(conn: &mut store::Conn, tenant: &str, version: i64, body_json: &str) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO case_facts (case_id, tenant, kind, channel, source, category, received_at, received_day, accepted_at,
-            acknowledgement_due_at, acknowledged_at, unit, severity, dispatched_at, opened_at, resolution_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-         ON CONFLICT (case_id) DO UPDATE SET
-            tenant = coalesce(excluded.tenant, case_facts.tenant), kind = coalesce(excluded.kind, case_facts.kind),
-            channel = coalesce(excluded.channel, case_facts.channel), source = coalesce(excluded.source, case_facts.source),
-            category = coalesce(excluded.category, case_facts.category), received_at = coalesce(excluded.received_at, case_facts.received_at),
-            received_day = coalesce(excluded.received_day, case_facts.received_day),
-            accepted_at = coalesce(excluded.accepted_at, case_facts.accepted_at),
-            acknowledgement_due_at = coalesce(excluded.acknowledgement_due_at, case_facts.acknowledgement_due_at),
-            acknowledged_at = coalesce(case_facts.acknowledged_at, excluded.acknowledged_at),
-            unit = coalesce(excluded.unit, case_facts.unit), severity = coalesce(excluded.severity, case_facts.severity),
-            dispatched_at = coalesce(excluded.dispatched_at, case_facts.dispatched_at), opened_at = coalesce(excluded.opened_at, case_facts.opened_at),
-            resolution_due_at = coalesce(excluded.resolution_due_at, case_facts.resolution_due_at)",
+        "INSERT INTO organisations (tenant, version, body_json) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, body_json = excluded.body_json
+         WHERE excluded.version > organisations.version",
     )
-    .bind(case_id)
-    .bind(&update.tenant)
-    .bind(&update.kind)
-    .bind(&update.channel)
-    .bind(&update.source)
-    .bind(&update.category)
-    .bind(&update.received_at)
-    .bind(&update.received_day)
-    .bind(&update.accepted_at)
-    .bind(&update.acknowledgement_due_at)
-    .bind(&update.acknowledged_at)
-    .bind(&update.unit)
-    .bind(&update.severity)
-    .bind(&update.dispatched_at)
-    .bind(&update.opened_at)
-    .bind(&update.resolution_due_at)
+    .bind(tenant)
+    .bind(version)
+    .bind(body_json)
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Figures for cases received between two local days (inclusive), optionally for one unit.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figures {
-    pub total: u64,
-    pub by_channel: BTreeMap<String, u64>,
-    pub by_unit: BTreeMap<String, u64>,
-    pub by_category: BTreeMap<String, u64>,
-    /// Accepted cases, and of them those acknowledged by their deadline.
-    pub accepted: u64,
-    pub acknowledged_on_time: u64,
+/// A tenant's organisation document as kept, if any.
+pub async fn organisation(db: &Db, tenant: &str) -> Result<Option<String>, Error> {
+    let row = sqlx::query("SELECT body_json FROM organisations WHERE tenant = $1")
+        .bind(tenant)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(row.map(|row| row.try_get("body_json")).transpose()?)
 }
 
-/// Computes the figures.
-pub async fn figures(db: &Db, tenant: &str, from: &str, to: &str, unit: Option<&str>) -> Result<Figures, Error> {
-    let rows = sqlx::query(
-        "SELECT coalesce(channel, 'unknown') AS channel, coalesce(unit, 'undispatched') AS unit,
-                coalesce(category, 'unclassified') AS category, CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END AS accepted,
-                CASE WHEN acknowledged_at IS NOT NULL AND acknowledgement_due_at IS NOT NULL
-                    AND acknowledged_at <= acknowledgement_due_at THEN 1 ELSE 0 END AS on_time
-         FROM case_facts
-         WHERE tenant = $1 AND received_day BETWEEN $2 AND $3 AND ($4 IS NULL OR unit = $4)",
+const CASE_COLUMNS: &str = "coalesce(kind, '') AS kind, coalesce(channel, '') AS channel,
+    coalesce(source, '') AS source, coalesce(category, '') AS category, coalesce(product, '') AS product,
+    coalesce(unit, registered_unit, '') AS unit, coalesce(handler, taken_by, '') AS staff, coalesce(codes, '') AS codes,
+    coalesce(received_month, '') AS month, accepted_at, imported, acknowledgement_due_at, acknowledged_at,
+    first_contact_due_at, first_contact_at, resolved_at, resolved_due_at, closed_at, on_the_spot, imported_closed,
+    imported_timely, repeat_case, reopens, escalated_outside_at, callbacks_attempted, callbacks_successful,
+    callbacks_satisfied, findings, substantiated, compensation_fen, received_s, resolved_s";
+
+fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
+    let text = |column: &str| row.try_get::<Option<String>, _>(column);
+    let number = |column: &str| row.try_get::<Option<i64>, _>(column).map(Option::unwrap_or_default);
+    let count = |column: &str| number(column).map(|n| n.max(0) as u64);
+    let on_time = |done: Option<String>, due: &Option<String>| match (done, due) {
+        (Some(done), Some(due)) => done <= *due,
+        _ => false,
+    };
+    let imported = number("imported")? != 0;
+    let on_the_spot = number("on_the_spot")? != 0;
+    let closed = text("closed_at")?.is_some() || on_the_spot || number("imported_closed")? != 0;
+    let resolved_at = text("resolved_at")?;
+    let resolved_due = text("resolved_due_at")?;
+    let timely = if on_the_spot {
+        Some(true)
+    } else if imported {
+        row.try_get::<Option<i64>, _>("imported_timely")?.map(|flag| flag != 0)
+    } else if closed && resolved_at.is_some() && resolved_due.is_some() {
+        Some(on_time(resolved_at.clone(), &resolved_due))
+    } else {
+        None
+    };
+    let acknowledgement_due = text("acknowledgement_due_at")?;
+    let first_contact_due = text("first_contact_due_at")?;
+    let handling_minutes = match (
+        row.try_get::<Option<i64>, _>("received_s")?,
+        row.try_get::<Option<i64>, _>("resolved_s")?,
+    ) {
+        (Some(received), Some(resolved)) if resolved >= received => Some(((resolved - received) / 60) as u64),
+        _ => None,
+    };
+    let codes: String = row.try_get("codes")?;
+    Ok(CaseRow {
+        kind: row.try_get("kind")?,
+        channel: row.try_get("channel")?,
+        source: row.try_get("source")?,
+        category: row.try_get("category")?,
+        product: row.try_get("product")?,
+        unit: row.try_get("unit")?,
+        staff: row.try_get("staff")?,
+        codes: codes.split('|').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+        month: row.try_get("month")?,
+        accepted: text("accepted_at")?.is_some(),
+        imported,
+        acknowledged_on_time: on_time(text("acknowledged_at")?, &acknowledgement_due),
+        acknowledgement_due: acknowledgement_due.is_some(),
+        first_contact_on_time: on_time(text("first_contact_at")?, &first_contact_due),
+        first_contact_due: first_contact_due.is_some(),
+        resolved: resolved_at.is_some(),
+        closed,
+        timely,
+        on_the_spot,
+        repeat: number("repeat_case")? != 0,
+        reopened: number("reopens")? > 0,
+        escalated_outside: text("escalated_outside_at")?.is_some(),
+        callbacks_attempted: count("callbacks_attempted")?,
+        callbacks_successful: count("callbacks_successful")?,
+        callbacks_satisfied: count("callbacks_satisfied")?,
+        has_finding: number("findings")? > 0,
+        substantiated: number("substantiated")? != 0,
+        compensation_fen: count("compensation_fen")?,
+        handling_minutes,
+    })
+}
+
+/// Calls `each` with every case of the tenant received between two local days (inclusive).
+pub async fn each_case(
+    db: &Db,
+    tenant: &str,
+    from: &str,
+    to: &str,
+    mut each: impl FnMut(CaseRow),
+) -> Result<(), Error> {
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM case_facts WHERE tenant = $1 AND received_day BETWEEN $2 AND $3"
+    );
+    let mut rows = sqlx::query(&sql).bind(tenant).bind(from).bind(to).fetch(db.reader());
+    while let Some(row) = rows.try_next().await? {
+        each(case_row(&row)?);
+    }
+    Ok(())
+}
+
+/// The customers and outlets the organisation entered for a year, by unit.
+pub async fn denominators(db: &Db, tenant: &str, year: i32) -> Result<BTreeMap<String, Denominator>, Error> {
+    let rows = sqlx::query("SELECT unit, customers, outlets FROM denominators WHERE tenant = $1 AND year = $2")
+        .bind(tenant)
+        .bind(year)
+        .fetch_all(db.reader())
+        .await?;
+    let mut entered = BTreeMap::new();
+    for row in rows {
+        let denominator = Denominator {
+            customers: row.try_get::<i64, _>("customers")?.max(0) as u64,
+            outlets: row.try_get::<i64, _>("outlets")?.max(0) as u64,
+        };
+        entered.insert(row.try_get("unit")?, denominator);
+    }
+    Ok(entered)
+}
+
+/// Enters a unit's customers and outlets for a year (replacing what was entered).
+pub async fn enter_denominator(
+    db: &Db,
+    tenant: &str,
+    unit: &str,
+    year: i32,
+    denominator: Denominator,
+    by: &str,
+    at: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO denominators (tenant, unit, year, customers, outlets, entered_by, entered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant, unit, year) DO UPDATE SET customers = excluded.customers, outlets = excluded.outlets,
+            entered_by = excluded.entered_by, entered_at = excluded.entered_at",
     )
     .bind(tenant)
-    .bind(from)
-    .bind(to)
     .bind(unit)
-    .fetch_all(db.reader())
+    .bind(year)
+    .bind(denominator.customers as i64)
+    .bind(denominator.outlets as i64)
+    .bind(by)
+    .bind(at)
+    .execute(db.writer())
     .await?;
-    let mut figures = Figures::default();
-    for row in rows {
-        figures.total += 1;
-        *figures.by_channel.entry(row.try_get("channel")?).or_default() += 1;
-        *figures.by_unit.entry(row.try_get("unit")?).or_default() += 1;
-        *figures.by_category.entry(row.try_get("category")?).or_default() += 1;
-        if store::flag(&row, "accepted")? {
-            figures.accepted += 1;
-        }
-        if store::flag(&row, "on_time")? {
-            figures.acknowledged_on_time += 1;
-        }
-    }
-    Ok(figures)
+    Ok(())
 }

@@ -214,6 +214,10 @@ pub fn router(state: State) -> Router {
         )
         .route("/api/v1/routing/dry-run", post(api::routing::dry_run))
         .route("/api/v1/analytics/kpis", get(api::analytics::kpis))
+        .route(
+            "/api/v1/analytics/denominators/{unit}/{year}",
+            axum::routing::put(api::analytics::put_denominator),
+        )
         .fallback(not_found)
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .with_state(state)

@@ -135,6 +135,10 @@ fn mapping(mapping: rpc::intake::v1::ImportMapping) -> crate::import::Mapping {
         kind: mapping.kind,
         outcome: mapping.outcome,
         closed_values: mapping.closed_values,
+        product: mapping.product,
+        product_values: mapping.product_values.into_iter().collect(),
+        timely: mapping.timely,
+        timely_values: mapping.timely_values,
     }
 }
 

@@ -62,6 +62,12 @@ pub struct Mapping {
     pub outcome: String,
     /// Outcome values meaning the case closed where it came from.
     pub closed_values: Vec<String>,
+    pub product: String,
+    /// A column value → a product id; a value that is an id itself needs none.
+    pub product_values: BTreeMap<String, String>,
+    /// The old system's "handled in time" flag, and the values meaning yes.
+    pub timely: String,
+    pub timely_values: Vec<String>,
 }
 
 /// A row imported.
@@ -127,7 +133,16 @@ type Row = BTreeMap<String, String>;
 type ReadRow = (u64, Result<Row, String>);
 
 /// A row ready to register: the submission, the outcome that closed it (if any), the channel.
-type ReadySubmission = (Submission, Option<String>, String);
+type ReadySubmission = (Submission, History, String);
+
+/// What a row says of the case's history where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct History {
+    /// The outcome that closed it, if one did.
+    pub closed_with: Option<String>,
+    /// Its "handled in time" flag: `yes`, `no`, or empty when the row gives none.
+    pub timely: String,
+}
 
 fn read_csv(content: &str) -> Result<(Vec<String>, Vec<ReadRow>), Error> {
     let mut reader = csv::ReaderBuilder::new()
@@ -202,6 +217,8 @@ impl Mapping {
             ("subject", &self.subject),
             ("external_ref", &self.external_ref),
             ("outcome", &self.outcome),
+            ("product", &self.product),
+            ("timely", &self.timely),
         ] {
             if !column.is_empty() {
                 columns.push((format!("mapping.{field}"), column.as_str()));
@@ -259,6 +276,22 @@ impl Mapping {
                 "mapping.kind",
                 "one_of",
                 format!("mapping.kind is one of: {}", domain::vocabulary::Kind::wire_list()),
+            ));
+        }
+        for (value, product) in &self.product_values {
+            if !domain::complaint::is_directory_id(product) {
+                return Err(invalid(
+                    format!("mapping.product_values.{value}"),
+                    "directory_id",
+                    "a product id is 1 to 64 of a-z, 0-9, - and _",
+                ));
+            }
+        }
+        if self.timely.is_empty() != self.timely_values.is_empty() {
+            return Err(invalid(
+                "mapping.timely_values",
+                "required",
+                "mapping.timely and mapping.timely_values go together: the column and the values meaning in time",
             ));
         }
         if !self.closed_values.is_empty() && self.outcome.is_empty() {
@@ -337,6 +370,22 @@ impl Mapping {
         let category: Vec<String> = self.category.iter().filter_map(|column| get(column)).collect();
         let outcome = get(&self.outcome);
         let closed_with = outcome.filter(|outcome| self.closed_values.iter().any(|closed| closed == outcome));
+        let product = get(&self.product)
+            .map(|value| match self.product_values.get(&value) {
+                Some(id) => Ok(id.clone()),
+                None if domain::complaint::is_directory_id(&value) => Ok(value),
+                None => Err(refuse(
+                    "product",
+                    "directory_id",
+                    format!("`{value}` is not a product id and mapping.product_values has no entry for it"),
+                )),
+            })
+            .transpose()?;
+        let timely = match get(&self.timely) {
+            Some(value) if self.timely_values.contains(&value) => "yes",
+            Some(_) => "no",
+            None => "",
+        };
         let external_ref = get(&self.external_ref);
         let input = ComplaintInput {
             channel: Some(channel.clone()),
@@ -350,6 +399,10 @@ impl Mapping {
             narrative: Some(narrative),
             // Imported rows carry no complainant's identity.
             anonymous: true,
+            refs: domain::complaint::RoutingRefs {
+                product,
+                ..Default::default()
+            },
             ..ComplaintInput::default()
         };
         let idempotency = external_ref.map(|reference| {
@@ -369,7 +422,10 @@ impl Mapping {
                 language_hint: None,
                 channel_details_json: None,
             },
-            closed_with,
+            History {
+                closed_with,
+                timely: timely.to_owned(),
+            },
             channel,
         ))
     }
@@ -435,8 +491,8 @@ impl Desk {
         let catalog = self.catalogs.get(tenant).await.map_err(|e| Error::Register(e.into()))?;
         let catalog = &*catalog;
         let mut written = futures::stream::iter(ready.into_iter().map(
-            |(number, (submission, closed_with, channel))| async move {
-                let result = self.register_imported(tenant, submission, closed_with, catalog).await;
+            |(number, (submission, history, channel))| async move {
+                let result = self.register_imported(tenant, submission, history, catalog).await;
                 (number, channel, result)
             },
         ))
@@ -512,7 +568,7 @@ mod tests {
         let first = rows[0].1.as_ref().expect("a row");
         let (submission, closed, channel) = mapping().submission(first, "admin").expect("valid");
         assert_eq!(channel, "web");
-        assert_eq!(closed.as_deref(), Some("Closed with explanation"));
+        assert_eq!(closed.closed_with.as_deref(), Some("Closed with explanation"));
         let input = submission.input;
         assert_eq!(input.received_at.as_deref(), Some("2023-04-26T16:00:00+00:00"));
         assert_eq!(

@@ -281,6 +281,8 @@ impl Ledger {
             matter_ref: matter_ref.to_owned(),
             repeat_of: repeat.map(|(id, _)| id.clone()).unwrap_or_default(),
             imported: prepared.imported,
+            imported_closed: prepared.imported && prepared.row.status == "closed",
+            imported_timely: prepared.imported_timely.clone(),
             customer_confirmed: matched.is_some(),
             customer_id: matched.map(|m| m.customer_id.clone()).unwrap_or_default(),
             customer_store: matched.and_then(|m| m.store.clone()).unwrap_or_default(),

@@ -75,6 +75,8 @@ pub struct Prepared {
     pub rejection: Option<domain::vocabulary::RejectionReason>,
     /// Imported history (back-dated): no acceptance, no pseudonyms.
     pub imported: bool,
+    /// An import's "handled in time" flag: `yes`, `no` or empty (decision 0012).
+    pub imported_timely: String,
     /// The receipt code and attachments of the web channel (decision 0008).
     pub web: crate::web::WebParts,
     /// What the case's channel adds, written in the same transaction (decision 0009).
@@ -364,11 +366,13 @@ impl Desk {
         &self,
         tenant: &Tenant,
         submission: Submission,
-        closed_with: Option<String>,
+        history: crate::import::History,
         catalog: &Catalog,
     ) -> Result<Registered, Error> {
+        let closed_with = history.closed_with;
         let mut prepared = self.prepare(tenant, submission, catalog)?;
         prepared.imported = true;
+        prepared.imported_timely = history.timely;
         prepared.acceptance = None;
         prepared.rejection = None;
         prepared.complainant_ref = String::new();
@@ -506,6 +510,7 @@ impl Desk {
             repeat_window_days: rules.repeat_window_days,
             rejection,
             imported: false,
+            imported_timely: String::new(),
             complainant_ref,
             matter_ref,
             tenant: tenant.clone(),

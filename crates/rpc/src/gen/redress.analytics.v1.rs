@@ -6,8 +6,22 @@ pub struct KpisRequest {
     pub from: ::prost::alloc::string::String,
     #[prost(string, tag = "2")]
     pub to: ::prost::alloc::string::String,
+    /// Filters (decision 0012); empty: none. `unit` is the unit's subtree; `tag` the subtrees of
+    /// the units carrying it.
     #[prost(string, tag = "3")]
     pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub tag: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub kind: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub channel: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub source: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub category: ::prost::alloc::string::String,
+    #[prost(string, tag = "9")]
+    pub staff: ::prost::alloc::string::String,
 }
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
 pub struct Ratio {
@@ -18,10 +32,31 @@ pub struct Ratio {
     #[prost(uint64, tag = "3")]
     pub denominator: u64,
 }
-#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+/// Hours from receipt to the first resolution (nearest-rank percentiles over whole minutes).
+#[derive(Clone, Copy, PartialEq, ::prost::Message)]
+pub struct Handling {
+    #[prost(uint64, tag = "1")]
+    pub count: u64,
+    #[prost(double, tag = "2")]
+    pub mean: f64,
+    #[prost(double, tag = "3")]
+    pub p50: f64,
+    #[prost(double, tag = "4")]
+    pub p90: f64,
+    #[prost(double, tag = "5")]
+    pub max: f64,
+}
+/// The figures of one breakdown entry: what the whole answer would be with its filter.
+#[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Breakdown {
     #[prost(uint64, tag = "1")]
     pub count: u64,
+    #[prost(map = "string, message", tag = "2")]
+    pub kpis: ::std::collections::HashMap<::prost::alloc::string::String, Ratio>,
+    #[prost(message, optional, tag = "3")]
+    pub handling_hours: ::core::option::Option<Handling>,
+    #[prost(uint64, tag = "4")]
+    pub compensation_fen: u64,
 }
 /// Quality inspections of one unit's closed cases, held in the period.
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
@@ -64,6 +99,58 @@ pub struct KpisReply {
         ::prost::alloc::string::String,
         Inspections,
     >,
+    #[prost(message, optional, tag = "9")]
+    pub handling_hours: ::core::option::Option<Handling>,
+    #[prost(uint64, tag = "10")]
+    pub compensation_fen: u64,
+    #[prost(map = "string, message", tag = "11")]
+    pub by_source: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        Breakdown,
+    >,
+    #[prost(map = "string, message", tag = "12")]
+    pub by_product: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        Breakdown,
+    >,
+    #[prost(map = "string, message", tag = "13")]
+    pub by_staff: ::std::collections::HashMap<::prost::alloc::string::String, Breakdown>,
+    #[prost(map = "string, message", tag = "14")]
+    pub by_regulatory_code: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        Breakdown,
+    >,
+    #[prost(map = "string, message", tag = "15")]
+    pub by_tag: ::std::collections::HashMap<::prost::alloc::string::String, Breakdown>,
+    #[prost(map = "string, message", tag = "16")]
+    pub by_month: ::std::collections::HashMap<::prost::alloc::string::String, Breakdown>,
+    #[prost(map = "string, message", tag = "17")]
+    pub by_kind: ::std::collections::HashMap<::prost::alloc::string::String, Breakdown>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DenominatorRequest {
+    #[prost(string, tag = "1")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(int32, tag = "2")]
+    pub year: i32,
+    #[prost(uint64, tag = "3")]
+    pub customers: u64,
+    #[prost(uint64, tag = "4")]
+    pub outlets: u64,
+    /// Who entered it (staff id or credential).
+    #[prost(string, tag = "5")]
+    pub entered_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DenominatorReply {
+    #[prost(string, tag = "1")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(int32, tag = "2")]
+    pub year: i32,
+    #[prost(uint64, tag = "3")]
+    pub customers: u64,
+    #[prost(uint64, tag = "4")]
+    pub outlets: u64,
 }
 /// Generated client implementations.
 pub mod analytics_client {
@@ -166,6 +253,34 @@ pub mod analytics_client {
                 .insert(GrpcMethod::new("redress.analytics.v1.Analytics", "Kpis"));
             self.inner.unary(req, path, codec).await
         }
+        /// Enters a unit's customers and outlets for a year (complaints per 10,000 customers and per
+        /// outlet).
+        pub async fn enter_denominator(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DenominatorRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DenominatorReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/EnterDenominator",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.analytics.v1.Analytics", "EnterDenominator"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn case_history(
             &mut self,
             request: impl tonic::IntoRequest<
@@ -213,6 +328,15 @@ pub mod analytics_server {
             &self,
             request: tonic::Request<super::KpisRequest>,
         ) -> std::result::Result<tonic::Response<super::KpisReply>, tonic::Status>;
+        /// Enters a unit's customers and outlets for a year (complaints per 10,000 customers and per
+        /// outlet).
+        async fn enter_denominator(
+            &self,
+            request: tonic::Request<super::DenominatorRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DenominatorReply>,
+            tonic::Status,
+        >;
         async fn case_history(
             &self,
             request: tonic::Request<
@@ -327,6 +451,51 @@ pub mod analytics_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = KpisSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/EnterDenominator" => {
+                    #[allow(non_camel_case_types)]
+                    struct EnterDenominatorSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::DenominatorRequest>
+                    for EnterDenominatorSvc<T> {
+                        type Response = super::DenominatorReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DenominatorRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::enter_denominator(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = EnterDenominatorSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

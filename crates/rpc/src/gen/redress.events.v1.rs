@@ -71,6 +71,12 @@ pub struct CaseRegistered {
     pub customer_store: ::prost::alloc::string::String,
     #[prost(string, tag = "43")]
     pub customer_salesperson: ::prost::alloc::string::String,
+    /// Imports (decision 0007): the row was closed where it came from; its source's "handled in
+    /// time" flag (`yes`, `no`, empty when the file gave none; decision 0012).
+    #[prost(bool, tag = "44")]
+    pub imported_closed: bool,
+    #[prost(string, tag = "45")]
+    pub imported_timely: ::prost::alloc::string::String,
 }
 /// intake: case.accepted
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

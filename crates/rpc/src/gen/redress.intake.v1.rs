@@ -547,6 +547,20 @@ pub struct ImportMapping {
     /// Outcome values that mean the case is closed.
     #[prost(string, repeated, tag = "13")]
     pub closed_values: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    /// The product's column, and its values -> product ids (the value itself when it is an id).
+    #[prost(string, tag = "14")]
+    pub product: ::prost::alloc::string::String,
+    #[prost(map = "string, string", tag = "15")]
+    pub product_values: ::std::collections::HashMap<
+        ::prost::alloc::string::String,
+        ::prost::alloc::string::String,
+    >,
+    /// The column of the source's "handled in time" flag, and the values that mean yes (any other
+    /// non-empty value means no).
+    #[prost(string, tag = "16")]
+    pub timely: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "17")]
+    pub timely_values: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ImportRequest {

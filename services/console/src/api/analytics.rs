@@ -1,10 +1,11 @@
 //! `GET /api/v1/analytics/kpis`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State as Extract};
-use axum::http::HeaderMap;
-use rpc::analytics::v1::KpisRequest;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State as Extract};
+use axum::http::{HeaderMap, StatusCode};
+use rpc::analytics::v1::{DenominatorRequest, KpisRequest};
 use runtime::grpc::with_tenant;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +21,18 @@ pub struct KpiQuery {
     pub from: String,
     /// Last day, YYYY-MM-DD, inclusive.
     pub to: String,
+    /// The unit's subtree only.
     pub unit: Option<String>,
+    /// Only the subtrees of units carrying this `key:value` tag (`brand:byd`, `region:south`).
+    pub tag: Option<String>,
+    /// Only this kind (`complaint`, `report`, `inquiry`, …).
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub source: Option<String>,
+    /// Only this category code.
+    pub category: Option<String>,
+    /// Only cases this staff member handled.
+    pub staff: Option<String>,
 }
 
 /// A ratio with its parts.
@@ -31,11 +43,27 @@ pub struct Kpi {
     pub denominator: u64,
 }
 
-/// A count in a breakdown.
+/// Hours from receipt to the first resolution (nearest-rank percentiles over whole minutes).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Handling {
+    /// Cases resolved.
+    pub count: u64,
+    pub mean: f64,
+    pub p50: f64,
+    pub p90: f64,
+    pub max: f64,
+}
+
+/// One entry of a breakdown: what the whole report would be with the entry as a filter.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Count {
     /// Cases received in the period, accepted or not.
     pub count: u64,
+    /// The KPIs over the entry's cases (decision 0012).
+    pub kpis: BTreeMap<String, Kpi>,
+    pub handling_hours: Handling,
+    /// Compensation paid, in fen.
+    pub compensation_fen: u64,
 }
 
 /// Quality inspections of one unit's closed cases held in the period.
@@ -61,13 +89,52 @@ pub struct Period {
 pub struct KpiReport {
     pub period: Period,
     pub total: u64,
+    /// Every KPI of decision 0012 with its numerator and denominator.
     pub kpis: BTreeMap<String, Kpi>,
+    pub handling_hours: Handling,
+    /// Compensation paid, in fen.
+    pub compensation_fen: u64,
     pub by_channel: BTreeMap<String, Count>,
+    /// Rolled up the organisation's tree: a unit counts the cases of its whole subtree.
     pub by_unit: BTreeMap<String, Count>,
     pub by_category: BTreeMap<String, Count>,
+    pub by_source: BTreeMap<String, Count>,
+    pub by_product: BTreeMap<String, Count>,
+    pub by_staff: BTreeMap<String, Count>,
+    /// By regulatory code, `set.dimension:code` (`jrt0169.cause:0102`, `nfra:credit_card`).
+    pub by_regulatory_code: BTreeMap<String, Count>,
+    /// By the organisation's `key:value` tags, each over the subtrees of the units carrying it.
+    pub by_tag: BTreeMap<String, Count>,
+    /// By month of receipt, `YYYY-MM`.
+    pub by_month: BTreeMap<String, Count>,
+    pub by_kind: BTreeMap<String, Count>,
     /// Quality inspections by the unit that handled the case, counted by the inspection's day
     /// (the KPIs `inspection_pass` and `inspection_score` sum them).
     pub inspections_by_unit: BTreeMap<String, UnitInspections>,
+}
+
+fn ratios(map: HashMap<String, rpc::analytics::v1::Ratio>) -> BTreeMap<String, Kpi> {
+    map.into_iter()
+        .map(|(k, r)| {
+            let kpi = Kpi {
+                value: r.value,
+                numerator: r.numerator,
+                denominator: r.denominator,
+            };
+            (k, kpi)
+        })
+        .collect()
+}
+
+fn handling(h: Option<rpc::analytics::v1::Handling>) -> Handling {
+    let h = h.unwrap_or_default();
+    Handling {
+        count: h.count,
+        mean: h.mean,
+        p50: h.p50,
+        p90: h.p90,
+        max: h.max,
+    }
 }
 
 /// KPIs for cases received in a period.
@@ -102,6 +169,12 @@ pub async fn kpis(
         from: query.from,
         to: query.to,
         unit: query.unit.unwrap_or_default(),
+        tag: query.tag.unwrap_or_default(),
+        kind: query.kind.unwrap_or_default(),
+        channel: query.channel.unwrap_or_default(),
+        source: query.source.unwrap_or_default(),
+        category: query.category.unwrap_or_default(),
+        staff: query.staff.unwrap_or_default(),
     };
     let reply = state
         .peers
@@ -111,8 +184,18 @@ pub async fn kpis(
         .await
         .map_err(|s| ApiError::from_status(s, "analytics"))?
         .into_inner();
-    let counts = |map: std::collections::HashMap<String, rpc::analytics::v1::Breakdown>| {
-        map.into_iter().map(|(k, v)| (k, Count { count: v.count })).collect()
+    let counts = |map: HashMap<String, rpc::analytics::v1::Breakdown>| -> BTreeMap<String, Count> {
+        map.into_iter()
+            .map(|(k, v)| {
+                let entry = Count {
+                    count: v.count,
+                    kpis: ratios(v.kpis),
+                    handling_hours: handling(v.handling_hours),
+                    compensation_fen: v.compensation_fen,
+                };
+                (k, entry)
+            })
+            .collect()
     };
     Ok(axum::Json(KpiReport {
         period: Period {
@@ -120,23 +203,19 @@ pub async fn kpis(
             to: reply.to,
         },
         total: reply.total,
-        kpis: reply
-            .kpis
-            .into_iter()
-            .map(|(k, r)| {
-                (
-                    k,
-                    Kpi {
-                        value: r.value,
-                        numerator: r.numerator,
-                        denominator: r.denominator,
-                    },
-                )
-            })
-            .collect(),
+        kpis: ratios(reply.kpis),
+        handling_hours: handling(reply.handling_hours),
+        compensation_fen: reply.compensation_fen,
         by_channel: counts(reply.by_channel),
         by_unit: counts(reply.by_unit),
         by_category: counts(reply.by_category),
+        by_source: counts(reply.by_source),
+        by_product: counts(reply.by_product),
+        by_staff: counts(reply.by_staff),
+        by_regulatory_code: counts(reply.by_regulatory_code),
+        by_tag: counts(reply.by_tag),
+        by_month: counts(reply.by_month),
+        by_kind: counts(reply.by_kind),
         inspections_by_unit: reply
             .inspections_by_unit
             .into_iter()
@@ -150,5 +229,88 @@ pub async fn kpis(
                 (unit, figures)
             })
             .collect(),
+    }))
+}
+
+/// A unit's customers and outlets for a year.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DenominatorBody {
+    /// Customers (or accounts, cards — what the organisation ranks by) at the unit that year.
+    #[schema(maximum = 10_000_000_000_u64)]
+    pub customers: u64,
+    /// Outlets (branches, stores) of the unit that year.
+    #[schema(maximum = 10_000_000_000_u64)]
+    pub outlets: u64,
+}
+
+/// What was entered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DenominatorReply {
+    pub unit: String,
+    pub year: i32,
+    pub customers: u64,
+    pub outlets: u64,
+}
+
+/// Enters a unit's customers and outlets for a year, the denominators of the KPIs
+/// `per_10000_customers` and `per_outlet` (a parent without its own entry sums its children's).
+#[utoipa::path(
+    put,
+    path = "/api/v1/analytics/denominators/{unit}/{year}",
+    params(
+        ("unit" = String, Path, description = "The unit's id"),
+        ("year" = i32, Path, description = "The year, 2000 to 2100"),
+    ),
+    request_body = DenominatorBody,
+    responses(
+        (status = 200, description = "Entered", body = DenominatorReply),
+        (status = 400, description = "Malformed JSON or path", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Only the administrator enters denominators", body = crate::api::error::ErrorBody),
+        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A value out of range (named)", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_denominator(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    path: Result<Path<(String, i32)>, axum::extract::rejection::PathRejection>,
+    body: Bytes,
+) -> Result<axum::Json<DenominatorReply>, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !caller.is_admin() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the administrator enters denominators",
+        ));
+    }
+    let Path((unit, year)) = path.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", rejection.body_text()).with_field("year")
+    })?;
+    let (body, _): (DenominatorBody, _) = super::body::json(&headers, &body)?;
+    let request = DenominatorRequest {
+        unit,
+        year,
+        customers: body.customers,
+        outlets: body.outlets,
+        entered_by: caller.staff.clone().unwrap_or_else(|| caller.credential_id.clone()),
+    };
+    let reply = state
+        .peers
+        .analytics
+        .clone()
+        .enter_denominator(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok(axum::Json(DenominatorReply {
+        unit: reply.unit,
+        year: reply.year,
+        customers: reply.customers,
+        outlets: reply.outlets,
     }))
 }

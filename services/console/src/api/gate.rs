@@ -191,6 +191,22 @@ pub struct ImportMappingBody {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub closed_values: Vec<String>,
+    /// The column of the product; a value that is not a directory id (`a-z 0-9 - _`, at most
+    /// 64) needs an entry in `product_values`, else its row is refused.
+    #[serde(default)]
+    pub product: Option<String>,
+    /// A value of the product's column → a product id.
+    #[serde(default)]
+    pub product_values: BTreeMap<String, String>,
+    /// The column of the old system's "handled in time" flag (the CFPB's `Timely response?`);
+    /// counted by the KPI `timeliness`.
+    #[serde(default)]
+    pub timely: Option<String>,
+    /// Values of that column meaning "in time" (required with `timely`); any other non-empty
+    /// value means late.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub timely_values: Vec<String>,
 }
 
 /// How the file is laid out.
@@ -312,6 +328,10 @@ pub async fn import(
             kind: mapping.kind.unwrap_or_default(),
             outcome: mapping.outcome.unwrap_or_default(),
             closed_values: mapping.closed_values,
+            product: mapping.product.unwrap_or_default(),
+            product_values: mapping.product_values.into_iter().collect(),
+            timely: mapping.timely.unwrap_or_default(),
+            timely_values: mapping.timely_values,
         }),
         imported_by: caller.staff.clone().unwrap_or_else(|| caller.credential_id.clone()),
     };
