@@ -154,7 +154,11 @@ fn progressed(event: &Envelope) -> Result<Vec<Update>, HandlerError> {
     match progressed.step.as_str() {
         "assign" => update = update.set("handler", text("assignee")),
         "first_contact" => {
-            let when = facts["at"].as_str().map(instant).transpose()?.unwrap_or_else(|| at.clone());
+            let when = facts["at"]
+                .as_str()
+                .map(instant)
+                .transpose()?
+                .unwrap_or_else(|| at.clone());
             update = update.first("first_contact_at", when);
         }
         "finding" => {

@@ -158,7 +158,7 @@ impl Tally {
             return;
         }
         self.complaints += 1;
-        self.complaints_handled += u64::from(case.accepted || case.imported);
+        self.complaints_handled += u64::from(case.accepted || case.imported || case.on_the_spot);
         self.first_contact_due += u64::from(case.first_contact_due);
         self.first_contact_on_time += u64::from(case.first_contact_due && case.first_contact_on_time);
         self.closed += u64::from(case.closed);
@@ -208,10 +208,7 @@ impl Tally {
             ("on_the_spot", Ratio::of(self.on_the_spot, self.complaints)),
             ("repeat", Ratio::of(self.repeats, self.complaints)),
             ("reopen", Ratio::of(self.reopened, self.resolved)),
-            (
-                "escalation_outside",
-                Ratio::of(self.escalated_outside, self.complaints),
-            ),
+            ("escalation_outside", Ratio::of(self.escalated_outside, self.complaints)),
             ("substantiation", Ratio::of(self.substantiated, self.with_finding)),
             ("compensated", Ratio::of(self.compensated, self.resolved)),
         ])

@@ -63,7 +63,11 @@ fn handling(tally: &Tally) -> Handling {
 }
 
 fn kpis(tally: &Tally, denominator: Option<Denominator>) -> HashMap<String, Ratio> {
-    let mut kpis: HashMap<String, Ratio> = tally.kpis().into_iter().map(|(k, r)| (k.to_owned(), ratio(r))).collect();
+    let mut kpis: HashMap<String, Ratio> = tally
+        .kpis()
+        .into_iter()
+        .map(|(k, r)| (k.to_owned(), ratio(r)))
+        .collect();
     if let Some(denominator) = denominator {
         for (name, r) in figures::per_customers_and_outlets(tally, denominator) {
             kpis.insert(name.to_owned(), ratio(r));
@@ -72,7 +76,10 @@ fn kpis(tally: &Tally, denominator: Option<Denominator>) -> HashMap<String, Rati
     kpis
 }
 
-fn breakdown(map: BTreeMap<String, Tally>, denominator: impl Fn(&str) -> Option<Denominator>) -> HashMap<String, Breakdown> {
+fn breakdown(
+    map: BTreeMap<String, Tally>,
+    denominator: impl Fn(&str) -> Option<Denominator>,
+) -> HashMap<String, Breakdown> {
     map.into_iter()
         .map(|(key, tally)| {
             let entry = Breakdown {
@@ -124,28 +131,40 @@ impl Analytics for AnalyticsGrpc {
         };
         let tree = Tree::new(load_org(&self.db, tenant.as_str()).await?);
         let mut figures = Figures::default();
-        sql::each_case(&self.db, tenant.as_str(), &from, &to, |case| figures.add(&case, &tree, &filter))
-            .await
-            .map_err(internal)?;
+        sql::each_case(&self.db, tenant.as_str(), &from, &to, |case| {
+            figures.add(&case, &tree, &filter)
+        })
+        .await
+        .map_err(internal)?;
         let year: i32 = from[..4].parse().unwrap_or_default();
         let entered = sql::denominators(&self.db, tenant.as_str(), year)
             .await
             .map_err(internal)?;
-        let scope = (!filter.unit.is_empty()).then(|| filter.unit.clone()).or_else(|| tree.root());
+        let scope = (!filter.unit.is_empty())
+            .then(|| filter.unit.clone())
+            .or_else(|| tree.root());
         let total_denominator = (filter.tag.is_empty() && !entered.is_empty())
             .then(|| scope.map(|unit| figures::denominator_of(&unit, &tree, &entered)))
             .flatten();
-        let unit_denominator = |unit: &str| {
-            (!entered.is_empty()).then(|| figures::denominator_of(unit, &tree, &entered))
-        };
+        let unit_denominator =
+            |unit: &str| (!entered.is_empty()).then(|| figures::denominator_of(unit, &tree, &entered));
         let mut kpis = kpis(&figures.total, total_denominator);
-        let inspections = sql::inspections(&self.db, tenant.as_str(), &from, &to, (!filter.unit.is_empty()).then_some(filter.unit.as_str()))
-            .await
-            .map_err(internal)?;
+        let inspections = sql::inspections(
+            &self.db,
+            tenant.as_str(),
+            &from,
+            &to,
+            (!filter.unit.is_empty()).then_some(filter.unit.as_str()),
+        )
+        .await
+        .map_err(internal)?;
         let (inspected, passed) = inspections
             .values()
             .fold((0, 0), |(i, p), u| (i + u.inspected, p + u.passed));
-        kpis.insert("inspection_pass".to_owned(), ratio(figures::Ratio::of(passed, inspected)));
+        kpis.insert(
+            "inspection_pass".to_owned(),
+            ratio(figures::Ratio::of(passed, inspected)),
+        );
         let (scored, total_score) = inspections
             .values()
             .fold((0, 0.0), |(n, t), u| (n + u.scored, t + u.score_total));
@@ -211,7 +230,12 @@ impl Analytics for AnalyticsGrpc {
             ));
         }
         if !(2000..=2100).contains(&request.year) {
-            return Err(status(ErrorCode::Invalid, "range", "year: from 2000 to 2100", Some("year")));
+            return Err(status(
+                ErrorCode::Invalid,
+                "range",
+                "year: from 2000 to 2100",
+                Some("year"),
+            ));
         }
         for (field, value) in [("customers", request.customers), ("outlets", request.outlets)] {
             if value > 10_000_000_000 {

@@ -55,7 +55,8 @@ impl Handler for AnalyticsHandler {
                 };
                 sql::merge(&mut tx, &event.case_id.to_string(), &update).await?;
                 if event.event_type == "case.registered" && update.case.is_none() {
-                    let detail = serde_json::json!({"period": update.text("received_day"), "channel": update.text("channel")});
+                    let detail =
+                        serde_json::json!({"period": update.text("received_day"), "channel": update.text("channel")});
                     store::messaging::append_history(
                         &mut tx,
                         &[HistoryEntry {

@@ -36,9 +36,15 @@ pub enum Update {
     Facts(Box<FactUpdate>),
     Inspection(Inspection),
     /// A successful callback's scores by dimension.
-    Scores { n: i64, scores: Vec<(String, i64)> },
+    Scores {
+        n: i64,
+        scores: Vec<(String, i64)>,
+    },
     /// The tenant's organisation document as published.
-    Organisation { version: i64, body_json: String },
+    Organisation {
+        version: i64,
+        body_json: String,
+    },
 }
 
 /// A quality inspection of a closed case.
@@ -276,7 +282,12 @@ pub async fn add_scores(conn: &mut store::Conn, case_id: &str, n: i64, scores: &
 }
 
 /// Keeps a tenant's organisation document if it is newer than the one kept.
-pub async fn keep_organisation(conn: &mut store::Conn, tenant: &str, version: i64, body_json: &str) -> Result<(), Error> {
+pub async fn keep_organisation(
+    conn: &mut store::Conn,
+    tenant: &str,
+    version: i64,
+    body_json: &str,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO organisations (tenant, version, body_json) VALUES ($1, $2, $3)
          ON CONFLICT (tenant) DO UPDATE SET version = excluded.version, body_json = excluded.body_json
@@ -380,9 +391,7 @@ pub async fn each_case(
     to: &str,
     mut each: impl FnMut(CaseRow),
 ) -> Result<(), Error> {
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM case_facts WHERE tenant = $1 AND received_day BETWEEN $2 AND $3"
-    );
+    let sql = format!("SELECT {CASE_COLUMNS} FROM case_facts WHERE tenant = $1 AND received_day BETWEEN $2 AND $3");
     let mut rows = sqlx::query(&sql).bind(tenant).bind(from).bind(to).fetch(db.reader());
     while let Some(row) = rows.try_next().await? {
         each(case_row(&row)?);
