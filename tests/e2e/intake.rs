@@ -311,6 +311,22 @@ fn sample_rows(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The CFPB's products as product ids.
+fn products() -> Value {
+    json!({
+        "Credit reporting, credit repair services, or other personal consumer reports": "credit_reporting",
+        "Debt collection": "debt_collection",
+        "Checking or savings account": "checking_savings",
+        "Credit card or prepaid card": "credit_card_prepaid",
+        "Credit card": "credit_card",
+        "Mortgage": "mortgage",
+        "Money transfer, virtual currency, or money service": "money_transfer",
+        "Vehicle loan or lease": "vehicle_loan",
+        "Student loan": "student_loan",
+        "Payday loan, title loan, or personal loan": "payday_personal_loan",
+    })
+}
+
 async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores) {
     let sandbox = start(stores).await;
     let sample = std::fs::read_to_string(CFPB).expect("the CFPB sample");
@@ -340,6 +356,8 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
         "category": ["Product", "Issue"], "unit": "Company", "external_ref": "Complaint ID",
         "source": "regulator", "outcome": "Company response to consumer",
         "closed_values": ["Closed with explanation", "Closed with non-monetary relief", "Closed with monetary relief"],
+        "product": "Product", "product_values": products(),
+        "timely": "Timely response?", "timely_values": ["Yes"],
     });
     let import = |content: String, mapping: Value| {
         sandbox
@@ -410,23 +428,54 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
             .or_default() += 1;
     }
     assert_eq!(counted, expected);
-    // Analytics counts them by channel in the periods they were received.
-    wait_until(Duration::from_secs(60), || async {
+    // Analytics counts them by channel, product and timely response as an independent script
+    // counts the file (the rows the import refused left out).
+    let sample_refused: Vec<String> = refused
+        .iter()
+        .filter_map(|r| r["row"].as_u64())
+        .filter(|row| *row as usize <= rows.len())
+        .map(|row| row.to_string())
+        .collect();
+    let script_mapping = json!({"channel_values": channels, "product_values": products(), "timely_values": ["Yes"]});
+    let output = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cfpb_counts.py"))
+        .arg(CFPB)
+        .arg(script_mapping.to_string())
+        .arg(sample_refused.join(","))
+        .output()
+        .expect("python3 runs the counting script");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let script: Value = serde_json::from_slice(&output.stdout).expect("the script's JSON");
+    assert_eq!(script["by_channel"], json!(expected), "the script and the import agree on channels");
+    assert_eq!(script["rows"].as_u64(), Some(imported.len() as u64));
+    let counts = |kpis: &Value, breakdown: &str| -> Option<Value> {
+        let map: serde_json::Map<String, Value> = kpis[breakdown]
+            .as_object()?
+            .iter()
+            .map(|(key, figures)| (key.clone(), figures["count"].clone()))
+            .collect();
+        Some(Value::Object(map))
+    };
+    let figures = wait_until(Duration::from_secs(60), || async {
         let response = sandbox
             .api(Method::GET, "/api/v1/analytics/kpis?from=2010-01-01&to=2024-12-31")
             .send()
             .await
             .ok()?;
         let kpis: Value = response.json().await.ok()?;
-        let counts: BTreeMap<String, u64> = kpis["by_channel"]
-            .as_object()?
-            .iter()
-            .map(|(channel, figures)| (channel.clone(), figures["count"].as_u64().unwrap_or(0)))
-            .collect();
-        (counts == expected).then_some(())
+        (counts(&kpis, "by_channel")? == script["by_channel"]).then_some(kpis)
     })
     .await
     .expect("analytics counts the imported cases by channel");
+    assert_eq!(counts(&figures, "by_product"), Some(script["by_product"].clone()));
+    let timeliness = &figures["kpis"]["timeliness"];
+    let (yes, no) = (script["timely"]["yes"].as_u64().expect("yes"), script["timely"]["no"].as_u64().expect("no"));
+    assert!(no > 0 && yes > 0, "{script}");
+    assert_eq!(
+        (timeliness["numerator"].as_u64(), timeliness["denominator"].as_u64()),
+        (Some(yes), Some(yes + no)),
+        "{timeliness}"
+    );
 
     // A closed row is closed with its outcome; an open one waits for the gate, and accepting
     // it tells notification it is imported (no acknowledgement is owed).
