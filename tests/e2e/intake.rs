@@ -446,7 +446,11 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
         .expect("python3 runs the counting script");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let script: Value = serde_json::from_slice(&output.stdout).expect("the script's JSON");
-    assert_eq!(script["by_channel"], json!(expected), "the script and the import agree on channels");
+    assert_eq!(
+        script["by_channel"],
+        json!(expected),
+        "the script and the import agree on channels"
+    );
     assert_eq!(script["rows"].as_u64(), Some(imported.len() as u64));
     let counts = |kpis: &Value, breakdown: &str| -> Option<Value> {
         let map: serde_json::Map<String, Value> = kpis[breakdown]
@@ -469,7 +473,10 @@ async fn historical_complaints_are_imported_from_the_cfpb_sample(stores: Stores)
     .expect("analytics counts the imported cases by channel");
     assert_eq!(counts(&figures, "by_product"), Some(script["by_product"].clone()));
     let timeliness = &figures["kpis"]["timeliness"];
-    let (yes, no) = (script["timely"]["yes"].as_u64().expect("yes"), script["timely"]["no"].as_u64().expect("no"));
+    let (yes, no) = (
+        script["timely"]["yes"].as_u64().expect("yes"),
+        script["timely"]["no"].as_u64().expect("no"),
+    );
     assert!(no > 0 && yes > 0, "{script}");
     assert_eq!(
         (timeliness["numerator"].as_u64(), timeliness["denominator"].as_u64()),

@@ -227,6 +227,17 @@ pub async fn declare(transport: &dyn Transport, options: &ConsumerOptions) -> Re
     Ok(names)
 }
 
+/// Messages the consumer has not yet had acknowledged, summed over its partitions: not yet
+/// delivered, or delivered and not yet acknowledged. Declares the durable consumers if they do
+/// not exist (as [`declare`]). 0 means it has caught up with the stream as it stands.
+pub async fn pending(transport: &dyn Transport, options: &ConsumerOptions) -> Result<u64, Error> {
+    let mut pending = 0;
+    for partition in 0..options.partitions {
+        pending += transport.consumer(options.spec(partition)).await?.pending().await?;
+    }
+    Ok(pending)
+}
+
 /// What every loop of a consumer shares.
 struct Parts<H> {
     transport: Arc<dyn Transport>,

@@ -138,6 +138,53 @@ pub enum AdminCommand {
     /// The message bus of the distributed shape.
     #[command(subcommand)]
     Bus(AdminBusCommand),
+    /// Analytics' store (decision 0012).
+    #[command(subcommand)]
+    Analytics(AdminAnalyticsCommand),
+}
+
+/// Which deployment an analytics command works on: an embedded data directory, or the
+/// distributed shape's analytics configuration.
+#[derive(Debug, clap::Args)]
+pub struct AnalyticsTarget {
+    /// The data directory of `redress up` (the embedded shape).
+    #[arg(long, conflicts_with = "serve_config")]
+    pub data_dir: Option<PathBuf>,
+    /// `redress up`'s settings file, for the partitions (embedded shape).
+    #[arg(long, requires = "data_dir")]
+    pub config: Option<PathBuf>,
+    /// The TOML file `redress serve analytics` runs with (the distributed shape: `[bus]` and
+    /// `[database]`, `REDRESS__*` overriding it).
+    #[arg(long = "serve-config")]
+    pub serve_config: Option<PathBuf>,
+}
+
+/// `redress admin analytics …`.
+#[derive(Debug, Subcommand)]
+pub enum AdminAnalyticsCommand {
+    /// Rebuild analytics from every event on the log or stream into a fresh store, then print
+    /// each table's rows and SHA-256 beside the live store's. The live store is untouched
+    /// unless `--swap` (embedded, with `redress up` stopped) puts the rebuilt one in its place.
+    Rebuild {
+        #[command(flatten)]
+        target: AnalyticsTarget,
+        /// Distributed shape: the empty database to rebuild into (point `[database] url` at it
+        /// afterwards). Embedded: a file `analytics-rebuilt-<time>.db` in the data directory.
+        #[arg(long)]
+        into: Option<String>,
+        /// Embedded: replace `analytics.db` with the rebuilt store (the old one is kept as
+        /// `analytics.db.before-rebuild-<time>`). Stop `redress up` first.
+        #[arg(long, requires = "data_dir")]
+        swap: bool,
+        /// Give up if the rebuild has not caught up after this many seconds.
+        #[arg(long, default_value_t = 3600)]
+        timeout_seconds: u64,
+    },
+    /// Print each table of figures' rows and SHA-256 (what a rebuild must reproduce).
+    Digest {
+        #[command(flatten)]
+        target: AnalyticsTarget,
+    },
 }
 
 /// `redress admin bus …`.

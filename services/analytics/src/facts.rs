@@ -113,7 +113,7 @@ fn registered(event: &Envelope) -> Result<Vec<Update>, HandlerError> {
             case: Some(registered.repeat_of),
             ..FactUpdate::default()
         }
-        .first("escalated_outside_at", instant(&registered.received_at)?);
+        .earliest("escalated_outside_at", instant(&registered.received_at)?);
         updates.push(Update::Facts(Box::new(earlier)));
     }
     Ok(updates)

@@ -269,11 +269,14 @@ pub struct Figures {
     pub by_kind: BTreeMap<String, Tally>,
 }
 
+/// A unit, its ancestors up to the root, and the tags they carry.
+pub type Line = (Vec<String>, BTreeSet<String>);
+
 /// The organisation as analytics reads it: each unit's ancestry and the tags it falls under.
 pub struct Tree {
     org: Option<Org>,
     /// Memo: unit → (itself and its ancestors, tags of all of them).
-    lines: std::sync::Mutex<BTreeMap<String, (Vec<String>, BTreeSet<String>)>>,
+    lines: std::sync::Mutex<BTreeMap<String, Line>>,
 }
 
 impl Tree {
@@ -286,7 +289,7 @@ impl Tree {
 
     /// The unit, its ancestors up to the root, and the tags they carry. A unit the organisation
     /// does not know is a line of its own, untagged.
-    pub fn line(&self, unit: &str) -> (Vec<String>, BTreeSet<String>) {
+    pub fn line(&self, unit: &str) -> Line {
         let mut memo = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         memo.entry(unit.to_owned())
             .or_insert_with(|| match self.org.as_ref().filter(|org| org.unit(unit).is_some()) {

@@ -10,6 +10,7 @@ pub mod facts;
 pub mod handler;
 pub mod grpc;
 pub mod app;
+pub mod rebuild;
 
 pub use app::App;
 

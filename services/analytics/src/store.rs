@@ -141,6 +141,9 @@ pub enum Merge {
     Add,
     /// The larger of the stored and the new number.
     Max,
+    /// The earlier of the stored and the new instant (normalised text compares as time): for a
+    /// column several cases write, whose events reach analytics in any order.
+    Earliest,
     /// The first time it is set, it takes the stored value of another column of the same owner
     /// (the resolution deadline in force when the case was first resolved).
     CopyFirst(&'static str),
@@ -184,6 +187,11 @@ impl FactUpdate {
             return self;
         }
         self.push(column, Value::Text(value), Merge::First)
+    }
+
+    /// The earliest of the instants given (several cases' events, in any order).
+    pub fn earliest(self, column: &'static str, value: impl Into<String>) -> Self {
+        self.push(column, Value::Text(value.into()), Merge::Earliest)
     }
 
     pub fn set_int(self, column: &'static str, value: i64) -> Self {
@@ -238,6 +246,9 @@ pub async fn merge(conn: &mut store::Conn, case_id: &str, update: &FactUpdate) -
             Merge::Add => format!("{column} = case_facts.{column} + excluded.{column}"),
             Merge::Max => format!(
                 "{column} = CASE WHEN excluded.{column} > case_facts.{column} THEN excluded.{column} ELSE case_facts.{column} END"
+            ),
+            Merge::Earliest => format!(
+                "{column} = CASE WHEN case_facts.{column} IS NULL OR excluded.{column} < case_facts.{column} THEN excluded.{column} ELSE case_facts.{column} END"
             ),
             Merge::CopyFirst(_) => unreachable!("handled above"),
         });

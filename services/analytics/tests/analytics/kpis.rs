@@ -13,6 +13,9 @@ use testkit::stores::StoreTarget;
 use crate::Running;
 use crate::generate::{self, BRANCHES, Case, Stream, TENANT, UNITS};
 
+/// A breakdown's name, its entries as answered, and the keys a case falls under.
+type Breakdowns = (&'static str, BTreeMap<String, Breakdown>, fn(&Case) -> Vec<String>);
+
 /// A KPI as (numerator, denominator).
 type Expected = BTreeMap<String, (u64, u64)>;
 
@@ -338,7 +341,7 @@ async fn kpis_of_ten_thousand_generated_cases_equal_those_computed_from_the_case
     assert_eq!(ask(&running, &day, &day, |_| {}).await.total, of_day.len() as u64);
 
     // By staff, channel, kind, product and regulatory code.
-    let checks: [(&str, BTreeMap<String, Breakdown>, fn(&Case) -> Vec<String>); 5] = [
+    let checks: [Breakdowns; 5] = [
         ("staff", sorted(&reply.by_staff), |c| {
             c.staff.clone().into_iter().collect()
         }),

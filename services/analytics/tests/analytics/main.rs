@@ -3,6 +3,7 @@
 
 mod generate;
 mod kpis;
+mod rebuild;
 
 use std::sync::Arc;
 
