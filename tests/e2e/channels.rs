@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use e2e::{Sandbox, Stores, count_entries, until};
+use e2e::{Sandbox, Stores, count_entries, send, until};
 use hmac::{Hmac, Mac};
 use prost::Message as _;
 use redress::settings::Settings;
@@ -135,11 +135,6 @@ async fn call(sandbox: &Sandbox, body: &Value, secret: &str, timestamp: i64) -> 
         .send()
         .await
         .expect("sent");
-    (response.status().as_u16(), response.json().await.expect("json"))
-}
-
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let response = request.send().await.expect("sent");
     (response.status().as_u16(), response.json().await.expect("json"))
 }
 

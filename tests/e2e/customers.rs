@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use e2e::{Sandbox, Stores, until};
+use e2e::{Sandbox, Stores, send, until};
 use hmac::{Hmac, Mac};
 use prost::Message as _;
 use redress::settings::Settings;
@@ -105,11 +105,6 @@ async fn start(stores: Stores, dms: &Dms) -> Sandbox {
     )
     .await
     .expect("sandbox starts")
-}
-
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let response = request.send().await.expect("sent");
-    (response.status().as_u16(), response.json().await.expect("json"))
 }
 
 async fn lookup(sandbox: &Sandbox, body: Value) -> (u16, Value) {

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use e2e::{Sandbox, Stores, count_entries};
+use e2e::{Sandbox, Stores, count_entries, send};
 use redress::settings::Settings;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -22,11 +22,6 @@ on_both_stores!(
 const RESIDENT_ID: &str = "11010519491231002X";
 const VIN: &str = "LSVAM4187C2184847";
 const CARD: &str = "6228480000000000018";
-
-async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
-    let response = request.send().await.expect("sent");
-    (response.status().as_u16(), response.json().await.expect("json"))
-}
 
 async fn register(sandbox: &Sandbox, body: Value) -> Value {
     let (status, created) = send(sandbox.api(Method::POST, "/api/v1/complaints").json(&body)).await;

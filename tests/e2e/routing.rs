@@ -519,5 +519,93 @@ async fn a_bank_routes_by_the_account_branch_and_keeps_reports_off_the_accused_l
     let unit = report["dispatch"]["unit"].as_str().expect("unit").to_owned();
     assert_eq!(unit, "hq-integrity", "{}", report["dispatch"]);
     assert_ne!(report["dispatch"]["assignee"], "gd-tianhe-president");
+    half_year_pack_over_http(&sandbox).await;
     sandbox.stop().await;
+}
+
+/// The bank's half-year pack over HTTP: the XLSX its head office files, read by openpyxl, says
+/// what the KPI API says; bad parameters are refused by name.
+async fn half_year_pack_over_http(sandbox: &Sandbox) {
+    let (status, entered) = e2e::send(
+        sandbox
+            .api(Method::PUT, "/api/v1/analytics/denominators/gd-branch/2026")
+            .json(&json!({"customers": 250_000, "outlets": 12})),
+    )
+    .await;
+    assert_eq!(status, 200, "{entered}");
+    let (status, refused) = e2e::send(
+        sandbox
+            .api(Method::PUT, "/api/v1/analytics/denominators/gd-branch/1999")
+            .json(&json!({"customers": 1, "outlets": 1})),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (422, Some("year")),
+        "{refused}"
+    );
+    let kpis = wait_until(Duration::from_secs(30), || async {
+        let response = sandbox
+            .api(
+                Method::GET,
+                "/api/v1/analytics/kpis?from=2026-07-01&to=2026-12-31&unit=hq",
+            )
+            .send()
+            .await
+            .ok()?;
+        let kpis: Value = response.json().await.ok()?;
+        (kpis["total"].as_u64()? >= 3).then_some(kpis)
+    })
+    .await
+    .expect("analytics counted the bank's cases");
+    let response = sandbox
+        .api(
+            Method::GET,
+            "/api/v1/analytics/reports/half-year?year=2026&half=2&unit=hq&format=xlsx",
+        )
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"half-year-2026-h2-hq.xlsx\""
+    );
+    let body = response.bytes().await.expect("the file");
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("pack.xlsx");
+    std::fs::write(&path, &body).expect("written");
+    let output = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/read_pack.py"))
+        .arg("xlsx")
+        .arg(&path)
+        .output()
+        .expect("python3 reads the pack (openpyxl)");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let book: Value = serde_json::from_slice(&output.stdout).expect("json");
+    let received = book["sheets"]["汇总"]
+        .as_array()
+        .expect("the summary")
+        .iter()
+        .find(|row| row[0] == "received")
+        .map(|row| row[2].as_f64().expect("a value") as u64);
+    assert_eq!(received, kpis["total"].as_u64(), "{kpis}");
+    for (query, field) in [
+        ("year=2026&half=3&unit=hq&format=xlsx", "half"),
+        ("year=2026&half=2&unit=atlantis&format=xlsx", "unit"),
+        ("year=2026&half=2&unit=hq&format=pdf", "format"),
+        ("year=2026&half=2&unit=hq&format=xlsx&lang=fr", "lang"),
+    ] {
+        let (status, refused) =
+            e2e::send(sandbox.api(Method::GET, &format!("/api/v1/analytics/reports/half-year?{query}"))).await;
+        assert_eq!(
+            (status, refused["error"]["field"].as_str()),
+            (422, Some(field)),
+            "{query}: {refused}"
+        );
+    }
 }

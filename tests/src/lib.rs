@@ -316,6 +316,12 @@ pub async fn dispatched(sandbox: &Sandbox, body: Value) -> (String, Value) {
     (id, case)
 }
 
+/// Sends a request and reads its status and JSON answer.
+pub async fn send(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.expect("sent");
+    (response.status().as_u16(), response.json().await.expect("json"))
+}
+
 /// The case once `what` holds of it (10 s at most).
 pub async fn until(sandbox: &Sandbox, id: &str, what: impl Fn(&Value) -> bool) -> Value {
     wait_until(Duration::from_secs(10), || async {

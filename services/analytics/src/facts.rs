@@ -6,8 +6,8 @@ use bus::consumer::HandlerError;
 use chrono::{DateTime, Utc};
 use prost::Message as _;
 use rpc::events::v1::{
-    CaseAccepted, CaseDispatched, CaseOpened, CaseProgressed, CaseRegistered, CaseRejected, CaseReturned, CaseTaken,
-    CaseTransferred, CaseWithdrawn, DeadlineRecomputed, DocumentPublished, NoticeSent,
+    BatchAlerted, CaseAccepted, CaseDispatched, CaseOpened, CaseProgressed, CaseRegistered, CaseRejected, CaseReturned,
+    CaseTaken, CaseTransferred, CaseWithdrawn, DeadlineRecomputed, DocumentPublished, NoticeSent,
 };
 use serde_json::Value;
 
@@ -45,6 +45,7 @@ pub fn handles(event: &Envelope) -> bool {
                 | "case.returned"
                 | "case.transferred"
                 | "case.escalated"
+                | "batch.alerted"
                 | "organisation.published"
         ) | (
             "investigation",
@@ -321,6 +322,21 @@ pub fn decide(event: &Envelope) -> Result<Vec<Update>, HandlerError> {
                 .set("unit", transferred.to_unit)
         }
         ("routing", "case.escalated") => FactUpdate::default().add("escalations", 1),
+        // Every case a batch alert names was part of a mass event.
+        ("routing", "batch.alerted") => {
+            let alerted = BatchAlerted::decode(payload)?;
+            return Ok(alerted
+                .case_ids
+                .into_iter()
+                .map(|case| {
+                    let update = FactUpdate {
+                        case: Some(case),
+                        ..FactUpdate::default()
+                    };
+                    Update::Facts(Box::new(update.max("mass_event", 1)))
+                })
+                .collect());
+        }
         ("routing", "organisation.published") => {
             let published = DocumentPublished::decode(payload)?;
             return Ok(vec![Update::Organisation {

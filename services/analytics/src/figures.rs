@@ -11,6 +11,9 @@ use directory::Org;
 /// Kinds that count in the complaint KPIs.
 pub const COMPLAINT_KINDS: &[&str] = &["complaint", "report"];
 
+/// Severities that make a major complaint.
+pub const MAJOR: &[&str] = &["major", "critical"];
+
 /// Sources outside the organisation: a later case from one of them, repeating an earlier case,
 /// means the earlier one was escalated outside.
 pub const OUTSIDE_SOURCES: &[&str] = &[
@@ -62,6 +65,10 @@ pub struct CaseRow {
     pub compensation_fen: u64,
     /// Whole minutes from receipt to the first resolution.
     pub handling_minutes: Option<u64>,
+    /// Routing's severity (`major` and `critical` are major complaints).
+    pub severity: String,
+    /// Named in a batch alert (a mass event).
+    pub mass_event: bool,
 }
 
 impl CaseRow {
@@ -97,6 +104,11 @@ pub struct Tally {
     pub callbacks_satisfied: u64,
     pub with_finding: u64,
     pub substantiated: u64,
+    /// Complaints of severity `major` or `critical`, and those in a mass event.
+    pub major: u64,
+    pub mass_events: u64,
+    /// Complaints forwarded by the regulator.
+    pub from_regulator: u64,
     /// Handling minutes → how many cases took that long.
     pub handling: BTreeMap<u64, u64>,
 }
@@ -178,6 +190,9 @@ impl Tally {
         self.callbacks_satisfied += case.callbacks_satisfied;
         self.with_finding += u64::from(case.has_finding);
         self.substantiated += u64::from(case.has_finding && case.substantiated);
+        self.major += u64::from(MAJOR.contains(&case.severity.as_str()));
+        self.mass_events += u64::from(case.mass_event);
+        self.from_regulator += u64::from(case.source == "regulator");
         if let Some(minutes) = case.handling_minutes {
             *self.handling.entry(minutes).or_default() += 1;
         }

@@ -5,7 +5,8 @@ use rpc::analytics::v1::analytics_server::Analytics;
 use std::collections::{BTreeMap, HashMap};
 
 use rpc::analytics::v1::{
-    Breakdown, DenominatorReply, DenominatorRequest, Handling, Inspections, KpisReply, KpisRequest, Ratio,
+    Breakdown, DenominatorReply, DenominatorRequest, HalfYearRequest, Handling, Inspections, KpisReply, KpisRequest,
+    Ratio, ReportFile,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
@@ -268,6 +269,67 @@ impl Analytics for AnalyticsGrpc {
             year: request.year,
             customers: request.customers,
             outlets: request.outlets,
+        }))
+    }
+
+    async fn half_year_report(&self, request: Request<HalfYearRequest>) -> Result<Response<ReportFile>, Status> {
+        use crate::reports::{Half, Language, PackError};
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if !(2000..=2100).contains(&request.year) {
+            return Err(status(
+                ErrorCode::Invalid,
+                "range",
+                "year: from 2000 to 2100",
+                Some("year"),
+            ));
+        }
+        if !matches!(request.half, 1 | 2) {
+            return Err(status(
+                ErrorCode::Invalid,
+                "one_of",
+                "half: 1 (January to June) or 2 (July to December)",
+                Some("half"),
+            ));
+        }
+        let language = Language::parse(&request.language)
+            .ok_or_else(|| status(ErrorCode::Invalid, "one_of", "language: zh-CN or en", Some("language")))?;
+        if !matches!(request.format.as_str(), "xlsx" | "docx" | "csv") {
+            return Err(status(
+                ErrorCode::Invalid,
+                "one_of",
+                "format: xlsx, docx or csv",
+                Some("format"),
+            ));
+        }
+        let half = Half {
+            year: request.year,
+            half: request.half as u8,
+        };
+        let org = load_org(&self.db, tenant.as_str()).await?;
+        let pack = crate::reports::half_year(&self.db, tenant.as_str(), org, &request.unit, half, language)
+            .await
+            .map_err(|e| match e {
+                PackError::UnknownUnit(_) => status(ErrorCode::Invalid, "unknown", &e.to_string(), Some("unit")),
+                PackError::NoOrganisation => status(ErrorCode::Invalid, "unknown", &e.to_string(), Some("unit")),
+                PackError::Store(e) => internal(e),
+            })?;
+        let stem = format!("half-year-{}-h{}-{}", half.year, half.half, request.unit);
+        let (content, media_type) = match request.format.as_str() {
+            "xlsx" => (
+                pack.xlsx().map_err(internal)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            "docx" => (
+                pack.docx().map_err(|e| internal(format!("{e:?}")))?,
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            ),
+            _ => (pack.csv().into_bytes(), "text/csv; charset=utf-8"),
+        };
+        Ok(Response::new(ReportFile {
+            filename: format!("{stem}.{}", request.format),
+            media_type: media_type.to_owned(),
+            content,
         }))
     }
 

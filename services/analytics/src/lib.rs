@@ -11,6 +11,7 @@ pub mod handler;
 pub mod grpc;
 pub mod app;
 pub mod rebuild;
+pub mod reports;
 
 pub use app::App;
 

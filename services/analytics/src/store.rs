@@ -28,6 +28,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0102_facts.sql"),
         postgres: include_str!("../migrations/postgres/0102_facts.sql"),
     },
+    Migration {
+        version: 103,
+        name: "mass_events",
+        sqlite: include_str!("../migrations/sqlite/0103_mass_events.sql"),
+        postgres: include_str!("../migrations/postgres/0103_mass_events.sql"),
+    },
 ];
 
 /// What one event changes.
@@ -327,7 +333,8 @@ const CASE_COLUMNS: &str = "coalesce(kind, '') AS kind, coalesce(channel, '') AS
     coalesce(received_month, '') AS month, accepted_at, imported, acknowledgement_due_at, acknowledged_at,
     first_contact_due_at, first_contact_at, resolved_at, resolved_due_at, closed_at, on_the_spot, imported_closed,
     imported_timely, repeat_case, reopens, escalated_outside_at, callbacks_attempted, callbacks_successful,
-    callbacks_satisfied, findings, substantiated, compensation_fen, received_s, resolved_s";
+    callbacks_satisfied, findings, substantiated, compensation_fen, received_s, resolved_s,
+    coalesce(severity, '') AS severity, mass_event";
 
 fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
     let text = |column: &str| row.try_get::<Option<String>, _>(column);
@@ -391,6 +398,8 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         substantiated: number("substantiated")? != 0,
         compensation_fen: count("compensation_fen")?,
         handling_minutes,
+        severity: row.try_get("severity")?,
+        mass_event: number("mass_event")? != 0,
     })
 }
 

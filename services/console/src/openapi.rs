@@ -23,6 +23,7 @@ use crate::api;
         api::cases::show,
         api::analytics::kpis,
         api::analytics::put_denominator,
+        api::analytics::half_year_report,
         api::casework::act,
         api::casework::hearing_summary,
         api::gate::import,

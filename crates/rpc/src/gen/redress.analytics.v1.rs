@@ -152,6 +152,31 @@ pub struct DenominatorReply {
     #[prost(uint64, tag = "4")]
     pub outlets: u64,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct HalfYearRequest {
+    #[prost(int32, tag = "1")]
+    pub year: i32,
+    /// 1 (January to June) or 2 (July to December).
+    #[prost(uint32, tag = "2")]
+    pub half: u32,
+    #[prost(string, tag = "3")]
+    pub unit: ::prost::alloc::string::String,
+    /// xlsx, docx or csv.
+    #[prost(string, tag = "4")]
+    pub format: ::prost::alloc::string::String,
+    /// zh-CN (default) or en.
+    #[prost(string, tag = "5")]
+    pub language: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReportFile {
+    #[prost(string, tag = "1")]
+    pub filename: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub media_type: ::prost::alloc::string::String,
+    #[prost(bytes = "vec", tag = "3")]
+    pub content: ::prost::alloc::vec::Vec<u8>,
+}
 /// Generated client implementations.
 pub mod analytics_client {
     #![allow(
@@ -281,6 +306,30 @@ pub mod analytics_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// The half-year report pack of a unit (its subtree; head office's is the consolidation).
+        pub async fn half_year_report(
+            &mut self,
+            request: impl tonic::IntoRequest<super::HalfYearRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/HalfYearReport",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.analytics.v1.Analytics", "HalfYearReport"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn case_history(
             &mut self,
             request: impl tonic::IntoRequest<
@@ -337,6 +386,11 @@ pub mod analytics_server {
             tonic::Response<super::DenominatorReply>,
             tonic::Status,
         >;
+        /// The half-year report pack of a unit (its subtree; head office's is the consolidation).
+        async fn half_year_report(
+            &self,
+            request: tonic::Request<super::HalfYearRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status>;
         async fn case_history(
             &self,
             request: tonic::Request<
@@ -496,6 +550,51 @@ pub mod analytics_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = EnterDenominatorSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/HalfYearReport" => {
+                    #[allow(non_camel_case_types)]
+                    struct HalfYearReportSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::HalfYearRequest>
+                    for HalfYearReportSvc<T> {
+                        type Response = super::ReportFile;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::HalfYearRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::half_year_report(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = HalfYearReportSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -119,9 +119,15 @@ fn hours(rng: &mut StdRng, low: i64, high: i64) -> Duration {
 
 /// `n` cases received from January to June 2025 (Beijing time), reproducibly from `seed`.
 pub fn cases(n: usize, seed: u64) -> Vec<Case> {
-    let mut rng = StdRng::seed_from_u64(seed);
     let start = Utc.with_ymd_and_hms(2024, 12, 31, 16, 0, 0).single().expect("start");
-    let span = (Utc.with_ymd_and_hms(2025, 6, 30, 16, 0, 0).single().expect("end") - start).num_seconds();
+    let end = Utc.with_ymd_and_hms(2025, 6, 30, 16, 0, 0).single().expect("end");
+    cases_between(n, seed, start, end)
+}
+
+/// `n` cases received between two instants, reproducibly from `seed`.
+pub fn cases_between(n: usize, seed: u64, start: DateTime<Utc>, end: DateTime<Utc>) -> Vec<Case> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let span = (end - start).num_seconds();
     let mut cases: Vec<Case> = Vec::with_capacity(n);
     for i in 0..n {
         let received = start + Duration::seconds(rng.random_range(0..span));

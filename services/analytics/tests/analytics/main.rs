@@ -3,6 +3,7 @@
 
 mod generate;
 mod kpis;
+mod packs;
 mod rebuild;
 
 use std::sync::Arc;

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State as Extract};
-use axum::http::{HeaderMap, StatusCode};
-use rpc::analytics::v1::{DenominatorRequest, KpisRequest};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use rpc::analytics::v1::{DenominatorRequest, HalfYearRequest, KpisRequest};
 use runtime::grpc::with_tenant;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -313,4 +313,89 @@ pub async fn put_denominator(
         customers: reply.customers,
         outlets: reply.outlets,
     }))
+}
+
+/// Which half-year pack.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HalfYearQuery {
+    /// The year, 2000 to 2100.
+    pub year: i32,
+    /// 1 (January to June, due 30 July) or 2 (July to December, due 30 January).
+    pub half: u32,
+    /// The unit: a branch's own pack, or head office's consolidation.
+    pub unit: String,
+    /// `xlsx` (the tables), `docx` (the narrative) or `csv` (the summary).
+    pub format: String,
+    /// `zh-CN` (the default; what the regulator receives) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The bank's half-year report pack as the regulator receives it (decision 0012): the
+/// narrative with the figures filled in (DOCX), the tables (XLSX) or the summary (CSV), for a
+/// unit's subtree.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/reports/half-year",
+    params(HalfYearQuery),
+    responses(
+        (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "A query parameter is missing or malformed", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Reports are for staff", body = crate::api::error::ErrorBody),
+        (status = 422, description = "Year, half, unit, format or language out of range (named)", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn half_year_report(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    query: Result<Query<HalfYearQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !matches!(caller.role.as_str(), "admin" | "staff") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "reports are for staff",
+        ));
+    }
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+    })?;
+    if let Some(lang) = query.lang.as_deref().filter(|l| !matches!(*l, "zh-CN" | "zh" | "en")) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("lang: `{lang}` is not one of zh-CN, en"),
+        )
+        .with_field("lang"));
+    }
+    let request = HalfYearRequest {
+        year: query.year,
+        half: query.half,
+        unit: query.unit,
+        format: query.format,
+        language: query.lang.unwrap_or_default(),
+    };
+    let file = state
+        .peers
+        .analytics
+        .clone()
+        .half_year_report(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    let mut response = (StatusCode::OK, file.content).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&file.media_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", file.filename)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }
