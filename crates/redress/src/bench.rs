@@ -282,3 +282,59 @@ async fn raw_commits(url: &str, duration: Duration) -> anyhow::Result<f64> {
     db.close().await;
     Ok(commits as f64 / started.elapsed().as_secs_f64())
 }
+
+/// Peak resident memory of this process so far, in MiB (Linux's VmHWM), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// `redress bench analytics`: the half-year report over `cases` cases generated straight into
+/// analytics' store (a SQLite file, or a database on `postgres_url`), against a plain GROUP BY
+/// over the same rows in the same run.
+pub async fn analytics(cases: usize, postgres_url: Option<String>) -> anyhow::Result<serde_json::Value> {
+    let dir = tempfile::tempdir()?;
+    let databases = match &postgres_url {
+        Some(url) => Some(BenchDatabases::create(url, &["analytics"]).await?),
+        None => None,
+    };
+    let url = databases.as_ref().map_or_else(
+        || store::sqlite_url(&dir.path().join("analytics.db")),
+        |d| d.url("analytics"),
+    );
+    let options = store::OpenOptions {
+        max_connections: 4,
+        ..store::OpenOptions::default()
+    };
+    let db = store::Db::connect(&url, analytics::store::MIGRATIONS, options).await?;
+    let result = async {
+        let generate_seconds = analytics::bench::generate(&db, cases, 2025).await?;
+        let rss_before = peak_rss_mib();
+        let measured = analytics::bench::measure(&db, cases, generate_seconds)
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        anyhow::Ok((measured, rss_before, peak_rss_mib()))
+    }
+    .await;
+    db.close().await;
+    if let Some(databases) = &databases {
+        databases.drop_all().await?;
+    }
+    let (m, rss_before, rss_after) = result?;
+    Ok(serde_json::json!({
+        "store": if postgres_url.is_some() { "postgresql" } else { "sqlite" },
+        "cases": m.cases,
+        "cases_in_half": m.in_half,
+        "generate_seconds": m.generate_seconds,
+        "half_year_pack_seconds": m.pack_seconds,
+        "group_by_seconds": m.group_by_seconds,
+        "ratio_pack_to_group_by": m.pack_seconds / m.group_by_seconds.max(1e-9),
+        "xlsx_bytes": m.xlsx_bytes,
+        "docx_bytes": m.docx_bytes,
+        "unit_count_mismatches": m.mismatches,
+        "peak_rss_mib_before_pack": rss_before,
+        "peak_rss_mib_after_pack": rss_after,
+    }))
+}

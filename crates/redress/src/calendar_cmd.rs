@@ -26,9 +26,12 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     if args.which == "pipeline" {
         return pipeline(args);
     }
+    if args.which == "analytics" {
+        return analytics(args);
+    }
     anyhow::ensure!(
         args.which == "calendar",
-        "unknown benchmark `{}`: try `calendar` or `pipeline`",
+        "unknown benchmark `{}`: try `calendar`, `pipeline` or `analytics`",
         args.which
     );
     let figures = calendar::bench::due_dates(args.n.unwrap_or(1_000_000));
@@ -42,6 +45,39 @@ pub fn bench(args: BenchArgs) -> anyhow::Result<()> {
     );
     if let Some(path) = args.json {
         std::fs::write(&path, figures.to_json()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
+}
+
+fn analytics(args: BenchArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let figures = runtime.block_on(redress::bench::analytics(
+        args.n.unwrap_or(1_000_000),
+        args.postgres_url,
+    ))?;
+    println!(
+        "analytics ({} store): {} cases generated in {:.1} s; the half-year pack of {} cases (two halves' figures, XLSX {} B, DOCX {} B) in {:.2} s; \
+         a plain GROUP BY over the same rows in {:.2} s; ratio {:.1}x; unit count mismatches {}; peak RSS {:.0} MiB (before the pack {:.0} MiB)",
+        figures["store"].as_str().unwrap_or(""),
+        figures["cases"],
+        figures["generate_seconds"].as_f64().unwrap_or(0.0),
+        figures["cases_in_half"],
+        figures["xlsx_bytes"],
+        figures["docx_bytes"],
+        figures["half_year_pack_seconds"].as_f64().unwrap_or(0.0),
+        figures["group_by_seconds"].as_f64().unwrap_or(0.0),
+        figures["ratio_pack_to_group_by"].as_f64().unwrap_or(0.0),
+        figures["unit_count_mismatches"],
+        figures["peak_rss_mib_after_pack"].as_f64().unwrap_or(0.0),
+        figures["peak_rss_mib_before_pack"].as_f64().unwrap_or(0.0),
+    );
+    anyhow::ensure!(
+        figures["unit_count_mismatches"] == 0,
+        "the pack and the GROUP BY count different cases per unit"
+    );
+    if let Some(path) = args.json {
+        std::fs::write(&path, serde_json::to_string_pretty(&figures)?)
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(())
 }

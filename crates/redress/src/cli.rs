@@ -104,11 +104,13 @@ pub struct DueArgs {
 /// `redress bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Which benchmark: `calendar` (due-date computations against a day-by-day loop) or
-    /// `pipeline` (complaints through every service against the raw bus and SQLite commits).
+    /// Which benchmark: `calendar` (due-date computations against a day-by-day loop),
+    /// `pipeline` (complaints through every service against the raw bus and SQLite commits) or
+    /// `analytics` (the half-year report over generated cases against a plain GROUP BY).
     #[arg(default_value = "calendar")]
     pub which: String,
-    /// How many computations (calendar) or complaints (pipeline); defaults 1,000,000 and 2,000.
+    /// How many computations (calendar), complaints (pipeline) or cases (analytics); defaults
+    /// 1,000,000, 2,000 and 1,000,000.
     #[arg(long)]
     pub n: Option<usize>,
     /// Pipeline: requests in flight at once.
@@ -117,7 +119,7 @@ pub struct BenchArgs {
     /// Pipeline: run the bus on this NATS server (2.10+, JetStream) instead of the embedded log.
     #[arg(long)]
     pub nats_url: Option<String>,
-    /// Pipeline: keep the stores on this PostgreSQL server (an administrator's URL; the
+    /// Pipeline and analytics: keep the stores on this PostgreSQL server (an administrator's URL; the
     /// benchmark creates its own databases and drops them) instead of SQLite files.
     #[arg(long)]
     pub postgres_url: Option<String>,

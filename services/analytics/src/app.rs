@@ -19,6 +19,8 @@ pub type Config = HostConfig;
 /// A built analytics service.
 pub struct App {
     host: ServiceHost,
+    /// How often the filing calendar is looked at (decision 0012).
+    reminders_every: std::time::Duration,
 }
 
 impl App {
@@ -26,7 +28,14 @@ impl App {
     pub async fn build(config: Config, platform: Platform, registry: &mut Registry) -> Result<Self, BoxError> {
         Ok(Self {
             host: ServiceHost::build(&config, MIGRATIONS, false, platform, registry).await?,
+            reminders_every: std::time::Duration::from_secs(60),
         })
+    }
+
+    /// Looks at the filing calendar this often (60 s by default).
+    pub fn reminders_every(mut self, every: std::time::Duration) -> Self {
+        self.reminders_every = every;
+        self
     }
 
     /// Where gRPC listens.
@@ -36,13 +45,22 @@ impl App {
 
     /// Consumes and serves until `shutdown`; then drains and closes.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), BoxError> {
-        let host = self.host;
+        let mut host = self.host;
+        host.spawn(reminders(
+            host.db.clone(),
+            host.platform.clock.clone(),
+            self.reminders_every,
+            shutdown.clone(),
+        ));
         let handler = Arc::new(AnalyticsHandler {
             db: host.db.clone(),
             clock: host.platform.clock.clone(),
         });
         let options = ConsumerOptions::new(crate::SERVICE, crate::CONSUMES, host.platform.partitions);
-        let service = AnalyticsServer::new(AnalyticsGrpc { db: host.db.clone() });
+        let service = AnalyticsServer::new(AnalyticsGrpc {
+            db: host.db.clone(),
+            clock: host.platform.clock.clone(),
+        });
         host.serve_consuming(
             handler,
             options,
@@ -51,5 +69,23 @@ impl App {
             shutdown,
         )
         .await
+    }
+}
+
+/// The filing calendar's loop: raises what is due, until `shutdown`.
+async fn reminders(
+    db: store::Db,
+    clock: Arc<dyn domain::Clock>,
+    every: std::time::Duration,
+    shutdown: CancellationToken,
+) {
+    loop {
+        if let Err(error) = crate::filings::remind(&db, clock.now()).await {
+            tracing::warn!(%error, "the filing calendar could not be read; trying again");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(every) => {}
+        }
     }
 }

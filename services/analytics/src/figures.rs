@@ -291,7 +291,7 @@ pub type Line = (Vec<String>, BTreeSet<String>);
 pub struct Tree {
     org: Option<Org>,
     /// Memo: unit → (itself and its ancestors, tags of all of them).
-    lines: std::sync::Mutex<BTreeMap<String, Line>>,
+    lines: std::sync::Mutex<BTreeMap<String, std::sync::Arc<Line>>>,
 }
 
 impl Tree {
@@ -304,23 +304,39 @@ impl Tree {
 
     /// The unit, its ancestors up to the root, and the tags they carry. A unit the organisation
     /// does not know is a line of its own, untagged.
-    pub fn line(&self, unit: &str) -> Line {
+    pub fn line(&self, unit: &str) -> std::sync::Arc<Line> {
         let mut memo = self.lines.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        memo.entry(unit.to_owned())
-            .or_insert_with(|| match self.org.as_ref().filter(|org| org.unit(unit).is_some()) {
-                Some(org) => {
-                    let chain = org.ancestry(unit);
-                    let tags = chain.iter().flat_map(|u| u.tags.iter().cloned()).collect();
-                    (chain.into_iter().map(|u| u.id.clone()).collect(), tags)
-                }
-                None => (vec![unit.to_owned()], BTreeSet::new()),
-            })
-            .clone()
+        if let Some(line) = memo.get(unit) {
+            return line.clone();
+        }
+        let line = match self.org.as_ref().filter(|org| org.unit(unit).is_some()) {
+            Some(org) => {
+                let chain = org.ancestry(unit);
+                let tags = chain.iter().flat_map(|u| u.tags.iter().cloned()).collect();
+                (chain.into_iter().map(|u| u.id.clone()).collect(), tags)
+            }
+            None => (vec![unit.to_owned()], BTreeSet::new()),
+        };
+        let line = std::sync::Arc::new(line);
+        memo.insert(unit.to_owned(), line.clone());
+        line
     }
 
     /// The root's id, when the organisation is known.
     pub fn root(&self) -> Option<String> {
         self.org.as_ref().map(|org| org.root().id.clone())
+    }
+
+    /// A unit and every unit beneath it.
+    pub fn subtree(&self, unit: &str) -> Vec<String> {
+        let mut units = vec![unit.to_owned()];
+        let mut next = 0;
+        while next < units.len() {
+            let children = self.children(&units[next]);
+            units.extend(children);
+            next += 1;
+        }
+        units
     }
 
     /// A unit's direct children.
@@ -337,19 +353,16 @@ impl Tree {
     }
 }
 
-fn blank_as(text: &str, instead: &str) -> String {
-    if text.is_empty() {
-        instead.to_owned()
-    } else {
-        text.to_owned()
-    }
-}
-
 impl Figures {
     /// Counts a case in the whole and in every entry it belongs to, if it passes the filter.
     pub fn add(&mut self, case: &CaseRow, tree: &Tree, filter: &Filter) {
-        let unit = blank_as(&case.unit, "undispatched");
-        let (line, tags) = tree.line(&unit);
+        let unit = if case.unit.is_empty() {
+            "undispatched"
+        } else {
+            case.unit.as_str()
+        };
+        let line = tree.line(unit);
+        let (line, tags) = (&line.0, &line.1);
         let passes = |wanted: &str, have: &str| wanted.is_empty() || wanted == have;
         if !(filter.unit.is_empty() || line.contains(&filter.unit))
             || !(filter.tag.is_empty() || tags.contains(&filter.tag))
@@ -362,24 +375,31 @@ impl Figures {
             return;
         }
         self.total.add(case);
-        let count = |map: &mut BTreeMap<String, Tally>, key: String| map.entry(key).or_default().add(case);
-        count(&mut self.by_channel, blank_as(&case.channel, "unknown"));
-        count(&mut self.by_category, blank_as(&case.category, "unclassified"));
-        count(&mut self.by_source, blank_as(&case.source, "unknown"));
-        count(&mut self.by_product, blank_as(&case.product, "unspecified"));
-        count(&mut self.by_month, case.month.clone());
-        count(&mut self.by_kind, case.kind.clone());
+        // Looked up by reference first: a key is copied only the first time it is seen.
+        let count = |map: &mut BTreeMap<String, Tally>, key: &str, blank: &str| {
+            let key = if key.is_empty() { blank } else { key };
+            match map.get_mut(key) {
+                Some(tally) => tally.add(case),
+                None => map.entry(key.to_owned()).or_default().add(case),
+            }
+        };
+        count(&mut self.by_channel, &case.channel, "unknown");
+        count(&mut self.by_category, &case.category, "unclassified");
+        count(&mut self.by_source, &case.source, "unknown");
+        count(&mut self.by_product, &case.product, "unspecified");
+        count(&mut self.by_month, &case.month, "");
+        count(&mut self.by_kind, &case.kind, "");
         if !case.staff.is_empty() {
-            count(&mut self.by_staff, case.staff.clone());
+            count(&mut self.by_staff, &case.staff, "");
         }
         for code in &case.codes {
-            count(&mut self.by_regulatory_code, code.clone());
+            count(&mut self.by_regulatory_code, code, "");
         }
         for unit in line {
-            count(&mut self.by_unit, unit);
+            count(&mut self.by_unit, unit, "");
         }
         for tag in tags {
-            count(&mut self.by_tag, tag);
+            count(&mut self.by_tag, tag, "");
         }
     }
 }

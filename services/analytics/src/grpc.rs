@@ -5,8 +5,9 @@ use rpc::analytics::v1::analytics_server::Analytics;
 use std::collections::{BTreeMap, HashMap};
 
 use rpc::analytics::v1::{
-    Breakdown, DenominatorReply, DenominatorRequest, HalfYearRequest, Handling, Inspections, KpisReply, KpisRequest,
-    Ratio, ReportFile,
+    Breakdown, DenominatorReply, DenominatorRequest, FileRequest, FilingView, FilingsReply, GetFilingRequest,
+    HalfYearRequest, Handling, Inspections, KpisReply, KpisRequest, ListFilingsRequest, ObligationReply,
+    ObligationRequest, Ratio, ReportFile,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
@@ -16,6 +17,19 @@ use tonic::{Request, Response, Status};
 use crate::SERVICE;
 use crate::figures::{self, Denominator, Figures, Filter, Tally, Tree};
 use crate::store as sql;
+
+fn filing_view(filed: crate::filings::Filing) -> FilingView {
+    FilingView {
+        id: filed.id,
+        report: filed.report,
+        period: filed.period,
+        unit: filed.unit,
+        version: u32::try_from(filed.version).unwrap_or(u32::MAX),
+        filed_by: filed.filed_by,
+        filed_at: filed.filed_at,
+        sha256: filed.sha256,
+    }
+}
 
 /// The tenant's organisation as last published; none before routing publishes one.
 async fn load_org(db: &Db, tenant: &str) -> Result<Option<directory::Org>, Status> {
@@ -29,6 +43,7 @@ async fn load_org(db: &Db, tenant: &str) -> Result<Option<directory::Org>, Statu
 /// The gRPC face of analytics.
 pub struct AnalyticsGrpc {
     pub db: Db,
+    pub clock: std::sync::Arc<dyn domain::Clock>,
 }
 
 fn day(field: &'static str, text: &str) -> Result<String, Status> {
@@ -252,7 +267,7 @@ impl Analytics for AnalyticsGrpc {
             customers: request.customers,
             outlets: request.outlets,
         };
-        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let at = self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         sql::enter_denominator(
             &self.db,
             tenant.as_str(),
@@ -273,7 +288,7 @@ impl Analytics for AnalyticsGrpc {
     }
 
     async fn half_year_report(&self, request: Request<HalfYearRequest>) -> Result<Response<ReportFile>, Status> {
-        use crate::reports::{Half, Language, PackError};
+        use crate::reports::{Language, PackError, Period};
         let tenant = tenant_of(&request)?;
         let request = request.into_inner();
         if !(2000..=2100).contains(&request.year) {
@@ -302,9 +317,9 @@ impl Analytics for AnalyticsGrpc {
                 Some("format"),
             ));
         }
-        let half = Half {
+        let half = Period::Half {
             year: request.year,
-            half: request.half as u8,
+            half: request.half,
         };
         let org = load_org(&self.db, tenant.as_str()).await?;
         let pack = crate::reports::half_year(&self.db, tenant.as_str(), org, &request.unit, half, language)
@@ -314,7 +329,7 @@ impl Analytics for AnalyticsGrpc {
                 PackError::NoOrganisation => status(ErrorCode::Invalid, "unknown", &e.to_string(), Some("unit")),
                 PackError::Store(e) => internal(e),
             })?;
-        let stem = format!("half-year-{}-h{}-{}", half.year, half.half, request.unit);
+        let stem = format!("half-year-{}-h{}-{}", request.year, request.half, request.unit);
         let (content, media_type) = match request.format.as_str() {
             "xlsx" => (
                 pack.xlsx().map_err(internal)?,
@@ -328,6 +343,141 @@ impl Analytics for AnalyticsGrpc {
         };
         Ok(Response::new(ReportFile {
             filename: format!("{stem}.{}", request.format),
+            media_type: media_type.to_owned(),
+            content,
+        }))
+    }
+
+    async fn enter_obligation(&self, request: Request<ObligationRequest>) -> Result<Response<ObligationReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        if !crate::filings::REPORTS.contains(&request.report.as_str()) {
+            return Err(status(
+                ErrorCode::Invalid,
+                "one_of",
+                "report: one of half_year, quarterly, monthly",
+                Some("report"),
+            ));
+        }
+        if !domain::complaint::is_directory_id(&request.unit) {
+            return Err(status(
+                ErrorCode::Invalid,
+                "directory_id",
+                "unit: a unit id, 1 to 64 of a-z, 0-9, - and _",
+                Some("unit"),
+            ));
+        }
+        if request.staff.is_empty() || request.staff.len() > 20 {
+            return Err(status(
+                ErrorCode::Invalid,
+                "count",
+                "staff: 1 to 20 staff ids who file it",
+                Some("staff"),
+            ));
+        }
+        if let Some(bad) = request
+            .staff
+            .iter()
+            .position(|s| !domain::complaint::is_directory_id(s))
+        {
+            let field = format!("staff[{bad}]");
+            return Err(status(
+                ErrorCode::Invalid,
+                "directory_id",
+                &format!("{field}: a staff id"),
+                Some(&field),
+            ));
+        }
+        let obligation = crate::filings::Obligation {
+            tenant: tenant.to_string(),
+            report: request.report.clone(),
+            unit: request.unit.clone(),
+            staff: request.staff.clone(),
+        };
+        crate::filings::enter_obligation(&self.db, &obligation, &request.entered_by, self.clock.now())
+            .await
+            .map_err(internal)?;
+        Ok(Response::new(ObligationReply {
+            report: request.report,
+            unit: request.unit,
+            staff: request.staff,
+        }))
+    }
+
+    async fn file_report(&self, request: Request<FileRequest>) -> Result<Response<FilingView>, Status> {
+        use crate::filings::FileError;
+        use crate::reports::PackError;
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let period = crate::reports::Period::parse(&request.period).ok_or_else(|| {
+            status(
+                ErrorCode::Invalid,
+                "format",
+                "period: YYYY-MM, YYYY-Q1 to Q4 or YYYY-H1/H2",
+                Some("period"),
+            )
+        })?;
+        let org = load_org(&self.db, tenant.as_str()).await?;
+        let order = crate::filings::Order {
+            report: &request.report,
+            period,
+            unit: &request.unit,
+            by: &request.filed_by,
+        };
+        let filed = crate::filings::file(&self.db, tenant.as_str(), org, &order, self.clock.now())
+            .await
+            .map_err(|e| match e {
+                FileError::UnknownReport => status(ErrorCode::Invalid, "one_of", &e.to_string(), Some("report")),
+                FileError::WrongPeriod(..) => status(ErrorCode::Invalid, "format", &e.to_string(), Some("period")),
+                FileError::Pack(PackError::UnknownUnit(_) | PackError::NoOrganisation) => {
+                    status(ErrorCode::Invalid, "unknown", &e.to_string(), Some("unit"))
+                }
+                other => internal(other),
+            })?;
+        Ok(Response::new(filing_view(filed)))
+    }
+
+    async fn list_filings(&self, request: Request<ListFilingsRequest>) -> Result<Response<FilingsReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+        let filings = crate::filings::list(
+            &self.db,
+            tenant.as_str(),
+            optional(&request.unit).as_deref(),
+            optional(&request.period).as_deref(),
+        )
+        .await
+        .map_err(internal)?;
+        Ok(Response::new(FilingsReply {
+            filings: filings.into_iter().map(filing_view).collect(),
+        }))
+    }
+
+    async fn get_filing(&self, request: Request<GetFilingRequest>) -> Result<Response<ReportFile>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let media_type = match request.format.as_str() {
+            "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            _ => {
+                return Err(status(
+                    ErrorCode::Invalid,
+                    "one_of",
+                    "format: xlsx or docx",
+                    Some("format"),
+                ));
+            }
+        };
+        let (filed, content) = crate::filings::file_of(&self.db, tenant.as_str(), &request.id, &request.format)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| status(ErrorCode::NotFound, "not_found", "no such filing", Some("id")))?;
+        Ok(Response::new(ReportFile {
+            filename: format!(
+                "{}-{}-{}-v{}.{}",
+                filed.report, filed.period, filed.unit, filed.version, request.format
+            ),
             media_type: media_type.to_owned(),
             content,
         }))

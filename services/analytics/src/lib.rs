@@ -12,6 +12,8 @@ pub mod grpc;
 pub mod app;
 pub mod rebuild;
 pub mod reports;
+pub mod bench;
+pub mod filings;
 
 pub use app::App;
 

@@ -36,42 +36,150 @@ impl Language {
     }
 }
 
-/// A half of a year: 1 (January to June) or 2 (July to December).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Half {
-    pub year: i32,
-    pub half: u8,
+/// A reporting period: a month (statistics due by the 10th of the next), a quarter (due by the
+/// 15th of the month after it) or a half year (due by 30 July and 30 January).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Period {
+    Month { year: i32, month: u32 },
+    Quarter { year: i32, quarter: u32 },
+    Half { year: i32, half: u32 },
 }
 
-impl Half {
-    /// Its first and last local days, `YYYY-MM-DD`.
-    pub fn days(self) -> (String, String) {
-        match self.half {
-            1 => (format!("{}-01-01", self.year), format!("{}-06-30", self.year)),
-            _ => (format!("{}-07-01", self.year), format!("{}-12-31", self.year)),
+fn day(year: i32, month: u32, day: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default()
+}
+
+impl Period {
+    /// `2025-03`, `2025-Q1` or `2025-H1`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (year, rest) = text.split_once('-')?;
+        let year: i32 = year.parse().ok().filter(|y| (2000..=2100).contains(y))?;
+        let number = |digits: &str| digits.parse::<u32>().ok();
+        match rest.as_bytes().first()? {
+            b'Q' => number(&rest[1..])
+                .filter(|q| (1..=4).contains(q))
+                .map(|quarter| Self::Quarter { year, quarter }),
+            b'H' => number(&rest[1..])
+                .filter(|h| (1..=2).contains(h))
+                .map(|half| Self::Half { year, half }),
+            _ if rest.len() == 2 => number(rest)
+                .filter(|m| (1..=12).contains(m))
+                .map(|month| Self::Month { year, month }),
+            _ => None,
         }
     }
 
-    /// The half before it.
+    /// The period of this kind (`monthly`, `quarterly`, `half_year`) containing a day.
+    pub fn containing(kind: &str, date: chrono::NaiveDate) -> Option<Self> {
+        use chrono::Datelike as _;
+        let (year, month) = (date.year(), date.month());
+        match kind {
+            "monthly" => Some(Self::Month { year, month }),
+            "quarterly" => Some(Self::Quarter {
+                year,
+                quarter: (month - 1) / 3 + 1,
+            }),
+            "half_year" => Some(Self::Half {
+                year,
+                half: if month <= 6 { 1 } else { 2 },
+            }),
+            _ => None,
+        }
+    }
+
+    /// The kind of report filed for it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Month { .. } => "monthly",
+            Self::Quarter { .. } => "quarterly",
+            Self::Half { .. } => "half_year",
+        }
+    }
+
+    /// `2025-03`, `2025-Q1`, `2025-H1`.
+    pub fn key(self) -> String {
+        match self {
+            Self::Month { year, month } => format!("{year}-{month:02}"),
+            Self::Quarter { year, quarter } => format!("{year}-Q{quarter}"),
+            Self::Half { year, half } => format!("{year}-H{half}"),
+        }
+    }
+
+    pub fn year(self) -> i32 {
+        match self {
+            Self::Month { year, .. } | Self::Quarter { year, .. } | Self::Half { year, .. } => year,
+        }
+    }
+
+    fn first_and_months(self) -> (chrono::NaiveDate, u32) {
+        match self {
+            Self::Month { year, month } => (day(year, month, 1), 1),
+            Self::Quarter { year, quarter } => (day(year, (quarter - 1) * 3 + 1, 1), 3),
+            Self::Half { year, half } => (day(year, (half - 1) * 6 + 1, 1), 6),
+        }
+    }
+
+    /// Its first and last local days, `YYYY-MM-DD`.
+    pub fn days(self) -> (String, String) {
+        let (first, months) = self.first_and_months();
+        let next = first + chrono::Months::new(months);
+        let last = next.pred_opt().unwrap_or(next);
+        (
+            first.format("%Y-%m-%d").to_string(),
+            last.format("%Y-%m-%d").to_string(),
+        )
+    }
+
+    /// The period of the same kind before it.
     pub fn previous(self) -> Self {
-        match self.half {
-            1 => Self {
-                year: self.year - 1,
+        match self {
+            Self::Month { year, month: 1 } => Self::Month {
+                year: year - 1,
+                month: 12,
+            },
+            Self::Month { year, month } => Self::Month { year, month: month - 1 },
+            Self::Quarter { year, quarter: 1 } => Self::Quarter {
+                year: year - 1,
+                quarter: 4,
+            },
+            Self::Quarter { year, quarter } => Self::Quarter {
+                year,
+                quarter: quarter - 1,
+            },
+            Self::Half { year, half: 1 } => Self::Half {
+                year: year - 1,
                 half: 2,
             },
-            _ => Self {
-                year: self.year,
-                half: 1,
-            },
+            Self::Half { year, .. } => Self::Half { year, half: 1 },
+        }
+    }
+
+    /// The local day its report is due: the 10th of the next month; the 15th of the month after
+    /// a quarter; 30 July and 30 January for the halves.
+    pub fn due(self) -> chrono::NaiveDate {
+        use chrono::Datelike as _;
+        let (first, months) = self.first_and_months();
+        let next = first + chrono::Months::new(months);
+        match self {
+            Self::Month { .. } => next.with_day0(9).unwrap_or(next),
+            Self::Quarter { .. } => next.with_day0(14).unwrap_or(next),
+            Self::Half { .. } => next.with_day0(29).unwrap_or(next),
         }
     }
 
     fn title(self, language: Language) -> String {
-        match (language, self.half) {
-            (Language::Zh, 1) => format!("{}年上半年", self.year),
-            (Language::Zh, _) => format!("{}年下半年", self.year),
-            (Language::En, 1) => format!("first half of {}", self.year),
-            (Language::En, _) => format!("second half of {}", self.year),
+        let zh_quarter = ["一", "二", "三", "四"];
+        match (language, self) {
+            (Language::Zh, Self::Half { year, half: 1 }) => format!("{year}年上半年"),
+            (Language::Zh, Self::Half { year, .. }) => format!("{year}年下半年"),
+            (Language::Zh, Self::Quarter { year, quarter }) => {
+                format!("{year}年第{}季度", zh_quarter[(quarter as usize - 1).min(3)])
+            }
+            (Language::Zh, Self::Month { year, month }) => format!("{year}年{month}月"),
+            (Language::En, Self::Half { year, half: 1 }) => format!("first half of {year}"),
+            (Language::En, Self::Half { year, .. }) => format!("second half of {year}"),
+            (Language::En, Self::Quarter { year, quarter }) => format!("Q{quarter} {year}"),
+            (Language::En, Self::Month { year, month }) => format!("{year}-{month:02}"),
         }
     }
 }
@@ -91,10 +199,10 @@ pub struct HalfYearPack {
     pub organisation: String,
     pub unit: String,
     pub unit_name: String,
-    pub half: Half,
+    pub period: Period,
     pub language: Language,
     pub current: Figures,
-    /// Complaints received in the half before.
+    /// Complaints received in the period before.
     pub previous_complaints: u64,
     /// The unit's direct children, each over its subtree.
     pub branches: Vec<Branch>,
@@ -147,7 +255,7 @@ impl HalfYearPack {
         self.current.total.kpis().get(name).copied().unwrap_or(Ratio::of(0, 0))
     }
 
-    /// The change in complaints from the previous half, as a ratio of it.
+    /// The change in complaints from the previous period, as a ratio of it.
     pub fn change(&self) -> Option<f64> {
         (self.previous_complaints > 0).then(|| {
             (self.current.total.complaints as f64 - self.previous_complaints as f64) / self.previous_complaints as f64
@@ -167,13 +275,13 @@ impl HalfYearPack {
             count(
                 "previous_complaints",
                 "上期投诉量",
-                "complaints in the previous half",
+                "complaints in the previous period",
                 self.previous_complaints,
             ),
             Line {
                 key: "change",
                 zh: "环比变化",
-                en: "change from the previous half",
+                en: "change from the previous period",
                 value: self.change().unwrap_or(0.0),
                 parts: None,
             },
@@ -276,13 +384,13 @@ impl HalfYearPack {
                 "{}{}{}消费投诉处理工作报告",
                 self.organisation,
                 self.unit_name,
-                self.half.title(Language::Zh)
+                self.period.title(Language::Zh)
             ),
             Language::En => format!(
                 "{} {}: report on complaint handling, {}",
                 self.organisation,
                 self.unit_name,
-                self.half.title(Language::En)
+                self.period.title(Language::En)
             ),
         }
     }
@@ -375,7 +483,7 @@ impl HalfYearPack {
         let todo = || p(l.pick("（待填写）", "(to be completed)").to_owned());
         let mut doc =
             Docx::new().add_paragraph(Paragraph::new().add_run(Run::new().add_text(self.title()).bold().size(36)));
-        let (from, to) = self.half.days();
+        let (from, to) = self.period.days();
         doc = doc.add_paragraph(p(match l {
             Language::Zh => format!("报告期间：{from} 至 {to}"),
             Language::En => format!("Period: {from} to {to}"),
@@ -386,18 +494,18 @@ impl HalfYearPack {
             }
             (Some(c), Language::Zh) => format!("较上期 {} 件下降 {:.2}%", self.previous_complaints, -c * 100.0),
             (Some(c), Language::En) => format!(
-                "{:+.2}% from {} in the previous half",
+                "{:+.2}% from {} in the previous period",
                 c * 100.0,
                 self.previous_complaints
             ),
             (None, Language::Zh) => "上期无投诉".to_owned(),
-            (None, Language::En) => "none in the previous half".to_owned(),
+            (None, Language::En) => "none in the previous period".to_owned(),
         };
         doc = doc
             .add_paragraph(heading(l.pick("一、投诉总体情况", "1. Overview")))
             .add_paragraph(p(match l {
                 Language::Zh => format!("本期共受理投诉 {} 件，{}。", total.complaints, change),
-                Language::En => format!("{} complaints were received this half, {}.", total.complaints, change),
+                Language::En => format!("{} complaints were received this period, {}.", total.complaints, change),
             }))
             .add_paragraph(heading(l.pick("二、投诉分布", "2. Breakdown")));
         for (zh, en, rows) in self.tables() {
@@ -566,14 +674,15 @@ pub enum PackError {
     Store(#[from] store::Error),
 }
 
-/// Computes the half-year pack of `unit` (its whole subtree; head office's is the
+/// Computes the pack of `unit` for a period (the half-year report, or the monthly and
+/// quarterly statistics in its shape) (its whole subtree; head office's is the
 /// consolidation).
 pub async fn half_year(
     db: &store::Db,
     tenant: &str,
     org: Option<directory::Org>,
     unit: &str,
-    half: Half,
+    period: Period,
     language: Language,
 ) -> Result<HalfYearPack, PackError> {
     let org = org.ok_or(PackError::NoOrganisation)?;
@@ -596,13 +705,13 @@ pub async fn half_year(
         unit: unit.to_owned(),
         ..Default::default()
     };
-    let (from, to) = half.days();
+    let (from, to) = period.days();
     let mut current = Figures::default();
     crate::store::each_case(db, tenant, &from, &to, |case| current.add(&case, &tree, &filter)).await?;
-    let (from, to) = half.previous().days();
-    let mut previous = Figures::default();
-    crate::store::each_case(db, tenant, &from, &to, |case| previous.add(&case, &tree, &filter)).await?;
-    let entered = crate::store::denominators(db, tenant, half.year).await?;
+    let (from, to) = period.previous().days();
+    let subtree: Vec<String> = tree.subtree(unit);
+    let previous_complaints = crate::store::complaints(db, tenant, &from, &to, &subtree).await?;
+    let entered = crate::store::denominators(db, tenant, period.year()).await?;
     let denominator_of = |u: &str| (!entered.is_empty()).then(|| crate::figures::denominator_of(u, &tree, &entered));
     let branches = children
         .into_iter()
@@ -617,11 +726,44 @@ pub async fn half_year(
         organisation,
         unit: unit.to_owned(),
         unit_name,
-        half,
+        period,
         language,
-        previous_complaints: previous.total.complaints,
+        previous_complaints,
         branches,
         denominator: denominator_of(unit),
         current,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse_and_fall_due_on_the_filing_calendar() {
+        let due = |text: &str| Period::parse(text).expect(text).due().to_string();
+        assert_eq!(due("2025-H1"), "2025-07-30");
+        assert_eq!(due("2025-H2"), "2026-01-30");
+        assert_eq!(due("2025-03"), "2025-04-10");
+        assert_eq!(due("2025-12"), "2026-01-10");
+        assert_eq!(due("2025-Q4"), "2026-01-15");
+        let days = |text: &str| Period::parse(text).expect(text).days();
+        assert_eq!(days("2024-02"), ("2024-02-01".into(), "2024-02-29".into()));
+        assert_eq!(days("2025-Q3"), ("2025-07-01".into(), "2025-09-30".into()));
+        assert_eq!(days("2025-H2"), ("2025-07-01".into(), "2025-12-31".into()));
+        assert_eq!(Period::parse("2025-01").expect("month").previous().key(), "2024-12");
+        assert_eq!(Period::parse("2025-Q1").expect("quarter").previous().key(), "2024-Q4");
+        for bad in ["2025", "2025-13", "2025-Q5", "2025-H3", "1999-H1", "2025-3", "x-H1"] {
+            assert_eq!(Period::parse(bad), None, "{bad}");
+        }
+        let day = chrono::NaiveDate::from_ymd_opt(2025, 8, 17).expect("day");
+        assert_eq!(
+            Period::containing("half_year", day).map(Period::key).as_deref(),
+            Some("2025-H2")
+        );
+        assert_eq!(
+            Period::containing("quarterly", day).map(Period::key).as_deref(),
+            Some("2025-Q3")
+        );
+    }
 }

@@ -34,6 +34,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0103_mass_events.sql"),
         postgres: include_str!("../migrations/postgres/0103_mass_events.sql"),
     },
+    Migration {
+        version: 104,
+        name: "filings",
+        sqlite: include_str!("../migrations/sqlite/0104_filings.sql"),
+        postgres: include_str!("../migrations/postgres/0104_filings.sql"),
+    },
 ];
 
 /// What one event changes.
@@ -327,39 +333,43 @@ pub async fn organisation(db: &Db, tenant: &str) -> Result<Option<String>, Error
     Ok(row.map(|row| row.try_get("body_json")).transpose()?)
 }
 
+/// The columns the figures read, the comparisons of instants done by the database (normalised
+/// text compares as time), so a row carries numbers rather than a dozen strings.
 const CASE_COLUMNS: &str = "coalesce(kind, '') AS kind, coalesce(channel, '') AS channel,
     coalesce(source, '') AS source, coalesce(category, '') AS category, coalesce(product, '') AS product,
     coalesce(unit, registered_unit, '') AS unit, coalesce(handler, taken_by, '') AS staff, coalesce(codes, '') AS codes,
-    coalesce(received_month, '') AS month, accepted_at, imported, acknowledgement_due_at, acknowledged_at,
-    first_contact_due_at, first_contact_at, resolved_at, resolved_due_at, closed_at, on_the_spot, imported_closed,
-    imported_timely, repeat_case, reopens, escalated_outside_at, callbacks_attempted, callbacks_successful,
-    callbacks_satisfied, findings, substantiated, compensation_fen, received_s, resolved_s,
-    coalesce(severity, '') AS severity, mass_event";
+    coalesce(received_month, '') AS month,
+    CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END AS accepted, imported,
+    CASE WHEN acknowledgement_due_at IS NOT NULL THEN 1 ELSE 0 END AS acknowledgement_due,
+    CASE WHEN acknowledged_at <= acknowledgement_due_at THEN 1 ELSE 0 END AS acknowledged_on_time,
+    CASE WHEN first_contact_due_at IS NOT NULL THEN 1 ELSE 0 END AS first_contact_due,
+    CASE WHEN first_contact_at <= first_contact_due_at THEN 1 ELSE 0 END AS first_contact_on_time,
+    CASE WHEN resolved_at IS NOT NULL THEN 1 ELSE 0 END AS resolved,
+    CASE WHEN resolved_due_at IS NOT NULL THEN 1 ELSE 0 END AS resolution_due,
+    CASE WHEN resolved_at <= resolved_due_at THEN 1 ELSE 0 END AS resolved_on_time,
+    CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END AS closed_here,
+    on_the_spot, imported_closed, imported_timely, repeat_case, reopens,
+    CASE WHEN escalated_outside_at IS NOT NULL THEN 1 ELSE 0 END AS escalated_outside,
+    callbacks_attempted, callbacks_successful, callbacks_satisfied, findings, substantiated, compensation_fen,
+    received_s, resolved_s, coalesce(severity, '') AS severity, mass_event";
 
 fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
-    let text = |column: &str| row.try_get::<Option<String>, _>(column);
     let number = |column: &str| row.try_get::<Option<i64>, _>(column).map(Option::unwrap_or_default);
+    let flag = |column: &str| number(column).map(|n| n != 0);
     let count = |column: &str| number(column).map(|n| n.max(0) as u64);
-    let on_time = |done: Option<String>, due: &Option<String>| match (done, due) {
-        (Some(done), Some(due)) => done <= *due,
-        _ => false,
-    };
-    let imported = number("imported")? != 0;
-    let on_the_spot = number("on_the_spot")? != 0;
-    let closed = text("closed_at")?.is_some() || on_the_spot || number("imported_closed")? != 0;
-    let resolved_at = text("resolved_at")?;
-    let resolved_due = text("resolved_due_at")?;
+    let imported = flag("imported")?;
+    let on_the_spot = flag("on_the_spot")?;
+    let closed = flag("closed_here")? || on_the_spot || flag("imported_closed")?;
+    let resolved = flag("resolved")?;
     let timely = if on_the_spot {
         Some(true)
     } else if imported {
         row.try_get::<Option<i64>, _>("imported_timely")?.map(|flag| flag != 0)
-    } else if closed && resolved_at.is_some() && resolved_due.is_some() {
-        Some(on_time(resolved_at.clone(), &resolved_due))
+    } else if closed && resolved && flag("resolution_due")? {
+        Some(flag("resolved_on_time")?)
     } else {
         None
     };
-    let acknowledgement_due = text("acknowledgement_due_at")?;
-    let first_contact_due = text("first_contact_due_at")?;
     let handling_minutes = match (
         row.try_get::<Option<i64>, _>("received_s")?,
         row.try_get::<Option<i64>, _>("resolved_s")?,
@@ -378,28 +388,28 @@ fn case_row(row: &sqlx::any::AnyRow) -> Result<CaseRow, sqlx::Error> {
         staff: row.try_get("staff")?,
         codes: codes.split('|').filter(|c| !c.is_empty()).map(str::to_owned).collect(),
         month: row.try_get("month")?,
-        accepted: text("accepted_at")?.is_some(),
+        accepted: flag("accepted")?,
         imported,
-        acknowledged_on_time: on_time(text("acknowledged_at")?, &acknowledgement_due),
-        acknowledgement_due: acknowledgement_due.is_some(),
-        first_contact_on_time: on_time(text("first_contact_at")?, &first_contact_due),
-        first_contact_due: first_contact_due.is_some(),
-        resolved: resolved_at.is_some(),
+        acknowledgement_due: flag("acknowledgement_due")?,
+        acknowledged_on_time: flag("acknowledged_on_time")?,
+        first_contact_due: flag("first_contact_due")?,
+        first_contact_on_time: flag("first_contact_on_time")?,
+        resolved,
         closed,
         timely,
         on_the_spot,
-        repeat: number("repeat_case")? != 0,
+        repeat: flag("repeat_case")?,
         reopened: number("reopens")? > 0,
-        escalated_outside: text("escalated_outside_at")?.is_some(),
+        escalated_outside: flag("escalated_outside")?,
         callbacks_attempted: count("callbacks_attempted")?,
         callbacks_successful: count("callbacks_successful")?,
         callbacks_satisfied: count("callbacks_satisfied")?,
         has_finding: number("findings")? > 0,
-        substantiated: number("substantiated")? != 0,
+        substantiated: flag("substantiated")?,
         compensation_fen: count("compensation_fen")?,
         handling_minutes,
         severity: row.try_get("severity")?,
-        mass_event: number("mass_event")? != 0,
+        mass_event: flag("mass_event")?,
     })
 }
 
@@ -417,6 +427,26 @@ pub async fn each_case(
         each(case_row(&row)?);
     }
     Ok(())
+}
+
+/// Complaints (kinds `complaint` and `report`) received between two local days by the units
+/// given (their handling unit, else the unit registered).
+pub async fn complaints(db: &Db, tenant: &str, from: &str, to: &str, units: &[String]) -> Result<u64, Error> {
+    let mut total = 0;
+    for chunk in units.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT count(*) FROM case_facts WHERE tenant = $1 AND received_day BETWEEN $2 AND $3
+             AND kind IN ('complaint', 'report') AND coalesce(unit, registered_unit, '') IN ({})",
+            list.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(tenant).bind(from).bind(to);
+        for unit in chunk {
+            query = query.bind(unit);
+        }
+        total += query.fetch_one(db.reader()).await?.max(0) as u64;
+    }
+    Ok(total)
 }
 
 /// The customers and outlets the organisation entered for a year, by unit.

@@ -219,6 +219,18 @@ pub fn router(state: State) -> Router {
             get(api::analytics::half_year_report),
         )
         .route(
+            "/api/v1/analytics/obligations/{report}/{unit}",
+            axum::routing::put(api::analytics::put_obligation),
+        )
+        .route(
+            "/api/v1/analytics/filings",
+            get(api::analytics::list_filings).post(api::analytics::file_report),
+        )
+        .route(
+            "/api/v1/analytics/filings/{id}/{format}",
+            get(api::analytics::get_filing),
+        )
+        .route(
             "/api/v1/analytics/denominators/{unit}/{year}",
             axum::routing::put(api::analytics::put_denominator),
         )

@@ -177,6 +177,80 @@ pub struct ReportFile {
     #[prost(bytes = "vec", tag = "3")]
     pub content: ::prost::alloc::vec::Vec<u8>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ObligationRequest {
+    /// half_year, quarterly or monthly.
+    #[prost(string, tag = "1")]
+    pub report: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    /// The staff who file it (directory ids).
+    #[prost(string, repeated, tag = "3")]
+    pub staff: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+    #[prost(string, tag = "4")]
+    pub entered_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ObligationReply {
+    #[prost(string, tag = "1")]
+    pub report: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, repeated, tag = "3")]
+    pub staff: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FileRequest {
+    #[prost(string, tag = "1")]
+    pub report: ::prost::alloc::string::String,
+    /// YYYY-MM, YYYY-Q1..Q4 or YYYY-H1/H2, matching the report.
+    #[prost(string, tag = "2")]
+    pub period: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub filed_by: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct FilingView {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub report: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub period: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(uint32, tag = "5")]
+    pub version: u32,
+    #[prost(string, tag = "6")]
+    pub filed_by: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub filed_at: ::prost::alloc::string::String,
+    /// Of the XLSX and the DOCX, in that order.
+    #[prost(string, tag = "8")]
+    pub sha256: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListFilingsRequest {
+    #[prost(string, tag = "1")]
+    pub unit: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub period: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct FilingsReply {
+    #[prost(message, repeated, tag = "1")]
+    pub filings: ::prost::alloc::vec::Vec<FilingView>,
+}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetFilingRequest {
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// xlsx or docx.
+    #[prost(string, tag = "2")]
+    pub format: ::prost::alloc::string::String,
+}
 /// Generated client implementations.
 pub mod analytics_client {
     #![allow(
@@ -330,6 +404,99 @@ pub mod analytics_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// Filings (decision 0012): who files which report for which unit; file a pack (logged as
+        /// the next version, announced as analytics.report.ready); the log; a filed pack's file.
+        pub async fn enter_obligation(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ObligationRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ObligationReply>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/EnterObligation",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.analytics.v1.Analytics", "EnterObligation"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn file_report(
+            &mut self,
+            request: impl tonic::IntoRequest<super::FileRequest>,
+        ) -> std::result::Result<tonic::Response<super::FilingView>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/FileReport",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.analytics.v1.Analytics", "FileReport"));
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn list_filings(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListFilingsRequest>,
+        ) -> std::result::Result<tonic::Response<super::FilingsReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/ListFilings",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.analytics.v1.Analytics", "ListFilings"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn get_filing(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetFilingRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/GetFiling",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.analytics.v1.Analytics", "GetFiling"));
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn case_history(
             &mut self,
             request: impl tonic::IntoRequest<
@@ -390,6 +557,24 @@ pub mod analytics_server {
         async fn half_year_report(
             &self,
             request: tonic::Request<super::HalfYearRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status>;
+        /// Filings (decision 0012): who files which report for which unit; file a pack (logged as
+        /// the next version, announced as analytics.report.ready); the log; a filed pack's file.
+        async fn enter_obligation(
+            &self,
+            request: tonic::Request<super::ObligationRequest>,
+        ) -> std::result::Result<tonic::Response<super::ObligationReply>, tonic::Status>;
+        async fn file_report(
+            &self,
+            request: tonic::Request<super::FileRequest>,
+        ) -> std::result::Result<tonic::Response<super::FilingView>, tonic::Status>;
+        async fn list_filings(
+            &self,
+            request: tonic::Request<super::ListFilingsRequest>,
+        ) -> std::result::Result<tonic::Response<super::FilingsReply>, tonic::Status>;
+        async fn get_filing(
+            &self,
+            request: tonic::Request<super::GetFilingRequest>,
         ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status>;
         async fn case_history(
             &self,
@@ -595,6 +780,184 @@ pub mod analytics_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = HalfYearReportSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/EnterObligation" => {
+                    #[allow(non_camel_case_types)]
+                    struct EnterObligationSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::ObligationRequest>
+                    for EnterObligationSvc<T> {
+                        type Response = super::ObligationReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ObligationRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::enter_obligation(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = EnterObligationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/FileReport" => {
+                    #[allow(non_camel_case_types)]
+                    struct FileReportSvc<T: Analytics>(pub Arc<T>);
+                    impl<T: Analytics> tonic::server::UnaryService<super::FileRequest>
+                    for FileReportSvc<T> {
+                        type Response = super::FilingView;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::FileRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::file_report(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = FileReportSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/ListFilings" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListFilingsSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::ListFilingsRequest>
+                    for ListFilingsSvc<T> {
+                        type Response = super::FilingsReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListFilingsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::list_filings(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListFilingsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/GetFiling" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetFilingSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::GetFilingRequest>
+                    for GetFilingSvc<T> {
+                        type Response = super::ReportFile;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetFilingRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::get_filing(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetFilingSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

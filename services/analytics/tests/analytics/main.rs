@@ -2,11 +2,13 @@
 //! events consumed by the real service from the embedded log, the figures asked over gRPC.
 
 mod generate;
+mod filings;
 mod kpis;
 mod packs;
 mod rebuild;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use analytics::App;
 use bus::Transport;
@@ -31,13 +33,29 @@ pub const PARTITIONS: u32 = 4;
 
 impl Running {
     pub async fn start(target: &StoreTarget, file: &str) -> Self {
+        Self::start_with(
+            target,
+            file,
+            Arc::new(domain::clock::SystemClock),
+            Duration::from_secs(60),
+        )
+        .await
+    }
+
+    /// With this clock, looking at the filing calendar this often.
+    pub async fn start_with(
+        target: &StoreTarget,
+        file: &str,
+        clock: Arc<dyn domain::Clock>,
+        reminders_every: Duration,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("a directory");
         let log = EmbeddedLog::open(&dir.path().join("bus.db"), EmbeddedOptions::default())
             .await
             .expect("the log opens");
         let platform = Platform {
             transport: Arc::new(log.clone()),
-            clock: Arc::new(domain::clock::SystemClock),
+            clock,
             partitions: PARTITIONS,
         };
         let config = HostConfig {
@@ -47,7 +65,8 @@ impl Running {
         };
         let app = App::build(config, platform, &mut Registry::default())
             .await
-            .expect("analytics starts");
+            .expect("analytics starts")
+            .reminders_every(reminders_every);
         let addr = app.addr();
         let shutdown = CancellationToken::new();
         let stop = shutdown.clone();

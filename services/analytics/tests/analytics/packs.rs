@@ -280,7 +280,7 @@ async fn a_half_year_pack_reads_back_with_the_kpi_apis_totals_and_head_office_su
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        first.iter().any(|p| p.contains("complaints were received this half")),
+        first.iter().any(|p| p.contains("complaints were received this period")),
         "{first:?}"
     );
 

@@ -353,7 +353,6 @@ pub async fn half_year_report(
     headers: HeaderMap,
     query: Result<Query<HalfYearQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse as _;
     let caller = auth::required_caller(&state, &headers).await?;
     if !matches!(caller.role.as_str(), "admin" | "staff") {
         return Err(ApiError::new(
@@ -388,6 +387,277 @@ pub async fn half_year_report(
         .await
         .map_err(|s| ApiError::from_status(s, "analytics"))?
         .into_inner();
+    Ok(attachment(file))
+}
+
+/// Who files a report for a unit.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObligationBody {
+    /// Staff ids (1 to 20) who file it; the filing calendar reminds them.
+    #[schema(min_items = 1, max_items = 20)]
+    pub staff: Vec<String>,
+}
+
+/// An obligation as entered.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObligationReply {
+    pub report: String,
+    pub unit: String,
+    pub staff: Vec<String>,
+}
+
+/// Enters who files `report` (`half_year`, `quarterly`, `monthly`) for `unit`. The filing
+/// calendar then tells them a week before each period's due day, and again once it is overdue,
+/// until the pack is filed.
+#[utoipa::path(
+    put,
+    path = "/api/v1/analytics/obligations/{report}/{unit}",
+    params(
+        ("report" = String, Path, description = "half_year, quarterly or monthly"),
+        ("unit" = String, Path, description = "The unit that files it"),
+    ),
+    request_body = ObligationBody,
+    responses(
+        (status = 200, description = "Entered", body = ObligationReply),
+        (status = 400, description = "Malformed JSON", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Only the administrator enters obligations", body = crate::api::error::ErrorBody),
+        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
+        (status = 422, description = "An unknown report, a bad unit or staff id (named)", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_obligation(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    Path((report, unit)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<axum::Json<ObligationReply>, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !caller.is_admin() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "only the administrator enters obligations",
+        ));
+    }
+    let (body, _): (ObligationBody, _) = super::body::json(&headers, &body)?;
+    let request = rpc::analytics::v1::ObligationRequest {
+        report,
+        unit,
+        staff: body.staff,
+        entered_by: caller.staff.clone().unwrap_or_else(|| caller.credential_id.clone()),
+    };
+    let reply = state
+        .peers
+        .analytics
+        .clone()
+        .enter_obligation(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok(axum::Json(ObligationReply {
+        report: reply.report,
+        unit: reply.unit,
+        staff: reply.staff,
+    }))
+}
+
+/// What to file.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileBody {
+    /// `half_year`, `quarterly` or `monthly`.
+    pub report: String,
+    /// `YYYY-H1`/`YYYY-H2`, `YYYY-Q1`..`Q4` or `YYYY-MM`, matching the report.
+    pub period: String,
+    pub unit: String,
+}
+
+/// A filing as logged: what, which version, by whom, when.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FilingView {
+    pub id: String,
+    pub report: String,
+    pub period: String,
+    pub unit: String,
+    pub version: u32,
+    pub filed_by: String,
+    pub filed_at: String,
+    /// SHA-256 of the XLSX and the DOCX, in that order.
+    pub sha256: String,
+    /// Where its files are.
+    pub xlsx: String,
+    pub docx: String,
+}
+
+fn filing_view(f: rpc::analytics::v1::FilingView) -> FilingView {
+    FilingView {
+        xlsx: format!("/api/v1/analytics/filings/{}/xlsx", f.id),
+        docx: format!("/api/v1/analytics/filings/{}/docx", f.id),
+        id: f.id,
+        report: f.report,
+        period: f.period,
+        unit: f.unit,
+        version: f.version,
+        filed_by: f.filed_by,
+        filed_at: f.filed_at,
+        sha256: f.sha256,
+    }
+}
+
+/// Files a pack: renders the unit's report for the period (XLSX and DOCX), logs it as the next
+/// version with who filed it and when, and tells the staff who file it (`report.ready`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/analytics/filings",
+    request_body = FileBody,
+    responses(
+        (status = 201, description = "Filed", body = FilingView),
+        (status = 400, description = "Malformed JSON", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Filings are made by staff", body = crate::api::error::ErrorBody),
+        (status = 415, description = "Not JSON", body = crate::api::error::ErrorBody),
+        (status = 422, description = "An unknown report or unit, or a period of another shape (named)", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn file_report(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, axum::Json<FilingView>), ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !matches!(caller.role.as_str(), "admin" | "staff") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "filings are made by staff",
+        ));
+    }
+    let (body, _): (FileBody, _) = super::body::json(&headers, &body)?;
+    let request = rpc::analytics::v1::FileRequest {
+        report: body.report,
+        period: body.period,
+        unit: body.unit,
+        filed_by: caller.staff.clone().unwrap_or_else(|| caller.credential_id.clone()),
+    };
+    let filed = state
+        .peers
+        .analytics
+        .clone()
+        .file_report(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok((StatusCode::CREATED, axum::Json(filing_view(filed))))
+}
+
+/// Which filings.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FilingsQuery {
+    pub unit: Option<String>,
+    pub period: Option<String>,
+}
+
+/// The filing log, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/filings",
+    params(FilingsQuery),
+    responses(
+        (status = 200, description = "The log", body = Vec<FilingView>),
+        (status = 400, description = "A malformed query", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Filings are for staff", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_filings(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    query: Result<Query<FilingsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<Vec<FilingView>>, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !matches!(caller.role.as_str(), "admin" | "staff") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "filings are for staff",
+        ));
+    }
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+    })?;
+    let request = rpc::analytics::v1::ListFilingsRequest {
+        unit: query.unit.unwrap_or_default(),
+        period: query.period.unwrap_or_default(),
+    };
+    let reply = state
+        .peers
+        .analytics
+        .clone()
+        .list_filings(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok(axum::Json(reply.filings.into_iter().map(filing_view).collect()))
+}
+
+/// A filed pack's file, as it was filed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/filings/{id}/{format}",
+    params(
+        ("id" = String, Path, description = "The filing's id"),
+        ("format" = String, Path, description = "xlsx or docx"),
+    ),
+    responses(
+        (status = 200, description = "The file, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Filings are for staff", body = crate::api::error::ErrorBody),
+        (status = 404, description = "No such filing", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A format other than xlsx or docx", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn get_filing(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    Path((id, format)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !matches!(caller.role.as_str(), "admin" | "staff") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "filings are for staff",
+        ));
+    }
+    let file = state
+        .peers
+        .analytics
+        .clone()
+        .get_filing(with_tenant(
+            &caller.tenant,
+            rpc::analytics::v1::GetFilingRequest { id, format },
+        ))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok(attachment(file).into_response())
+}
+
+/// A report file as a download.
+fn attachment(file: rpc::analytics::v1::ReportFile) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
     let mut response = (StatusCode::OK, file.content).into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&file.media_type) {
@@ -397,5 +667,5 @@ pub async fn half_year_report(
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    response
 }
