@@ -594,6 +594,37 @@ async fn half_year_pack_over_http(sandbox: &Sandbox) {
         .find(|row| row[0] == "received")
         .map(|row| row[2].as_f64().expect("a value") as u64);
     assert_eq!(received, kpis["total"].as_u64(), "{kpis}");
+    // Filed through the log: who files it, the filing, the log, the file as filed.
+    let (status, entered) = e2e::send(
+        sandbox
+            .api(Method::PUT, "/api/v1/analytics/obligations/half_year/gd-branch")
+            .json(&json!({"staff": ["gd-branch-president"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{entered}");
+    let (status, filed) = e2e::send(
+        sandbox
+            .api(Method::POST, "/api/v1/analytics/filings")
+            .json(&json!({"report": "half_year", "period": "2026-H2", "unit": "gd-branch"})),
+    )
+    .await;
+    assert_eq!((status, filed["version"].as_u64()), (201, Some(1)), "{filed}");
+    let (status, log) = e2e::send(sandbox.api(Method::GET, "/api/v1/analytics/filings?unit=gd-branch")).await;
+    assert_eq!((status, log[0]["id"].clone()), (200, filed["id"].clone()), "{log}");
+    let response = sandbox
+        .api(Method::GET, filed["docx"].as_str().expect("the DOCX's link"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(&response.bytes().await.expect("the file")[..2], b"PK");
+    let (status, refused) = e2e::send(
+        sandbox
+            .api(Method::POST, "/api/v1/analytics/filings")
+            .json(&json!({"report": "half_year", "period": "2026-07", "unit": "gd-branch"})),
+    )
+    .await;
+    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("period")), "{refused}");
     for (query, field) in [
         ("year=2026&half=3&unit=hq&format=xlsx", "half"),
         ("year=2026&half=2&unit=atlantis&format=xlsx", "unit"),
