@@ -624,7 +624,11 @@ async fn half_year_pack_over_http(sandbox: &Sandbox) {
             .json(&json!({"report": "half_year", "period": "2026-07", "unit": "gd-branch"})),
     )
     .await;
-    assert_eq!((status, refused["error"]["field"].as_str()), (422, Some("period")), "{refused}");
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (422, Some("period")),
+        "{refused}"
+    );
     for (query, field) in [
         ("year=2026&half=3&unit=hq&format=xlsx", "half"),
         ("year=2026&half=2&unit=atlantis&format=xlsx", "unit"),

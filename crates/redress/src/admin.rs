@@ -59,23 +59,6 @@ async fn analytics_store(target: &AnalyticsTarget) -> anyhow::Result<AnalyticsSt
     }
 }
 
-/// The data directory's lock, as `redress up` takes it; refused while it runs.
-fn lock_data_dir(dir: &std::path::Path) -> anyhow::Result<std::fs::File> {
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("redress.lock"))
-        .context("opening the data directory's lock file")?;
-    match lock.try_lock() {
-        Ok(()) => Ok(lock),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            anyhow::bail!("redress up is running on {}: stop it before --swap", dir.display())
-        }
-        Err(std::fs::TryLockError::Error(error)) => Err(error).context("locking the data directory"),
-    }
-}
-
 fn print_digests(label: &str, digests: &[analytics::rebuild::TableDigest]) {
     for digest in digests {
         println!("{label} {digest}");
@@ -98,7 +81,10 @@ async fn analytics_command(command: AdminAnalyticsCommand) -> anyhow::Result<()>
         } => {
             // Swapping needs `redress up` stopped: hold its lock for the whole rebuild.
             let _lock = match (&target.data_dir, swap) {
-                (Some(dir), true) => Some(lock_data_dir(dir)?),
+                (Some(dir), true) => Some(
+                    redress::embedded::lock_data_dir(dir)
+                        .map_err(|e| anyhow::anyhow!("{e}: stop redress up before --swap"))?,
+                ),
                 _ => None,
             };
             let store = analytics_store(&target).await?;

@@ -56,7 +56,7 @@ fn analytics(args: BenchArgs) -> anyhow::Result<()> {
         args.postgres_url,
     ))?;
     println!(
-        "analytics ({} store): {} cases generated in {:.1} s; the half-year pack of {} cases (two halves' figures, XLSX {} B, DOCX {} B) in {:.2} s; \
+        "analytics ({} store): {} cases generated in {:.1} s; the half-year pack of {} cases (the half's figures and the half before's count, XLSX {} B, DOCX {} B) in {:.2} s; \
          a plain GROUP BY over the same rows in {:.2} s; ratio {:.1}x; unit count mismatches {}; peak RSS {:.0} MiB (before the pack {:.0} MiB)",
         figures["store"].as_str().unwrap_or(""),
         figures["cases"],

@@ -3,7 +3,7 @@
 //! both start the product through [`start`].
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -311,4 +311,22 @@ async fn named(
     run: impl std::future::Future<Output = Result<(), runtime::BoxError>>,
 ) -> anyhow::Result<()> {
     run.await.map_err(|e| anyhow::anyhow!("{name}: {e}"))
+}
+
+/// Takes the data directory's lock (`redress.lock`): one process per data directory, released
+/// when the process dies. Refused while another holds it.
+pub fn lock_data_dir(dir: &Path) -> anyhow::Result<std::fs::File> {
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("redress.lock"))
+        .context("opening the data directory's lock file")?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            anyhow::bail!("another redress process is using the data directory {}", dir.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => Err(error).context("locking the data directory"),
+    }
 }

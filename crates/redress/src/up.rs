@@ -16,21 +16,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let dir = args.data_dir.clone();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
     // One process per data directory: an operating-system lock, released when the process dies.
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("redress.lock"))
-        .context("opening the data directory's lock file")?;
-    match lock.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            anyhow::bail!("another redress process is using the data directory {}", dir.display())
-        }
-        Err(std::fs::TryLockError::Error(error)) => {
-            return Err(error).context("locking the data directory");
-        }
-    }
+    let lock = embedded::lock_data_dir(&dir)?;
     let mut running = embedded::start(Options {
         data_dir: dir,
         http: args.http,

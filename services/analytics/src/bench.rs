@@ -165,7 +165,7 @@ pub async fn generate(db: &Db, n: usize, seed: u64) -> Result<f64, store::Error>
 pub struct Measured {
     pub cases: usize,
     pub generate_seconds: f64,
-    /// The half-year pack: figures for the half and the half before, rendered as XLSX and DOCX.
+    /// The half-year pack: the half's figures and the half before's count, rendered as XLSX and DOCX.
     pub pack_seconds: f64,
     pub xlsx_bytes: usize,
     pub docx_bytes: usize,

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bus::consumer::ConsumerOptions;
 use chrono::{TimeZone, Utc};
 use domain::clock::ManualClock;
 use rpc::analytics::v1::{FileRequest, GetFilingRequest, ListFilingsRequest, ObligationRequest};
@@ -13,8 +12,8 @@ use rpc::events::v1::{ReportDue, ReportReady};
 use runtime::grpc::with_tenant;
 use testkit::stores::StoreTarget;
 
+use crate::Running;
 use crate::generate::{self, Stream, TENANT};
-use crate::{PARTITIONS, Running};
 
 /// The events analytics published on one subject kind, decoded.
 async fn published<T: prost::Message + Default>(running: &Running, event: &str) -> Vec<T> {
@@ -47,12 +46,7 @@ async fn the_filing_calendar_reminds_once_per_stage_and_every_filing_is_logged_a
     ));
     let running = Running::start_with(target, "analytics.db", clock.clone(), Duration::from_millis(100)).await;
     running.publish(&Stream::of(&generate::cases(600, 3)).events).await;
-    let consumer = ConsumerOptions::new(analytics::SERVICE, analytics::CONSUMES, PARTITIONS);
-    testkit::wait_until(Duration::from_secs(60), || async {
-        (bus::consumer::pending(&running.log, &consumer).await.ok()? == 0).then_some(())
-    })
-    .await
-    .expect("analytics caught up");
+    running.caught_up().await;
     let client = || running.client.clone();
     for request in [
         obligation("half_year", "north", "north-crm"),

@@ -96,6 +96,16 @@ impl Running {
         }
     }
 
+    /// Waits until the service has applied every event on the log.
+    pub async fn caught_up(&self) {
+        let consumer = bus::consumer::ConsumerOptions::new(analytics::SERVICE, analytics::CONSUMES, PARTITIONS);
+        testkit::wait_until(Duration::from_secs(120), || async {
+            (bus::consumer::pending(&self.log, &consumer).await.ok()? == 0).then_some(())
+        })
+        .await
+        .expect("analytics caught up with the log");
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         self.task.await.expect("stopped");

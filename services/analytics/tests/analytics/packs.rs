@@ -3,17 +3,15 @@
 //! the KPI API, head office's consolidation equal to the sum of the branches.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use bus::consumer::ConsumerOptions;
 use chrono::{TimeZone, Utc};
 use rpc::analytics::v1::{DenominatorRequest, HalfYearRequest, KpisReply, KpisRequest};
 use runtime::grpc::with_tenant;
 use serde_json::Value;
 use testkit::stores::StoreTarget;
 
+use crate::Running;
 use crate::generate::{self, Stream, TENANT};
-use crate::{PARTITIONS, Running};
 
 /// A pack read back by the Python reader.
 fn read(kind: &str, content: &[u8]) -> Value {
@@ -128,12 +126,7 @@ async fn a_half_year_pack_reads_back_with_the_kpi_apis_totals_and_head_office_su
             .expect("entered");
     }
     running.publish(&Stream::of(&cases).events).await;
-    let consumer = ConsumerOptions::new(analytics::SERVICE, analytics::CONSUMES, PARTITIONS);
-    testkit::wait_until(Duration::from_secs(120), || async {
-        (bus::consumer::pending(&running.log, &consumer).await.ok()? == 0).then_some(())
-    })
-    .await
-    .expect("analytics caught up");
+    running.caught_up().await;
 
     let mut summaries = BTreeMap::new();
     for unit in ["north", "south", "hq"] {

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bus::consumer::ConsumerOptions;
 use rpc::analytics::v1::DenominatorRequest;
 use runtime::grpc::with_tenant;
 use store::{Db, OpenOptions};
@@ -32,13 +31,7 @@ async fn rebuilding_from_the_stream_gives_byte_identical_tables(target: &StoreTa
         .await
         .expect("entered");
     running.publish(&stream.events).await;
-    let live_consumer = ConsumerOptions::new(analytics::SERVICE, analytics::CONSUMES, PARTITIONS);
-    let caught_up = testkit::wait_until(Duration::from_secs(120), || async {
-        let pending = bus::consumer::pending(&running.log, &live_consumer).await.ok()?;
-        (pending == 0).then_some(())
-    })
-    .await;
-    assert!(caught_up.is_some(), "the live service caught up");
+    running.caught_up().await;
     let live = Db::connect(
         &target.url("analytics.db"),
         analytics::store::MIGRATIONS,
