@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use rpc::analytics::v1::{
     Breakdown, DenominatorReply, DenominatorRequest, FileRequest, FilingView, FilingsReply, GetFilingRequest,
-    HalfYearRequest, Handling, Inspections, KpisReply, KpisRequest, ListFilingsRequest, ObligationReply,
-    ObligationRequest, Ratio, ReportFile,
+    HalfYearRequest, Handling, HotspotsReply, HotspotsRequest, Inspections, KpisReply, KpisRequest, ListFilingsRequest,
+    ObligationReply, ObligationRequest, Ratio, ReportFile, Trend,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
@@ -345,6 +345,75 @@ impl Analytics for AnalyticsGrpc {
             filename: format!("{stem}.{}", request.format),
             media_type: media_type.to_owned(),
             content,
+        }))
+    }
+
+    async fn hotspots(&self, request: Request<HotspotsRequest>) -> Result<Response<HotspotsReply>, Status> {
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let from = day("from", &request.from)?;
+        let to = day("to", &request.to)?;
+        let parse = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default();
+        let (start, end) = (parse(&from), parse(&to));
+        if start > end {
+            return Err(status(
+                ErrorCode::Invalid,
+                "range",
+                "from must not be after to",
+                Some("from"),
+            ));
+        }
+        let top = match request.top {
+            0 => 10,
+            n @ 1..=100 => n as usize,
+            _ => return Err(status(ErrorCode::Invalid, "range", "top: from 1 to 100", Some("top"))),
+        };
+        let days = (end - start).num_days() + 1;
+        let previous_to = start - chrono::Duration::days(1);
+        let previous_from = start - chrono::Duration::days(days);
+        let (previous_from, previous_to) = (
+            previous_from.format("%Y-%m-%d").to_string(),
+            previous_to.format("%Y-%m-%d").to_string(),
+        );
+        let tree = Tree::new(load_org(&self.db, tenant.as_str()).await?);
+        let filter = Filter {
+            unit: id_filter("unit", request.unit)?,
+            ..Filter::default()
+        };
+        let mut now = Figures::default();
+        sql::each_case(&self.db, tenant.as_str(), &from, &to, |case| {
+            now.add(&case, &tree, &filter)
+        })
+        .await
+        .map_err(internal)?;
+        let mut before = Figures::default();
+        sql::each_case(&self.db, tenant.as_str(), &previous_from, &previous_to, |case| {
+            before.add(&case, &tree, &filter)
+        })
+        .await
+        .map_err(internal)?;
+        let root = tree.root();
+        let spots = crate::hotspots::hotspots(&now, &before, root.as_deref(), top);
+        let list = |trends: Vec<crate::hotspots::Trend>| {
+            trends
+                .into_iter()
+                .map(|t| Trend {
+                    key: t.key,
+                    count: t.count,
+                    previous: t.previous,
+                    change: t.change,
+                })
+                .collect()
+        };
+        Ok(Response::new(HotspotsReply {
+            from,
+            to,
+            previous_from,
+            previous_to,
+            categories: list(spots.categories),
+            causes: list(spots.causes),
+            rising_categories: list(spots.rising_categories),
+            rising_units: list(spots.rising_units),
         }))
     }
 

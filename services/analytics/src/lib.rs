@@ -14,6 +14,7 @@ pub mod rebuild;
 pub mod reports;
 pub mod bench;
 pub mod filings;
+pub mod hotspots;
 
 pub use app::App;
 

@@ -251,6 +251,52 @@ pub struct GetFilingRequest {
     #[prost(string, tag = "2")]
     pub format: ::prost::alloc::string::String,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct HotspotsRequest {
+    /// Inclusive local dates, YYYY-MM-DD.
+    #[prost(string, tag = "1")]
+    pub from: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub to: ::prost::alloc::string::String,
+    /// The unit's subtree; empty: every unit.
+    #[prost(string, tag = "3")]
+    pub unit: ::prost::alloc::string::String,
+    /// How many of each list (1 to 100; 10 when 0).
+    #[prost(uint32, tag = "4")]
+    pub top: u32,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct Trend {
+    #[prost(string, tag = "1")]
+    pub key: ::prost::alloc::string::String,
+    #[prost(uint64, tag = "2")]
+    pub count: u64,
+    #[prost(uint64, tag = "3")]
+    pub previous: u64,
+    /// (count - previous) / previous, when there was any before.
+    #[prost(double, optional, tag = "4")]
+    pub change: ::core::option::Option<f64>,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct HotspotsReply {
+    #[prost(string, tag = "1")]
+    pub from: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub to: ::prost::alloc::string::String,
+    /// The period compared with: as many days, just before.
+    #[prost(string, tag = "3")]
+    pub previous_from: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub previous_to: ::prost::alloc::string::String,
+    #[prost(message, repeated, tag = "5")]
+    pub categories: ::prost::alloc::vec::Vec<Trend>,
+    #[prost(message, repeated, tag = "6")]
+    pub causes: ::prost::alloc::vec::Vec<Trend>,
+    #[prost(message, repeated, tag = "7")]
+    pub rising_categories: ::prost::alloc::vec::Vec<Trend>,
+    #[prost(message, repeated, tag = "8")]
+    pub rising_units: ::prost::alloc::vec::Vec<Trend>,
+}
 /// Generated client implementations.
 pub mod analytics_client {
     #![allow(
@@ -432,6 +478,28 @@ pub mod analytics_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// Hot spots of a period against the same number of days before it (every kind counts).
+        pub async fn hotspots(
+            &mut self,
+            request: impl tonic::IntoRequest<super::HotspotsRequest>,
+        ) -> std::result::Result<tonic::Response<super::HotspotsReply>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/Hotspots",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("redress.analytics.v1.Analytics", "Hotspots"));
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn file_report(
             &mut self,
             request: impl tonic::IntoRequest<super::FileRequest>,
@@ -564,6 +632,11 @@ pub mod analytics_server {
             &self,
             request: tonic::Request<super::ObligationRequest>,
         ) -> std::result::Result<tonic::Response<super::ObligationReply>, tonic::Status>;
+        /// Hot spots of a period against the same number of days before it (every kind counts).
+        async fn hotspots(
+            &self,
+            request: tonic::Request<super::HotspotsRequest>,
+        ) -> std::result::Result<tonic::Response<super::HotspotsReply>, tonic::Status>;
         async fn file_report(
             &self,
             request: tonic::Request<super::FileRequest>,
@@ -825,6 +898,51 @@ pub mod analytics_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = EnterObligationSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/Hotspots" => {
+                    #[allow(non_camel_case_types)]
+                    struct HotspotsSvc<T: Analytics>(pub Arc<T>);
+                    impl<
+                        T: Analytics,
+                    > tonic::server::UnaryService<super::HotspotsRequest>
+                    for HotspotsSvc<T> {
+                        type Response = super::HotspotsReply;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::HotspotsRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::hotspots(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = HotspotsSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

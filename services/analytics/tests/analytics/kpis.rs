@@ -369,5 +369,82 @@ async fn kpis_of_ten_thousand_generated_cases_equal_those_computed_from_the_case
             assert_eq!(entry(&answered_map, key, &want.1), want, "by {name} {key}");
         }
     }
+    hotspots_equal_those_counted_from_the_cases(&running, &cases).await;
     running.stop().await;
+}
+
+/// Hot spots of the second quarter against the 91 days before it, counted from the cases.
+async fn hotspots_equal_those_counted_from_the_cases(running: &Running, cases: &[Case]) {
+    let request = rpc::analytics::v1::HotspotsRequest {
+        from: "2025-04-01".into(),
+        to: "2025-06-30".into(),
+        unit: String::new(),
+        top: 3,
+    };
+    let reply = running
+        .client
+        .clone()
+        .hotspots(with_tenant(TENANT, request))
+        .await
+        .expect("hot spots")
+        .into_inner();
+    assert_eq!(
+        (reply.previous_from.as_str(), reply.previous_to.as_str()),
+        ("2024-12-31", "2025-03-31")
+    );
+    let day = |c: &Case| local(c.received, "%Y-%m-%d");
+    let in_now = |c: &&Case| day(c).as_str() >= "2025-04-01";
+    let counts = |keys: &dyn Fn(&Case) -> Vec<String>, now: bool| {
+        let mut counted: BTreeMap<String, u64> = BTreeMap::new();
+        for case in cases.iter().filter(|c| in_now(c) == now) {
+            for key in keys(case) {
+                *counted.entry(key).or_default() += 1;
+            }
+        }
+        counted
+    };
+    let ranked = |keys: &dyn Fn(&Case) -> Vec<String>, rising: bool| -> Vec<(String, u64, u64)> {
+        let (now, before) = (counts(keys, true), counts(keys, false));
+        let mut all: Vec<(String, u64, u64)> = now
+            .keys()
+            .chain(before.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    now.get(k).copied().unwrap_or(0),
+                    before.get(k).copied().unwrap_or(0),
+                )
+            })
+            .collect();
+        if rising {
+            all.retain(|(_, n, b)| n > b);
+            all.sort_by(|a, b| (b.1 - b.2).cmp(&(a.1 - a.2)).then(a.0.cmp(&b.0)));
+        } else {
+            all.retain(|(_, n, _)| *n > 0);
+            all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        all.truncate(3);
+        all
+    };
+    let answered = |list: &[rpc::analytics::v1::Trend]| -> Vec<(String, u64, u64)> {
+        list.iter().map(|t| (t.key.clone(), t.count, t.previous)).collect()
+    };
+    let category = |c: &Case| vec![c.category.to_owned()];
+    let units = |c: &Case| match unit_of(c) {
+        "undispatched" => vec!["undispatched".to_owned()],
+        unit => line(unit)
+            .into_iter()
+            .filter(|u| *u != "hq")
+            .map(str::to_owned)
+            .collect(),
+    };
+    assert_eq!(answered(&reply.categories), ranked(&category, false));
+    assert_eq!(answered(&reply.rising_categories), ranked(&category, true));
+    assert_eq!(answered(&reply.rising_units), ranked(&units, true));
+    assert!(
+        !reply.categories.is_empty() && !reply.rising_units.is_empty(),
+        "{reply:?}"
+    );
 }

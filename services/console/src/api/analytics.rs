@@ -669,3 +669,107 @@ fn attachment(file: rpc::analytics::v1::ReportFile) -> axum::response::Response 
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
+
+/// Which hot spots.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HotspotsQuery {
+    /// First day, YYYY-MM-DD (Beijing time).
+    pub from: String,
+    /// Last day, inclusive.
+    pub to: String,
+    /// The unit's subtree only.
+    pub unit: Option<String>,
+    /// How many of each list, 1 to 100 (10 by default).
+    pub top: Option<u32>,
+}
+
+/// One key now and in the period before.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TrendView {
+    pub key: String,
+    pub count: u64,
+    pub previous: u64,
+    /// `(count - previous) / previous`; absent when there was none before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<f64>,
+}
+
+/// Hot spots of a period against as many days just before it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HotspotsView {
+    pub period: Period,
+    pub previous: Period,
+    /// The top categories by cases received (every kind counts), with their trend.
+    pub categories: Vec<TrendView>,
+    /// The top regulatory causes (`jrt0169.cause:…`).
+    pub causes: Vec<TrendView>,
+    /// Categories and units (each over its subtree) that grew most, by cases added.
+    pub rising_categories: Vec<TrendView>,
+    pub rising_units: Vec<TrendView>,
+}
+
+/// Hot spots for management meetings: top categories and causes with their trend, the units and
+/// categories rising (decision 0012).
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/hotspots",
+    params(HotspotsQuery),
+    responses(
+        (status = 200, description = "The hot spots", body = HotspotsView),
+        (status = 400, description = "A query parameter is missing", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A date is malformed, the range reversed or top out of range", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn hotspots(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    query: Result<Query<HotspotsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<HotspotsView>, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+    })?;
+    let request = rpc::analytics::v1::HotspotsRequest {
+        from: query.from,
+        to: query.to,
+        unit: query.unit.unwrap_or_default(),
+        top: query.top.unwrap_or(0),
+    };
+    let reply = state
+        .peers
+        .analytics
+        .clone()
+        .hotspots(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    let list = |trends: Vec<rpc::analytics::v1::Trend>| {
+        trends
+            .into_iter()
+            .map(|t| TrendView {
+                key: t.key,
+                count: t.count,
+                previous: t.previous,
+                change: t.change,
+            })
+            .collect()
+    };
+    Ok(axum::Json(HotspotsView {
+        period: Period {
+            from: reply.from,
+            to: reply.to,
+        },
+        previous: Period {
+            from: reply.previous_from,
+            to: reply.previous_to,
+        },
+        categories: list(reply.categories),
+        causes: list(reply.causes),
+        rising_categories: list(reply.rising_categories),
+        rising_units: list(reply.rising_units),
+    }))
+}
