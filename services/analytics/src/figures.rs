@@ -322,9 +322,12 @@ impl Tree {
         line
     }
 
-    /// The root's id, when the organisation is known.
-    pub fn root(&self) -> Option<String> {
-        self.org.as_ref().map(|org| org.root().id.clone())
+    /// The root's id: the organisation's, or head office of the provisional directory routing
+    /// works with before one is published.
+    pub fn root(&self) -> String {
+        self.org
+            .as_ref()
+            .map_or_else(|| directory::HEAD_OFFICE.to_owned(), |org| org.root().id.clone())
     }
 
     /// A unit and every unit beneath it.

@@ -156,12 +156,13 @@ impl Analytics for AnalyticsGrpc {
         let entered = sql::denominators(&self.db, tenant.as_str(), year)
             .await
             .map_err(internal)?;
-        let scope = (!filter.unit.is_empty())
-            .then(|| filter.unit.clone())
-            .or_else(|| tree.root());
-        let total_denominator = (filter.tag.is_empty() && !entered.is_empty())
-            .then(|| scope.map(|unit| figures::denominator_of(&unit, &tree, &entered)))
-            .flatten();
+        let scope = if filter.unit.is_empty() {
+            tree.root()
+        } else {
+            filter.unit.clone()
+        };
+        let total_denominator =
+            (filter.tag.is_empty() && !entered.is_empty()).then(|| figures::denominator_of(&scope, &tree, &entered));
         let unit_denominator =
             |unit: &str| (!entered.is_empty()).then(|| figures::denominator_of(unit, &tree, &entered));
         let mut kpis = kpis(&figures.total, total_denominator);
@@ -393,7 +394,7 @@ impl Analytics for AnalyticsGrpc {
         .await
         .map_err(internal)?;
         let root = tree.root();
-        let spots = crate::hotspots::hotspots(&now, &before, root.as_deref(), top);
+        let spots = crate::hotspots::hotspots(&now, &before, Some(root.as_str()), top);
         let list = |trends: Vec<crate::hotspots::Trend>| {
             trends
                 .into_iter()
