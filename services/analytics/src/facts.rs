@@ -92,6 +92,7 @@ fn registered(event: &Envelope) -> Result<Vec<Update>, HandlerError> {
     let repeat = !registered.repeat_of.is_empty() || registered.signals.iter().any(|s| s == "repeat");
     let facts = FactUpdate::default()
         .set("tenant", event.tenant.clone())
+        .set("case_number", registered.case_number)
         .set("kind", registered.kind)
         .set("channel", registered.channel)
         .set("source", registered.source.clone())

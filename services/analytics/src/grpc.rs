@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use rpc::analytics::v1::{
     Breakdown, DenominatorReply, DenominatorRequest, FileRequest, FilingView, FilingsReply, GetFilingRequest,
     HalfYearRequest, Handling, HotspotsReply, HotspotsRequest, Inspections, KpisReply, KpisRequest, ListFilingsRequest,
-    ObligationReply, ObligationRequest, Ratio, ReportFile, Trend,
+    ObligationReply, ObligationRequest, OverdueRequest, Ratio, ReportFile, Trend,
 };
 use rpc::timeline::v1::{CaseHistoryReply, CaseHistoryRequest};
 use runtime::grpc::{internal, status, tenant_of};
@@ -415,6 +415,67 @@ impl Analytics for AnalyticsGrpc {
             causes: list(spots.causes),
             rising_categories: list(spots.rising_categories),
             rising_units: list(spots.rising_units),
+        }))
+    }
+
+    async fn overdue_list(&self, request: Request<OverdueRequest>) -> Result<Response<ReportFile>, Status> {
+        use chrono::TimeZone as _;
+        let tenant = tenant_of(&request)?;
+        let request = request.into_inner();
+        let language = crate::reports::Language::parse(&request.language)
+            .ok_or_else(|| status(ErrorCode::Invalid, "one_of", "language: zh-CN or en", Some("language")))?;
+        let at = if request.day.is_empty() {
+            self.clock.now()
+        } else {
+            let day = chrono::NaiveDate::parse_from_str(&day("day", &request.day)?, "%Y-%m-%d").unwrap_or_default();
+            let next = day.succ_opt().unwrap_or(day).and_time(chrono::NaiveTime::MIN);
+            chrono_tz::Asia::Shanghai
+                .from_local_datetime(&next)
+                .earliest()
+                .map(|at| at.with_timezone(&chrono::Utc))
+                .unwrap_or_default()
+        };
+        let tree = Tree::new(load_org(&self.db, tenant.as_str()).await?);
+        let unit = id_filter("unit", request.unit)?;
+        let list = crate::overdue::overdue(&self.db, tenant.as_str(), &tree, &unit, at)
+            .await
+            .map_err(internal)?;
+        let label = if request.day.is_empty() {
+            at.with_timezone(&chrono_tz::Asia::Shanghai)
+                .format("%Y-%m-%d")
+                .to_string()
+        } else {
+            request.day.clone()
+        };
+        let stem = if unit.is_empty() {
+            format!("overdue-{label}")
+        } else {
+            format!("overdue-{label}-{unit}")
+        };
+        let (content, media_type, extension) = match request.format.as_str() {
+            "xlsx" => (
+                crate::overdue::xlsx(&list, language).map_err(internal)?,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            "csv" => (
+                crate::overdue::csv(&list, language).into_bytes(),
+                "text/csv; charset=utf-8",
+                "csv",
+            ),
+            _ => {
+                return Err(status(
+                    ErrorCode::Invalid,
+                    "one_of",
+                    "format: xlsx or csv",
+                    Some("format"),
+                ));
+            }
+        };
+        Ok(Response::new(ReportFile {
+            filename: format!("{stem}.{extension}"),
+            media_type: media_type.to_owned(),
+            content,
         }))
     }
 

@@ -15,6 +15,7 @@ pub mod reports;
 pub mod bench;
 pub mod filings;
 pub mod hotspots;
+pub mod overdue;
 
 pub use app::App;
 

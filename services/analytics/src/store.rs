@@ -40,6 +40,12 @@ pub const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0104_filings.sql"),
         postgres: include_str!("../migrations/postgres/0104_filings.sql"),
     },
+    Migration {
+        version: 105,
+        name: "case_number",
+        sqlite: include_str!("../migrations/sqlite/0105_case_number.sql"),
+        postgres: include_str!("../migrations/postgres/0105_case_number.sql"),
+    },
 ];
 
 /// What one event changes.

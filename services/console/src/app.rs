@@ -215,6 +215,7 @@ pub fn router(state: State) -> Router {
         .route("/api/v1/routing/dry-run", post(api::routing::dry_run))
         .route("/api/v1/analytics/kpis", get(api::analytics::kpis))
         .route("/api/v1/analytics/hotspots", get(api::analytics::hotspots))
+        .route("/api/v1/analytics/reports/overdue", get(api::analytics::overdue_list))
         .route(
             "/api/v1/analytics/reports/half-year",
             get(api::analytics::half_year_report),

@@ -24,6 +24,7 @@ use crate::api;
         api::analytics::kpis,
         api::analytics::put_denominator,
         api::analytics::hotspots,
+        api::analytics::overdue_list,
         api::analytics::half_year_report,
         api::analytics::put_obligation,
         api::analytics::file_report,

@@ -297,6 +297,21 @@ pub struct HotspotsReply {
     #[prost(message, repeated, tag = "8")]
     pub rising_units: ::prost::alloc::vec::Vec<Trend>,
 }
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct OverdueRequest {
+    /// As of the end of this local day (YYYY-MM-DD); now when empty.
+    #[prost(string, tag = "1")]
+    pub day: ::prost::alloc::string::String,
+    /// The unit's subtree; every unit when empty.
+    #[prost(string, tag = "2")]
+    pub unit: ::prost::alloc::string::String,
+    /// xlsx or csv.
+    #[prost(string, tag = "3")]
+    pub format: ::prost::alloc::string::String,
+    /// zh-CN (default) or en.
+    #[prost(string, tag = "4")]
+    pub language: ::prost::alloc::string::String,
+}
 /// Generated client implementations.
 pub mod analytics_client {
     #![allow(
@@ -500,6 +515,30 @@ pub mod analytics_client {
                 .insert(GrpcMethod::new("redress.analytics.v1.Analytics", "Hotspots"));
             self.inner.unary(req, path, codec).await
         }
+        /// The daily overdue list: open cases past their resolution deadline, most overdue first.
+        pub async fn overdue_list(
+            &mut self,
+            request: impl tonic::IntoRequest<super::OverdueRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status> {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/redress.analytics.v1.Analytics/OverdueList",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new("redress.analytics.v1.Analytics", "OverdueList"),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         pub async fn file_report(
             &mut self,
             request: impl tonic::IntoRequest<super::FileRequest>,
@@ -637,6 +676,11 @@ pub mod analytics_server {
             &self,
             request: tonic::Request<super::HotspotsRequest>,
         ) -> std::result::Result<tonic::Response<super::HotspotsReply>, tonic::Status>;
+        /// The daily overdue list: open cases past their resolution deadline, most overdue first.
+        async fn overdue_list(
+            &self,
+            request: tonic::Request<super::OverdueRequest>,
+        ) -> std::result::Result<tonic::Response<super::ReportFile>, tonic::Status>;
         async fn file_report(
             &self,
             request: tonic::Request<super::FileRequest>,
@@ -943,6 +987,49 @@ pub mod analytics_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = HotspotsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/redress.analytics.v1.Analytics/OverdueList" => {
+                    #[allow(non_camel_case_types)]
+                    struct OverdueListSvc<T: Analytics>(pub Arc<T>);
+                    impl<T: Analytics> tonic::server::UnaryService<super::OverdueRequest>
+                    for OverdueListSvc<T> {
+                        type Response = super::ReportFile;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::OverdueRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as Analytics>::overdue_list(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = OverdueListSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

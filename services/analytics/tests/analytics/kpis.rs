@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use rpc::analytics::v1::{Breakdown, DenominatorRequest, KpisReply, KpisRequest};
 use runtime::grpc::with_tenant;
 use testkit::stores::StoreTarget;
@@ -370,6 +370,7 @@ async fn kpis_of_ten_thousand_generated_cases_equal_those_computed_from_the_case
         }
     }
     hotspots_equal_those_counted_from_the_cases(&running, &cases).await;
+    the_overdue_list_is_the_open_cases_past_their_deadline(&running, &cases).await;
     running.stop().await;
 }
 
@@ -447,4 +448,47 @@ async fn hotspots_equal_those_counted_from_the_cases(running: &Running, cases: &
         !reply.categories.is_empty() && !reply.rising_units.is_empty(),
         "{reply:?}"
     );
+}
+
+/// The overdue list as of the end of 30 June 2025: every case opened and not resolved whose
+/// resolution deadline (extended, if it was) had passed, by case number.
+async fn the_overdue_list_is_the_open_cases_past_their_deadline(running: &Running, cases: &[Case]) {
+    let at = chrono::Utc
+        .with_ymd_and_hms(2025, 6, 30, 16, 0, 0)
+        .single()
+        .expect("instant");
+    let mut expected: Vec<String> = cases
+        .iter()
+        .filter(|c| c.resolved.is_none())
+        .filter(|c| c.extended_to.or(c.resolution_due).is_some_and(|due| due < at))
+        .map(|c| format!("T{}", c.id.simple()))
+        .collect();
+    expected.sort();
+    let request = rpc::analytics::v1::OverdueRequest {
+        day: "2025-06-30".into(),
+        unit: String::new(),
+        format: "csv".into(),
+        language: "en".into(),
+    };
+    let file = running
+        .client
+        .clone()
+        .overdue_list(with_tenant(TENANT, request))
+        .await
+        .expect("the list")
+        .into_inner();
+    assert_eq!(file.filename, "overdue-2025-06-30.csv");
+    let text = String::from_utf8(file.content).expect("utf-8");
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("case number,unit,kind,category,received,due,days overdue")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let mut listed: Vec<String> = rows.iter().map(|r| r[0].to_owned()).collect();
+    listed.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(listed, expected);
+    let days: Vec<i64> = rows.iter().map(|r| r[6].parse().expect("days")).collect();
+    assert!(days.windows(2).all(|w| w[0] >= w[1]), "most overdue first");
 }

@@ -773,3 +773,74 @@ pub async fn hotspots(
         rising_units: list(reply.rising_units),
     }))
 }
+
+/// Which overdue list.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OverdueQuery {
+    /// As of the end of this day, YYYY-MM-DD (Beijing time); now when absent.
+    pub day: Option<String>,
+    /// The unit's subtree only.
+    pub unit: Option<String>,
+    /// `xlsx` or `csv`.
+    pub format: String,
+    /// `zh-CN` (the default) or `en`.
+    pub lang: Option<String>,
+}
+
+/// The daily overdue list: every open case past its resolution deadline, most overdue first,
+/// with its case number, unit, kind, category, received and due times and days overdue.
+#[utoipa::path(
+    get,
+    path = "/api/v1/analytics/reports/overdue",
+    params(OverdueQuery),
+    responses(
+        (status = 200, description = "The list, as an attachment", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "A query parameter is missing or malformed", body = crate::api::error::ErrorBody),
+        (status = 401, description = "No or bad credential", body = crate::api::error::ErrorBody),
+        (status = 403, description = "Reports are for staff", body = crate::api::error::ErrorBody),
+        (status = 422, description = "A malformed day, unit, format or language (named)", body = crate::api::error::ErrorBody),
+        (status = 503, description = "Try again", body = crate::api::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn overdue_list(
+    Extract(state): Extract<State>,
+    headers: HeaderMap,
+    query: Result<Query<OverdueQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::response::Response, ApiError> {
+    let caller = auth::required_caller(&state, &headers).await?;
+    if !matches!(caller.role.as_str(), "admin" | "staff") {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "reports are for staff",
+        ));
+    }
+    let Query(query) = query.map_err(|rejection| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", rejection.body_text()).with_field("query")
+    })?;
+    if let Some(lang) = query.lang.as_deref().filter(|l| !matches!(*l, "zh-CN" | "zh" | "en")) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("lang: `{lang}` is not one of zh-CN, en"),
+        )
+        .with_field("lang"));
+    }
+    let request = rpc::analytics::v1::OverdueRequest {
+        day: query.day.unwrap_or_default(),
+        unit: query.unit.unwrap_or_default(),
+        format: query.format,
+        language: query.lang.unwrap_or_default(),
+    };
+    let file = state
+        .peers
+        .analytics
+        .clone()
+        .overdue_list(with_tenant(&caller.tenant, request))
+        .await
+        .map_err(|s| ApiError::from_status(s, "analytics"))?
+        .into_inner();
+    Ok(attachment(file))
+}
