@@ -189,7 +189,7 @@ pub async fn measure(
     let document: directory::OrgDocument = serde_json::from_str(&body)?;
     let started = Instant::now();
     let org = document.build().map_err(|e| format!("{e:?}"))?;
-    let pack = crate::reports::half_year(db, TENANT, Some(org), "hq", half, Language::Zh).await?;
+    let pack = crate::reports::pack(db, TENANT, Some(org), "hq", half, Language::Zh).await?;
     let xlsx = pack.xlsx()?;
     let docx = pack.docx().map_err(|e| format!("{e:?}"))?;
     let pack_seconds = started.elapsed().as_secs_f64();

@@ -261,22 +261,20 @@ pub fn decide(event: &Envelope) -> Result<Vec<Update>, HandlerError> {
         ("intake", "case.withdrawn") => {
             FactUpdate::default().set("withdrawn_at", instant(&CaseWithdrawn::decode(payload)?.withdrawn_at)?)
         }
-        ("intake", "case.closed") | ("investigation", _) if event.event_type != "case.opened" => {
-            return match event.event_type.as_str() {
-                "case.deadline_breached" => Ok(vec![Update::Facts(Box::new(FactUpdate::default().add("breaches", 1)))]),
-                "case.deadline_recomputed" => {
-                    let recomputed = DeadlineRecomputed::decode(payload)?;
-                    let current = recomputed.current.unwrap_or_default();
-                    if current.kind != "resolution" || current.due_at.is_empty() {
-                        return Ok(vec![]);
-                    }
-                    let facts = FactUpdate::default().set("resolution_due_at", instant(&current.due_at)?);
-                    Ok(vec![Update::Facts(Box::new(facts))])
-                }
-                _ => progressed(event),
-            };
+        // Casework steps, and the on-the-spot fast path's closing.
+        ("intake", "case.closed")
+        | ("investigation", "case.progressed" | "case.resolved" | "case.closed" | "case.reopened") => {
+            return progressed(event);
         }
-        ("investigation", _) => {
+        ("investigation", "case.deadline_breached") => FactUpdate::default().add("breaches", 1),
+        ("investigation", "case.deadline_recomputed") => {
+            let current = DeadlineRecomputed::decode(payload)?.current.unwrap_or_default();
+            if current.kind != "resolution" || current.due_at.is_empty() {
+                return Ok(vec![]);
+            }
+            FactUpdate::default().set("resolution_due_at", instant(&current.due_at)?)
+        }
+        ("investigation", "case.opened") => {
             let opened = CaseOpened::decode(payload)?;
             let due_of = |kind: &str| {
                 opened

@@ -172,7 +172,7 @@ pub async fn file(
         };
         return Err(FileError::WrongPeriod(name, shape));
     }
-    let pack = crate::reports::half_year(db, tenant, org, unit, period, Language::Zh).await?;
+    let pack = crate::reports::pack(db, tenant, org, unit, period, Language::Zh).await?;
     let xlsx = pack.xlsx().map_err(|e| FileError::Render(e.to_string()))?;
     let docx = pack.docx().map_err(|e| FileError::Render(format!("{e:?}")))?;
     let mut hash = Sha256::new();

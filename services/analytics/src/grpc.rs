@@ -109,6 +109,19 @@ fn breakdown(
         .collect()
 }
 
+/// A unit id as the directory writes them, or the refusal naming `unit`.
+fn unit_id(text: &str) -> Result<(), Status> {
+    if domain::complaint::is_directory_id(text) {
+        return Ok(());
+    }
+    Err(status(
+        ErrorCode::Invalid,
+        "directory_id",
+        "unit: a unit id, 1 to 64 of a-z, 0-9, - and _",
+        Some("unit"),
+    ))
+}
+
 fn id_filter(field: &'static str, text: String) -> Result<String, Status> {
     if text.len() > 128 || text.chars().any(char::is_control) {
         return Err(status(
@@ -238,14 +251,7 @@ impl Analytics for AnalyticsGrpc {
     ) -> Result<Response<DenominatorReply>, Status> {
         let tenant = tenant_of(&request)?;
         let request = request.into_inner();
-        if !domain::complaint::is_directory_id(&request.unit) {
-            return Err(status(
-                ErrorCode::Invalid,
-                "directory_id",
-                "unit: a unit id, 1 to 64 of a-z, 0-9, - and _",
-                Some("unit"),
-            ));
-        }
+        unit_id(&request.unit)?;
         if !(2000..=2100).contains(&request.year) {
             return Err(status(
                 ErrorCode::Invalid,
@@ -323,7 +329,7 @@ impl Analytics for AnalyticsGrpc {
             half: request.half,
         };
         let org = load_org(&self.db, tenant.as_str()).await?;
-        let pack = crate::reports::half_year(&self.db, tenant.as_str(), org, &request.unit, half, language)
+        let pack = crate::reports::pack(&self.db, tenant.as_str(), org, &request.unit, half, language)
             .await
             .map_err(|e| match e {
                 PackError::UnknownUnit(_) => status(ErrorCode::Invalid, "unknown", &e.to_string(), Some("unit")),
@@ -490,14 +496,7 @@ impl Analytics for AnalyticsGrpc {
                 Some("report"),
             ));
         }
-        if !domain::complaint::is_directory_id(&request.unit) {
-            return Err(status(
-                ErrorCode::Invalid,
-                "directory_id",
-                "unit: a unit id, 1 to 64 of a-z, 0-9, - and _",
-                Some("unit"),
-            ));
-        }
+        unit_id(&request.unit)?;
         if request.staff.is_empty() || request.staff.len() > 20 {
             return Err(status(
                 ErrorCode::Invalid,

@@ -193,9 +193,10 @@ pub struct Branch {
     pub denominator: Option<Denominator>,
 }
 
-/// Everything the half-year report says, computed before it is rendered.
+/// Everything a pack says (the half-year report, or the monthly and quarterly statistics in its
+/// shape), computed before it is rendered.
 #[derive(Debug, Clone)]
-pub struct HalfYearPack {
+pub struct Pack {
     pub organisation: String,
     pub unit: String,
     pub unit_name: String,
@@ -250,7 +251,7 @@ fn percent(r: Ratio) -> String {
     format!("{:.2}%", r.value * 100.0)
 }
 
-impl HalfYearPack {
+impl Pack {
     fn kpi(&self, name: &str) -> Ratio {
         self.current.total.kpis().get(name).copied().unwrap_or(Ratio::of(0, 0))
     }
@@ -677,14 +678,14 @@ pub enum PackError {
 /// Computes the pack of `unit` for a period (the half-year report, or the monthly and
 /// quarterly statistics in its shape) (its whole subtree; head office's is the
 /// consolidation).
-pub async fn half_year(
+pub async fn pack(
     db: &store::Db,
     tenant: &str,
     org: Option<directory::Org>,
     unit: &str,
     period: Period,
     language: Language,
-) -> Result<HalfYearPack, PackError> {
+) -> Result<Pack, PackError> {
     let org = org.ok_or(PackError::NoOrganisation)?;
     let this = org.unit(unit).ok_or_else(|| PackError::UnknownUnit(unit.to_owned()))?;
     let name = |u: &directory::Unit| language.pick(&u.name_zh, &u.name_en).to_owned();
@@ -722,7 +723,7 @@ pub async fn half_year(
             name,
         })
         .collect();
-    Ok(HalfYearPack {
+    Ok(Pack {
         organisation,
         unit: unit.to_owned(),
         unit_name,
